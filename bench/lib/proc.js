@@ -1,0 +1,85 @@
+'use strict';
+// Sampling another process through /proc: CPU time, RSS, open fds, file limit.
+const fs = require('node:fs');
+const { execFileSync } = require('node:child_process');
+
+let clkTck = 0;
+/** Clock ticks per second used by /proc/<pid>/stat (`getconf CLK_TCK`, almost always 100). */
+function clockTicks() {
+  if (!clkTck) {
+    try {
+      clkTck = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    } catch {
+      clkTck = 100;
+    }
+  }
+  return clkTck;
+}
+
+/** utime + stime of the whole process (all threads), in seconds; NaN if it is gone. */
+function cpuSeconds(pid) {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after "(comm)": state is field 3, utime 14, stime 15 (proc(5)).
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[14 - 3]) + Number(f[15 - 3])) / clockTicks();
+  } catch {
+    return NaN;
+  }
+}
+
+/** Resident set size in bytes (VmRSS), or NaN. */
+function rssBytes(pid) {
+  try {
+    const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
+/** Number of open file descriptors, or NaN. */
+function fdCount(pid) {
+  try {
+    return fs.readdirSync(`/proc/${pid}/fd`).length;
+  } catch {
+    return NaN;
+  }
+}
+
+/** Soft RLIMIT_NOFILE of a process ("Max open files" in /proc/<pid>/limits), or NaN. */
+function fileLimit(pid) {
+  try {
+    const m = /^Max open files\s+(\S+)/m.exec(fs.readFileSync(`/proc/${pid}/limits`, 'utf8'));
+    return m ? (m[1] === 'unlimited' ? Infinity : Number(m[1])) : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
+/** Busy CPU seconds of the whole machine, all CPUs (first line of /proc/stat), or NaN. */
+function systemBusySeconds() {
+  try {
+    const f = fs.readFileSync('/proc/stat', 'utf8').split('\n', 1)[0].trim().split(/\s+/).slice(1).map(Number);
+    // user nice system idle iowait irq softirq steal (guest time is already inside user)
+    return (f[0] + f[1] + f[2] + f[5] + f[6] + (f[7] || 0)) / clockTicks();
+  } catch {
+    return NaN;
+  }
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** RSS once two samples `gapMs` apart agree within `tolerance` (or after `tries` pairs). */
+async function stableRss(pid, { gapMs = 500, tolerance = 0.01, tries = 20 } = {}) {
+  let prev = rssBytes(pid);
+  for (let i = 0; i < tries; i++) {
+    await sleep(gapMs);
+    const cur = rssBytes(pid);
+    if (Math.abs(cur - prev) <= tolerance * prev) return { rss: cur, stable: true };
+    prev = cur;
+  }
+  return { rss: prev, stable: false };
+}
+
+module.exports = { clockTicks, cpuSeconds, systemBusySeconds, rssBytes, fdCount, fileLimit, stableRss, sleep };

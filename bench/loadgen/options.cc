@@ -1,0 +1,76 @@
+// Flag parsing: "--name value" or "--name=value"; booleans take no value.
+#include "options.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+namespace {
+
+const char* kUsage =
+    "usage: loadgen [--host H] [--port N | --unix PATH] [--connections C] [--depth D]\n"
+    "               [--payload P] [--duration T] [--warmup W] [--threads N] [--idle]\n"
+    "               [--connect-batch N] [--connect-pause-ms MS] [--connect-timeout S]\n"
+    "Echo load on a 4-byte big-endian length-prefixed protocol. Prints one JSON line.\n"
+    "--idle: open C connections, print {\"established\":N}, hold until stdin closes or SIGTERM.\n";
+
+[[noreturn]] void fail(const char* msg, const char* arg) {
+  std::fprintf(stderr, "loadgen: %s%s\n%s", msg, arg ? arg : "", kUsage);
+  std::exit(2);
+}
+
+long toInt(const char* name, const char* v, long lo, long hi) {
+  char* end = nullptr;
+  long x = std::strtol(v, &end, 10);
+  if (!*v || *end || x < lo || x > hi) fail("bad value for ", name);
+  return x;
+}
+
+double toDouble(const char* name, const char* v, double lo) {
+  char* end = nullptr;
+  double x = std::strtod(v, &end);
+  if (!*v || *end || !(x >= lo)) fail("bad value for ", name);
+  return x;
+}
+
+}  // namespace
+
+Options parseOptions(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--help" || arg == "-h") {
+      std::fputs(kUsage, stdout);
+      std::exit(0);
+    }
+    if (arg == "--idle") { o.idle = true; continue; }
+    if (arg.rfind("--", 0) != 0) fail("unexpected argument ", argv[i]);
+    std::string name = arg, value;
+    size_t eq = arg.find('=');
+    if (eq != std::string::npos) {
+      name = arg.substr(0, eq);
+      value = arg.substr(eq + 1);
+    } else {
+      if (i + 1 >= argc) fail("missing value for ", argv[i]);
+      value = argv[++i];
+    }
+    const char* n = name.c_str();
+    const char* v = value.c_str();
+    if (name == "--host") o.host = value;
+    else if (name == "--port") o.port = int(toInt(n, v, 1, 65535));
+    else if (name == "--unix") o.unixPath = value;
+    else if (name == "--connections") o.connections = int(toInt(n, v, 1, 1000000));
+    else if (name == "--depth") o.depth = int(toInt(n, v, 1, 1 << 20));
+    else if (name == "--payload") o.payload = uint32_t(toInt(n, v, 0, 16 << 20));
+    else if (name == "--duration") o.duration = toDouble(n, v, 0.001);
+    else if (name == "--warmup") o.warmup = toDouble(n, v, 0.0);
+    else if (name == "--threads") o.threads = int(toInt(n, v, 1, 256));
+    else if (name == "--connect-batch") o.connectBatch = int(toInt(n, v, 1, 100000));
+    else if (name == "--connect-pause-ms") o.connectPauseMs = int(toInt(n, v, 0, 60000));
+    else if (name == "--connect-timeout") o.connectTimeout = toDouble(n, v, 0.01);
+    else fail("unknown flag ", argv[i]);
+  }
+  if (o.unixPath.empty() && o.port == 0) fail("--port or --unix is required", nullptr);
+  if (o.threads > o.connections) o.threads = o.connections;
+  return o;
+}

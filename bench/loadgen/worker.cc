@@ -1,0 +1,202 @@
+// The echo loop: edge-triggered epoll, read until drained, verify each echoed frame, record its
+// latency and send the next one, batching every frame produced by one read into one send().
+#include "worker.h"
+
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+
+namespace {
+
+uint64_t nowNs() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec);
+}
+
+uint32_t readBe32(const char* p) {
+  const auto* u = reinterpret_cast<const unsigned char*>(p);
+  return (uint32_t(u[0]) << 24) | (uint32_t(u[1]) << 16) | (uint32_t(u[2]) << 8) | uint32_t(u[3]);
+}
+
+}  // namespace
+
+Worker::Worker(Shared& shared, std::vector<Conn*> conns) : sh_(shared), conns_(std::move(conns)) {
+  size_t frame = size_t(sh_.payload) + 4;
+  rbuf_.resize(frame * 4 > 256 * 1024 ? frame * 4 : 256 * 1024);
+  ep_ = epoll_create1(EPOLL_CLOEXEC);
+  for (Conn* c : conns_) {
+    c->stamps.assign(sh_.depth, 0);
+    epoll_event ev{};
+    ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+    ev.data.ptr = c;
+    if (epoll_ctl(ep_, EPOLL_CTL_ADD, c->fd, &ev) != 0) fail(*c, "epoll_ctl", errno);
+  }
+}
+
+Worker::~Worker() {
+  if (ep_ >= 0) close(ep_);
+}
+
+void Worker::run() {
+  // Fill the pipeline: every connection starts with `depth` frames in flight.
+  uint64_t now = nowNs();
+  for (Conn* c : conns_) {
+    if (c->dead) continue;
+    for (uint32_t k = 0; k < sh_.depth; ++k) queueFrame(*c, now);
+    sendQueued(*c);
+  }
+  epoll_event evs[512];
+  while (sh_.phase.load(std::memory_order_relaxed) != kStop) {
+    int n = epoll_wait(ep_, evs, 512, 50);
+    for (int i = 0; i < n; ++i) {
+      Conn& c = *static_cast<Conn*>(evs[i].data.ptr);
+      uint32_t e = evs[i].events;
+      if (c.dead) continue;
+      if (e & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))  // read() reports EOF and errors
+        onReadable(c, (e & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0);
+      if (!c.dead && (e & EPOLLOUT) && !c.out.empty()) flush(c);
+    }
+  }
+}
+
+void Worker::onReadable(Conn& c, bool hangup) {
+  obuf_.clear();
+  for (;;) {
+    // Put the carried partial frame in front of the new bytes, then parse in place.
+    size_t tl = c.tail.size();
+    if (tl) std::memcpy(rbuf_.data(), c.tail.data(), tl);
+    size_t room = rbuf_.size() - tl;
+    ssize_t n = read(c.fd, rbuf_.data() + tl, room);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+      fail(c, "read", errno);
+      return;
+    }
+    if (n == 0) {
+      fail(c, "server closed the connection", 0);
+      return;
+    }
+    size_t len = tl + size_t(n), used = 0;
+    parse(c, rbuf_.data(), len, &used);
+    if (c.dead) return;
+    c.tail.assign(rbuf_.data() + used, len - used);
+    // A short read drained the socket; with EPOLLET the next arrival raises a new event.
+    // After a hang-up no event follows, so read on until EOF or an error shows.
+    if (size_t(n) < room && !hangup) break;
+  }
+  sendQueued(c);
+}
+
+void Worker::parse(Conn& c, const char* p, size_t len, size_t* consumed) {
+  const uint32_t P = sh_.payload;
+  const int phase = sh_.phase.load(std::memory_order_relaxed);
+  const uint64_t now = nowNs();
+  size_t off = 0;
+  while (len - off >= 4) {
+    uint32_t flen = readBe32(p + off);
+    if (flen != P) {  // the stream is out of step: nothing after this can be trusted
+      ++mismatches;
+      fail(c, "echoed frame has a wrong length", 0);
+      return;
+    }
+    if (len - off - 4 < flen) break;
+    if (c.recv >= c.sent) {
+      ++mismatches;
+      fail(c, "more frames echoed than sent", 0);
+      return;
+    }
+    const uint8_t* want = sh_.pattern.data() + patternOffset(c.id, c.recv);
+    if (std::memcmp(p + off + 4, want, P) != 0) {
+      ++mismatches;
+      ++errors;
+      if (firstError.empty()) firstError = "echoed payload differs from the frame sent";
+    }
+    uint64_t lat = now - c.stamps[c.recv % sh_.depth];
+    ++c.recv;
+    if (phase == kMeasure) {
+      hist.record(lat);
+      ++frames;
+    }
+    if (phase != kStop) queueFrame(c, now);
+    off += 4 + flen;
+  }
+  *consumed = off;
+}
+
+// Appends frame number c.sent to obuf_ and stamps its send time.
+void Worker::queueFrame(Conn& c, uint64_t now) {
+  const uint32_t P = sh_.payload;
+  unsigned char h[4] = {uint8_t(P >> 24), uint8_t(P >> 16), uint8_t(P >> 8), uint8_t(P)};
+  obuf_.append(reinterpret_cast<char*>(h), 4);
+  obuf_.append(reinterpret_cast<const char*>(sh_.pattern.data() + patternOffset(c.id, c.sent)), P);
+  c.stamps[c.sent % sh_.depth] = now;
+  ++c.sent;
+}
+
+// Sends what queueFrame built: directly if nothing is backed up, else behind the backlog.
+void Worker::sendQueued(Conn& c) {
+  if (obuf_.empty()) return;
+  if (!c.out.empty()) {
+    c.out += obuf_;
+    obuf_.clear();
+    flush(c);
+    return;
+  }
+  size_t off = 0;
+  while (off < obuf_.size()) {
+    ssize_t n = send(c.fd, obuf_.data() + off, obuf_.size() - off, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n > 0) {
+      off += size_t(n);
+    } else if (n < 0 && errno == EINTR) {
+      continue;
+    } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      c.out.assign(obuf_, off, std::string::npos);  // EPOLLOUT will flush it
+      break;
+    } else {
+      obuf_.clear();
+      fail(c, "send", errno);
+      return;
+    }
+  }
+  obuf_.clear();
+}
+
+void Worker::flush(Conn& c) {
+  size_t off = 0;
+  while (off < c.out.size()) {
+    ssize_t n = send(c.fd, c.out.data() + off, c.out.size() - off, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n > 0) {
+      off += size_t(n);
+    } else if (n < 0 && errno == EINTR) {
+      continue;
+    } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      break;
+    } else {
+      fail(c, "send", errno);
+      return;
+    }
+  }
+  c.out.erase(0, off);
+}
+
+// Closes a broken connection. Errors after the measured window (teardown) are not counted.
+void Worker::fail(Conn& c, const char* why, int err) {
+  if (c.dead) return;
+  c.dead = true;
+  epoll_ctl(ep_, EPOLL_CTL_DEL, c.fd, nullptr);
+  close(c.fd);
+  c.fd = -1;
+  if (sh_.phase.load(std::memory_order_relaxed) == kStop) return;
+  ++errors;
+  if (firstError.empty()) {
+    firstError = why;
+    if (err) firstError += std::string(": ") + std::strerror(err);
+  }
+}

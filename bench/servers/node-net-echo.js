@@ -1,0 +1,66 @@
+'use strict';
+// Reference echo server on node:net: 4-byte big-endian length + payload, each complete frame
+// written back with its header. Written the way a careful Node developer would:
+//  - no Buffer.concat per chunk: complete frames are parsed in place in the chunk; only a frame
+//    split across reads is accumulated, and joined once, when it is complete;
+//  - all frames completed by one 'data' event go back in ONE socket.write; as an echo returns
+//    each frame byte for byte, header included, complete frames that are contiguous in the
+//    chunk are written as one zero-copy view of it;
+//  - backpressure: pause reading while socket.write() reports a full buffer.
+// Usage: node node-net-echo.js [port=0 | unix socket path] [host=127.0.0.1]
+// Prints {"ready":true,"port":N,"pid":N} once listening; exits on SIGTERM/SIGINT.
+const net = require('node:net');
+
+const where = process.argv[2] || '0';
+const host = process.argv[3] || '127.0.0.1';
+const MAX_FRAME = 16 * 1024 * 1024;
+
+function onConnection(socket) {
+  socket.setNoDelay(true);
+  let parts = null;   // chunks holding the start of an incomplete frame (rare)
+  let partsLen = 0;
+  let need = 0;       // bytes needed to complete that frame (header included), 0 if unknown
+
+  socket.on('data', (chunk) => {
+    let buf = chunk;
+    if (parts !== null) {
+      parts.push(chunk);
+      partsLen += chunk.length;
+      if (need === 0 && partsLen >= 4) {                  // header just completed
+        need = 4 + Buffer.concat(parts, 4).readUInt32BE(0);
+        if (need > 4 + MAX_FRAME) return void socket.destroy();
+      }
+      if (need === 0 || partsLen < need) return;          // still incomplete: keep collecting
+      buf = Buffer.concat(parts, partsLen);               // one join per split frame
+      parts = null;
+      partsLen = 0;
+      need = 0;
+    }
+    // Walk the complete frames; they form the prefix buf[0, end).
+    let end = 0;
+    while (buf.length - end >= 4) {
+      const len = buf.readUInt32BE(end);
+      if (len > MAX_FRAME) return void socket.destroy();
+      if (buf.length - end - 4 < len) break;
+      end += 4 + len;
+    }
+    if (end > 0 && !socket.write(end === buf.length ? buf : buf.subarray(0, end))) {
+      socket.pause();
+    }
+    if (end < buf.length) {                               // keep the partial frame
+      parts = [buf.subarray(end)];
+      partsLen = buf.length - end;
+      need = partsLen >= 4 ? 4 + buf.readUInt32BE(end) : 0;  // length already checked above
+    }
+  });
+  socket.on('drain', () => socket.resume());
+  socket.on('error', () => {});                            // resets at teardown are expected
+}
+
+const server = net.createServer(onConnection);
+const unixPath = /^\d+$/.test(where) ? null : where;
+server.listen(unixPath ? { path: unixPath } : { port: Number(where), host }, () => {
+  const at = unixPath ? { path: unixPath } : { port: server.address().port };
+  process.stdout.write(JSON.stringify({ ready: true, ...at, pid: process.pid }) + '\n');
+});
+for (const sig of ['SIGTERM', 'SIGINT']) process.on(sig, () => process.exit(0));

@@ -1,0 +1,121 @@
+#include "config_parse.h"
+
+namespace ringnet {
+
+namespace {
+
+double num(const Napi::Object& o, const char* key, double fallback) {
+  Napi::Value v = o.Get(key);
+  return v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : fallback;
+}
+
+bool flag(const Napi::Object& o, const char* key, bool fallback) {
+  Napi::Value v = o.Get(key);
+  return v.IsBoolean() ? v.As<Napi::Boolean>().Value() : fallback;
+}
+
+// [[id, value], ...] -> SockOptList
+bool optionList(const Napi::Object& o, const char* key, SockOptList* out, std::string* err) {
+  Napi::Value v = o.Get(key);
+  if (v.IsUndefined()) return true;
+  if (!v.IsArray()) {
+    *err = std::string(key) + " must be an array";
+    return false;
+  }
+  Napi::Array a = v.As<Napi::Array>();
+  for (uint32_t i = 0; i < a.Length(); ++i) {
+    Napi::Value pair = a.Get(i);
+    if (!pair.IsArray()) {
+      *err = std::string(key) + " entries must be [id, value]";
+      return false;
+    }
+    Napi::Array p = pair.As<Napi::Array>();
+    out->emplace_back(static_cast<SockOpt>(p.Get(0u).As<Napi::Number>().Int32Value()),
+                      static_cast<int64_t>(p.Get(1u).As<Napi::Number>().DoubleValue()));
+  }
+  return true;
+}
+
+bool parseFraming(const Napi::Object& f, FramingConfig* out, std::string* err) {
+  out->type = static_cast<FramingType>(static_cast<int>(num(f, "type", 0)));
+  switch (out->type) {
+    case FramingType::kLength: {
+      LengthFraming& l = out->length;
+      l.byteOrder = num(f, "littleEndian", 0) != 0 ? ByteOrder::kLittle : ByteOrder::kBig;
+      l.lengthFieldOffset = static_cast<uint32_t>(num(f, "lengthFieldOffset", 0));
+      l.lengthFieldLength = static_cast<uint32_t>(num(f, "lengthFieldLength", 4));
+      l.lengthAdjustment = static_cast<int64_t>(num(f, "lengthAdjustment", 0));
+      l.initialBytesToStrip = static_cast<uint32_t>(num(f, "initialBytesToStrip", 4));
+      l.maxFrameLength = static_cast<uint64_t>(num(f, "maxFrameLength", 16 << 20));
+      return true;
+    }
+    case FramingType::kDelimiter: {
+      Napi::Value d = f.Get("delimiter");
+      if (!d.IsBuffer()) {
+        *err = "framing.delimiter must be a Buffer";
+        return false;
+      }
+      auto b = d.As<Napi::Buffer<uint8_t>>();
+      out->delimiter.delimiter.assign(reinterpret_cast<const char*>(b.Data()), b.Length());
+      out->delimiter.maxFrameLength = static_cast<uint64_t>(num(f, "maxFrameLength", 65536));
+      out->delimiter.stripDelimiter = flag(f, "stripDelimiter", true);
+      return true;
+    }
+    case FramingType::kFixed:
+      out->fixed.frameLength = static_cast<uint64_t>(num(f, "frameLength", 0));
+      return true;
+    case FramingType::kRaw:
+      out->raw.maxChunk = static_cast<uint64_t>(num(f, "maxChunk", 65536));
+      return true;
+  }
+  *err = "unknown framing type";
+  return false;
+}
+
+}  // namespace
+
+bool parseServerConfig(const Napi::Object& o, ServerConfig* c, std::string* err) {
+  c->backend = static_cast<BackendKind>(static_cast<int>(num(o, "backend", 0)));
+  c->workers = static_cast<int>(num(o, "workers", 1));
+  c->inlineWorker = flag(o, "inlineWorker", false);
+  c->acceptMode = static_cast<AcceptMode>(static_cast<int>(num(o, "acceptMode", 0)));
+  c->dispatch = static_cast<DispatchPolicy>(static_cast<int>(num(o, "dispatch", 0)));
+  c->listener.backlog = static_cast<int>(num(o, "backlog", 511));
+  c->highWaterMark = static_cast<uint64_t>(num(o, "highWaterMark", 65536));
+  c->maxOutbound = static_cast<uint64_t>(num(o, "maxOutbound", 8 << 20));
+  c->maxConnections = static_cast<uint32_t>(num(o, "maxConnections", 10000));
+  c->readBudget = static_cast<uint32_t>(num(o, "readBudget", 256 << 10));
+  c->readBufferSize = static_cast<uint32_t>(num(o, "readBufferSize", 64 << 10));
+  c->batchBytes = static_cast<uint32_t>(num(o, "batchBytes", 256 << 10));
+  c->batchRecords = static_cast<uint32_t>(num(o, "batchRecords", 8192));
+  c->batchArenas = static_cast<uint32_t>(num(o, "batchArenas", 2));
+  c->closeLingerMs = static_cast<uint32_t>(num(o, "closeLingerMs", 2000));
+  if (c->workers < 1 || c->batchArenas < 1 || c->maxConnections < 1) {
+    *err = "workers, batchArenas and maxConnections must be at least 1";
+    return false;
+  }
+  if (!optionList(o, "listenerOptions", &c->listener.socketOptions, err)) return false;
+  if (!optionList(o, "connectionOptions", &c->connectionOptions, err)) return false;
+  Napi::Value f = o.Get("framing");
+  if (!f.IsObject()) {
+    *err = "framing must be an object";
+    return false;
+  }
+  return parseFraming(f.As<Napi::Object>(), &c->framing, err);
+}
+
+bool parseListenAddress(const Napi::Object& o, ListenAddress* a, std::string* err) {
+  a->kind = static_cast<AddressKind>(static_cast<int>(num(o, "kind", 0)));
+  Napi::Value host = o.Get("host");
+  if (host.IsString()) a->host = host.As<Napi::String>().Utf8Value();
+  a->port = static_cast<uint16_t>(num(o, "port", 0));
+  Napi::Value path = o.Get("path");
+  if (path.IsString()) a->path = path.As<Napi::String>().Utf8Value();
+  if (a->kind != AddressKind::kTcp && a->path.empty()) {
+    *err = "a Unix socket needs a path";
+    return false;
+  }
+  return true;
+}
+
+}  // namespace ringnet

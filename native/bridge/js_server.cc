@@ -1,0 +1,412 @@
+#include "js_server.h"
+
+#include <cstring>
+
+#include "../core/socket_options.h"
+#include "config_parse.h"
+#include "errors.h"
+
+namespace ringnet {
+
+// The uv handles live on the heap and are freed by their own close callbacks,
+// so closing them never races the JsServer's destruction.
+struct JsServer::LoopHandles {
+  uv_async_t async;      // threaded workers published batches
+  uv_poll_t poll;        // the inline worker's poll fd is readable
+  uv_timer_t timer;      // the inline worker has more work, or a deadline
+  JsServer* owner;
+  bool hasPoll = false;
+  int pendingCloses = 0;
+};
+
+Napi::Function JsServer::Define(Napi::Env env) {
+  return DefineClass(env, "NativeServer",
+                     {
+                         InstanceMethod("listen", &JsServer::Listen),
+                         InstanceMethod("submit", &JsServer::Submit),
+                         InstanceMethod("close", &JsServer::Close),
+                         InstanceMethod("finish", &JsServer::Finish),
+                         InstanceMethod("stats", &JsServer::Stats),
+                         InstanceMethod("setOption", &JsServer::SetOption),
+                         InstanceMethod("getOption", &JsServer::GetOption),
+                         InstanceMethod("tcpInfo", &JsServer::TcpInfo),
+                         InstanceMethod("ref", &JsServer::Ref),
+                         InstanceMethod("unref", &JsServer::Unref),
+                     });
+}
+
+JsServer::JsServer(const Napi::CallbackInfo& info)
+    : Napi::ObjectWrap<JsServer>(info), env_(info.Env()) {
+  if (info.Length() < 2 || !info[0].IsObject() || !info[1].IsFunction()) {
+    Napi::TypeError::New(env_, "NativeServer(config, onBatch)").ThrowAsJavaScriptException();
+    return;
+  }
+  std::string err;
+  if (!parseServerConfig(info[0].As<Napi::Object>(), &config_, &err)) {
+    Napi::TypeError::New(env_, err).ThrowAsJavaScriptException();
+    return;
+  }
+  onBatch_ = Napi::Persistent(info[1].As<Napi::Function>());
+}
+
+JsServer::~JsServer() {
+  if (hookAdded_) napi_remove_env_cleanup_hook(env_, cleanupHook, this);
+  if (server_) server_->teardown();
+  closeHandles();
+}
+
+void JsServer::cleanupHook(void* self) {
+  // Process or worker_thread exit: stop native threads without calling JS.
+  auto* s = static_cast<JsServer*>(self);
+  s->hookAdded_ = false;
+  if (s->server_) s->server_->teardown();
+  s->closeHandles();
+}
+
+// ---------------------------------------------------------------- listen
+
+Napi::Value JsServer::Listen(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (server_) {
+    return throwError(env, "ERR_SERVER_ALREADY_LISTEN", "Listen method has been called more than once");
+  }
+  ListenAddress address;
+  std::string err;
+  if (!info[0].IsObject() || !parseListenAddress(info[0].As<Napi::Object>(), &address, &err)) {
+    Napi::TypeError::New(env, err.empty() ? "listen(address)" : err).ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+
+  // Arena and counter memory is allocated as ArrayBuffers JS keeps; the
+  // workers write into them and JS reads views of them: no copy per batch.
+  std::vector<WorkerMemory> memory(static_cast<size_t>(config_.workers));
+  Napi::Array workersJs = Napi::Array::New(env);
+  std::vector<Napi::Reference<Napi::ArrayBuffer>> buffers;
+  auto hold = [&](size_t bytes) {
+    Napi::ArrayBuffer ab = Napi::ArrayBuffer::New(env, bytes);
+    buffers.push_back(Napi::Persistent(ab));
+    return ab;
+  };
+  for (int w = 0; w < config_.workers; ++w) {
+    Napi::Object wjs = Napi::Object::New(env);
+    Napi::Array arenasJs = Napi::Array::New(env);
+    for (uint32_t a = 0; a < config_.batchArenas; ++a) {
+      Napi::ArrayBuffer data = hold(config_.batchBytes);
+      Napi::ArrayBuffer records = hold(size_t{config_.batchRecords} * wire::kEventInts * 4);
+      ArenaMemory m;
+      m.data = static_cast<uint8_t*>(data.Data());
+      m.dataCapacity = config_.batchBytes;
+      m.records = static_cast<int32_t*>(records.Data());
+      m.recordCapacity = config_.batchRecords;
+      memory[w].arenas.push_back(m);
+      Napi::Object ajs = Napi::Object::New(env);
+      ajs.Set("data", data);
+      ajs.Set("records", records);
+      arenasJs.Set(a, ajs);
+    }
+    Napi::ArrayBuffer written = hold(size_t{config_.maxConnections} * sizeof(double));
+    memory[w].written = static_cast<double*>(written.Data());
+    wjs.Set("arenas", arenasJs);
+    wjs.Set("written", written);
+    workersJs.Set(static_cast<uint32_t>(w), wjs);
+  }
+
+  handles_ = new LoopHandles();
+  handles_->owner = this;
+  uv_loop_t* loop = nullptr;
+  napi_get_uv_event_loop(env, &loop);
+  uv_async_init(loop, &handles_->async, [](uv_async_t* h) {
+    auto* lh = static_cast<LoopHandles*>(h->data);
+    if (lh->owner) lh->owner->drainQueue();
+  });
+  handles_->async.data = handles_;
+  uv_timer_init(loop, &handles_->timer);
+  handles_->timer.data = handles_;
+  uv_unref(reinterpret_cast<uv_handle_t*>(&handles_->timer));
+
+  auto server = std::make_unique<Server>(config_);
+  BoundAddress bound;
+  ListenError lerr;
+  bool ok = server->listen(address, std::move(memory), this, &bound, &lerr);
+  if (!ok) {
+    server.reset();
+    closeHandles();
+    if (!lerr.message.empty()) return throwError(env, "ERR_RINGNET_INIT", lerr.message);
+    return throwSystemError(env, lerr.err, lerr.syscall, address);
+  }
+  server_ = std::move(server);
+  buffers_ = std::move(buffers);
+  asyncContext_ = std::make_unique<Napi::AsyncContext>(env, "ringnet:batch");
+  self_ = Napi::Persistent(info.This().As<Napi::Object>());
+  napi_add_env_cleanup_hook(env, cleanupHook, this);
+  hookAdded_ = true;
+
+  if (config_.inlineWorker) {
+    Reactor& r = server_->worker(0);
+    uv_poll_init(loop, &handles_->poll, r.backend().pollFd());
+    handles_->poll.data = handles_;
+    handles_->hasPoll = true;
+    uv_poll_start(&handles_->poll, UV_READABLE, [](uv_poll_t* h, int, int) {
+      auto* lh = static_cast<LoopHandles*>(h->data);
+      if (lh->owner) lh->owner->runInline();
+    });
+    runInline();  // attach listeners' pending work, arm the timer
+  }
+
+  Napi::Object result = Napi::Object::New(env);
+  result.Set("family", bound.family);
+  result.Set("address", bound.address);
+  result.Set("port", bound.port);
+  result.Set("workers", workersJs);
+  return result;
+}
+
+// ---------------------------------------------------------------- batches
+
+void JsServer::deliver(Reactor& reactor, const PublishedBatch& batch) {
+  if (reactor.isInline()) {
+    callJs(reactor, batch);
+    return;
+  }
+  bool wasEmpty;
+  {
+    std::lock_guard<std::mutex> lock(queueMu_);
+    wasEmpty = queue_.empty();
+    queue_.push_back(Pending{&reactor, batch});
+  }
+  // One wake-up however many batches pile up before the JS thread runs.
+  if (wasEmpty) uv_async_send(&handles_->async);
+}
+
+void JsServer::drainQueue() {
+  {
+    std::lock_guard<std::mutex> lock(queueMu_);
+    draining_.swap(queue_);
+  }
+  for (const Pending& p : draining_) callJs(*p.reactor, p.batch);
+  draining_.clear();
+}
+
+void JsServer::callJs(Reactor& reactor, const PublishedBatch& batch) {
+  Napi::HandleScope scope(env_);
+  napi_value big = env_.Undefined();
+  auto& frames = reactor.batch().bigFrames(batch.arena);
+  if (!frames.empty()) {
+    Napi::Array arr = Napi::Array::New(env_, frames.size());
+    for (size_t i = 0; i < frames.size(); ++i) {
+      arr.Set(static_cast<uint32_t>(i),
+              Napi::Buffer<uint8_t>::Copy(env_, frames[i].data(), frames[i].size()));
+    }
+    frames.clear();
+    big = arr;
+  }
+  napi_value args[] = {
+      Napi::Number::New(env_, reactor.index()), Napi::Number::New(env_, batch.arena),
+      Napi::Number::New(env_, batch.records), big};
+  onBatch_.MakeCallback(Value(), 4, args, *asyncContext_);
+  if (env_.IsExceptionPending()) {
+    // The TS layer catches handler errors; anything reaching here is a bug:
+    // report it as an uncaught exception, like any other callback.
+    napi_value e = env_.GetAndClearPendingException().Value();
+    napi_fatal_exception(env_, e);
+  }
+  reactor.releaseArena(batch.arena);
+}
+
+void JsServer::runInline() {
+  if (!server_) return;
+  Reactor& r = server_->worker(0);
+  bool more = false;
+  for (int i = 0; i < 4; ++i) {
+    more = r.runOnce();
+    if (!more) break;
+  }
+  if (r.done() || !handles_) return;
+  int timeout = more ? 0 : r.nextTimeoutMs();
+  if (timeout >= 0) {
+    uv_timer_start(&handles_->timer, [](uv_timer_t* h) {
+      auto* lh = static_cast<LoopHandles*>(h->data);
+      if (lh->owner) lh->owner->runInline();
+    }, static_cast<uint64_t>(timeout), 0);
+  } else {
+    uv_timer_stop(&handles_->timer);
+  }
+}
+
+// ---------------------------------------------------------------- commands
+
+Napi::Value JsServer::Submit(const Napi::CallbackInfo& info) {
+  // submit(worker, buffer, length): one call per worker per flush.
+  if (!server_) return info.Env().Undefined();
+  uint32_t w = info[0].As<Napi::Number>().Uint32Value();
+  auto buf = info[1].As<Napi::Uint8Array>();
+  size_t len = info[2].As<Napi::Number>().Uint32Value();
+  if (w >= server_->workerCount() || len > buf.ByteLength()) return info.Env().Undefined();
+  Reactor& r = server_->worker(w);
+  r.submitCommands(buf.Data(), len);
+  return info.Env().Undefined();
+}
+
+Napi::Value JsServer::Close(const Napi::CallbackInfo& info) {
+  if (server_) server_->close(info[0].As<Napi::Number>().Uint32Value());
+  if (server_ && config_.inlineWorker) runInline();
+  return info.Env().Undefined();
+}
+
+Napi::Value JsServer::Finish(const Napi::CallbackInfo& info) {
+  // Every worker reported done: join threads, release what kept us alive.
+  if (server_) server_->finish();
+  closeHandles();
+  if (hookAdded_) {
+    napi_remove_env_cleanup_hook(env_, cleanupHook, this);
+    hookAdded_ = false;
+  }
+  if (!self_.IsEmpty()) self_.Reset();
+  return info.Env().Undefined();
+}
+
+void JsServer::closeHandles() {
+  if (!handles_) return;
+  LoopHandles* h = handles_;
+  handles_ = nullptr;
+  h->owner = nullptr;
+  auto onClosed = [](uv_handle_t* handle) {
+    auto* lh = static_cast<LoopHandles*>(handle->data);
+    if (--lh->pendingCloses == 0) delete lh;
+  };
+  h->pendingCloses = h->hasPoll ? 3 : 2;
+  uv_close(reinterpret_cast<uv_handle_t*>(&h->async), onClosed);
+  uv_close(reinterpret_cast<uv_handle_t*>(&h->timer), onClosed);
+  if (h->hasPoll) uv_close(reinterpret_cast<uv_handle_t*>(&h->poll), onClosed);
+}
+
+// ---------------------------------------------------------------- ref/unref
+
+Napi::Value JsServer::Ref(const Napi::CallbackInfo& info) {
+  refed_ = true;
+  if (handles_) {
+    uv_ref(reinterpret_cast<uv_handle_t*>(&handles_->async));
+    if (handles_->hasPoll) uv_ref(reinterpret_cast<uv_handle_t*>(&handles_->poll));
+  }
+  return info.Env().Undefined();
+}
+
+Napi::Value JsServer::Unref(const Napi::CallbackInfo& info) {
+  refed_ = false;
+  if (handles_) {
+    uv_unref(reinterpret_cast<uv_handle_t*>(&handles_->async));
+    if (handles_->hasPoll) uv_unref(reinterpret_cast<uv_handle_t*>(&handles_->poll));
+  }
+  return info.Env().Undefined();
+}
+
+// ---------------------------------------------------------------- stats & options
+
+Napi::Value JsServer::Stats(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Array out = Napi::Array::New(env);
+  if (!server_) return out;
+  for (size_t i = 0; i < server_->workerCount(); ++i) {
+    const WorkerStats& s = server_->worker(i).stats();
+    Napi::Object o = Napi::Object::New(env);
+    auto put = [&](const char* k, const std::atomic<uint64_t>& v) {
+      o.Set(k, static_cast<double>(v.load(std::memory_order_relaxed)));
+    };
+    put("connections", s.connections);
+    put("accepted", s.accepted);
+    put("closed", s.closed);
+    put("rejected", s.rejected);
+    put("bytesIn", s.bytesIn);
+    put("bytesOut", s.bytesOut);
+    put("framesIn", s.framesIn);
+    put("framesOut", s.framesOut);
+    put("acceptErrors", s.acceptErrors);
+    put("batches", s.batches);
+    out.Set(static_cast<uint32_t>(i), o);
+  }
+  return out;
+}
+
+namespace {
+struct OptionCall {
+  SockOpt opt;
+  int64_t value;
+  TcpInfo info;
+};
+}  // namespace
+
+Napi::Value JsServer::SetOption(const Napi::CallbackInfo& info) {
+  // setOption(worker, slot, gen, id, value) -> errno (0 = done)
+  Napi::Env env = info.Env();
+  if (!server_) return Napi::Number::New(env, EBADF);
+  uint32_t w = info[0].As<Napi::Number>().Uint32Value();
+  if (w >= server_->workerCount()) return Napi::Number::New(env, EBADF);
+  OptionCall call{static_cast<SockOpt>(info[3].As<Napi::Number>().Int32Value()),
+                  static_cast<int64_t>(info[4].As<Napi::Number>().DoubleValue()), {}};
+  int rc = server_->worker(w).withFd(
+      info[1].As<Napi::Number>().Uint32Value(), info[2].As<Napi::Number>().Int32Value(),
+      [](int fd, void* ctx) {
+        auto* c = static_cast<OptionCall*>(ctx);
+        return setSockOpt(fd, c->opt, c->value);
+      },
+      &call);
+  return Napi::Number::New(env, rc);
+}
+
+Napi::Value JsServer::GetOption(const Napi::CallbackInfo& info) {
+  // getOption(worker, slot, gen, id) -> [errno, value]
+  Napi::Env env = info.Env();
+  Napi::Array out = Napi::Array::New(env, 2);
+  OptionCall call{static_cast<SockOpt>(info[3].As<Napi::Number>().Int32Value()), 0, {}};
+  int rc = EBADF;
+  uint32_t w = info[0].As<Napi::Number>().Uint32Value();
+  if (server_ && w < server_->workerCount()) {
+    rc = server_->worker(w).withFd(
+        info[1].As<Napi::Number>().Uint32Value(), info[2].As<Napi::Number>().Int32Value(),
+        [](int fd, void* ctx) {
+          auto* c = static_cast<OptionCall*>(ctx);
+          return getSockOpt(fd, c->opt, &c->value);
+        },
+        &call);
+  }
+  out.Set(0u, rc);
+  out.Set(1u, static_cast<double>(call.value));
+  return out;
+}
+
+Napi::Value JsServer::TcpInfo(const Napi::CallbackInfo& info) {
+  // tcpInfo(worker, slot, gen) -> object | errno
+  Napi::Env env = info.Env();
+  OptionCall call{SockOpt::kNoDelay, 0, {}};
+  int rc = EBADF;
+  uint32_t w = info[0].As<Napi::Number>().Uint32Value();
+  if (server_ && w < server_->workerCount()) {
+    rc = server_->worker(w).withFd(
+        info[1].As<Napi::Number>().Uint32Value(), info[2].As<Napi::Number>().Int32Value(),
+        [](int fd, void* ctx) { return readTcpInfo(fd, &static_cast<OptionCall*>(ctx)->info); },
+        &call);
+  }
+  if (rc != 0) return Napi::Number::New(env, rc);
+  const ringnet::TcpInfo& t = call.info;
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("state", t.state);
+  o.Set("rtt", t.rttUs);
+  o.Set("rttVar", t.rttVarUs);
+  o.Set("minRtt", t.minRttUs);
+  o.Set("retransmits", t.retransmits);
+  o.Set("totalRetransmits", t.totalRetrans);
+  o.Set("lost", t.lost);
+  o.Set("cwnd", t.sndCwnd);
+  o.Set("ssthresh", t.sndSsthresh);
+  o.Set("sndMss", t.sndMss);
+  o.Set("rcvMss", t.rcvMss);
+  o.Set("pmtu", t.pmtu);
+  o.Set("unacked", t.unacked);
+  o.Set("bytesAcked", static_cast<double>(t.bytesAcked));
+  o.Set("bytesReceived", static_cast<double>(t.bytesReceived));
+  o.Set("pacingRate", static_cast<double>(t.pacingRate));
+  o.Set("deliveryRate", static_cast<double>(t.deliveryRate));
+  return o;
+}
+
+}  // namespace ringnet

@@ -1,0 +1,25 @@
+#include "codec_factory.h"
+
+namespace ringnet {
+
+std::unique_ptr<FrameDecoder> makeDecoder(const FramingConfig& f) {
+  switch (f.type) {
+    case FramingType::kLength: return makeLengthDecoder(f.length);
+    case FramingType::kDelimiter: return makeDelimiterDecoder(f.delimiter);
+    case FramingType::kFixed: return makeFixedDecoder(f.fixed);
+    case FramingType::kRaw: return makeRawDecoder(f.raw);
+  }
+  return nullptr;
+}
+
+std::unique_ptr<FrameEncoder> makeEncoder(const FramingConfig& f) {
+  switch (f.type) {
+    case FramingType::kLength: return makeLengthEncoder(f.length);
+    case FramingType::kDelimiter: return makeDelimiterEncoder(f.delimiter);
+    case FramingType::kFixed: return makeFixedEncoder(f.fixed);
+    case FramingType::kRaw: return makeRawEncoder();
+  }
+  return nullptr;
+}
+
+}  // namespace ringnet

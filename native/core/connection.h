@@ -1,0 +1,47 @@
+// One connection's state, owned by exactly one reactor thread for its life.
+// Kept small: 10,000 idle connections must cost little memory.
+#pragma once
+
+#include <cstdint>
+
+#include "codec/codec.h"
+#include "output_queue.h"
+#include "read_tail.h"
+
+namespace ringnet {
+
+struct Connection {
+  int fd = -1;
+  int family = 0;          // AF_INET, AF_INET6, AF_UNIX
+  uint32_t slot = 0;       // index in the reactor's table
+  int32_t gen = 0;         // bumped on every reuse of the slot; stale commands are ignored
+
+  DecoderState decoder;
+  ReadTail tail;           // undecoded input (partial frame)
+  OutputQueue out;         // queued output
+
+  uint64_t bytesIn = 0;
+  uint64_t bytesOut = 0;   // written to the kernel (mirrored to JS for send()'s return value)
+  uint64_t closeDeadlineMs = 0;  // lingering close: give up waiting for the peer's FIN
+
+  // Readiness and lifecycle flags.
+  bool readable = false;     // the kernel may have bytes for us (edge-triggered bookkeeping)
+  bool writable = true;      // the kernel accepted our last write in full
+  bool paused = false;       // conn.pause()
+  bool blocked = false;      // no room in the batch to JS: frames wait in the tail
+  bool inReadyList = false;  // queued for another read pass (budget or resume)
+  bool inFlushList = false;  // output waiting for a flush at the end of the pass
+  bool hupSeen = false;      // the backend saw the peer's FIN/HUP signalled
+  bool peerEnded = false;    // FIN received
+  bool endQueued = false;    // conn.end(): shutdown(SHUT_WR) once flushed
+  bool writeShut = false;    // SHUT_WR done
+  bool closeQueued = false;  // conn.close(): close once flushed
+  bool lingering = false;    // closed for writing, draining input until the peer's FIN
+  bool wantDrain = false;    // emit drain when the output queue empties
+  bool ioPending = false;    // a backend operation holds the fd (io_uring); closing waits for it
+  bool closed = false;
+  int32_t closeReason = 0;   // wire::CloseReason once closing
+  int32_t closeErrno = 0;
+};
+
+}  // namespace ringnet

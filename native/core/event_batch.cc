@@ -1,0 +1,119 @@
+#include "event_batch.h"
+
+#include <cstring>
+
+namespace ringnet {
+
+using namespace wire;
+
+EventBatch::EventBatch(std::vector<ArenaMemory> arenas)
+    : arenas_(std::move(arenas)),
+      state_(new std::atomic<int>[arenas_.size()]),
+      big_(arenas_.size()) {
+  for (size_t i = 0; i < arenas_.size(); ++i) state_[i].store(kFree);
+  acquire();
+}
+
+bool EventBatch::acquire() {
+  if (current_ >= 0) return true;
+  // Strict rotation keeps batches in the order they were filled.
+  if (state_[next_].load(std::memory_order_acquire) != kFree) return false;
+  current_ = static_cast<int>(next_);
+  next_ = (next_ + 1) % arenas_.size();
+  state_[current_].store(kFilling, std::memory_order_relaxed);
+  records_ = 0;
+  dataUsed_ = 0;
+  big_[current_].clear();
+  drainOverflow();
+  return true;
+}
+
+bool EventBatch::place(const int32_t* rec, const uint8_t* bytes, size_t length) {
+  if (current_ < 0) return false;
+  ArenaMemory& a = arenas_[current_];
+  if (records_ >= a.recordCapacity || length > a.dataCapacity - dataUsed_) return false;
+  int32_t* r = a.records + static_cast<size_t>(records_) * kEventInts;
+  std::memcpy(r, rec, sizeof(int32_t) * kEventInts);
+  if (bytes) {
+    std::memcpy(a.data + dataUsed_, bytes, length);
+    r[kOffset] = static_cast<int32_t>(dataUsed_);
+    r[kLength] = static_cast<int32_t>(length);
+    // Keep every payload 8-byte aligned so JS can view it as any typed array.
+    dataUsed_ += static_cast<uint32_t>((length + 7) & ~size_t{7});
+    if (dataUsed_ > a.dataCapacity) dataUsed_ = a.dataCapacity;
+  }
+  ++records_;
+  return true;
+}
+
+void EventBatch::drainOverflow() {
+  size_t done = 0;
+  for (; done < overflow_.size(); ++done) {
+    Pending& p = overflow_[done];
+    const auto* text = reinterpret_cast<const uint8_t*>(p.text.data());
+    if (!place(p.rec, p.text.empty() ? nullptr : text, p.text.size())) break;
+  }
+  overflow_.erase(overflow_.begin(), overflow_.begin() + static_cast<std::ptrdiff_t>(done));
+}
+
+bool EventBatch::frame(uint32_t slot, int32_t gen, const uint8_t* payload, size_t length) {
+  if (!overflow_.empty() || (current_ < 0 && !acquire())) return false;
+  int32_t rec[kEventInts] = {kEvFrame, static_cast<int32_t>(slot), gen, 0, 0, 0};
+  ArenaMemory& a = arenas_[current_];
+  if (length > a.dataCapacity / 2) {
+    // Big frame: its own buffer, so one large frame never starves an arena.
+    if (records_ >= a.recordCapacity) return false;
+    rec[kType] = kEvFrameBig;
+    rec[kOffset] = static_cast<int32_t>(big_[current_].size());
+    rec[kLength] = static_cast<int32_t>(length);
+    big_[current_].emplace_back(payload, payload + length);
+    return place(rec, nullptr, 0);
+  }
+  if (length == 0) return place(rec, nullptr, 0);
+  return place(rec, payload, length);
+}
+
+void EventBatch::control(int32_t type, uint32_t slot, int32_t gen, int32_t offset, int32_t aux) {
+  int32_t rec[kEventInts] = {type, static_cast<int32_t>(slot), gen, offset, 0, aux};
+  if (overflow_.empty() && (current_ >= 0 || acquire()) && place(rec, nullptr, 0)) return;
+  Pending p;
+  std::memcpy(p.rec, rec, sizeof rec);
+  overflow_.push_back(std::move(p));
+}
+
+void EventBatch::open(uint32_t slot, int32_t gen, const std::string& addressText) {
+  int32_t rec[kEventInts] = {kEvOpen, static_cast<int32_t>(slot), gen, 0, 0, 0};
+  const auto* text = reinterpret_cast<const uint8_t*>(addressText.data());
+  if (overflow_.empty() && (current_ >= 0 || acquire()) &&
+      place(rec, text, addressText.size())) {
+    return;
+  }
+  Pending p;
+  std::memcpy(p.rec, rec, sizeof rec);
+  p.text = addressText;
+  overflow_.push_back(std::move(p));
+}
+
+bool EventBatch::publish(PublishedBatch* out) {
+  if (current_ < 0 && !acquire()) return false;
+  if (records_ == 0) return false;
+  out->arena = static_cast<uint32_t>(current_);
+  out->records = records_;
+  out->dataUsed = dataUsed_;
+  state_[current_].store(kWithJs, std::memory_order_release);
+  current_ = -1;
+  acquire();
+  return true;
+}
+
+void EventBatch::release(uint32_t arena) {
+  state_[arena].store(kFree, std::memory_order_release);
+}
+
+bool EventBatch::canAcceptFrames() {
+  if (current_ < 0 && !acquire()) return false;
+  if (!overflow_.empty()) drainOverflow();
+  return overflow_.empty();
+}
+
+}  // namespace ringnet

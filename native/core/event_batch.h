@@ -1,0 +1,79 @@
+// Events for JS, written by one reactor into arenas whose memory the JS side
+// already holds (ArrayBuffers created once), so a whole pass's worth of frames
+// from all connections crosses into JS in one call with no object per frame.
+//
+// An arena is filled by the reactor, handed to JS, and handed back when the
+// handlers return. When every arena is with JS, frames wait (the reactor stops
+// reading: TCP flow control pushes back on the peers) while control events
+// (open, drain, end, close) go to a small overflow list so none is ever lost.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "wire.h"
+
+namespace ringnet {
+
+struct ArenaMemory {
+  uint8_t* data = nullptr;
+  uint32_t dataCapacity = 0;
+  int32_t* records = nullptr;
+  uint32_t recordCapacity = 0;
+};
+
+struct PublishedBatch {
+  uint32_t arena = 0;
+  uint32_t records = 0;
+  uint32_t dataUsed = 0;
+};
+
+class EventBatch {
+ public:
+  explicit EventBatch(std::vector<ArenaMemory> arenas);
+
+  // Appends a frame's payload; false when there is no room now (the caller
+  // keeps the bytes and retries after an arena comes back).
+  bool frame(uint32_t slot, int32_t gen, const uint8_t* payload, size_t length);
+  // Control events are never refused.
+  void control(int32_t type, uint32_t slot, int32_t gen, int32_t offset = 0, int32_t aux = 0);
+  void open(uint32_t slot, int32_t gen, const std::string& addressText);
+
+  // Ends the current arena if it holds anything: the caller hands it to JS.
+  bool publish(PublishedBatch* out);
+  // Called on the JS thread when the handlers are done with an arena.
+  void release(uint32_t arena);
+  // True when frames can be accepted again (after a release).
+  bool canAcceptFrames();
+
+  // Frames too big for an arena travel as separate buffers, read by the JS
+  // thread while the arena is with JS.
+  std::vector<std::vector<uint8_t>>& bigFrames(uint32_t arena) { return big_[arena]; }
+
+  bool idle() const { return current_ < 0 || (records_ == 0 && overflow_.empty()); }
+
+ private:
+  enum : int { kFree = 0, kFilling = 1, kWithJs = 2 };
+  struct Pending {
+    int32_t rec[wire::kEventInts];
+    std::string text;
+  };
+  bool acquire();
+  bool place(const int32_t* rec, const uint8_t* bytes, size_t length);
+  void drainOverflow();
+
+  std::vector<ArenaMemory> arenas_;
+  std::unique_ptr<std::atomic<int>[]> state_;
+  std::vector<std::vector<std::vector<uint8_t>>> big_;
+  int current_ = -1;
+  uint32_t next_ = 0;  // arenas are used round-robin so JS sees them in order
+  uint32_t records_ = 0;
+  uint32_t dataUsed_ = 0;
+  std::vector<Pending> overflow_;
+};
+
+}  // namespace ringnet

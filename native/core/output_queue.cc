@@ -1,0 +1,96 @@
+#include "output_queue.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstddef>
+#include <cstring>
+
+namespace ringnet {
+
+void OutputQueue::append(ChunkPool& pool, const uint8_t* data, size_t len) {
+  if (len == 0) return;
+  size_ += len;
+  // Fill the tail chunk first so that many small frames share one iovec.
+  if (head_ < chunks_.size()) {
+    Chunk& tail = chunks_.back();
+    size_t room = tail.capacity - tail.end;
+    size_t n = std::min(room, len);
+    if (n > 0) {
+      std::memcpy(tail.data + tail.end, data, n);
+      tail.end += n;
+      data += n;
+      len -= n;
+    }
+  }
+  while (len > 0) {
+    Chunk c{};
+    if (len >= ChunkPool::kChunkSize * 4) {
+      // A big payload gets one exact buffer: one copy, one iovec.
+      c.data = static_cast<uint8_t*>(std::malloc(len));
+      c.capacity = len;
+      c.pooled = false;
+    } else {
+      c.data = pool.take();
+      c.capacity = ChunkPool::kChunkSize;
+      c.pooled = true;
+    }
+    size_t n = std::min(c.capacity, len);
+    std::memcpy(c.data, data, n);
+    c.end = n;
+    chunks_.push_back(c);
+    data += n;
+    len -= n;
+  }
+}
+
+int OutputQueue::gather(struct iovec* iov, int maxIov) const {
+  int n = 0;
+  for (size_t i = head_; i < chunks_.size() && n < maxIov; ++i) {
+    const Chunk& c = chunks_[i];
+    iov[n].iov_base = c.data + c.begin;
+    iov[n].iov_len = c.end - c.begin;
+    ++n;
+  }
+  return n;
+}
+
+void OutputQueue::consume(ChunkPool& pool, size_t n) {
+  size_ -= n;
+  while (n > 0 && head_ < chunks_.size()) {
+    Chunk& head = chunks_[head_];
+    size_t avail = head.end - head.begin;
+    if (n < avail) {
+      head.begin += n;
+      return;
+    }
+    n -= avail;
+    release(pool, head);
+    ++head_;
+  }
+  // An emptied queue keeps no chunk: idle connections hold no memory.
+  if (size_ == 0) {
+    clear(pool);
+  } else if (head_ >= 16 && head_ * 2 >= chunks_.size()) {
+    // A queue that never empties (streaming) must not keep dead entries.
+    chunks_.erase(chunks_.begin(), chunks_.begin() + static_cast<std::ptrdiff_t>(head_));
+    head_ = 0;
+  }
+}
+
+void OutputQueue::clear(ChunkPool& pool) {
+  for (size_t i = head_; i < chunks_.size(); ++i) release(pool, chunks_[i]);
+  std::vector<Chunk>().swap(chunks_);
+  head_ = 0;
+  size_ = 0;
+}
+
+void OutputQueue::release(ChunkPool& pool, Chunk& c) {
+  if (c.pooled) {
+    pool.give(c.data);
+  } else {
+    std::free(c.data);
+  }
+  c.data = nullptr;
+}
+
+}  // namespace ringnet

@@ -1,0 +1,54 @@
+// A connection's outbound bytes: a queue of pooled chunks (large payloads get a
+// chunk of their own) that both backends gather into iovecs and consume as the
+// kernel accepts bytes. Holds no memory while empty.
+#pragma once
+
+#include <sys/uio.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "chunk_pool.h"
+
+namespace ringnet {
+
+class OutputQueue {
+ public:
+  OutputQueue() = default;
+  OutputQueue(const OutputQueue&) = delete;
+  OutputQueue& operator=(const OutputQueue&) = delete;
+
+  // Appends bytes, copying them. Large appends get a dedicated buffer.
+  void append(ChunkPool& pool, const uint8_t* data, size_t len);
+
+  // Fills up to maxIov iovecs from the head; returns how many.
+  int gather(struct iovec* iov, int maxIov) const;
+
+  // Drops n bytes from the head (n <= size()).
+  void consume(ChunkPool& pool, size_t n);
+
+  // Frees everything (connection closed).
+  void clear(ChunkPool& pool);
+
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+
+ private:
+  struct Chunk {
+    uint8_t* data;
+    size_t capacity;
+    size_t begin;  // first unsent byte
+    size_t end;    // one past the last written byte
+    bool pooled;
+  };
+  void release(ChunkPool& pool, Chunk& c);
+
+  // A vector, not a deque: an empty vector allocates nothing (libstdc++'s deque
+  // allocates ~600 bytes even when empty), and a queue rarely holds many chunks.
+  std::vector<Chunk> chunks_;
+  size_t head_ = 0;  // index of the first live chunk
+  size_t size_ = 0;
+};
+
+}  // namespace ringnet

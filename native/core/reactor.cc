@@ -1,0 +1,566 @@
+#include "reactor.h"
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+
+#include "backend_factory.h"
+#include "codec_factory.h"
+#include "listener.h"
+#include "socket_options.h"
+
+namespace ringnet {
+
+using namespace wire;
+
+uint64_t monotonicMs() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1000 + static_cast<uint64_t>(ts.tv_nsec) / 1000000;
+}
+
+Reactor::Reactor(int index, const ServerConfig& config, std::vector<ArenaMemory> arenas,
+                 double* writtenCounters, std::atomic<uint32_t>* serverConnections,
+                 BatchSink* sink)
+    : index_(index),
+      config_(config),
+      decoder_(makeDecoder(config.framing)),
+      encoder_(makeEncoder(config.framing)),
+      batch_(std::move(arenas)),
+      sink_(sink),
+      written_(writtenCounters),
+      serverConnections_(serverConnections) {}
+
+Reactor::~Reactor() {
+  join();
+  for (Connection* c : table_) {
+    if (!c) continue;
+    if (c->fd >= 0) ::close(c->fd);
+    c->out.clear(pool_);
+    delete c;
+  }
+  for (Connection* z : zombies_) delete z;
+}
+
+bool Reactor::init(std::string* err) {
+  backend_ = makeBackend(config_, pool_, err);
+  if (!backend_) return false;
+  return backend_->init(this, err);
+}
+
+// ---------------------------------------------------------------- threads
+
+void Reactor::startThread() {
+  thread_ = std::thread([this] { loop(); });
+}
+
+void Reactor::join() {
+  if (thread_.joinable()) thread_.join();
+}
+
+void Reactor::loop() {
+  bool more = false;
+  while (!done() && !stop_.load(std::memory_order_acquire)) {
+    more = pass(more ? 0 : nextTimeoutMs());
+  }
+}
+
+bool Reactor::runOnce() {
+  if (done()) return false;
+  return pass(0);
+}
+
+bool Reactor::pass(int timeoutMs) {
+  bool more = backend_->run(timeoutMs);
+  afterPass();
+  return more || !dirty_.empty() || inboxPending_;
+}
+
+void Reactor::afterPass() {
+  if (inboxPending_) processInbox();
+  publish();
+  // An inline reactor's handlers have just run (deliver() is synchronous
+  // there): apply what they sent in this same pass.
+  if (inline_ || inboxPending_) processInbox();
+  for (size_t i = 0; i < dirty_.size(); ++i) {
+    Connection* c = dirty_[i];
+    c->inFlushList = false;
+    if (!c->closed && !c->out.empty()) backend_->flush(*c);
+  }
+  dirty_.clear();
+  checkDeadlines();
+  if (closing_ && table_.size() == freeSlots_.size() && !doneQueued_) {
+    doneQueued_ = true;
+    batch_.control(kEvWorkerDone, 0, 0);
+  }
+  if (doneQueued_) {
+    publish();
+    if (batch_.idle()) done_.store(true, std::memory_order_release);
+  }
+  for (Connection* z : zombies_) delete z;
+  zombies_.clear();
+}
+
+int Reactor::nextTimeoutMs() const {
+  uint64_t next = 0;
+  for (Connection* c : lingering_) {
+    if (next == 0 || c->closeDeadlineMs < next) next = c->closeDeadlineMs;
+  }
+  if (closing_ && (next == 0 || closeDeadlineMs_ < next)) next = closeDeadlineMs_;
+  if (!blocked_.empty() || doneQueued_) {
+    // Waiting for JS to hand an arena back: it wakes us, but poll now and then
+    // in case the wake raced with the check.
+    if (next == 0) return 50;
+  }
+  if (next == 0) return -1;
+  uint64_t now = monotonicMs();
+  return next <= now ? 0 : static_cast<int>(next - now);
+}
+
+// ---------------------------------------------------------------- inbox
+
+void Reactor::submitCommands(const uint8_t* data, size_t len) {
+  // An inline reactor delivering a batch applies commands right after the
+  // handlers return: no wake-up needed.
+  if (inbox_.pushCommands(data, len) && !(inline_ && delivering_)) backend_->wake();
+}
+
+void Reactor::adoptFd(int fd) {
+  if (inbox_.pushFd(fd)) backend_->wake();
+}
+
+void Reactor::requestClose(uint32_t timeoutMs) {
+  if (inbox_.requestClose(timeoutMs)) backend_->wake();
+}
+
+void Reactor::reportAcceptError(int err) {
+  if (inbox_.acceptError(err)) backend_->wake();
+}
+
+void Reactor::stop() {
+  stop_.store(true, std::memory_order_release);
+  backend_->wake();
+}
+
+void Reactor::releaseArena(uint32_t arena) {
+  batch_.release(arena);
+  if (inbox_.arenaReturned() && !(inline_ && delivering_)) backend_->wake();
+}
+
+bool Reactor::addListener(int fd, bool exclusive, std::string* err) {
+  if (!backend_->addListener(fd, exclusive, err)) return false;
+  listeners_.push_back(fd);
+  return true;
+}
+
+void Reactor::processInbox() {
+  inboxPending_ = false;
+  InboxContents& in = inboxScratch_;
+  inbox_.take(in);
+  if (in.acceptError) onAcceptError(in.acceptError);
+  for (int fd : in.fds) onAccepted(fd);
+  if (!in.commands.empty()) applyCommands(in.commands.data(), in.commands.size());
+  if (in.arenaReturned || !blocked_.empty()) unblockConnections();
+  if (in.closeRequested && !closing_) beginServerClose(in.closeTimeoutMs);
+  in.commands.clear();
+  in.fds.clear();
+}
+
+void Reactor::applyCommands(const uint8_t* data, size_t len) {
+  size_t pos = 0;
+  while (pos + kCommandHeaderBytes <= len) {
+    int32_t h[4];
+    std::memcpy(h, data + pos, sizeof h);
+    size_t payloadLen = static_cast<size_t>(h[3]);
+    const uint8_t* payload = data + pos + kCommandHeaderBytes;
+    pos += kCommandHeaderBytes + ((payloadLen + 3) & ~size_t{3});
+    if (pos > len) break;  // a torn log is a bug on the JS side; never read past it
+    Connection* c = lookup(static_cast<uint32_t>(h[1]), h[2]);
+    if (c) applyCommand(h[0], *c, payload, payloadLen);
+  }
+}
+
+void Reactor::applyCommand(int32_t op, Connection& c, const uint8_t* payload, size_t len) {
+  switch (op) {
+    case kCmdSend: {
+      if (c.endQueued || c.writeShut) return;  // after end(): dropped, as JS documents
+      uint8_t header[64];
+      int h = encoder_->header(len, header);
+      if (h < 0) return;  // JS validated; never write a corrupt frame
+      size_t trailerLen = 0;
+      const uint8_t* trailer = encoder_->trailer(&trailerLen);
+      enqueue(c, header, static_cast<size_t>(h));
+      enqueue(c, payload, len);
+      enqueue(c, trailer, trailerLen);
+      WorkerStats::add(stats_.framesOut, 1);
+      return;
+    }
+    case kCmdWrite:
+      if (!c.endQueued && !c.writeShut) enqueue(c, payload, len);
+      return;
+    case kCmdEnd:
+      c.endQueued = true;
+      if (c.out.empty()) afterOutputDrained(c);
+      return;
+    case kCmdClose:
+      closeGracefully(c, kCloseLocal);
+      return;
+    case kCmdDestroy:
+      closeNow(c, kCloseDestroy, 0, true);
+      return;
+    case kCmdPause:
+      c.paused = true;
+      return;
+    case kCmdResume:
+      if (c.paused) {
+        c.paused = false;
+        if (c.blocked) return;  // resumes when an arena comes back
+        if (!c.tail.empty()) {
+          // Frames decoded before the pause may be waiting in the tail.
+          c.blocked = true;
+          blocked_.push_back(&c);
+          unblockConnections();
+        } else {
+          backend_->resumeRead(c);
+        }
+      }
+      return;
+    case kCmdWantDrain:
+      if (c.out.empty()) {
+        batch_.control(kEvDrain, c.slot, c.gen);
+      } else {
+        c.wantDrain = true;
+      }
+      return;
+    default:
+      return;
+  }
+}
+
+// ---------------------------------------------------------------- accept
+
+void Reactor::onAccepted(int fd) {
+  uint32_t total = serverConnections_->load(std::memory_order_relaxed);
+  if (closing_ || total >= config_.maxConnections) {
+    // Over the limit: refuse at once, keep serving the others.
+    ::close(fd);
+    WorkerStats::add(stats_.rejected, 1);
+    if (!closing_) batch_.control(kEvServerError, 0, 0, 0, kErrMaxConnections);
+    return;
+  }
+  acceptErrorReported_ = false;
+  serverConnections_->fetch_add(1, std::memory_order_relaxed);
+
+  auto* c = new Connection();
+  c->fd = fd;
+  c->family = socketFamily(fd);
+  if (freeSlots_.empty()) {
+    c->slot = static_cast<uint32_t>(table_.size());
+    table_.push_back(c);
+    std::lock_guard<std::mutex> lock(fdMu_);
+    fds_.push_back(FdEntry{});
+  } else {
+    c->slot = freeSlots_.back();
+    freeSlots_.pop_back();
+    table_[c->slot] = c;
+  }
+  static std::atomic<int32_t> generation{1};
+  c->gen = generation.fetch_add(1, std::memory_order_relaxed) & 0x7fffffff;
+  {
+    std::lock_guard<std::mutex> lock(fdMu_);
+    fds_[c->slot] = FdEntry{fd, c->gen};
+  }
+  written_[c->slot] = 0;
+
+  SockOpt failed;
+  int err = applySockOpts(fd, config_.connectionOptions, &failed);
+  (void)err;  // options were validated up front; a kernel refusal leaves the default
+
+  BoundAddress peer, local;
+  peerAddress(fd, &peer);
+  localAddress(fd, &local);
+  std::string text = peer.family + "|" + peer.address + "|" + std::to_string(peer.port) + "|" +
+                     local.address + "|" + std::to_string(local.port);
+  WorkerStats::add(stats_.accepted, 1);
+  WorkerStats::add(stats_.connections, 1);
+  batch_.open(c->slot, c->gen, text);
+  if (!backend_->attach(*c)) closeNow(*c, kCloseError, errno, false);
+}
+
+void Reactor::onAcceptError(int err) {
+  WorkerStats::add(stats_.acceptErrors, 1);
+  if (acceptErrorReported_) return;  // once per burst
+  acceptErrorReported_ = true;
+  batch_.control(kEvServerError, 0, 0, err, kErrAccept);
+}
+
+// ---------------------------------------------------------------- input
+
+bool Reactor::onData(Connection& c, const uint8_t* data, size_t len) {
+  c.bytesIn += len;
+  WorkerStats::add(stats_.bytesIn, len);
+  if (c.lingering || c.closed) return !c.closed;  // closing: input is discarded
+  size_t used = 0;
+  if (c.tail.empty()) {
+    used = decodeInto(c, data, len);
+    if (c.closed) return false;
+    if (used < len && !c.tail.append(data + used, len - used)) {
+      closeNow(c, kCloseError, ENOMEM, false);
+      return false;
+    }
+  } else {
+    if (!c.tail.append(data, len)) {
+      closeNow(c, kCloseError, ENOMEM, false);
+      return false;
+    }
+    used = decodeInto(c, c.tail.data(), c.tail.size());
+    if (c.closed) return false;
+    c.tail.consume(used);
+  }
+  return !c.blocked && !c.paused;
+}
+
+size_t Reactor::decodeInto(Connection& c, const uint8_t* data, size_t len) {
+  size_t pos = 0;
+  while (pos < len && !c.paused) {
+    DecodeResult r = decoder_->decode(data + pos, len - pos, c.decoder);
+    if (r.status == DecodeStatus::kNeedMore) break;
+    if (r.status == DecodeStatus::kError) {
+      closeNow(c, r.error == CodecError::kFrameTooLarge ? kCloseFrameTooLarge : kCloseBadFrame, 0,
+               false);
+      return pos;
+    }
+    if (!emitFrame(c, data + pos + r.payloadOffset, r.payloadLength)) {
+      c.blocked = true;
+      blocked_.push_back(&c);
+      break;
+    }
+    pos += r.consumed;
+  }
+  return pos;
+}
+
+bool Reactor::emitFrame(Connection& c, const uint8_t* payload, size_t len) {
+  if (!batch_.frame(c.slot, c.gen, payload, len)) {
+    // The arena is full: hand it to JS now and try the next one.
+    publish();
+    if (!batch_.frame(c.slot, c.gen, payload, len)) return false;
+  }
+  WorkerStats::add(stats_.framesIn, 1);
+  return true;
+}
+
+void Reactor::unblockConnections() {
+  if (blocked_.empty() || !batch_.canAcceptFrames()) return;
+  std::vector<Connection*> waiting;
+  waiting.swap(blocked_);
+  size_t i = 0;
+  for (; i < waiting.size(); ++i) {
+    Connection& c = *waiting[i];
+    if (c.closed || !c.blocked) continue;
+    c.blocked = false;
+    if (!c.tail.empty()) {
+      size_t used = decodeInto(c, c.tail.data(), c.tail.size());
+      if (c.closed) continue;
+      c.tail.consume(used);
+    }
+    if (c.blocked) break;  // out of room again: the rest keep waiting, in order
+    if (!c.paused) backend_->resumeRead(c);
+  }
+  for (++i; i < waiting.size(); ++i) blocked_.push_back(waiting[i]);
+}
+
+void Reactor::onPeerEnd(Connection& c) {
+  if (c.peerEnded || c.closed) return;
+  c.peerEnded = true;
+  if (c.lingering) {
+    closeNow(c, c.closeReason, 0, false);
+    return;
+  }
+  batch_.control(kEvEnd, c.slot, c.gen);
+  if (c.writeShut && c.out.empty()) closeNow(c, kCloseLocal, 0, false);
+}
+
+// ---------------------------------------------------------------- output
+
+void Reactor::enqueue(Connection& c, const uint8_t* data, size_t len) {
+  if (len == 0 || c.closed) return;
+  if (c.out.size() + len > config_.maxOutbound) {
+    closeNow(c, kCloseBackpressure, 0, true);
+    return;
+  }
+  c.out.append(pool_, data, len);
+  markDirty(c);
+}
+
+void Reactor::markDirty(Connection& c) {
+  if (c.inFlushList) return;
+  c.inFlushList = true;
+  dirty_.push_back(&c);
+}
+
+void Reactor::onWritten(Connection& c, size_t n) {
+  c.out.consume(pool_, n);
+  c.bytesOut += n;
+  WorkerStats::add(stats_.bytesOut, n);
+  setWritten(c);
+  if (c.out.empty()) afterOutputDrained(c);
+}
+
+void Reactor::setWritten(Connection& c) {
+  double v = static_cast<double>(c.bytesOut);
+  __atomic_store(&written_[c.slot], &v, __ATOMIC_RELAXED);
+}
+
+void Reactor::afterOutputDrained(Connection& c) {
+  if (c.closed) return;
+  if (c.wantDrain) {
+    c.wantDrain = false;
+    batch_.control(kEvDrain, c.slot, c.gen);
+  }
+  if (c.closeQueued) {
+    finishGracefulClose(c);
+  } else if (c.endQueued && !c.writeShut) {
+    c.writeShut = true;
+    backend_->shutdownWrite(c);
+    if (c.peerEnded) closeNow(c, kClosePeer, 0, false);
+  }
+}
+
+// ---------------------------------------------------------------- closing
+
+void Reactor::closeGracefully(Connection& c, int32_t reason) {
+  if (c.closed || c.closeQueued) return;
+  c.closeQueued = true;
+  c.closeReason = reason;
+  if (c.out.empty()) finishGracefulClose(c);
+}
+
+void Reactor::finishGracefulClose(Connection& c) {
+  if (c.lingering || c.closed) return;
+  if (c.peerEnded) {
+    closeNow(c, c.closeReason, 0, false);
+    return;
+  }
+  // FIN now, then read and discard until the peer's FIN: closing with unread
+  // input would send RST and could destroy responses the peer has not read.
+  if (!c.writeShut) {
+    c.writeShut = true;
+    backend_->shutdownWrite(c);
+  }
+  c.lingering = true;
+  c.closeDeadlineMs = monotonicMs() + config_.closeLingerMs;
+  lingering_.push_back(&c);
+  c.paused = false;
+  if (!c.tail.empty()) c.tail.release();
+  backend_->resumeRead(c);
+}
+
+void Reactor::closeNow(Connection& c, int32_t reason, int err, bool abortive) {
+  if (c.closed) return;
+  c.closed = true;
+  c.closeReason = reason;
+  c.closeErrno = err;
+  {
+    std::lock_guard<std::mutex> lock(fdMu_);
+    fds_[c.slot] = FdEntry{};
+  }
+  backend_->close(c, abortive);
+}
+
+void Reactor::onIoError(Connection& c, int err) {
+  if (c.closed) return;
+  if (c.lingering) {
+    closeNow(c, c.closeReason, 0, false);
+    return;
+  }
+  int32_t reason = err == ECONNRESET ? kCloseReset : err == EPIPE ? kClosePeer : kCloseError;
+  closeNow(c, reason, err, false);
+}
+
+void Reactor::onClosed(Connection& c) {
+  c.out.clear(pool_);
+  c.tail.release();
+  batch_.control(kEvClose, c.slot, c.gen, c.closeErrno, c.closeReason);
+  table_[c.slot] = nullptr;
+  freeSlots_.push_back(c.slot);
+  serverConnections_->fetch_sub(1, std::memory_order_relaxed);
+  WorkerStats::add(stats_.connections, static_cast<uint64_t>(-1));
+  WorkerStats::add(stats_.closed, 1);
+  if (c.lingering) {
+    for (size_t i = 0; i < lingering_.size(); ++i) {
+      if (lingering_[i] == &c) {
+        lingering_[i] = lingering_.back();
+        lingering_.pop_back();
+        break;
+      }
+    }
+  }
+  for (size_t i = 0; i < blocked_.size(); ++i) {
+    if (blocked_[i] == &c) {
+      blocked_.erase(blocked_.begin() + static_cast<std::ptrdiff_t>(i));
+      break;
+    }
+  }
+  // Lists and the backend may still point at it until the pass ends: they
+  // skip closed connections, and it is freed in afterPass().
+  zombies_.push_back(&c);
+}
+
+void Reactor::checkDeadlines() {
+  if (lingering_.empty() && !closing_) return;
+  uint64_t now = monotonicMs();
+  for (size_t i = 0; i < lingering_.size();) {
+    Connection* c = lingering_[i];
+    if (c->closeDeadlineMs <= now) {
+      closeNow(*c, c->closeReason, 0, false);  // removes it from lingering_
+    } else {
+      ++i;
+    }
+  }
+  if (closing_ && closeDeadlineMs_ <= now) {
+    for (Connection* c : table_) {
+      if (c && !c->closed) closeNow(*c, kCloseServerTimeout, 0, true);
+    }
+  }
+}
+
+void Reactor::beginServerClose(uint32_t timeoutMs) {
+  closing_ = true;
+  closeDeadlineMs_ = monotonicMs() + timeoutMs;
+  for (int fd : listeners_) backend_->removeListener(fd);
+  listeners_.clear();
+  for (Connection* c : table_) {
+    if (c && !c->closed) closeGracefully(*c, kCloseServerClose);
+  }
+}
+
+// ---------------------------------------------------------------- helpers
+
+Connection* Reactor::lookup(uint32_t slot, int32_t gen) {
+  if (slot >= table_.size()) return nullptr;
+  Connection* c = table_[slot];
+  if (!c || c->gen != gen || c->closed) return nullptr;
+  return c;
+}
+
+int Reactor::withFd(uint32_t slot, int32_t gen, int (*fn)(int fd, void* ctx), void* ctx) {
+  std::lock_guard<std::mutex> lock(fdMu_);
+  if (slot >= fds_.size() || fds_[slot].fd < 0 || fds_[slot].gen != gen) return EBADF;
+  return fn(fds_[slot].fd, ctx);
+}
+
+void Reactor::publish() {
+  PublishedBatch b;
+  if (batch_.publish(&b)) {
+    WorkerStats::add(stats_.batches, 1);
+    delivering_ = true;
+    sink_->deliver(*this, b);
+    delivering_ = false;
+  }
+}
+
+}  // namespace ringnet

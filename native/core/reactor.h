@@ -1,0 +1,151 @@
+// A sub reactor: owns its connections for life, decodes their frames into
+// batches for JS, applies JS's commands, and closes connections cleanly. All
+// I/O goes through an IoBackend, so this file is the same for epoll and
+// io_uring.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "batch_sink.h"
+#include "chunk_pool.h"
+#include "codec/codec.h"
+#include "connection.h"
+#include "event_batch.h"
+#include "inbox.h"
+#include "io_backend.h"
+#include "server_config.h"
+#include "worker_stats.h"
+
+namespace ringnet {
+
+class Reactor : public IoHandler {
+ public:
+  Reactor(int index, const ServerConfig& config, std::vector<ArenaMemory> arenas,
+          double* writtenCounters, std::atomic<uint32_t>* serverConnections, BatchSink* sink);
+  ~Reactor() override;
+
+  // Creates the backend; false with *err when it cannot run here.
+  bool init(std::string* err);
+  IoBackend& backend() { return *backend_; }
+  int index() const { return index_; }
+
+  // Listening sockets this reactor accepts from (before it starts).
+  bool addListener(int fd, bool exclusive, std::string* err);
+  // Inline mode: the reactor runs on the JS thread (set before it starts).
+  void setInline(bool on) { inline_ = on; }
+  bool isInline() const { return inline_; }
+
+  // Threaded mode: runs the loop on a thread of its own until the worker is done.
+  void startThread();
+  void join();
+  // Inline mode: one pass driven by the JS thread's event loop. Returns true
+  // when more work is ready without waiting for the poll fd.
+  bool runOnce();
+  bool done() const { return done_.load(std::memory_order_acquire); }
+  // How long the loop may sleep: -1 = until woken.
+  int nextTimeoutMs() const;
+
+  // Thread-safe entry points (JS thread, acceptor thread).
+  void submitCommands(const uint8_t* data, size_t len);
+  void adoptFd(int fd);
+  void requestClose(uint32_t timeoutMs);
+  void releaseArena(uint32_t arena);
+  void reportAcceptError(int err);
+  // Hard stop for teardown (process or worker_thread exit): no more events.
+  void stop();
+
+  // Socket options from the JS thread: the fd is looked up under a lock that
+  // the reactor also takes before closing it, so it is never a reused fd.
+  int withFd(uint32_t slot, int32_t gen, int (*fn)(int fd, void* ctx), void* ctx);
+
+  EventBatch& batch() { return batch_; }
+  const WorkerStats& stats() const { return stats_; }
+
+  // IoHandler
+  void onAccepted(int fd) override;
+  void onAcceptError(int err) override;
+  bool onData(Connection& c, const uint8_t* data, size_t len) override;
+  void onPeerEnd(Connection& c) override;
+  void onWritten(Connection& c, size_t n) override;
+  void onIoError(Connection& c, int err) override;
+  void onClosed(Connection& c) override;
+  void onWake() override { inboxPending_ = true; }
+
+ private:
+  void loop();
+  bool pass(int timeoutMs);
+  void afterPass();
+  void processInbox();
+  void applyCommands(const uint8_t* data, size_t len);
+  void applyCommand(int32_t op, Connection& c, const uint8_t* payload, size_t len);
+  void publish();
+  void checkDeadlines();
+
+  // Decoding.
+  size_t decodeInto(Connection& c, const uint8_t* data, size_t len);
+  void unblockConnections();
+  bool emitFrame(Connection& c, const uint8_t* payload, size_t len);
+
+  // Output.
+  void enqueue(Connection& c, const uint8_t* data, size_t len);
+  void markDirty(Connection& c);
+  void afterOutputDrained(Connection& c);
+
+  // Closing.
+  void closeGracefully(Connection& c, int32_t reason);
+  void finishGracefulClose(Connection& c);
+  void closeNow(Connection& c, int32_t reason, int err, bool abortive);
+  void beginServerClose(uint32_t timeoutMs);
+
+  Connection* lookup(uint32_t slot, int32_t gen);
+  void setWritten(Connection& c);
+
+  const int index_;
+  const ServerConfig& config_;
+  std::unique_ptr<FrameDecoder> decoder_;
+  std::unique_ptr<FrameEncoder> encoder_;
+  ChunkPool pool_;
+  std::unique_ptr<IoBackend> backend_;
+  EventBatch batch_;
+  Inbox inbox_;
+  BatchSink* sink_;
+  double* written_;  // per-slot bytes written, read by JS (send()'s high-water mark)
+  std::atomic<uint32_t>* serverConnections_;
+  WorkerStats stats_;
+
+  std::vector<Connection*> table_;
+  std::vector<uint32_t> freeSlots_;
+  std::mutex fdMu_;
+  struct FdEntry {
+    int fd = -1;
+    int32_t gen = 0;
+  };
+  std::vector<FdEntry> fds_;  // guarded by fdMu_
+
+  std::vector<Connection*> dirty_;     // output to flush at the end of the pass
+  std::vector<Connection*> blocked_;   // frames waiting for an arena
+  std::vector<Connection*> lingering_; // closed for writing, waiting for the peer's FIN
+  InboxContents inboxScratch_;
+  std::vector<int> listeners_;
+  std::vector<Connection*> zombies_;   // closed this pass, freed at its end
+  bool inboxPending_ = false;
+  bool inline_ = false;
+  bool delivering_ = false;
+  bool closing_ = false;
+  uint64_t closeDeadlineMs_ = 0;
+  bool acceptErrorReported_ = false;
+  std::atomic<bool> done_{false};
+  std::atomic<bool> stop_{false};
+  bool doneQueued_ = false;
+  std::thread thread_;
+};
+
+uint64_t monotonicMs();
+
+}  // namespace ringnet

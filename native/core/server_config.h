@@ -1,0 +1,51 @@
+// Everything a server is configured with, already validated by the JS layer
+// (src/options.ts) and parsed by the bridge. Plain data, no Node.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "codec/codec.h"
+#include "listener.h"
+#include "socket_options.h"
+
+namespace ringnet {
+
+enum class FramingType : uint8_t { kLength, kDelimiter, kFixed, kRaw };
+
+struct FramingConfig {
+  FramingType type = FramingType::kLength;
+  LengthFraming length;
+  DelimiterFraming delimiter;
+  FixedFraming fixed;
+  RawFraming raw;
+};
+
+enum class AcceptMode : uint8_t { kDispatch, kReusePort, kExclusive };
+enum class DispatchPolicy : uint8_t { kRoundRobin, kLeastConnections };
+enum class BackendKind : uint8_t { kEpoll, kIoUring };
+
+struct ServerConfig {
+  BackendKind backend = BackendKind::kEpoll;
+  int workers = 1;               // sub reactors
+  bool inlineWorker = false;     // worker 0 runs on the JS thread (no thread hop)
+  AcceptMode acceptMode = AcceptMode::kDispatch;
+  DispatchPolicy dispatch = DispatchPolicy::kRoundRobin;
+
+  FramingConfig framing;
+
+  ListenerOptions listener;      // backlog and server socket options
+  SockOptList connectionOptions; // applied to every accepted connection
+
+  uint64_t highWaterMark = 64 * 1024;         // send() returns false above it (checked in JS)
+  uint64_t maxOutbound = 8 * 1024 * 1024;     // queued outbound bytes per connection before close
+  uint32_t maxConnections = 10000;            // whole server
+  uint32_t readBudget = 256 * 1024;           // bytes read from one connection per loop pass
+  uint32_t readBufferSize = 64 * 1024;        // per-reactor read buffer
+  uint32_t batchBytes = 256 * 1024;           // arena data bytes per batch to JS
+  uint32_t batchRecords = 8192;               // event records per batch
+  uint32_t batchArenas = 2;                   // arenas per worker (batches in flight to JS)
+  uint32_t closeLingerMs = 2000;              // graceful close: wait this long for the peer's FIN
+};
+
+}  // namespace ringnet

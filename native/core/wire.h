@@ -1,0 +1,61 @@
+// The two record formats that cross the JS boundary. src/wire.ts mirrors every
+// number here; change both together.
+//
+// Events (native -> JS): records of kEventInts int32 in an arena the JS side
+// already holds, with frame bytes in the same arena's data area.
+// Commands (JS -> native): a byte log of [op, slot, gen, length] int32 headers,
+// each followed by `length` payload bytes padded to 4.
+#pragma once
+
+#include <cstdint>
+
+namespace ringnet::wire {
+
+constexpr int kEventInts = 6;
+enum EventField : int { kType = 0, kSlot = 1, kGen = 2, kOffset = 3, kLength = 4, kAux = 5 };
+
+enum EventType : int32_t {
+  kEvOpen = 1,         // offset/length: address text "family|remote|rport|local|lport"
+  kEvFrame = 2,        // offset/length: payload in the arena's data area; aux: frame kind (reserved)
+  kEvFrameBig = 3,     // offset: index into the batch's big frames; length: payload length
+  kEvDrain = 4,        // output queue emptied after a WANT_DRAIN
+  kEvEnd = 5,          // peer sent FIN
+  kEvClose = 6,        // aux: CloseReason; offset: errno (0 if none)
+  kEvServerError = 7,  // slot -1; offset: errno; aux: ServerErrorKind
+  kEvWorkerDone = 8,   // worker finished shutting down (server close)
+};
+
+enum CloseReason : int32_t {
+  kCloseLocal = 1,          // conn.close() or auto-close after both directions ended
+  kClosePeer = 2,           // peer closed (FIN after our side ended, or EPIPE)
+  kCloseReset = 3,          // ECONNRESET from the peer
+  kCloseError = 4,          // other socket error (offset carries errno)
+  kCloseFrameTooLarge = 5,  // ERR_FRAME_TOO_LARGE
+  kCloseBadFrame = 6,       // ERR_BAD_FRAME (impossible length field, ...)
+  kCloseBackpressure = 7,   // outbound bytes above maxOutbound
+  kCloseDestroy = 8,        // conn.destroy(): RST
+  kCloseServerClose = 9,    // server.close() closed it gracefully
+  kCloseServerTimeout = 10, // server.close() timed out: RST
+  kCloseHandlerError = 11,  // a JS handler threw (closed by JS; listed for completeness)
+  kCloseRejected = 12,      // over maxConnections (never opened to JS)
+};
+
+enum ServerErrorKind : int32_t {
+  kErrAccept = 1,       // accept failed (EMFILE/ENFILE/...), reported once per burst
+  kErrMaxConnections = 2,
+};
+
+enum CommandOp : int32_t {
+  kCmdSend = 1,        // payload framed by the server's encoder
+  kCmdWrite = 2,       // payload written as is
+  kCmdEnd = 3,         // shutdown(SHUT_WR) once queued output is flushed
+  kCmdClose = 4,       // flush, FIN, then close
+  kCmdDestroy = 5,     // RST now, drop queued output
+  kCmdPause = 6,
+  kCmdResume = 7,
+  kCmdWantDrain = 8,   // emit kEvDrain when the output queue is empty
+};
+
+constexpr int kCommandHeaderBytes = 16;
+
+}  // namespace ringnet::wire

@@ -1,0 +1,28 @@
+// Per-worker counters: written by the worker's thread only, read by JS at any
+// time (server.stats()); relaxed atomics, no read-modify-write on the hot path.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+namespace ringnet {
+
+struct WorkerStats {
+  std::atomic<uint64_t> connections{0};
+  std::atomic<uint64_t> accepted{0};
+  std::atomic<uint64_t> closed{0};
+  std::atomic<uint64_t> rejected{0};
+  std::atomic<uint64_t> bytesIn{0};
+  std::atomic<uint64_t> bytesOut{0};
+  std::atomic<uint64_t> framesIn{0};
+  std::atomic<uint64_t> framesOut{0};
+  std::atomic<uint64_t> acceptErrors{0};
+  std::atomic<uint64_t> batches{0};
+
+  // Single writer: a plain load + store is enough and avoids a locked add.
+  static void add(std::atomic<uint64_t>& counter, uint64_t n) {
+    counter.store(counter.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+  }
+};
+
+}  // namespace ringnet

@@ -1,0 +1,32 @@
+# The one list of native sources. binding.gyp includes it; the native test and
+# fuzz builds read it too, so the lists cannot drift.
+{
+  'variables': {
+    'ringnet_core_sources': [
+      'native/core/codec/length_codec.cc',
+      'native/core/codec/delimiter_codec.cc',
+      'native/core/codec/fixed_codec.cc',
+      'native/core/codec/raw_codec.cc',
+      'native/core/codec_factory.cc',
+      'native/core/output_queue.cc',
+      'native/core/event_batch.cc',
+      'native/core/inbox.cc',
+      'native/core/socket_options.cc',
+      'native/core/listener.cc',
+      'native/core/accept_loop.cc',
+      'native/core/reactor.cc',
+      'native/core/acceptor.cc',
+      'native/core/server.cc',
+      'native/core/backend_factory.cc',
+    ],
+    'ringnet_epoll_sources': [
+      'native/epoll/epoll_backend.cc',
+    ],
+    'ringnet_bridge_sources': [
+      'native/bridge/config_parse.cc',
+      'native/bridge/errors.cc',
+      'native/bridge/js_server.cc',
+      'native/addon.cc',
+    ],
+  },
+}

@@ -1,0 +1,232 @@
+/**
+ * One client connection, owned natively by one worker. Methods queue commands
+ * for that worker; nothing here blocks or makes a system call except the
+ * socket-option accessors.
+ */
+import type { WorkerState } from './server';
+import { InvalidFrameError, InvalidOptionError, RingnetError, SystemError } from './errors';
+import { connectionOptionPairs, SOCKET_OPTION_IDS, type KeepAliveOptions } from './options';
+import { native, type NativeTcpInfo } from './native';
+import {
+  CMD_CLOSE, CMD_DESTROY, CMD_END, CMD_PAUSE, CMD_RESUME, CMD_SEND, CMD_WANT_DRAIN, CMD_WRITE,
+  type CloseReason,
+} from './wire';
+
+const CLOSED = 1;
+const ENDED = 2; // end() or close() called: no more output
+const PAUSED = 4;
+const WANT_DRAIN = 8;
+const PEER_ENDED = 16;
+
+/** Values getOption() returns. */
+export interface KeepAliveState {
+  enabled: boolean;
+  idle: number;
+  interval: number;
+  count: number;
+}
+
+export type TcpInfo = NativeTcpInfo;
+
+export type ConnectionOptionName =
+  | 'noDelay' | 'quickAck' | 'cork' | 'keepAlive' | 'userTimeout' | 'linger' | 'sendBuffer' | 'recvBuffer'
+  | 'notSentLowat' | 'busyPoll' | 'tos' | 'priority';
+
+const BOOLEAN_OPTIONS = new Set(['noDelay', 'quickAck', 'cork']);
+
+export class Connection<T = unknown> {
+  /** Unique within the process. */
+  readonly id: number;
+  /** Your data for this connection (set it in onOpen). */
+  data: T = undefined as T;
+
+  /** @internal */ _w: WorkerState<T>;
+  /** @internal */ _slot: number;
+  /** @internal */ _gen: number;
+  /** @internal bytes handed to send()/write(), on the wire. */ _submitted = 0;
+  /** @internal */ _state = 0;
+  /** @internal frames that arrived while paused */ _held: Buffer[] | undefined = undefined;
+  /** @internal set when JS decides the close reason (handler error, backpressure) */ _reason: CloseReason | undefined = undefined;
+  /** @internal "family|remote|rport|local|lport" */ private readonly _addr: string;
+
+  /** @internal */
+  constructor(w: WorkerState<T>, slot: number, gen: number, addr: string) {
+    this._w = w;
+    this._slot = slot;
+    this._gen = gen;
+    this.id = gen;
+    this._addr = addr;
+  }
+
+  private field(i: number): string {
+    return this._addr.split('|')[i] ?? '';
+  }
+
+  /** 'IPv4', 'IPv6' or 'unix'. */
+  get remoteFamily(): string { return this.field(0); }
+  get remoteAddress(): string { return this.field(1); }
+  get remotePort(): number { return Number(this.field(2)); }
+  get localAddress(): string { return this.field(3); }
+  get localPort(): number { return Number(this.field(4)); }
+  /** Index of the worker (sub reactor) that owns this connection. */
+  get worker(): number { return this._w.index; }
+
+  get closed(): boolean { return (this._state & CLOSED) !== 0; }
+  /** True once the peer sent FIN. */
+  get peerEnded(): boolean { return (this._state & PEER_ENDED) !== 0; }
+  get paused(): boolean { return (this._state & PAUSED) !== 0; }
+  /** Bytes handed to send()/write() that the kernel has not taken yet. */
+  get bufferedAmount(): number {
+    if (this._state & CLOSED) return 0;
+    return this._submitted - (this._w.written[this._slot] as number);
+  }
+
+  /**
+   * Sends one frame: the framing's header (or delimiter) is added natively.
+   * Returns false when the outbound queue is above highWaterMark (onDrain fires
+   * when it empties) or the connection is closed/ended (the payload is dropped).
+   * The payload is copied before send() returns.
+   */
+  send(payload: Uint8Array | string): boolean {
+    if (this._state & (CLOSED | ENDED)) return false;
+    const bytes = typeof payload === 'string' ? Buffer.from(payload) : payload;
+    const f = this._w.server._framing;
+    if (bytes.length > f.maxPayload) {
+      throw new InvalidFrameError(`payload of ${bytes.length} bytes exceeds the framing's limit (${f.maxPayload})`);
+    }
+    if (f.name === 'fixed' && bytes.length !== f.frameLength) {
+      throw new InvalidFrameError(`fixed framing needs payloads of exactly ${f.frameLength} bytes, got ${bytes.length}`);
+    }
+    return this.queue(CMD_SEND, bytes, bytes.length + f.overhead);
+  }
+
+  /** Writes bytes as they are, with no framing. Same return value as send(). */
+  write(bytes: Uint8Array | string): boolean {
+    if (this._state & (CLOSED | ENDED)) return false;
+    const b = typeof bytes === 'string' ? Buffer.from(bytes) : bytes;
+    return this.queue(CMD_WRITE, b, b.length);
+  }
+
+  private queue(op: number, payload: Uint8Array, wireBytes: number): boolean {
+    const w = this._w;
+    const server = w.server;
+    if (server._closing) return false; // after server.close(): nothing new goes out
+    this._submitted += wireBytes;
+    const queued = this._submitted - (w.written[this._slot] as number);
+    if (queued > server._options.maxOutbound) {
+      this._reason = 'backpressure';
+      this.command(CMD_DESTROY);
+      this._state |= ENDED;
+      return false;
+    }
+    this.command(op, payload);
+    if (queued > server._options.highWaterMark) {
+      if (!(this._state & WANT_DRAIN)) {
+        this._state |= WANT_DRAIN;
+        this.command(CMD_WANT_DRAIN);
+      }
+      return false;
+    }
+    return true;
+  }
+
+  /** Half-close: FIN after queued output is flushed; frames from the peer still arrive. */
+  end(): void {
+    if (this._state & (CLOSED | ENDED)) return;
+    this._state |= ENDED;
+    this.command(CMD_END);
+  }
+
+  /** Graceful close: flush queued output, FIN, then close. */
+  close(): void {
+    if (this._state & CLOSED) return;
+    this._state |= ENDED;
+    this.command(CMD_CLOSE);
+  }
+
+  /** Abortive close: queued output is dropped and the peer sees ECONNRESET (RST). */
+  destroy(): void {
+    if (this._state & CLOSED) return;
+    this._state |= ENDED;
+    this.command(CMD_DESTROY);
+  }
+
+  /** Stops onFrame for this connection until resume(); the kernel applies TCP flow control. */
+  pause(): void {
+    if (this._state & (CLOSED | PAUSED)) return;
+    this._state |= PAUSED;
+    this.command(CMD_PAUSE);
+  }
+
+  resume(): void {
+    if (!(this._state & PAUSED) || this._state & CLOSED) return;
+    this._state &= ~PAUSED;
+    this.command(CMD_RESUME);
+    const held = this._held;
+    if (held !== undefined) {
+      this._held = undefined;
+      this._w.server._replay(this, held);
+    }
+  }
+
+  /** Sets a socket option on this connection (validated like the server options). */
+  setOption(name: ConnectionOptionName, value: boolean | number | KeepAliveOptions | false): void {
+    const pairs = connectionOptionPairs(name, value);
+    for (const [id, v] of pairs) {
+      const rc = this._w.server._native().setOption(this._w.index, this._slot, this._gen, id, v);
+      if (rc !== 0) throw this.optionError(rc, 'setsockopt', name);
+    }
+  }
+
+  /** Reads the kernel's current value of a socket option. */
+  getOption(name: ConnectionOptionName): boolean | number | KeepAliveState {
+    if (name === 'keepAlive') {
+      return {
+        enabled: this.read('keepAlive') !== 0,
+        idle: this.read('keepAliveIdle'),
+        interval: this.read('keepAliveInterval'),
+        count: this.read('keepAliveCount'),
+      };
+    }
+    if (!(name in SOCKET_OPTION_IDS) || SOCKET_OPTION_IDS[name] > 15) {
+      throw new InvalidOptionError(String(name), 'unknown connection option');
+    }
+    const v = this.read(name);
+    return BOOLEAN_OPTIONS.has(name) ? v !== 0 : v;
+  }
+
+  private read(name: keyof typeof SOCKET_OPTION_IDS): number {
+    const [rc, value] = this._w.server._native().getOption(this._w.index, this._slot, this._gen, SOCKET_OPTION_IDS[name]);
+    if (rc !== 0) throw this.optionError(rc, 'getsockopt', name);
+    return value;
+  }
+
+  /** TCP_INFO: rtt (µs), retransmits, cwnd and more. Throws on a Unix socket. */
+  tcpInfo(): TcpInfo {
+    const r = this._w.server._native().tcpInfo(this._w.index, this._slot, this._gen);
+    if (typeof r === 'number') throw this.optionError(r, 'getsockopt', 'TCP_INFO');
+    return r;
+  }
+
+  private optionError(errno: number, syscall: string, name: string): Error {
+    if (this._state & CLOSED || errno === 9 /* EBADF: closed meanwhile */) {
+      return new RingnetError('ERR_SOCKET_CLOSED', `connection ${this.id} is closed`);
+    }
+    const code = native.errnoName(errno);
+    return new SystemError(code, -errno, syscall, `${syscall} ${name} failed: ${code}`);
+  }
+
+  /** @internal */
+  command(op: number, payload?: Uint8Array): void {
+    this._w.log.push(op, this._slot, this._gen, payload);
+    this._w.server._scheduleFlush();
+  }
+
+  /** @internal */ _markClosed(): void { this._state |= CLOSED | ENDED; this._held = undefined; }
+  /** @internal */ _markPeerEnded(): void { this._state |= PEER_ENDED; }
+  /** @internal */ _drained(): boolean {
+    if (!(this._state & WANT_DRAIN)) return false;
+    this._state &= ~WANT_DRAIN;
+    return true;
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * Errors thrown or reported by ringnet. Every error is a class with a Node-style
+ * `code`, so callers can branch on `err.code` exactly as they do with `node:net`.
+ */
+
+export class RingnetError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** An option given to createServer() or listen() is invalid. */
+export class InvalidOptionError extends RingnetError {
+  readonly option: string;
+  constructor(option: string, message: string) {
+    super('ERR_INVALID_OPTION', `${option}: ${message}`);
+    this.option = option;
+  }
+}
+
+/** A frame longer than the framing's maxFrameLength arrived; that connection is closed. */
+export class FrameTooLargeError extends RingnetError {
+  constructor(message = 'frame exceeds maxFrameLength') {
+    super('ERR_FRAME_TOO_LARGE', message);
+  }
+}
+
+/** The peer sent bytes the framing cannot decode (e.g. an impossible length field). */
+export class BadFrameError extends RingnetError {
+  constructor(message = 'malformed frame') {
+    super('ERR_BAD_FRAME', message);
+  }
+}
+
+/** send() was given a payload the framing cannot encode (wrong size, too long). */
+export class InvalidFrameError extends RingnetError {
+  constructor(message: string) {
+    super('ERR_INVALID_FRAME', message);
+  }
+}
+
+/** Outbound bytes of a connection exceeded maxOutbound; the connection was closed. */
+export class BackpressureError extends RingnetError {
+  constructor(queued: number, limit: number) {
+    super('ERR_BACKPRESSURE', `outbound queue ${queued} bytes exceeds maxOutbound ${limit}`);
+  }
+}
+
+/** The requested I/O backend cannot run here (not built, or refused by the kernel). */
+export class BackendUnavailableError extends RingnetError {
+  constructor(message: string) {
+    super('ERR_BACKEND_UNAVAILABLE', message);
+  }
+}
+
+/** The server is not in a state that allows the call (listen twice, closed). */
+export class ServerStateError extends RingnetError {}
+
+/** A system call failed: `code` is the errno name (EADDRINUSE, ECONNRESET, ...). */
+export class SystemError extends RingnetError {
+  readonly errno: number;
+  readonly syscall: string;
+  readonly address?: string;
+  readonly port?: number;
+  constructor(code: string, errno: number, syscall: string, message: string, address?: string, port?: number) {
+    super(code, message);
+    this.errno = errno;
+    this.syscall = syscall;
+    if (address !== undefined) this.address = address;
+    if (port !== undefined) this.port = port;
+  }
+}
+
+/** Turns an error thrown by the native layer into one of the classes above. */
+export function fromNative(err: unknown): Error {
+  if (!(err instanceof Error)) return new RingnetError('ERR_RINGNET', String(err));
+  const e = err as Error & { code?: string; errno?: number; syscall?: string; address?: string; port?: number };
+  if (typeof e.errno === 'number' && e.syscall && e.code) {
+    return new SystemError(e.code, e.errno, e.syscall, e.message, e.address, e.port);
+  }
+  if (e.code === 'ERR_SERVER_ALREADY_LISTEN') return new ServerStateError(e.code, e.message);
+  if (e.code) return new RingnetError(e.code, e.message);
+  return err;
+}

@@ -1,0 +1,22 @@
+/**
+ * ringnet: a raw TCP / Unix-socket server whose sockets live in native reactor
+ * threads (epoll or io_uring); decoded frames reach your handlers in batches.
+ */
+import { Server, type Handlers } from './server';
+import type { ServerOptions } from './options';
+
+export { Server, copyFrame } from './server';
+export type { Handlers, ListenOptions, AddressInfo, CloseOptions, ServerStats, WorkerStatsView } from './server';
+export { Connection } from './connection';
+export type { ConnectionOptionName, KeepAliveState, TcpInfo } from './connection';
+export * from './errors';
+export type {
+  ServerOptions, FramingOptions, LengthFramingOptions, DelimiterFramingOptions, FixedFramingOptions, RawFramingOptions,
+  ListenerSocketOptions, ConnectionSocketOptions, KeepAliveOptions, Backend, AcceptMode,
+} from './options';
+export type { CloseReason } from './wire';
+
+/** Creates a server. Options are validated here: a bad value throws InvalidOptionError. */
+export function createServer<T = unknown>(options: ServerOptions | undefined, handlers: Handlers<T>): Server<T> {
+  return new Server<T>(options, handlers);
+}

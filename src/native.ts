@@ -1,0 +1,78 @@
+/** Loads the compiled addon (a prebuild, or build/Release) and types its surface. */
+import * as path from 'node:path';
+
+export interface NativeArena {
+  data: ArrayBuffer;
+  records: ArrayBuffer;
+}
+
+export interface NativeWorker {
+  arenas: NativeArena[];
+  written: ArrayBuffer;
+}
+
+export interface NativeListenResult {
+  family: string;
+  address: string;
+  port: number;
+  workers: NativeWorker[];
+}
+
+export interface NativeWorkerStats {
+  connections: number;
+  accepted: number;
+  closed: number;
+  rejected: number;
+  bytesIn: number;
+  bytesOut: number;
+  framesIn: number;
+  framesOut: number;
+  acceptErrors: number;
+  batches: number;
+}
+
+export interface NativeTcpInfo {
+  state: number;
+  rtt: number;
+  rttVar: number;
+  minRtt: number;
+  retransmits: number;
+  totalRetransmits: number;
+  lost: number;
+  cwnd: number;
+  ssthresh: number;
+  sndMss: number;
+  rcvMss: number;
+  pmtu: number;
+  unacked: number;
+  bytesAcked: number;
+  bytesReceived: number;
+  pacingRate: number;
+  deliveryRate: number;
+}
+
+export type BatchCallback = (worker: number, arena: number, records: number, big: Buffer[] | undefined) => void;
+
+export interface NativeServer {
+  listen(address: { kind: number; host?: string; port?: number; path?: string }): NativeListenResult;
+  submit(worker: number, log: Uint8Array, length: number): void;
+  close(timeoutMs: number): void;
+  finish(): void;
+  stats(): NativeWorkerStats[];
+  setOption(worker: number, slot: number, gen: number, id: number, value: number): number;
+  getOption(worker: number, slot: number, gen: number, id: number): [number, number];
+  tcpInfo(worker: number, slot: number, gen: number): NativeTcpInfo | number;
+  ref(): void;
+  unref(): void;
+}
+
+export interface NativeBinding {
+  NativeServer: new (config: object, onBatch: BatchCallback) => NativeServer;
+  backendAvailable(kind: number): true | string;
+  errnoName(errno: number): string;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const load = require('node-gyp-build') as (dir: string) => unknown;
+
+export const native = load(path.join(__dirname, '..')) as NativeBinding;

@@ -1,0 +1,434 @@
+/**
+ * The server: creates the native workers on listen(), turns each batch of
+ * native events into handler calls, and hands the commands those handlers
+ * queued back to the workers in one call per worker.
+ */
+import * as dns from 'node:dns';
+import * as net from 'node:net';
+import { Connection } from './connection';
+import { CommandLog } from './command_log';
+import {
+  BackendUnavailableError, BackpressureError, BadFrameError, FrameTooLargeError, RingnetError, ServerStateError,
+  SystemError, fromNative,
+} from './errors';
+import { native, type NativeServer, type NativeWorkerStats } from './native';
+import { normalizeOptions, type Backend, type NormalizedFraming, type NormalizedOptions, type ServerOptions } from './options';
+import {
+  CLOSE_REASONS, EVENT_INTS, EV_CLOSE, EV_DRAIN, EV_END, EV_FRAME, EV_FRAME_BIG, EV_OPEN, EV_SERVER_ERROR,
+  EV_WORKER_DONE, SERVER_ERR_ACCEPT, type CloseReason,
+} from './wire';
+
+export interface Handlers<T = unknown> {
+  /** A connection was accepted. Set conn.data here. */
+  onOpen?(conn: Connection<T>): void;
+  /**
+   * One decoded frame (header stripped as the framing says). The Buffer is a
+   * view into a batch buffer that is reused once the handler returns: keep it
+   * with Buffer.from(frame) (or copyFrame) if you need it later.
+   */
+  onFrame?(conn: Connection<T>, frame: Buffer): void;
+  /** The outbound queue emptied after send()/write() returned false. */
+  onDrain?(conn: Connection<T>): void;
+  /** The peer sent FIN. Unless allowHalfOpen, the server ends its side after this returns. */
+  onEnd?(conn: Connection<T>): void;
+  /** The connection is gone; `error` is set for error reasons. */
+  onClose?(conn: Connection<T>, reason: CloseReason, error?: Error): void;
+  /** A handler threw (that connection is closed), or a server-level error (accept failures). */
+  onError?(err: Error, conn?: Connection<T>): void;
+}
+
+export interface ListenOptions {
+  port?: number;
+  /** Host name or address. Default: all interfaces ('::' with IPv4 mapped). */
+  host?: string;
+  /** Unix domain socket path; a leading '\0' makes it an abstract name. */
+  path?: string;
+}
+
+export interface AddressInfo {
+  address: string;
+  family: string;
+  port: number;
+}
+
+export interface CloseOptions {
+  /** After this many ms, connections still open are reset (RST). Default 5000. */
+  timeout?: number;
+}
+
+export interface WorkerStatsView extends NativeWorkerStats {
+  worker: number;
+}
+
+export interface ServerStats {
+  connections: number;
+  bytesIn: number;
+  bytesOut: number;
+  framesIn: number;
+  framesOut: number;
+  workers: WorkerStatsView[];
+}
+
+/** @internal state of one native worker as seen from JS. */
+export interface WorkerState<T> {
+  index: number;
+  server: Server<T>;
+  arenas: Array<{ data: Buffer; records: Int32Array }>;
+  written: Float64Array;
+  conns: Array<Connection<T> | undefined>;
+  log: CommandLog;
+}
+
+type State = 'idle' | 'listening' | 'closing' | 'closed';
+
+/** Copies a frame out of the batch buffer so it can be kept after the handler returns. */
+export function copyFrame(frame: Uint8Array): Buffer {
+  return Buffer.from(frame);
+}
+
+function resolveBackend(requested: Backend): 'epoll' | 'io_uring' {
+  if (requested === 'epoll') return 'epoll';
+  const ok = native.backendAvailable(1);
+  if (ok === true) return 'io_uring';
+  if (requested === 'auto') return 'epoll';
+  throw new BackendUnavailableError(`io_uring backend unavailable: ${ok}`);
+}
+
+export class Server<T = unknown> {
+  /** The backend that runs: 'epoll' or 'io_uring'. */
+  readonly backend: 'epoll' | 'io_uring';
+  /** @internal */ readonly _options: NormalizedOptions;
+  /** @internal */ readonly _framing: NormalizedFraming;
+  /** @internal */ _closing = false;
+
+  private readonly handlers: Handlers<T>;
+  private nativeServer: NativeServer | undefined;
+  private workers: WorkerState<T>[] = [];
+  private state: State = 'idle';
+  private bound: AddressInfo | undefined;
+  private inBatch = false;
+  private flushQueued = false;
+  private workersDone = 0;
+  private closeWaiters: Array<() => void> = [];
+  private readonly flushAll = (): void => this.flush();
+
+  constructor(options: ServerOptions | undefined, handlers: Handlers<T>) {
+    this._options = normalizeOptions(options);
+    this._framing = this._options.framing;
+    if (typeof handlers !== 'object' || handlers === null) {
+      throw new TypeError('createServer(options, handlers): handlers must be an object');
+    }
+    this.handlers = handlers;
+    this.backend = resolveBackend(this._options.backendName);
+    this._options.backend = this.backend === 'io_uring' ? 1 : 0;
+  }
+
+  /** Binds and starts the workers. Resolves with the bound address (port 0 picks one). */
+  async listen(options: ListenOptions = {}): Promise<AddressInfo> {
+    if (this.state !== 'idle') throw new ServerStateError('ERR_SERVER_ALREADY_LISTEN', 'listen() was already called');
+    const address = await resolveListenAddress(options);
+    if (this.state !== 'idle') throw new ServerStateError('ERR_SERVER_ALREADY_LISTEN', 'listen() was already called');
+    const ns = new native.NativeServer(this._options, (w, a, n, big) => this.onBatch(w, a, n, big));
+    let result;
+    try {
+      result = ns.listen(address);
+    } catch (err) {
+      throw fromNative(err);
+    }
+    this.nativeServer = ns;
+    this.workers = result.workers.map((w, index) => ({
+      index,
+      server: this,
+      arenas: w.arenas.map((a) => ({ data: Buffer.from(a.data), records: new Int32Array(a.records) })),
+      written: new Float64Array(w.written),
+      conns: [],
+      log: new CommandLog(),
+    }));
+    this.state = 'listening';
+    this.bound = { address: result.address, family: result.family, port: result.port };
+    return this.bound;
+  }
+
+  /** The bound address, or undefined before listen() resolved. */
+  address(): AddressInfo | undefined {
+    return this.bound;
+  }
+
+  get listening(): boolean {
+    return this.state === 'listening';
+  }
+
+  /**
+   * Stops accepting, flushes every connection's queued output, sends FIN and
+   * waits for the peers; after `timeout` ms the rest are reset. Resolves when
+   * every connection is closed and the workers have stopped.
+   */
+  close(options: CloseOptions = {}): Promise<void> {
+    const timeout = options.timeout ?? 5000;
+    if (!Number.isInteger(timeout) || timeout < 0) {
+      return Promise.reject(new RingnetError('ERR_INVALID_OPTION', 'timeout must be a non-negative integer'));
+    }
+    if (this.state === 'closed') return Promise.resolve();
+    if (this.state === 'idle') {
+      return Promise.reject(new ServerStateError('ERR_SERVER_NOT_RUNNING', 'Server is not running'));
+    }
+    const done = new Promise<void>((resolve) => this.closeWaiters.push(resolve));
+    if (this.state === 'listening') {
+      this.flush(); // what handlers queued before close() goes out first
+      this.state = 'closing';
+      this._closing = true;
+      this.nativeServer?.close(timeout);
+    }
+    return done;
+  }
+
+  /** Counters per worker and in total. */
+  stats(): ServerStats {
+    const workers = (this.nativeServer?.stats() ?? []).map((s, worker) => ({ worker, ...s }));
+    const sum = (k: keyof NativeWorkerStats) => workers.reduce((a, w) => a + w[k], 0);
+    return {
+      connections: sum('connections'),
+      bytesIn: sum('bytesIn'),
+      bytesOut: sum('bytesOut'),
+      framesIn: sum('framesIn'),
+      framesOut: sum('framesOut'),
+      workers,
+    };
+  }
+
+  /** Let the process exit while the server is listening (like net.Server#unref). */
+  unref(): this {
+    this.nativeServer?.unref();
+    return this;
+  }
+
+  ref(): this {
+    this.nativeServer?.ref();
+    return this;
+  }
+
+  /** Every open connection (a snapshot). */
+  connections(): Connection<T>[] {
+    const out: Connection<T>[] = [];
+    for (const w of this.workers) for (const c of w.conns) if (c !== undefined) out.push(c);
+    return out;
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  /** @internal */
+  _native(): NativeServer {
+    if (this.nativeServer === undefined) throw new ServerStateError('ERR_SERVER_NOT_RUNNING', 'Server is not running');
+    return this.nativeServer;
+  }
+
+  /** @internal a command was queued: make sure it reaches the worker soon. */
+  _scheduleFlush(): void {
+    if (this.inBatch || this.flushQueued) return;
+    this.flushQueued = true;
+    queueMicrotask(this.flushAll);
+  }
+
+  private flush(): void {
+    this.flushQueued = false;
+    const ns = this.nativeServer;
+    if (ns === undefined) return;
+    for (const w of this.workers) {
+      if (w.log.length === 0) continue;
+      ns.submit(w.index, w.log.bytes, w.log.length);
+      w.log.reset();
+    }
+  }
+
+  /** @internal frames that arrived while a connection was paused, after resume(). */
+  _replay(conn: Connection<T>, frames: Buffer[]): void {
+    queueMicrotask(() => {
+      for (let i = 0; i < frames.length; i++) {
+        if (conn.closed) return;
+        if (conn.paused) {
+          conn._held = frames.slice(i).concat(conn._held ?? []);
+          return;
+        }
+        this.frame(conn, frames[i] as Buffer, true);
+      }
+    });
+  }
+
+  private onBatch(worker: number, arena: number, count: number, big: Buffer[] | undefined): void {
+    const w = this.workers[worker] as WorkerState<T>;
+    const { data, records } = w.arenas[arena] as { data: Buffer; records: Int32Array };
+    this.inBatch = true;
+    try {
+      for (let i = 0, p = 0; i < count; i++, p += EVENT_INTS) {
+        const type = records[p] as number;
+        const slot = records[p + 1] as number;
+        const gen = records[p + 2] as number;
+        if (type === EV_FRAME) {
+          const c = w.conns[slot];
+          if (c === undefined || c._gen !== gen) continue;
+          const off = records[p + 3] as number;
+          this.frame(c, data.subarray(off, off + (records[p + 4] as number)), false);
+          continue;
+        }
+        this.event(w, type, slot, gen, records[p + 3] as number, records[p + 4] as number, records[p + 5] as number, data, big);
+      }
+    } finally {
+      this.inBatch = false;
+      this.flush();
+    }
+  }
+
+  private frame(c: Connection<T>, frame: Buffer, owned: boolean): void {
+    if (c.paused || c._held !== undefined) {
+      (c._held ??= []).push(owned ? frame : Buffer.from(frame));
+      return;
+    }
+    if (c.closed) return;
+    const h = this.handlers.onFrame;
+    if (h === undefined) return;
+    try {
+      h.call(this.handlers, c, frame);
+    } catch (err) {
+      this.handlerFailed(err, c);
+    }
+  }
+
+  private event(
+    w: WorkerState<T>, type: number, slot: number, gen: number, offset: number, length: number, aux: number,
+    data: Buffer, big: Buffer[] | undefined,
+  ): void {
+    switch (type) {
+      case EV_OPEN: {
+        const c = new Connection<T>(w, slot, gen, data.toString('latin1', offset, offset + length));
+        w.conns[slot] = c;
+        if (this.handlers.onOpen) this.call(() => this.handlers.onOpen?.(c), c);
+        return;
+      }
+      case EV_FRAME_BIG: {
+        const c = w.conns[slot];
+        if (c !== undefined && c._gen === gen && big !== undefined) this.frame(c, big[offset] as Buffer, true);
+        return;
+      }
+      case EV_DRAIN: {
+        const c = w.conns[slot];
+        if (c !== undefined && c._gen === gen && c._drained() && this.handlers.onDrain) {
+          this.call(() => this.handlers.onDrain?.(c), c);
+        }
+        return;
+      }
+      case EV_END: {
+        const c = w.conns[slot];
+        if (c === undefined || c._gen !== gen) return;
+        c._markPeerEnded();
+        if (this.handlers.onEnd) this.call(() => this.handlers.onEnd?.(c), c);
+        if (!this._options.allowHalfOpen && c._held === undefined) c.end();
+        return;
+      }
+      case EV_CLOSE: {
+        const c = w.conns[slot];
+        if (c === undefined || c._gen !== gen) return;
+        w.conns[slot] = undefined;
+        c._markClosed();
+        const reason = c._reason ?? CLOSE_REASONS[aux] ?? 'error';
+        const error = closeError(reason, offset, c);
+        if (this.handlers.onClose) this.call(() => this.handlers.onClose?.(c, reason, error), undefined);
+        return;
+      }
+      case EV_SERVER_ERROR: {
+        const err = aux === SERVER_ERR_ACCEPT
+          ? new SystemError(native.errnoName(offset), -offset, 'accept', `accept failed: ${native.errnoName(offset)}`)
+          : new RingnetError('ERR_MAX_CONNECTIONS', `connection refused: maxConnections (${this._options.maxConnections}) reached`);
+        this.reportError(err, undefined);
+        return;
+      }
+      case EV_WORKER_DONE:
+        if (++this.workersDone === this.workers.length) this.finishClose();
+        return;
+      default:
+        return;
+    }
+  }
+
+  private finishClose(): void {
+    // Called from inside a batch: let the native call that delivered it return first.
+    setImmediate(() => {
+      this.nativeServer?.finish();
+      this.state = 'closed';
+      for (const resolve of this.closeWaiters.splice(0)) resolve();
+    });
+  }
+
+  private call(fn: () => void, c: Connection<T> | undefined): void {
+    try {
+      fn();
+    } catch (err) {
+      this.handlerFailed(err, c);
+    }
+  }
+
+  private handlerFailed(err: unknown, c: Connection<T> | undefined): void {
+    if (c !== undefined && !c.closed) {
+      c._reason ??= 'handler-error';
+      c.close();
+    }
+    this.reportError(err instanceof Error ? err : new Error(String(err)), c);
+  }
+
+  private reportError(err: Error, c: Connection<T> | undefined): void {
+    const h = this.handlers.onError;
+    if (h === undefined) {
+      console.error('ringnet: unhandled error', err);
+      return;
+    }
+    try {
+      h.call(this.handlers, err, c);
+    } catch (again) {
+      // An onError that throws must not take the server down either.
+      console.error('ringnet: onError threw', again);
+    }
+  }
+}
+
+function closeError(reason: CloseReason, errno: number, c: Connection<unknown>): Error | undefined {
+  switch (reason) {
+    case 'frame-too-large':
+      return new FrameTooLargeError(`connection ${c.id}: frame exceeds maxFrameLength`);
+    case 'bad-frame':
+      return new BadFrameError(`connection ${c.id}: malformed frame`);
+    case 'backpressure': {
+      const o = c._w.server._options;
+      return new BackpressureError(c._submitted - (c._w.written[c._slot] as number), o.maxOutbound);
+    }
+    case 'reset':
+    case 'error':
+      if (errno > 0) {
+        const code = native.errnoName(errno);
+        return new SystemError(code, -errno, 'read', `connection ${c.id}: ${code}`);
+      }
+      return reason === 'reset' ? new SystemError('ECONNRESET', -104, 'read', `connection ${c.id}: ECONNRESET`) : undefined;
+    default:
+      return undefined;
+  }
+}
+
+async function resolveListenAddress(o: ListenOptions): Promise<{ kind: number; host?: string; port?: number; path?: string }> {
+  if (typeof o !== 'object' || o === null) throw new RingnetError('ERR_INVALID_OPTION', 'listen(options): options must be an object');
+  if (o.path !== undefined) {
+    if (typeof o.path !== 'string' || o.path.length === 0) throw new RingnetError('ERR_INVALID_OPTION', 'path must be a non-empty string');
+    if (o.path.startsWith('\0')) return { kind: 2, path: o.path.slice(1) };
+    return { kind: 1, path: o.path };
+  }
+  const port = o.port ?? 0;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new RingnetError('ERR_SOCKET_BAD_PORT', `port must be an integer from 0 to 65535, got ${String(port)}`);
+  }
+  let host = o.host ?? '';
+  if (host !== '' && net.isIP(host) === 0) {
+    try {
+      host = (await dns.promises.lookup(host)).address;
+    } catch (err) {
+      throw new SystemError((err as { code?: string }).code ?? 'ENOTFOUND', 0, 'getaddrinfo', `cannot resolve ${host}`, host, port);
+    }
+  }
+  return { kind: 0, host, port };
+}

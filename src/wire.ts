@@ -1,0 +1,65 @@
+/**
+ * Mirror of native/core/wire.h: event records (native -> JS) and command log
+ * entries (JS -> native). Change both files together.
+ */
+
+export const EVENT_INTS = 6;
+export const F_TYPE = 0;
+export const F_SLOT = 1;
+export const F_GEN = 2;
+export const F_OFFSET = 3;
+export const F_LENGTH = 4;
+export const F_AUX = 5;
+
+export const EV_OPEN = 1;
+export const EV_FRAME = 2;
+export const EV_FRAME_BIG = 3;
+export const EV_DRAIN = 4;
+export const EV_END = 5;
+export const EV_CLOSE = 6;
+export const EV_SERVER_ERROR = 7;
+export const EV_WORKER_DONE = 8;
+
+export const CMD_SEND = 1;
+export const CMD_WRITE = 2;
+export const CMD_END = 3;
+export const CMD_CLOSE = 4;
+export const CMD_DESTROY = 5;
+export const CMD_PAUSE = 6;
+export const CMD_RESUME = 7;
+export const CMD_WANT_DRAIN = 8;
+
+export const COMMAND_HEADER_BYTES = 16;
+
+export const SERVER_ERR_ACCEPT = 1;
+export const SERVER_ERR_MAX_CONNECTIONS = 2;
+
+/** Why a connection closed, as onClose reports it. */
+export type CloseReason =
+  | 'local'
+  | 'peer'
+  | 'reset'
+  | 'error'
+  | 'frame-too-large'
+  | 'bad-frame'
+  | 'backpressure'
+  | 'destroy'
+  | 'server-close'
+  | 'server-timeout'
+  | 'handler-error';
+
+/** Indexed by the native CloseReason number. */
+export const CLOSE_REASONS: readonly CloseReason[] = [
+  'error', // 0: unused
+  'local',
+  'peer',
+  'reset',
+  'error',
+  'frame-too-large',
+  'bad-frame',
+  'backpressure',
+  'destroy',
+  'server-close',
+  'server-timeout',
+  'handler-error',
+];
