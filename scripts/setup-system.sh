@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# System packages ringnet's build and tests use, from Debian's archive:
+#   liburing-dev  the io_uring backend (linked statically; without it the addon
+#                 still builds, epoll only)
+# Installs only what is missing; needs root (CI and the dev machines are root).
+set -euo pipefail
+
+packages=(liburing-dev)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
+  echo "ringnet: please install: ${missing[*]} (apt-get install ${missing[*]})" >&2
+  exit 0
+fi
+echo "ringnet: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
