@@ -190,6 +190,9 @@ async function runIdle(target, opt) {
 async function main() {
   const opt = parseArgs(process.argv.slice(2));
   const targets = pickTargets(opt.targets);
+  for (const n of opt.only || []) {
+    if (n !== 'idle' && !SCENARIOS.some((s) => s.name === n)) usage(`unknown scenario ${n}`);
+  }
   const scenarios = SCENARIOS.filter((s) => !opt.only || opt.only.includes(s.name));
   const doIdle = !opt.only || opt.only.includes('idle');
   ensureLoadgen();

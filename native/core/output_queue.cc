@@ -43,6 +43,29 @@ void OutputQueue::append(ChunkPool& pool, const uint8_t* data, size_t len) {
   }
 }
 
+void OutputQueue::appendFrame(ChunkPool& pool, const uint8_t* header, size_t headerLen,
+                              const uint8_t* payload, size_t payloadLen,
+                              const uint8_t* trailer, size_t trailerLen) {
+  size_t total = headerLen + payloadLen + trailerLen;
+  // The common case, a small frame that fits the tail chunk: three copies, no
+  // bookkeeping in between.
+  if (head_ < chunks_.size()) {
+    Chunk& tail = chunks_.back();
+    if (tail.pooled && tail.capacity - tail.end >= total) {
+      uint8_t* p = tail.data + tail.end;
+      if (headerLen) std::memcpy(p, header, headerLen);
+      std::memcpy(p + headerLen, payload, payloadLen);
+      if (trailerLen) std::memcpy(p + headerLen + payloadLen, trailer, trailerLen);
+      tail.end += total;
+      size_ += total;
+      return;
+    }
+  }
+  append(pool, header, headerLen);
+  append(pool, payload, payloadLen);
+  append(pool, trailer, trailerLen);
+}
+
 int OutputQueue::gather(struct iovec* iov, int maxIov) const {
   int n = 0;
   for (size_t i = head_; i < chunks_.size() && n < maxIov; ++i) {
@@ -79,7 +102,13 @@ void OutputQueue::consume(ChunkPool& pool, size_t n) {
 
 void OutputQueue::clear(ChunkPool& pool) {
   for (size_t i = head_; i < chunks_.size(); ++i) release(pool, chunks_[i]);
-  std::vector<Chunk>().swap(chunks_);
+  // Keep a small index (no malloc per flush on request/response traffic);
+  // drop a large one so a past burst does not pin memory.
+  if (chunks_.capacity() > 4) {
+    std::vector<Chunk>().swap(chunks_);
+  } else {
+    chunks_.clear();
+  }
   head_ = 0;
   size_ = 0;
 }

@@ -21,6 +21,10 @@ class OutputQueue {
 
   // Appends bytes, copying them. Large appends get a dedicated buffer.
   void append(ChunkPool& pool, const uint8_t* data, size_t len);
+  // Appends header + payload + trailer (one encoded frame) with one call.
+  void appendFrame(ChunkPool& pool, const uint8_t* header, size_t headerLen,
+                   const uint8_t* payload, size_t payloadLen, const uint8_t* trailer,
+                   size_t trailerLen);
 
   // Fills up to maxIov iovecs from the head; returns how many.
   int gather(struct iovec* iov, int maxIov) const;

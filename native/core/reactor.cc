@@ -46,6 +46,10 @@ Reactor::~Reactor() {
 }
 
 bool Reactor::init(std::string* err) {
+  if (!decoder_ || !encoder_) {
+    *err = "invalid framing configuration";
+    return false;
+  }
   backend_ = makeBackend(config_, pool_, err);
   if (!backend_) return false;
   return backend_->init(this, err);
@@ -192,9 +196,7 @@ void Reactor::applyCommand(int32_t op, Connection& c, const uint8_t* payload, si
       if (h < 0) return;  // JS validated; never write a corrupt frame
       size_t trailerLen = 0;
       const uint8_t* trailer = encoder_->trailer(&trailerLen);
-      enqueue(c, header, static_cast<size_t>(h));
-      enqueue(c, payload, len);
-      enqueue(c, trailer, trailerLen);
+      enqueueFrame(c, header, static_cast<size_t>(h), payload, len, trailer, trailerLen);
       WorkerStats::add(stats_.framesOut, 1);
       return;
     }
@@ -393,6 +395,18 @@ void Reactor::enqueue(Connection& c, const uint8_t* data, size_t len) {
     return;
   }
   c.out.append(pool_, data, len);
+  markDirty(c);
+}
+
+void Reactor::enqueueFrame(Connection& c, const uint8_t* header, size_t headerLen,
+                           const uint8_t* payload, size_t len, const uint8_t* trailer,
+                           size_t trailerLen) {
+  if (c.closed) return;
+  if (c.out.size() + headerLen + len + trailerLen > config_.maxOutbound) {
+    closeNow(c, kCloseBackpressure, 0, true);
+    return;
+  }
+  c.out.appendFrame(pool_, header, headerLen, payload, len, trailer, trailerLen);
   markDirty(c);
 }
 

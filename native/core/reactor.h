@@ -94,6 +94,8 @@ class Reactor : public IoHandler {
 
   // Output.
   void enqueue(Connection& c, const uint8_t* data, size_t len);
+  void enqueueFrame(Connection& c, const uint8_t* header, size_t headerLen,
+                    const uint8_t* payload, size_t len, const uint8_t* trailer, size_t trailerLen);
   void markDirty(Connection& c);
   void afterOutputDrained(Connection& c);
 

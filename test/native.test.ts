@@ -1,0 +1,27 @@
+// Runs the standalone C++ unit tests (test/native/*_test.cc) under ASan/UBSan
+// through test/native/run.sh; they need only a C++17 compiler, not the addon.
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+import { describe, it, expect } from 'vitest';
+
+const script = path.join(__dirname, 'native', 'run.sh');
+const root = path.resolve(__dirname, '..');
+
+describe('native unit tests', () => {
+  it('test/native/run.sh passes under sanitizers', () => {
+    const res = spawnSync('bash', [script], {
+      cwd: root,
+      encoding: 'utf8',
+      timeout: 5 * 60 * 1000,
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    const output = `${res.stdout ?? ''}${res.stderr ?? ''}`;
+    if (res.status !== 0) {
+      // Full compiler / sanitizer output, so the failure is readable in CI logs.
+      console.error(output);
+      if (res.error) console.error(res.error);
+    }
+    expect(res.error, 'run.sh could not be run or timed out').toBeUndefined();
+    expect(res.status, output.slice(-4000)).toBe(0);
+  }, 6 * 60 * 1000);
+});
