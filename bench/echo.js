@@ -142,6 +142,25 @@ function runLoad(server, sc, opt) {
   });
 }
 
+/** Opens n idle connections, waits until the server holds them, closes them again. */
+async function idleWarmup(server, n, opt) {
+  const fd0 = proc.fdCount(server.pid);
+  const [cmd, argv] = loadgenCommand(['--host', '127.0.0.1', '--port', String(server.port),
+    '--connections', String(n), '--idle'], opt);
+  const gen = spawn(cmd, argv, { stdio: ['pipe', 'pipe', 'ignore'] });
+  const genExit = new Promise((r) => gen.on('exit', r));
+  await new Promise((resolve) => {
+    onLines(gen.stdout, (l) => { if (tryJson(l)) resolve(); });
+    genExit.then(resolve);
+  });
+  const deadline = Date.now() + 20000;
+  while (proc.fdCount(server.pid) - fd0 < n && Date.now() < deadline) await proc.sleep(50);
+  gen.stdin.end();
+  await Promise.race([genExit, proc.sleep(10000)]);
+  if (gen.exitCode === null) gen.kill('SIGKILL');
+  while (proc.fdCount(server.pid) > fd0 && Date.now() < deadline + 10000) await proc.sleep(50);
+}
+
 /** Idle memory: server RSS growth per connection once n idle connections are accepted. */
 async function runIdle(target, opt) {
   const server = await startServer(path.join(HERE, 'servers', target.server), target.options);
@@ -151,6 +170,10 @@ async function runIdle(target, opt) {
   }
   try {
     await proc.sleep(300);
+    // Warm-up: one round of idle connections opened and closed first, so the
+    // baseline already includes what any first connection costs once (code
+    // paged in, JIT, pools) and the figure is the cost per extra connection.
+    await idleWarmup(server, Math.min(1000, opt.idleConnections), opt);
     const before = await proc.stableRss(server.pid);
     const fd0 = proc.fdCount(server.pid);
     const [cmd, argv] = loadgenCommand(['--host', '127.0.0.1', '--port', String(server.port),
