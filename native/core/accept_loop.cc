@@ -26,6 +26,7 @@ void AcceptLoop::drain(int listenFd, IoHandler* handler, int maxAccepts) {
     int err = errno;
     switch (err) {
       case EAGAIN:
+      case EINVAL:  // the listener was shut down (server closing)
         return;
       case EINTR:
       case ECONNABORTED:  // the peer gave up while queued: nothing to report

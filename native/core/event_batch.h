@@ -54,7 +54,9 @@ class EventBatch {
   // thread while the arena is with JS.
   std::vector<std::vector<uint8_t>>& bigFrames(uint32_t arena) { return big_[arena]; }
 
-  bool idle() const { return current_ < 0 || (records_ == 0 && overflow_.empty()); }
+  // Nothing left to hand to JS (a control event may wait in the overflow list
+  // while every arena is with JS).
+  bool idle() const { return overflow_.empty() && (current_ < 0 || records_ == 0); }
 
  private:
   enum : int { kFree = 0, kFilling = 1, kWithJs = 2 };

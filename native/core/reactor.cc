@@ -250,10 +250,14 @@ void Reactor::onAccepted(int fd) {
     // Over the limit: refuse at once, keep serving the others.
     ::close(fd);
     WorkerStats::add(stats_.rejected, 1);
-    if (!closing_) batch_.control(kEvServerError, 0, 0, 0, kErrMaxConnections);
+    if (!closing_ && !rejectReported_) {  // once per burst; stats count every one
+      rejectReported_ = true;
+      batch_.control(kEvServerError, 0, 0, 0, kErrMaxConnections);
+    }
     return;
   }
   acceptErrorReported_ = false;
+  rejectReported_ = false;
   serverConnections_->fetch_add(1, std::memory_order_relaxed);
 
   auto* c = new Connection();
@@ -469,6 +473,7 @@ void Reactor::finishGracefulClose(Connection& c) {
   c.closeDeadlineMs = monotonicMs() + config_.closeLingerMs;
   lingering_.push_back(&c);
   c.paused = false;
+  c.blocked = false;  // input is discarded from now on: nothing waits for an arena
   if (!c.tail.empty()) c.tail.release();
   backend_->resumeRead(c);
 }

@@ -142,6 +142,7 @@ class Reactor : public IoHandler {
   bool closing_ = false;
   uint64_t closeDeadlineMs_ = 0;
   bool acceptErrorReported_ = false;
+  bool rejectReported_ = false;
   std::atomic<bool> done_{false};
   std::atomic<bool> stop_{false};
   bool doneQueued_ = false;

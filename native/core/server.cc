@@ -1,5 +1,6 @@
 #include "server.h"
 
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -78,6 +79,11 @@ bool Server::listen(const ListenAddress& address, std::vector<WorkerMemory> memo
 
 void Server::close(uint32_t timeoutMs) {
   if (acceptor_) acceptor_->stop();
+  // Stop listening now, not when the last connection is gone: shutdown() on a
+  // listening socket takes it out of the accept path (and out of a reuseport
+  // group) at once, so new clients are refused instead of queued unanswered.
+  // The fds are closed in finish(), once no worker can touch them.
+  for (int fd : listeners_) ::shutdown(fd, SHUT_RDWR);
   for (auto& r : reactors_) r->requestClose(timeoutMs);
 }
 
