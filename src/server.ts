@@ -287,11 +287,12 @@ export class Server<T = unknown> {
   }
 
   private frame(c: Connection<T>, frame: Buffer, owned: boolean): void {
+    // Closed, or being closed by JS (a handler threw, backpressure): no more frames.
+    if (c.closed || c._reason !== undefined) return;
     if (c.paused || c._held !== undefined) {
       (c._held ??= []).push(owned ? frame : Buffer.from(frame));
       return;
     }
-    if (c.closed) return;
     const h = this.handlers.onFrame;
     if (h === undefined) return;
     try {
