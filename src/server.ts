@@ -154,7 +154,9 @@ export class Server<T = unknown> {
       log: new CommandLog(),
     }));
     this.state = 'listening';
-    this.bound = { address: result.address, family: result.family, port: result.port };
+    // Abstract names are reported the way they were given ('\0name'), as Node does.
+    const shown = address.kind === 2 ? `\0${address.path ?? ''}` : result.address;
+    this.bound = { address: shown, family: result.family, port: result.port };
     return this.bound;
   }
 

@@ -59,6 +59,7 @@ void JsServer::cleanupHook(void* self) {
   // Process or worker_thread exit: stop native threads without calling JS.
   auto* s = static_cast<JsServer*>(self);
   s->hookAdded_ = false;
+  s->jsAlive_ = false;
   if (s->server_) s->server_->teardown();
   s->closeHandles();
 }
@@ -188,28 +189,58 @@ void JsServer::drainQueue() {
 }
 
 void JsServer::callJs(Reactor& reactor, const PublishedBatch& batch) {
-  Napi::HandleScope scope(env_);
-  napi_value big = env_.Undefined();
+  // Raw Node-API with every status checked: this runs from libuv callbacks,
+  // including while Node tears an environment down (process exit, worker
+  // terminate()), when JS can no longer run. node-addon-api would turn such a
+  // failure into a fatal error; here the batch is simply dropped.
+  if (!jsAlive_) {
+    reactor.batch().bigFrames(batch.arena).clear();
+    reactor.releaseArena(batch.arena);
+    return;
+  }
+  napi_handle_scope scope;
+  if (napi_open_handle_scope(env_, &scope) != napi_ok) {
+    jsAlive_ = false;
+    reactor.releaseArena(batch.arena);
+    return;
+  }
+  napi_value args[4];
+  bool ok = napi_create_uint32(env_, static_cast<uint32_t>(reactor.index()), &args[0]) == napi_ok &&
+            napi_create_uint32(env_, batch.arena, &args[1]) == napi_ok &&
+            napi_create_uint32(env_, batch.records, &args[2]) == napi_ok &&
+            napi_get_undefined(env_, &args[3]) == napi_ok;
   auto& frames = reactor.batch().bigFrames(batch.arena);
-  if (!frames.empty()) {
-    Napi::Array arr = Napi::Array::New(env_, frames.size());
-    for (size_t i = 0; i < frames.size(); ++i) {
-      arr.Set(static_cast<uint32_t>(i),
-              Napi::Buffer<uint8_t>::Copy(env_, frames[i].data(), frames[i].size()));
+  if (ok && !frames.empty()) {
+    ok = napi_create_array_with_length(env_, frames.size(), &args[3]) == napi_ok;
+    for (size_t i = 0; ok && i < frames.size(); ++i) {
+      napi_value buf;
+      void* unused;
+      ok = napi_create_buffer_copy(env_, frames[i].size(), frames[i].data(), &unused, &buf) == napi_ok &&
+           napi_set_element(env_, args[3], static_cast<uint32_t>(i), buf) == napi_ok;
     }
-    frames.clear();
-    big = arr;
   }
-  napi_value args[] = {
-      Napi::Number::New(env_, reactor.index()), Napi::Number::New(env_, batch.arena),
-      Napi::Number::New(env_, batch.records), big};
-  onBatch_.MakeCallback(Value(), 4, args, *asyncContext_);
-  if (env_.IsExceptionPending()) {
-    // The TS layer catches handler errors; anything reaching here is a bug:
-    // report it as an uncaught exception, like any other callback.
-    napi_value e = env_.GetAndClearPendingException().Value();
-    napi_fatal_exception(env_, e);
+  frames.clear();
+  if (ok) {
+    napi_value recv = Value();
+    napi_value fn = onBatch_.Value();
+    napi_value result;
+    napi_status st = napi_make_callback(env_, static_cast<napi_async_context>(*asyncContext_), recv,
+                                        fn, 4, args, &result);
+    bool pending = false;
+    napi_is_exception_pending(env_, &pending);
+    if (pending) {
+      // The TS layer catches handler errors, so this is a bug in ringnet:
+      // report it as an uncaught exception like any other callback's.
+      napi_value e;
+      napi_get_and_clear_last_exception(env_, &e);
+      napi_fatal_exception(env_, e);
+    } else if (st != napi_ok) {
+      jsAlive_ = false;  // JS cannot run any more: the environment is going away
+    }
+  } else {
+    jsAlive_ = false;
   }
+  napi_close_handle_scope(env_, scope);
   reactor.releaseArena(batch.arena);
 }
 

@@ -62,6 +62,7 @@ class JsServer : public Napi::ObjectWrap<JsServer>, public BatchSink {
 
   LoopHandles* handles_ = nullptr;
   bool refed_ = true;
+  bool jsAlive_ = true;  // false once Node refused to run JS (teardown)
   bool hookAdded_ = false;
 };
 

@@ -84,28 +84,32 @@ bool Reactor::pass(int timeoutMs) {
 }
 
 void Reactor::afterPass() {
-  if (inboxPending_) processInbox();
-  publish();
-  // An inline reactor's handlers have just run (deliver() is synchronous
-  // there): apply what they sent in this same pass.
-  if (inline_ || inboxPending_) processInbox();
+  checkDeadlines();
+  // Apply commands, write, hand events to JS. Threaded workers stop there: JS
+  // answers through the inbox and wakes us. An inline worker's handlers run
+  // inside publish(), so it goes round again to write what they sent and to
+  // publish what that caused (a close, a drain) in this same pass.
+  for (int round = 0; round < 8; ++round) {
+    if (inboxPending_ || (inline_ && round > 0)) processInbox();
+    flushDirty();
+    if (closing_ && table_.size() == freeSlots_.size() && !doneQueued_) {
+      doneQueued_ = true;
+      batch_.control(kEvWorkerDone, 0, 0);
+    }
+    if (!publish() || !inline_) break;
+  }
+  if (doneQueued_ && batch_.idle()) done_.store(true, std::memory_order_release);
+  for (Connection* z : zombies_) delete z;
+  zombies_.clear();
+}
+
+void Reactor::flushDirty() {
   for (size_t i = 0; i < dirty_.size(); ++i) {
     Connection* c = dirty_[i];
     c->inFlushList = false;
     if (!c->closed && !c->out.empty()) backend_->flush(*c);
   }
   dirty_.clear();
-  checkDeadlines();
-  if (closing_ && table_.size() == freeSlots_.size() && !doneQueued_) {
-    doneQueued_ = true;
-    batch_.control(kEvWorkerDone, 0, 0);
-  }
-  if (doneQueued_) {
-    publish();
-    if (batch_.idle()) done_.store(true, std::memory_order_release);
-  }
-  for (Connection* z : zombies_) delete z;
-  zombies_.clear();
 }
 
 int Reactor::nextTimeoutMs() const {
@@ -572,14 +576,14 @@ int Reactor::withFd(uint32_t slot, int32_t gen, int (*fn)(int fd, void* ctx), vo
   return fn(fds_[slot].fd, ctx);
 }
 
-void Reactor::publish() {
+bool Reactor::publish() {
   PublishedBatch b;
-  if (batch_.publish(&b)) {
-    WorkerStats::add(stats_.batches, 1);
-    delivering_ = true;
-    sink_->deliver(*this, b);
-    delivering_ = false;
-  }
+  if (!batch_.publish(&b)) return false;
+  WorkerStats::add(stats_.batches, 1);
+  delivering_ = true;
+  sink_->deliver(*this, b);
+  delivering_ = false;
+  return true;
 }
 
 }  // namespace ringnet

@@ -84,7 +84,8 @@ class Reactor : public IoHandler {
   void processInbox();
   void applyCommands(const uint8_t* data, size_t len);
   void applyCommand(int32_t op, Connection& c, const uint8_t* payload, size_t len);
-  void publish();
+  bool publish();  // true when a batch went to JS
+  void flushDirty();
   void checkDeadlines();
 
   // Decoding.

@@ -101,6 +101,17 @@ export class Collector {
     return this.bytes();
   }
 
+  /** The next `n` bytes after those already taken. */
+  async take(n: number, timeoutMs = 15_000): Promise<Buffer> {
+    const end = this.cursor + n;
+    await waitFor(() => this.length >= end || this.closed, timeoutMs, `${end} bytes (have ${this.length})`);
+    const out = this.bytes().subarray(this.cursor, end);
+    this.cursor = end;
+    return out;
+  }
+
+  private cursor = 0;
+
   waitClosed(timeoutMs = 10_000): Promise<void> {
     return waitFor(() => this.closed, timeoutMs, 'client socket close');
   }
