@@ -79,8 +79,16 @@ bool Reactor::runOnce() {
 
 bool Reactor::pass(int timeoutMs) {
   bool more = backend_->run(timeoutMs);
+  readResumed_ = false;
   afterPass();
-  return more || !dirty_.empty() || inboxPending_;
+  // Reading resumed during the pass (resume(), an arena came back): the
+  // backend has work that no new readiness event will announce.
+  return more || readResumed_ || !dirty_.empty() || inboxPending_;
+}
+
+void Reactor::resumeReading(Connection& c) {
+  readResumed_ = true;
+  backend_->resumeRead(c);
 }
 
 void Reactor::afterPass() {
@@ -230,7 +238,7 @@ void Reactor::applyCommand(int32_t op, Connection& c, const uint8_t* payload, si
           blocked_.push_back(&c);
           unblockConnections();
         } else {
-          backend_->resumeRead(c);
+          resumeReading(c);
         }
       }
       return;
@@ -378,7 +386,7 @@ void Reactor::unblockConnections() {
       c.tail.consume(used);
     }
     if (c.blocked) break;  // out of room again: the rest keep waiting, in order
-    if (!c.paused) backend_->resumeRead(c);
+    if (!c.paused) resumeReading(c);
   }
   for (++i; i < waiting.size(); ++i) blocked_.push_back(waiting[i]);
 }
@@ -479,7 +487,7 @@ void Reactor::finishGracefulClose(Connection& c) {
   c.paused = false;
   c.blocked = false;  // input is discarded from now on: nothing waits for an arena
   if (!c.tail.empty()) c.tail.release();
-  backend_->resumeRead(c);
+  resumeReading(c);
 }
 
 void Reactor::closeNow(Connection& c, int32_t reason, int err, bool abortive) {

@@ -86,6 +86,7 @@ class Reactor : public IoHandler {
   void applyCommand(int32_t op, Connection& c, const uint8_t* payload, size_t len);
   bool publish();  // true when a batch went to JS
   void flushDirty();
+  void resumeReading(Connection& c);
   void checkDeadlines();
 
   // Decoding.
@@ -138,6 +139,7 @@ class Reactor : public IoHandler {
   std::vector<int> listeners_;
   std::vector<Connection*> zombies_;   // closed this pass, freed at its end
   bool inboxPending_ = false;
+  bool readResumed_ = false;
   bool inline_ = false;
   bool delivering_ = false;
   bool closing_ = false;
