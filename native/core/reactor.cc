@@ -141,7 +141,17 @@ int Reactor::nextTimeoutMs() const {
 void Reactor::submitCommands(const uint8_t* data, size_t len) {
   // An inline reactor delivering a batch applies commands right after the
   // handlers return: no wake-up needed.
-  if (inbox_.pushCommands(data, len) && !(inline_ && delivering_)) backend_->wake();
+  if (inbox_.pushCommands(data, len)) wakeFromJs();
+}
+
+void Reactor::wakeFromJs() {
+  if (inline_ && delivering_) {
+    // Same thread, inside publish(): the pass picks it up (a later round, or
+    // the next pass when the rounds ran out) without a wake-up syscall.
+    inboxPending_ = true;
+  } else {
+    backend_->wake();
+  }
 }
 
 void Reactor::adoptFd(int fd) {
@@ -163,7 +173,7 @@ void Reactor::stop() {
 
 void Reactor::releaseArena(uint32_t arena) {
   batch_.release(arena);
-  if (inbox_.arenaReturned() && !(inline_ && delivering_)) backend_->wake();
+  if (inbox_.arenaReturned()) wakeFromJs();
 }
 
 bool Reactor::addListener(int fd, bool exclusive, std::string* err) {

@@ -86,6 +86,7 @@ class Reactor : public IoHandler {
   void applyCommand(int32_t op, Connection& c, const uint8_t* payload, size_t len);
   bool publish();  // true when a batch went to JS
   void flushDirty();
+  void wakeFromJs();
   void resumeReading(Connection& c);
   void checkDeadlines();
 
