@@ -6,7 +6,7 @@
 import * as net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import type { CloseReason, Connection, Handlers } from '../src/index';
-import { FrameReader, pattern, useHarness, withTimeout } from './support/harness';
+import { eventually, FrameReader, pattern, useHarness, withTimeout } from './support/harness';
 import { lengthFrame, sleep, waitFor } from './support/net';
 import { VARIANTS } from './support/variants';
 
@@ -20,6 +20,7 @@ function recorder<T>(behaviour: Handlers<T> = {}) {
   const logs = new Map<number, string[]>();
   const closes = new Map<number, Closed>();
   const conns = new Map<number, Connection<T>>();
+  const serverErrors: Error[] = [];
   const log = (c: Connection<T>, what: string) => {
     let l = logs.get(c.id);
     if (l === undefined) logs.set(c.id, (l = []));
@@ -50,11 +51,14 @@ function recorder<T>(behaviour: Handlers<T> = {}) {
     },
     onError(err, c) {
       if (c !== undefined) log(c, `error:${err.message}`);
+      else serverErrors.push(err);
       behaviour.onError?.(err, c);
     },
   };
   return {
     handlers,
+    /** Server-level errors (onError without a connection). */
+    serverErrors,
     logs,
     closes,
     conns,
@@ -77,13 +81,15 @@ function frames(...texts: string[]): Buffer {
   return Buffer.concat(texts.map((t) => lengthFrame(t)));
 }
 
-/** Resolves with the socket error code once the socket closes (undefined: clean close). */
-function closeCode(s: net.Socket): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    let code: string | undefined;
-    s.on('error', (e: Error & { code?: string }) => (code = e.code));
-    s.once('close', () => resolve(code));
-  });
+/** Waits until the client socket closed and onClose fired for `count` connections, saying which side lags. */
+function bothClosed(reader: FrameReader, rec: { closes: Map<number, Closed>; logs: Map<number, string[]> }, timeoutMs = 5000, count = 1) {
+  return eventually(
+    () => reader.closed && rec.closes.size === count,
+    timeoutMs,
+    () =>
+      `client events [${reader.events.join(', ')}], onClose fired ${rec.closes.size}/${count} ` +
+      `(server log: ${[...rec.logs.values()].map((l) => l.join(' ')).join(' | ')})`,
+  );
 }
 
 function connectRefused(port: number): Promise<string | undefined> {
@@ -118,7 +124,7 @@ describe.each(VARIANTS)('lifecycle ($name)', (variant) => {
       client.write(frames('a', 'b'));
       client.end(frames('c'));
 
-      await waitFor(() => reader.closed && rec.closes.size === 1, 5000, 'both sides closed');
+      await bothClosed(reader, rec);
       expect(rec.only()).toEqual(['open', 'frame:a', 'frame:b', 'frame:c', 'end', 'close']);
       expect(sentAfterEnd).toEqual([true, true]);
       expect(reader.texts()).toEqual(['after-end', 'later']);
@@ -142,7 +148,7 @@ describe.each(VARIANTS)('lifecycle ($name)', (variant) => {
       client.write(frames('a', 'b'));
       client.end(frames('c'));
 
-      await waitFor(() => reader.closed && rec.closes.size === 1, 5000, 'both sides closed');
+      await bothClosed(reader, rec);
       expect(reader.texts()).toEqual(['echo:a', 'echo:b', 'echo:c', 'bye']);
       expect(reader.framesAtEnd).toBe(4);
       expect(reader.error).toBeUndefined();
@@ -177,7 +183,7 @@ describe.each(VARIANTS)('lifecycle ($name)', (variant) => {
     expect(rec.closes.size).toBe(0);
 
     client.end();
-    await waitFor(() => rec.closes.size === 1 && reader.closed, 5000, 'close');
+    await bothClosed(reader, rec);
     expect(rec.only()).toEqual(['open', 'frame:first', 'frame:more-1', 'frame:more-2', 'end', 'close']);
     expect(['local', 'peer']).toContain(rec.onlyClose()?.reason);
     expect(rec.onlyClose()?.error).toBeUndefined();
@@ -192,7 +198,7 @@ describe.each(VARIANTS)('lifecycle ($name)', (variant) => {
     const reader = new FrameReader(client);
     client.write(frames('kill'));
 
-    await waitFor(() => reader.closed && rec.closes.size === 1, 5000, 'close');
+    await bothClosed(reader, rec);
     expect(reader.error?.code).toBe('ECONNRESET');
     expect(reader.ended).toBe(false);
     expect(rec.onlyClose()?.reason).toBe('destroy');
@@ -218,7 +224,7 @@ describe.each(VARIANTS)('lifecycle ($name)', (variant) => {
     });
     client.write(frames('req'));
 
-    await waitFor(() => reader.closed && rec.closes.size === 1, 10_000, 'close');
+    await bothClosed(reader, rec, 10_000);
     expect(reader.error).toBeUndefined();
     expect(reader.ended).toBe(true);
     expect(reader.frames.length).toBe(8);
@@ -269,10 +275,14 @@ describe.each(VARIANTS)('lifecycle ($name)', (variant) => {
       },
     ];
     const clients = await Promise.all(scripts.map(() => h.connect(port)));
-    const done = clients.map((c) => closeCode(c));
+    const readers = clients.map((c) => new FrameReader(c));
     clients.forEach((c, i) => scripts[i]?.(c));
-    await withTimeout(Promise.all(done), 10_000, 'clients closing');
-    await waitFor(() => rec.closes.size === scripts.length, 5000, 'every onClose');
+    await waitFor(() => readers.every((r) => r.closed), 10_000, 'clients closing');
+    await eventually(
+      () => rec.closes.size === scripts.length,
+      5000,
+      () => `onClose fired for ${rec.closes.size}/${scripts.length}: ${[...rec.logs.values()].map((l) => l.filter((e) => e !== 'frame:flood').join(' ')).join(' | ')}`,
+    );
     await sleep(150); // anything late would show up now
     for (const [id, log] of rec.logs) {
       expect(log[0], `connection ${id}`).toBe('open');
@@ -318,7 +328,7 @@ describe.each(VARIANTS)('lifecycle ($name)', (variant) => {
 
     conn.resume();
     expect(conn.paused).toBe(false);
-    await waitFor(() => seqs.length === total, 10_000, `all ${total} frames (got ${seqs.length})`);
+    await eventually(() => seqs.length === total, 10_000, () => `all ${total} frames after resume(): got ${seqs.length}`);
     expect(seqs).toEqual(Array.from({ length: total }, (_, i) => i));
     expect(bad).toEqual([]);
   });
@@ -352,6 +362,7 @@ describe.each(VARIANTS)('lifecycle ($name)', (variant) => {
       expect(rec.closes.size).toBe(clientsN);
       for (const { reason } of rec.closes.values()) expect(['server-close', 'local', 'peer']).toContain(reason);
       expect(server.listening).toBe(false);
+      expect(rec.serverErrors).toEqual([]);
       expect(await connectRefused(port)).toBe('ECONNREFUSED');
     });
 
@@ -366,7 +377,8 @@ describe.each(VARIANTS)('lifecycle ($name)', (variant) => {
       const { server, port } = await h.listen({ ...variant.options, maxOutbound: 64 * 1024 * 1024 }, rec.handlers);
       const client = await h.connect(port);
       client.pause();
-      const code = closeCode(client);
+      const closed = new Promise((resolve) => client.once('close', resolve));
+      client.on('error', () => {}); // the reset surfaces through the write below
       client.write(frames('req'));
       await waitFor(() => rec.conns.size === 1 && rec.only().length === 2, 5000, 'request');
       await sleep(100);
@@ -380,8 +392,14 @@ describe.each(VARIANTS)('lifecycle ($name)', (variant) => {
       expect(elapsed).toBeLessThan(1500);
       expect(rec.onlyClose()?.reason).toBe('server-timeout');
 
+      // The peer was reset, not sent a FIN: writing fails at once. (Reading
+      // would not tell: libuv reports a hang-up after a partial read as EOF.)
+      const writeError = await new Promise<(Error & { code?: string }) | null | undefined>((resolve) =>
+        client.write(frames('late'), resolve),
+      );
+      expect(['ECONNRESET', 'EPIPE']).toContain(writeError?.code);
       client.resume();
-      expect(await withTimeout(code, 5000, 'client close')).toBe('ECONNRESET');
+      await withTimeout(closed, 5000, 'client close');
     });
   });
 });
@@ -401,9 +419,10 @@ describe.each(BACKENDS)('accept modes (%s, 2 workers)', (backend) => {
 
   describe.each([false, true])('inlineWorker %s', (inlineWorker) => {
     it.each(ACCEPT_CASES)('$acceptMode $dispatch: 40 connections echo and spread over both workers', async (mode) => {
+      const errors: string[] = [];
       const { server, port } = await h.listen(
         { backend, workers: 2, inlineWorker, ...mode },
-        { onFrame: (c, f) => void c.send(f) },
+        { onFrame: (c, f) => void c.send(f), onError: (e) => void errors.push(`${(e as { code?: string }).code}: ${e.message}`) },
       );
       const count = 40;
       const readers: FrameReader[] = [];
@@ -449,6 +468,8 @@ describe.each(BACKENDS)('accept modes (%s, 2 workers)', (backend) => {
       if (mode.acceptMode === 'exclusive' && perWorker.includes(0)) {
         console.info(`exclusive accept mode (inlineWorker ${inlineWorker}) put every connection on one worker: ${perWorker}`);
       }
+      await withTimeout(server.close({ timeout: 500 }), 5000, 'server.close()');
+      expect(errors, 'server-level errors (onError) during the test and close()').toEqual([]);
     });
   });
 });

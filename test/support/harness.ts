@@ -173,3 +173,12 @@ export async function writeAll(s: net.Socket, buffers: Iterable<Buffer>): Promis
     }
   }
 }
+
+/** Like waitFor, but the failure message is computed when it times out (so it shows the state then). */
+export async function eventually(cond: () => boolean, timeoutMs: number, state: () => string): Promise<void> {
+  const start = Date.now();
+  while (!cond()) {
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms: ${state()}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
