@@ -3,6 +3,13 @@
   'targets': [
     {
       'target_name': 'ringnet',
+      'variables': {
+        # The io_uring backend is built when liburing's static library and
+        # headers are installed (Debian: liburing-dev); linked statically, so
+        # the addon needs nothing at run time. RINGNET_NO_IO_URING=1 builds
+        # epoll only.
+        'ringnet_liburing': '<!(node -e "const fs=require(\'fs\');const a=[\'/usr/lib/x86_64-linux-gnu\',\'/usr/lib/aarch64-linux-gnu\',\'/usr/lib64\',\'/usr/lib\'].map(d=>d+\'/liburing.a\').find(f=>fs.existsSync(f));process.stdout.write(process.env.RINGNET_NO_IO_URING!==\'1\'&&a&&fs.existsSync(\'/usr/include/liburing.h\')?a:\'\')")',
+      },
       'sources': [
         '<@(ringnet_core_sources)',
         '<@(ringnet_epoll_sources)',
@@ -15,6 +22,11 @@
       'cflags_cc': ['-std=c++17', '-O2', '-Wall', '-Wextra', '-Wno-unused-parameter', '-fvisibility=hidden'],
       'conditions': [
         ['OS!="linux"', { 'type': 'none' }],
+        ['OS=="linux" and ringnet_liburing!=""', {
+          'sources': ['<@(ringnet_io_uring_sources)'],
+          'defines': ['RINGNET_HAVE_IO_URING'],
+          'libraries': ['<(ringnet_liburing)'],
+        }],
       ],
     },
   ],

@@ -22,6 +22,14 @@
     'ringnet_epoll_sources': [
       'native/epoll/epoll_backend.cc',
     ],
+    # Built only when liburing is installed (binding.gyp checks for liburing.a).
+    'ringnet_io_uring_sources': [
+      'native/io_uring/probe.cc',
+      'native/io_uring/ring.cc',
+      'native/io_uring/buffer_ring.cc',
+      'native/io_uring/uring_backend.cc',
+      'native/io_uring/uring_stream.cc',
+    ],
     'ringnet_bridge_sources': [
       'native/bridge/config_parse.cc',
       'native/bridge/errors.cc',

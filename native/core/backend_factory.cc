@@ -1,15 +1,41 @@
 #include "backend_factory.h"
 
+#ifdef RINGNET_HAVE_IO_URING
+#include "../io_uring/probe.h"
+#include "../io_uring/uring_backend.h"
+#endif
+
 namespace ringnet {
+
+namespace {
+#ifndef RINGNET_HAVE_IO_URING
+constexpr const char* kNotBuilt =
+    "the io_uring backend is not built into this copy of ringnet: it was compiled without "
+    "liburing. Install liburing-dev (apt-get install liburing-dev) and rebuild (npm rebuild "
+    "ringnet)";
+#endif
+}  // namespace
 
 std::unique_ptr<IoBackend> makeBackend(const ServerConfig& config, ChunkPool& pool,
                                        std::string* err) {
   switch (config.backend) {
     case BackendKind::kEpoll:
       return makeEpollBackend(pool, config.readBufferSize, config.readBudget);
-    case BackendKind::kIoUring:
-      *err = "the io_uring backend is not built into this copy of ringnet";
+    case BackendKind::kIoUring: {
+#ifdef RINGNET_HAVE_IO_URING
+      std::string why;
+      if (!probeIoUring(&why)) {
+        *err = "io_uring backend unavailable: " + why;
+        return nullptr;
+      }
+      UringOptions options;
+      options.maxConnections = config.maxConnections;
+      return makeIoUringBackend(options);
+#else
+      *err = kNotBuilt;
       return nullptr;
+#endif
+    }
   }
   *err = "unknown backend";
   return nullptr;
@@ -17,8 +43,12 @@ std::unique_ptr<IoBackend> makeBackend(const ServerConfig& config, ChunkPool& po
 
 bool backendAvailable(BackendKind kind, std::string* why) {
   if (kind == BackendKind::kEpoll) return true;
-  *why = "the io_uring backend is not built into this copy of ringnet";
+#ifdef RINGNET_HAVE_IO_URING
+  return probeIoUring(why);
+#else
+  *why = kNotBuilt;
   return false;
+#endif
 }
 
 }  // namespace ringnet

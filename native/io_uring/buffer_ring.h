@@ -1,0 +1,46 @@
+// A provided-buffer ring (IORING_REGISTER_PBUF_RING, Linux 5.19): `count`
+// buffers of `size` bytes that the kernel picks from for multishot recv. One
+// per reactor; a buffer goes back to the ring as soon as its bytes have been
+// handed to the reactor. liburing 2.3 has no io_uring_setup_buf_ring, so the
+// page-aligned ring and the buffers are mmap'd here.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "uring_compat.h"
+
+namespace ringnet {
+
+class BufferRing {
+ public:
+  BufferRing() = default;
+  ~BufferRing();
+  BufferRing(const BufferRing&) = delete;
+  BufferRing& operator=(const BufferRing&) = delete;
+
+  // count: a power of two <= 32768; size: bytes per buffer.
+  bool init(io_uring* ring, uint16_t groupId, uint32_t count, uint32_t size, std::string* err);
+  // Frees the memory. The ring must be gone (or the group unregistered) first.
+  void release();
+
+  uint16_t groupId() const { return group_; }
+  uint32_t bufferSize() const { return size_; }
+  uint32_t count() const { return count_; }
+  const uint8_t* data(uint32_t bid) const { return base_ + static_cast<size_t>(bid) * size_; }
+  // Hands buffer `bid` back to the kernel (visible at once).
+  void recycle(uint32_t bid);
+
+ private:
+  io_uring_buf_ring* ring_ = nullptr;
+  size_t ringBytes_ = 0;
+  uint8_t* base_ = nullptr;
+  size_t baseBytes_ = 0;
+  uint32_t count_ = 0;
+  uint32_t size_ = 0;
+  uint16_t group_ = 0;
+  int mask_ = 0;
+};
+
+}  // namespace ringnet

@@ -1,0 +1,162 @@
+// The io_uring backend: the reactor's operations turned into submissions, and
+// completions turned back into IoHandler calls. One ring per reactor, created
+// on the JS thread but enabled by the thread that runs it (SINGLE_ISSUER and
+// DEFER_TASKRUN let only that thread submit and wait).
+//
+//  - accept: one multishot accept per listener (shared listeners are fine:
+//    the kernel's accept waits are exclusive, like EPOLLEXCLUSIVE);
+//  - read: one multishot recv per connection from a provided-buffer ring;
+//    each buffer goes back to the ring when onData returns;
+//  - write: at most one sendmsg in flight per connection, gathered from the
+//    output queue into iovecs owned here until its completion;
+//  - close: cancel everything on the fd, close it only after the last
+//    completion arrived, then onClosed.
+//
+// user_data = Connection* (or Listener*) | tag in the 3 low bits.
+#pragma once
+
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <vector>
+
+#include "../core/accept_loop.h"
+#include "../core/io_backend.h"
+#include "buffer_ring.h"
+#include "ring.h"
+
+namespace ringnet {
+
+struct UringOptions {
+  uint32_t entries = 1024;        // SQ entries
+  uint32_t bufferCount = 256;     // provided buffers per reactor (power of two)
+  uint32_t bufferSize = 8192;     // bytes per provided buffer
+  uint32_t maxConnections = 10000;  // sizes the CQ so that it never overflows
+};
+
+std::unique_ptr<IoBackend> makeIoUringBackend(const UringOptions& options);
+
+class UringBackend final : public IoBackend {
+ public:
+  explicit UringBackend(const UringOptions& options);
+  ~UringBackend() override;
+
+  const char* name() const override { return "io_uring"; }
+  bool init(IoHandler* handler, std::string* err) override;
+  bool addListener(int fd, bool exclusive, std::string* err) override;
+  void removeListener(int fd) override;
+  bool attach(Connection& c) override;
+  void resumeRead(Connection& c) override;
+  void flush(Connection& c) override;
+  void shutdownWrite(Connection& c) override;
+  void close(Connection& c, bool abortive) override;
+  bool run(int timeoutMs) override;
+  void wake() override;
+  int pollFd() const override;
+
+  const char* ringMode() const { return ring_.mode(); }
+
+ private:
+  static constexpr int kMaxIov = 64;
+  struct SendState;  // msghdr + iovecs of the send in flight
+
+  // What is in flight for one connection (indexed by Connection::slot).
+  struct ConnIo {
+    uint16_t pending = 0;       // ops whose final CQE has not arrived
+    bool recvArmed = false;     // a multishot recv is in the kernel
+    bool recvCancelled = false; // ... and a cancel for it was submitted
+    bool recvDone = false;      // FIN or error: never re-arm
+    bool stopped = false;       // onData said stop: wait for resumeRead
+    bool eofPending = false;    // FIN arrived while stopped
+    bool sendInFlight = false;
+    bool closing = false;
+    bool abortive = false;
+    bool inReady = false;       // queued in ready_
+    bool inWaiting = false;     // queued in waiting_
+    bool wantRecv = false;      // waiting_: re-arm recv (buffers ran dry, or no CQ room)
+    bool wantSend = false;      // waiting_: start a send (no CQ room)
+    SendState* send = nullptr;
+    std::unique_ptr<std::vector<uint8_t>> stash;  // bytes that arrived while stopped
+  };
+  struct Listener {
+    int fd = -1;
+    bool armed = false;
+    bool removed = false;
+    bool backoff = false;  // accept failed: re-armed by a timeout
+    __kernel_timespec ts{};
+  };
+
+  bool start();
+  unsigned reap(unsigned max);
+  void dispatch(const io_uring_cqe& cqe);
+  void drainNotify();
+  void noteOutsideWork();
+  bool haveRoom() const { return inflight_ < opBudget_; }
+  io_uring_sqe* sqe();
+
+  // Wake-up and listeners (uring_backend.cc).
+  void armWake();
+  void onWakeCqe(const io_uring_cqe& cqe);
+  void armAccept(Listener& l);
+  void armBackoff(Listener& l);
+  void onAcceptCqe(Listener& l, const io_uring_cqe& cqe);
+  void onTimerCqe(Listener& l);
+
+  // Connections (uring_stream.cc).
+  ConnIo& io(const Connection& c) { return conns_[c.slot]; }
+  void armRecv(Connection& c);
+  void stopRecv(Connection& c, ConnIo& s);
+  void startSend(Connection& c);
+  void onRecvCqe(Connection& c, const io_uring_cqe& cqe);
+  void onSendCqe(Connection& c, const io_uring_cqe& cqe);
+  void opDone(ConnIo& s);
+  void maybeFinishClose(Connection& c);
+  void finishClose(Connection& c);
+  void waitFor(Connection& c, ConnIo& s, bool recv, bool send);
+  void processReady();
+  void processWaiting();
+  void unlist(Connection& c, ConnIo& s);
+  SendState* takeSendState();
+  void giveSendState(SendState* s);
+
+  const UringOptions options_;
+  IoHandler* handler_ = nullptr;
+  BufferRing bufs_;  // declared before ring_: the ring must go first
+  Ring ring_;
+  int wakeFd_ = -1;     // written by wake(); a read on it is always armed
+  int notifyFd_ = -1;   // registered with the ring: readable when CQEs arrive
+  uint64_t wakeBuf_ = 0;
+  // pollFd() was asked for: an inline reactor, run by the JS thread when
+  // notifyFd_ is readable. Its wake-ups go straight to notifyFd_ (wakeFlag_):
+  // with DEFER_TASKRUN the kernel does not signal a registered eventfd for a
+  // completion that an eventfd write triggered (seen on 6.18), so a read armed
+  // on wakeFd_ would not make the poll fd readable.
+  mutable std::atomic<bool> polled_{false};
+  std::atomic<bool> wakeFlag_{false};
+  bool started_ = false;
+  bool inRun_ = false;
+  bool notified_ = false;  // notifyFd_ written for work queued outside run()
+  bool followUp_ = false;  // the last run() returned true: another one comes anyway
+  bool delivered_ = false; // this run() handed bytes to onData
+  bool muted_ = false;     // CQ eventfd notifications are off (inline, between busy runs)
+  bool wakeArmed_ = false;
+  uint32_t inflight_ = 0;  // ops whose final CQE is pending, all kinds
+  uint32_t opBudget_ = 0;  // inflight_ cap that keeps the CQ from overflowing
+  std::deque<ConnIo> conns_;  // a deque: growing it never moves an entry
+  std::vector<Connection*> ready_;    // resumed: deliver the stash, re-arm recv
+  std::vector<Connection*> waiting_;  // recv/send to start when room comes back
+  std::vector<std::unique_ptr<Listener>> listeners_;
+  std::vector<SendState*> freeSends_;
+  AcceptLoop accepts_;  // the EMFILE path: shed a connection with a spare fd
+};
+
+struct UringBackend::SendState {
+  msghdr msg;
+  iovec iov[kMaxIov];
+};
+
+}  // namespace ringnet

@@ -1,0 +1,319 @@
+// The connection half of the io_uring backend: multishot recv from the
+// provided-buffer ring, one sendmsg in flight, and closes that wait for the
+// last completion before the fd goes away.
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "uring_backend.h"
+#include "user_data.h"
+
+namespace ringnet {
+
+using namespace uring_tag;
+
+namespace {
+template <typename T>
+void eraseOne(std::vector<T*>& v, T* p) {
+  auto it = std::find(v.begin(), v.end(), p);
+  if (it != v.end()) v.erase(it);
+}
+}  // namespace
+
+// ---------------------------------------------------------------- lifecycle
+
+bool UringBackend::attach(Connection& c) {
+  if (conns_.size() <= c.slot) conns_.resize(c.slot + 1);
+  ConnIo& s = io(c);
+  s = ConnIo{};
+  armRecv(c);
+  return true;
+}
+
+void UringBackend::close(Connection& c, bool abortive) {
+  ConnIo& s = io(c);
+  if (s.closing) return;
+  s.closing = true;
+  s.abortive = abortive;
+  s.stash.reset();
+  unlist(c, s);
+  if (s.pending == 0) {
+    finishClose(c);
+    return;
+  }
+  // Cancel everything on this fd in this ring; the fd is closed when the last
+  // op's final completion has arrived, so none can reach a reused fd.
+  if (io_uring_sqe* q = sqe()) {
+    io_uring_prep_cancel_fd(q, c.fd, IORING_ASYNC_CANCEL_ALL);
+    q->user_data = kNone;
+    ++inflight_;
+  } else {
+    ::shutdown(c.fd, SHUT_RDWR);  // no SQE to be had: make the ops finish anyway
+  }
+}
+
+void UringBackend::maybeFinishClose(Connection& c) {
+  ConnIo& s = io(c);
+  if (s.closing && s.pending == 0 && c.fd >= 0) finishClose(c);
+}
+
+void UringBackend::finishClose(Connection& c) {
+  ConnIo& s = io(c);
+  if (s.send) {
+    giveSendState(s.send);
+    s.send = nullptr;
+  }
+  s.stash.reset();
+  if (s.abortive) {
+    linger lg{1, 0};  // RST instead of FIN
+    setsockopt(c.fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+  }
+  ::close(c.fd);
+  c.fd = -1;
+  // s.closing stays set until attach() reuses the slot: nothing re-arms it.
+  handler_->onClosed(c);
+}
+
+void UringBackend::opDone(ConnIo& s) {
+  --s.pending;
+  --inflight_;
+}
+
+void UringBackend::unlist(Connection& c, ConnIo& s) {
+  if (s.inReady) {
+    s.inReady = false;
+    eraseOne(ready_, &c);
+  }
+  if (s.inWaiting) {
+    s.inWaiting = false;
+    s.wantRecv = s.wantSend = false;
+    eraseOne(waiting_, &c);
+  }
+}
+
+void UringBackend::waitFor(Connection& c, ConnIo& s, bool recv, bool send) {
+  s.wantRecv = s.wantRecv || recv;
+  s.wantSend = s.wantSend || send;
+  if (!s.inWaiting) {
+    s.inWaiting = true;
+    waiting_.push_back(&c);
+  }
+}
+
+void UringBackend::processWaiting() {
+  if (waiting_.empty() || !haveRoom()) return;
+  std::vector<Connection*> list;
+  list.swap(waiting_);
+  for (Connection* cp : list) {
+    if (cp->closed) continue;
+    ConnIo& s = io(*cp);
+    if (!s.inWaiting) continue;
+    s.inWaiting = false;
+    bool recv = s.wantRecv, send = s.wantSend;
+    s.wantRecv = s.wantSend = false;
+    if (recv) armRecv(*cp);
+    if (send) startSend(*cp);
+  }
+}
+
+// ---------------------------------------------------------------- reading
+
+void UringBackend::armRecv(Connection& c) {
+  ConnIo& s = io(c);
+  if (c.closed || s.closing || s.recvArmed || s.recvDone || s.stopped) return;
+  io_uring_sqe* q = haveRoom() ? sqe() : nullptr;
+  if (!q) {
+    waitFor(c, s, true, false);
+    return;
+  }
+  io_uring_prep_recv_multishot(q, c.fd, nullptr, 0, 0);
+  q->flags |= IOSQE_BUFFER_SELECT;
+  q->buf_group = bufs_.groupId();
+  q->user_data = make(&c, kRecv);
+  s.recvArmed = true;
+  s.recvCancelled = false;
+  ++s.pending;
+  ++inflight_;
+}
+
+void UringBackend::stopRecv(Connection& c, ConnIo& s) {
+  s.stopped = true;
+  if (!s.recvArmed || s.recvCancelled) return;
+  // Completions already under way still arrive: they go to the stash.
+  if (io_uring_sqe* q = sqe()) {
+    io_uring_prep_cancel64(q, make(&c, kRecv), 0);
+    q->user_data = kNone;
+    ++inflight_;
+    s.recvCancelled = true;
+  }
+}
+
+void UringBackend::resumeRead(Connection& c) {
+  if (c.closed) return;
+  ConnIo& s = io(c);
+  if (s.closing || s.inReady) return;
+  if (!s.stopped && (s.recvArmed || s.recvDone || s.inWaiting)) return;
+  s.inReady = true;
+  ready_.push_back(&c);
+  noteOutsideWork();
+}
+
+void UringBackend::processReady() {
+  if (ready_.empty()) return;
+  std::vector<Connection*> list;
+  list.swap(ready_);
+  for (Connection* cp : list) {
+    Connection& c = *cp;
+    if (c.closed) continue;
+    ConnIo& s = io(c);
+    if (!s.inReady) continue;
+    s.inReady = false;
+    s.stopped = false;
+    if (s.stash && !s.stash->empty()) {
+      // What arrived after onData said stop, in order, before anything newer.
+      auto bytes = std::move(s.stash);
+      delivered_ = true;
+      bool more = handler_->onData(c, bytes->data(), bytes->size());
+      if (c.closed) continue;
+      if (!more) {
+        stopRecv(c, s);
+        continue;
+      }
+    }
+    if (s.eofPending) {
+      s.eofPending = false;
+      handler_->onPeerEnd(c);
+      if (c.closed) continue;
+    }
+    armRecv(c);
+  }
+}
+
+void UringBackend::onRecvCqe(Connection& c, const io_uring_cqe& cqe) {
+  ConnIo& s = io(c);
+  const bool final = !(cqe.flags & IORING_CQE_F_MORE);
+  const int res = cqe.res;
+  const int bid =
+      (cqe.flags & IORING_CQE_F_BUFFER) ? static_cast<int>(cqe.flags >> IORING_CQE_BUFFER_SHIFT)
+                                        : -1;
+  if (final) {
+    s.recvArmed = false;
+    s.recvCancelled = false;
+    opDone(s);
+  }
+  if (s.closing) {
+    if (bid >= 0) bufs_.recycle(static_cast<uint32_t>(bid));
+    if (final) maybeFinishClose(c);
+    return;
+  }
+  if (res > 0 && bid >= 0) {
+    const uint8_t* data = bufs_.data(static_cast<uint32_t>(bid));
+    if (s.stopped) {
+      if (!s.stash) s.stash = std::make_unique<std::vector<uint8_t>>();
+      s.stash->insert(s.stash->end(), data, data + res);
+      bufs_.recycle(static_cast<uint32_t>(bid));
+    } else {
+      delivered_ = true;
+      bool more = handler_->onData(c, data, static_cast<size_t>(res));
+      bufs_.recycle(static_cast<uint32_t>(bid));  // the reactor copied what it keeps
+      if (c.closed) return;
+      if (!more) stopRecv(c, s);
+    }
+  } else if (res == 0) {
+    s.recvDone = true;
+    if (s.stopped) {
+      s.eofPending = true;  // after the stash, on resume
+    } else {
+      handler_->onPeerEnd(c);
+      if (c.closed) return;
+    }
+  } else if (res == -ENOBUFS) {
+    // The buffer ring ran dry: not an error. The bytes wait in the socket;
+    // the recv is re-armed once this batch's buffers are back in the ring.
+    if (bid >= 0) bufs_.recycle(static_cast<uint32_t>(bid));
+    if (final && !s.stopped) waitFor(c, s, true, false);
+    return;
+  } else if (res == -ECANCELED || res == -EINTR || res == -EAGAIN) {
+    // our own stop, or transient: re-armed below if still wanted
+  } else {
+    if (bid >= 0) bufs_.recycle(static_cast<uint32_t>(bid));
+    s.recvDone = true;
+    handler_->onIoError(c, res < 0 ? -res : EIO);
+    return;
+  }
+  if (final) armRecv(c);
+}
+
+// ---------------------------------------------------------------- writing
+
+void UringBackend::flush(Connection& c) { startSend(c); }
+
+void UringBackend::shutdownWrite(Connection& c) {
+  // The reactor calls this with an empty queue, so no send is in flight.
+  ::shutdown(c.fd, SHUT_WR);
+}
+
+void UringBackend::startSend(Connection& c) {
+  ConnIo& s = io(c);
+  if (c.closed || s.closing || s.sendInFlight || c.out.empty()) return;
+  io_uring_sqe* q = haveRoom() ? sqe() : nullptr;
+  if (!q) {
+    waitFor(c, s, false, true);
+    return;
+  }
+  SendState* st = takeSendState();
+  int n = c.out.gather(st->iov, kMaxIov);
+  std::memset(&st->msg, 0, sizeof st->msg);
+  st->msg.msg_iov = st->iov;
+  st->msg.msg_iovlen = static_cast<size_t>(n);
+  io_uring_prep_sendmsg(q, c.fd, &st->msg, MSG_NOSIGNAL);  // never SIGPIPE
+  q->user_data = make(&c, kSend);
+  s.send = st;
+  s.sendInFlight = true;
+  ++s.pending;
+  ++inflight_;
+}
+
+void UringBackend::onSendCqe(Connection& c, const io_uring_cqe& cqe) {
+  ConnIo& s = io(c);
+  s.sendInFlight = false;
+  if (s.send) {
+    giveSendState(s.send);
+    s.send = nullptr;
+  }
+  opDone(s);
+  if (s.closing) {
+    maybeFinishClose(c);
+    return;
+  }
+  const int res = cqe.res;
+  if (res > 0) {
+    handler_->onWritten(c, static_cast<size_t>(res));  // consumes the queue's head
+    if (c.closed) return;
+    startSend(c);  // the rest of a short send, or what was queued meanwhile
+  } else if (res == -EINTR || res == -EAGAIN) {
+    startSend(c);
+  } else {
+    handler_->onIoError(c, res < 0 ? -res : EPIPE);
+  }
+}
+
+UringBackend::SendState* UringBackend::takeSendState() {
+  if (freeSends_.empty()) return new SendState();
+  SendState* s = freeSends_.back();
+  freeSends_.pop_back();
+  return s;
+}
+
+void UringBackend::giveSendState(SendState* s) {
+  if (freeSends_.size() < 256) {
+    freeSends_.push_back(s);
+  } else {
+    delete s;
+  }
+}
+
+}  // namespace ringnet
