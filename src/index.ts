@@ -12,7 +12,7 @@ export type { ConnectionOptionName, KeepAliveState, TcpInfo } from './connection
 export * from './errors';
 export type {
   ServerOptions, FramingOptions, LengthFramingOptions, DelimiterFramingOptions, FixedFramingOptions, RawFramingOptions,
-  ListenerSocketOptions, ConnectionSocketOptions, KeepAliveOptions, Backend, AcceptMode,
+  ListenerSocketOptions, ConnectionSocketOptions, KeepAliveOptions, Backend, AcceptMode, IoUringOptions,
 } from './options';
 export type { CloseReason } from './wire';
 

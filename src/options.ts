@@ -158,6 +158,18 @@ export interface ServerOptions {
   closeLinger?: number;
   server?: ListenerSocketOptions;
   connection?: ConnectionSocketOptions;
+  /** Tuning of the io_uring backend (ignored by epoll). */
+  ioUring?: IoUringOptions;
+}
+
+/** io_uring backend tuning, per worker. */
+export interface IoUringOptions {
+  /** Submission queue entries (the completion queue is sized from maxConnections). Default 1024. */
+  entries?: number;
+  /** Provided receive buffers, a power of two; when all are in use, reads wait (no data is lost). Default 256. */
+  bufferCount?: number;
+  /** Bytes per provided receive buffer. Default 8192. */
+  bufferSize?: number;
 }
 
 export type FramingKind = 0 | 1 | 2 | 3;
@@ -180,6 +192,9 @@ export interface NormalizedOptions {
   batchRecords: number;
   batchArenas: number;
   closeLingerMs: number;
+  ioUringEntries: number;
+  ioUringBufferCount: number;
+  ioUringBufferSize: number;
   backlog: number;
   listenerOptions: Array<[number, number]>;
   connectionOptions: Array<[number, number]>;
@@ -367,8 +382,23 @@ function listenerOptionPairs(o: Record<string, unknown>): { backlog: number; pai
 const SERVER_KEYS = [
   'framing', 'backend', 'workers', 'inlineWorker', 'acceptMode', 'dispatch', 'allowHalfOpen', 'highWaterMark',
   'maxOutbound', 'maxConnections', 'readBudget', 'readBufferSize', 'batchBytes', 'batchRecords', 'batchArenas',
-  'closeLinger', 'server', 'connection',
+  'closeLinger', 'server', 'connection', 'ioUring',
 ] as const;
+
+const IO_URING_KEYS = ['entries', 'bufferCount', 'bufferSize'] as const;
+
+function ioUringOptions(value: unknown): { entries: number; bufferCount: number; bufferSize: number } {
+  const o = value === undefined ? {} : plainObject('ioUring', value);
+  rejectUnknown('ioUring', o, IO_URING_KEYS);
+  const entries = o.entries === undefined ? 1024 : int('ioUring.entries', o.entries, 8, 32768);
+  const bufferCount = o.bufferCount === undefined ? 256 : int('ioUring.bufferCount', o.bufferCount, 1, 32768);
+  if ((bufferCount & (bufferCount - 1)) !== 0) throw new InvalidOptionError('ioUring.bufferCount', 'must be a power of two');
+  const bufferSize = o.bufferSize === undefined ? 8192 : int('ioUring.bufferSize', o.bufferSize, 256, 1 << 20);
+  if (bufferCount * bufferSize > 1 << 30) {
+    throw new InvalidOptionError('ioUring.bufferCount', 'bufferCount * bufferSize must not exceed 1 GiB per worker');
+  }
+  return { entries, bufferCount, bufferSize };
+}
 
 export const DEFAULT_WORKERS = 1;
 export const DEFAULT_INLINE_WORKER = true;
@@ -386,6 +416,7 @@ export function normalizeOptions(options: unknown): NormalizedOptions {
   const framing = normalizeFraming(o.framing);
   const batchBytes = o.batchBytes === undefined ? 256 * 1024 : int('batchBytes', o.batchBytes, 4096, 1 << 30);
   const listener = listenerOptionPairs(o.server === undefined ? {} : plainObject('server', o.server));
+  const ioUring = ioUringOptions(o.ioUring);
   const connectionOptions: Array<[number, number]> = [];
   if (o.connection !== undefined) {
     const c = plainObject('connection', o.connection);
@@ -411,6 +442,9 @@ export function normalizeOptions(options: unknown): NormalizedOptions {
     batchRecords: o.batchRecords === undefined ? 8192 : int('batchRecords', o.batchRecords, 16, 1 << 22),
     batchArenas: o.batchArenas === undefined ? 2 : int('batchArenas', o.batchArenas, 1, 64),
     closeLingerMs: o.closeLinger === undefined ? 2000 : int('closeLinger', o.closeLinger, 0, 3_600_000),
+    ioUringEntries: ioUring.entries,
+    ioUringBufferCount: ioUring.bufferCount,
+    ioUringBufferSize: ioUring.bufferSize,
     backlog: listener.backlog,
     listenerOptions: listener.pairs,
     connectionOptions,

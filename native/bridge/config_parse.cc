@@ -90,6 +90,9 @@ bool parseServerConfig(const Napi::Object& o, ServerConfig* c, std::string* err)
   c->batchRecords = static_cast<uint32_t>(num(o, "batchRecords", 8192));
   c->batchArenas = static_cast<uint32_t>(num(o, "batchArenas", 2));
   c->closeLingerMs = static_cast<uint32_t>(num(o, "closeLingerMs", 2000));
+  c->ioUring.entries = static_cast<uint32_t>(num(o, "ioUringEntries", 1024));
+  c->ioUring.bufferCount = static_cast<uint32_t>(num(o, "ioUringBufferCount", 256));
+  c->ioUring.bufferSize = static_cast<uint32_t>(num(o, "ioUringBufferSize", 8192));
   if (c->workers < 1 || c->batchArenas < 1 || c->maxConnections < 1) {
     *err = "workers, batchArenas and maxConnections must be at least 1";
     return false;

@@ -29,6 +29,9 @@ std::unique_ptr<IoBackend> makeBackend(const ServerConfig& config, ChunkPool& po
         return nullptr;
       }
       UringOptions options;
+      options.entries = config.ioUring.entries;
+      options.bufferCount = config.ioUring.bufferCount;
+      options.bufferSize = config.ioUring.bufferSize;
       options.maxConnections = config.maxConnections;
       return makeIoUringBackend(options);
 #else

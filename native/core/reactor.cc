@@ -362,8 +362,10 @@ size_t Reactor::decodeInto(Connection& c, const uint8_t* data, size_t len) {
       return pos;
     }
     if (!emitFrame(c, data + pos + r.payloadOffset, r.payloadLength)) {
-      c.blocked = true;
-      blocked_.push_back(&c);
+      if (!c.blocked) {  // listed once: onClosed removes one entry
+        c.blocked = true;
+        blocked_.push_back(&c);
+      }
       break;
     }
     pos += r.consumed;
@@ -504,6 +506,16 @@ void Reactor::closeNow(Connection& c, int32_t reason, int err, bool abortive) {
   if (c.closed) return;
   c.closed = true;
   c.closeReason = reason;
+  if (c.lingering) {
+    // Off the deadline list now: the backend may report onClosed later.
+    for (size_t i = 0; i < lingering_.size(); ++i) {
+      if (lingering_[i] == &c) {
+        lingering_[i] = lingering_.back();
+        lingering_.pop_back();
+        break;
+      }
+    }
+  }
   c.closeErrno = err;
   {
     std::lock_guard<std::mutex> lock(fdMu_);

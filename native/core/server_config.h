@@ -25,6 +25,13 @@ enum class AcceptMode : uint8_t { kDispatch, kReusePort, kExclusive };
 enum class DispatchPolicy : uint8_t { kRoundRobin, kLeastConnections };
 enum class BackendKind : uint8_t { kEpoll, kIoUring };
 
+// io_uring backend tuning (ignored by epoll).
+struct IoUringConfig {
+  uint32_t entries = 1024;       // SQ entries per ring (the CQ is sized from maxConnections)
+  uint32_t bufferCount = 256;    // provided receive buffers per worker (a power of two)
+  uint32_t bufferSize = 8192;    // bytes per provided buffer
+};
+
 struct ServerConfig {
   BackendKind backend = BackendKind::kEpoll;
   int workers = 1;               // sub reactors
@@ -46,6 +53,7 @@ struct ServerConfig {
   uint32_t batchRecords = 8192;               // event records per batch
   uint32_t batchArenas = 2;                   // arenas per worker (batches in flight to JS)
   uint32_t closeLingerMs = 2000;              // graceful close: wait this long for the peer's FIN
+  IoUringConfig ioUring;
 };
 
 }  // namespace ringnet

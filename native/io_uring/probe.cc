@@ -69,7 +69,8 @@ struct Op {
 };
 constexpr Op kOps[] = {
     {IORING_OP_ACCEPT, "ACCEPT", "5.5"},   {IORING_OP_RECV, "RECV", "5.6"},
-    {IORING_OP_SENDMSG, "SENDMSG", "5.3"}, {IORING_OP_READ, "READ", "5.6"},
+    {IORING_OP_SENDMSG, "SENDMSG", "5.3"}, {IORING_OP_SEND, "SEND", "5.6"},
+    {IORING_OP_READ, "READ", "5.6"},
     {IORING_OP_ASYNC_CANCEL, "ASYNC_CANCEL", "5.5"},
     {IORING_OP_TIMEOUT, "TIMEOUT", "5.4"},
 };

@@ -1,7 +1,9 @@
 #include "ring.h"
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
+#include <iterator>
 
 namespace ringnet {
 
@@ -33,8 +35,16 @@ bool Ring::init(unsigned entries, unsigned cqEntries, std::string* err) {
       {common, "plain"},
       {IORING_SETUP_CQSIZE, "plain"},
   };
+  // Diagnostics: RINGNET_IO_URING_RING_MODE=coop|plain skips the better
+  // setups, to exercise the fallbacks on a kernel that has everything.
+  size_t first = 0;
+  if (const char* m = std::getenv("RINGNET_IO_URING_RING_MODE")) {
+    if (std::strcmp(m, "coop") == 0) first = 1;
+    if (std::strcmp(m, "plain") == 0) first = 2;
+  }
   int last = 0;
-  for (const Attempt& a : attempts) {
+  for (size_t i = first; i < std::size(attempts); ++i) {
+    const Attempt& a = attempts[i];
     io_uring_params p{};
     p.flags = a.flags;
     p.cq_entries = cqEntries;

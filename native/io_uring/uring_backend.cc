@@ -14,7 +14,8 @@ namespace ringnet {
 namespace {
 constexpr unsigned kCqesPerRun = 4096;   // then let the reactor do its pass
 constexpr int kRoundsPerRun = 4;         // submit-and-reap rounds in one run()
-constexpr uint32_t kHeadroom = 1024;     // CQEs kept free for accept bursts and cancels
+constexpr uint32_t kHeadroom = 1024;
+constexpr unsigned kTaskWorkBatch = 20;  // the kernel's IO_LOCAL_TW_DEFAULT_MAX     // CQEs kept free for accept bursts and cancels
 constexpr long kAcceptBackoffNs = 20 * 1000 * 1000;
 
 unsigned roundUpPow2(uint64_t v) {
@@ -138,6 +139,7 @@ bool UringBackend::run(int timeoutMs) {
     }
     if (wakeFlag_.exchange(false, std::memory_order_acq_rel)) handler_->onWake();
   }
+  if (!wakeArmed_) armWake();  // only if an earlier attempt found no SQE
   processReady();
   processWaiting();
   bool immediate = !ready_.empty() || ring_.cqReady() > 0;
@@ -148,29 +150,40 @@ bool UringBackend::run(int timeoutMs) {
     handled += n;
     processWaiting();
     processReady();
-    if (handled >= kCqesPerRun || ring_.sqReady() == 0) break;
+    if (handled >= kCqesPerRun) break;
     // Re-arms and follow-up sends queued while dispatching: submit them now,
-    // and take whatever they complete inline.
+    // and take whatever they complete inline. The kernel may also have kept
+    // deferred completions back (one enter runs at most 20): collect them
+    // while that made progress.
+    if (ring_.sqReady() == 0 && (n == 0 || !ring_.taskWorkPending())) break;
     ring_.submitAndPoll();
   }
-  bool more = !ready_.empty() || (!waiting_.empty() && haveRoom());
+  bool more = !ready_.empty() || (!waiting_.empty() && haveRoom()) || ring_.cqReady() > 0;
   if (inlineMode) {
-    // What the handlers will send in reply to the data just delivered, and
-    // whatever arrived meanwhile: run again right after the reactor's pass
-    // instead of a round trip through the poll fd.
-    more = more || ring_.cqReady() > 0 || ring_.taskWorkPending() || ring_.sqReady() > 0 ||
-           delivered_;
+    // What the handlers will send in reply to the data just delivered: run
+    // again right after the reactor's pass instead of a round trip through
+    // the poll fd.
+    more = more || ring_.sqReady() > 0 || delivered_;
     if (!more) {
       io_uring_cq_eventfd_toggle(ring_.get(), true);
       muted_ = false;
-      // Arrived between the last check and unmuting: not signalled.
-      more = ring_.cqReady() > 0 || ring_.taskWorkPending();
+      // Completions queued while muted were not signalled. The kernel sets
+      // IORING_SQ_TASKRUN when it queues work on an empty list, then reads
+      // the mute bit; we store the bit, then read the flag (a full fence
+      // between, like the kernel's atomic op). The flag can also be left over
+      // from work already run, so when set, collect rather than trust it.
+      __atomic_thread_fence(__ATOMIC_SEQ_CST);
+      for (int i = 0; i < 2 && ring_.taskWorkPending(); ++i) {
+        ring_.submitAndPoll();
+        if (reap(kCqesPerRun) > 0 || ring_.sqReady() > 0 || !ready_.empty()) {
+          more = true;
+          break;
+        }
+      }
     }
-  } else {
-    // Queued SQEs go with the next wait; only completions already here or
-    // task work the kernel has queued make the next wait pointless.
-    more = more || ring_.cqReady() > 0 || ring_.taskWorkPending();
   }
+  // Threaded: queued SQEs go with the next wait, and a wait never sleeps
+  // while the kernel holds deferred completions.
   inRun_ = false;
   followUp_ = more;
   return more;
@@ -199,10 +212,8 @@ void UringBackend::dispatch(const io_uring_cqe& cqe) {
   using namespace uring_tag;
   switch (cqe.user_data & kMask) {
     case kRecv:
-      onRecvCqe(*pointer<Connection>(cqe.user_data), cqe);
-      return;
     case kSend:
-      onSendCqe(*pointer<Connection>(cqe.user_data), cqe);
+      dispatchConn(cqe);
       return;
     case kAccept:
       onAcceptCqe(*pointer<Listener>(cqe.user_data), cqe);

@@ -7,12 +7,16 @@
 //    the kernel's accept waits are exclusive, like EPOLLEXCLUSIVE);
 //  - read: one multishot recv per connection from a provided-buffer ring;
 //    each buffer goes back to the ring when onData returns;
-//  - write: at most one sendmsg in flight per connection, gathered from the
-//    output queue into iovecs owned here until its completion;
-//  - close: cancel everything on the fd, close it only after the last
-//    completion arrived, then onClosed.
+//  - write: at most one send in flight per connection, gathered from the
+//    output queue into iovecs owned here until its completion (sendmsg, or
+//    send when the queue's head is one buffer);
+//  - close: cancel everything on the fd synchronously (IORING_REGISTER_
+//    SYNC_CANCEL: when it returns no op holds the fd), close it, onClosed at
+//    once like epoll; completions still in the CQ are stale by generation.
+//    If that cancel fails, cancel asynchronously and close after the last
+//    completion (onClosed later).
 //
-// user_data = Connection* (or Listener*) | tag in the 3 low bits.
+// user_data: see user_data.h.
 #pragma once
 
 #include <sys/socket.h>
@@ -66,6 +70,8 @@ class UringBackend final : public IoBackend {
 
   // What is in flight for one connection (indexed by Connection::slot).
   struct ConnIo {
+    Connection* conn = nullptr; // while attached
+    uint32_t gen = 0;           // bumped when the connection is gone: its CQEs are stale
     uint16_t pending = 0;       // ops whose final CQE has not arrived
     bool recvArmed = false;     // a multishot recv is in the kernel
     bool recvCancelled = false; // ... and a cancel for it was submitted
@@ -113,6 +119,8 @@ class UringBackend final : public IoBackend {
   void startSend(Connection& c);
   void onRecvCqe(Connection& c, const io_uring_cqe& cqe);
   void onSendCqe(Connection& c, const io_uring_cqe& cqe);
+  void dispatchConn(const io_uring_cqe& cqe);
+  bool cancelNow(Connection& c);
   void opDone(ConnIo& s);
   void maybeFinishClose(Connection& c);
   void finishClose(Connection& c);

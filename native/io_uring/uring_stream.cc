@@ -28,9 +28,54 @@ void eraseOne(std::vector<T*>& v, T* p) {
 bool UringBackend::attach(Connection& c) {
   if (conns_.size() <= c.slot) conns_.resize(c.slot + 1);
   ConnIo& s = io(c);
+  const uint32_t gen = s.gen;
   s = ConnIo{};
+  s.gen = gen;
+  s.conn = &c;
   armRecv(c);
   return true;
+}
+
+void UringBackend::dispatchConn(const io_uring_cqe& cqe) {
+  const uint32_t slot = slotOf(cqe.user_data);
+  ConnIo* s = slot < conns_.size() ? &conns_[slot] : nullptr;
+  if (!s || !s->conn || s->gen != genOf(cqe.user_data)) {
+    // A completion of a connection closed already: give its buffer back and
+    // settle the count, nothing else.
+    if (cqe.flags & IORING_CQE_F_BUFFER) bufs_.recycle(cqe.flags >> IORING_CQE_BUFFER_SHIFT);
+    if (!(cqe.flags & IORING_CQE_F_MORE)) --inflight_;
+    return;
+  }
+  if ((cqe.user_data & kMask) == kRecv) {
+    onRecvCqe(*s->conn, cqe);
+  } else {
+    onSendCqe(*s->conn, cqe);
+  }
+}
+
+bool UringBackend::cancelNow(Connection& c) {
+  // An op still in the SQ would reach the fd after it is closed (or reused):
+  // hand everything queued to the kernel first.
+  if (ring_.sqReady() > 0) ring_.submit();
+  io_uring_sync_cancel_reg reg{};
+  reg.fd = c.fd;
+  reg.flags = IORING_ASYNC_CANCEL_FD | IORING_ASYNC_CANCEL_ALL;
+  reg.timeout.tv_sec = -1;  // no timeout: ops that cannot be cancelled are waited for
+  reg.timeout.tv_nsec = -1;
+  for (int tries = 0; tries < 4; ++tries) {
+    int r = io_uring_register_sync_cancel(ring_.get(), &reg);
+    if (r >= 0 || r == -ENOENT) {
+      // The cancelled requests still hold the socket until their completions
+      // run (task work, deferred to our next io_uring_enter): run them now,
+      // so that close() below is the last reference and the FIN (or, with
+      // SO_LINGER 0, the RST) leaves at once, not at some later wake-up.
+      ring_.submitAndPoll();
+      for (int i = 0; i < 8 && ring_.taskWorkPending(); ++i) ring_.submitAndPoll();
+      return true;
+    }
+    if (r != -EINTR) return false;
+  }
+  return false;
 }
 
 void UringBackend::close(Connection& c, bool abortive) {
@@ -40,12 +85,18 @@ void UringBackend::close(Connection& c, bool abortive) {
   s.abortive = abortive;
   s.stash.reset();
   unlist(c, s);
+  if (s.pending > 0 && cancelNow(c)) {
+    // Every op on the fd is finished; their CQEs (stale once finishClose
+    // bumps the generation) settle inflight_ when reaped.
+    s.pending = 0;
+    s.recvArmed = s.sendInFlight = false;
+  }
   if (s.pending == 0) {
     finishClose(c);
     return;
   }
-  // Cancel everything on this fd in this ring; the fd is closed when the last
-  // op's final completion has arrived, so none can reach a reused fd.
+  // Fallback: cancel asynchronously; the fd is closed when the last op's
+  // final completion has arrived, so none can reach a reused fd.
   if (io_uring_sqe* q = sqe()) {
     io_uring_prep_cancel_fd(q, c.fd, IORING_ASYNC_CANCEL_ALL);
     q->user_data = kNone;
@@ -74,6 +125,8 @@ void UringBackend::finishClose(Connection& c) {
   ::close(c.fd);
   c.fd = -1;
   // s.closing stays set until attach() reuses the slot: nothing re-arms it.
+  s.conn = nullptr;
+  s.gen = (s.gen + 1) & kGenMask;
   handler_->onClosed(c);
 }
 
@@ -132,7 +185,7 @@ void UringBackend::armRecv(Connection& c) {
   io_uring_prep_recv_multishot(q, c.fd, nullptr, 0, 0);
   q->flags |= IOSQE_BUFFER_SELECT;
   q->buf_group = bufs_.groupId();
-  q->user_data = make(&c, kRecv);
+  q->user_data = connOp(c.slot, s.gen, kRecv);
   s.recvArmed = true;
   s.recvCancelled = false;
   ++s.pending;
@@ -144,7 +197,7 @@ void UringBackend::stopRecv(Connection& c, ConnIo& s) {
   if (!s.recvArmed || s.recvCancelled) return;
   // Completions already under way still arrive: they go to the stash.
   if (io_uring_sqe* q = sqe()) {
-    io_uring_prep_cancel64(q, make(&c, kRecv), 0);
+    io_uring_prep_cancel64(q, connOp(c.slot, s.gen, kRecv), 0);
     q->user_data = kNone;
     ++inflight_;
     s.recvCancelled = true;
@@ -266,11 +319,16 @@ void UringBackend::startSend(Connection& c) {
   }
   SendState* st = takeSendState();
   int n = c.out.gather(st->iov, kMaxIov);
-  std::memset(&st->msg, 0, sizeof st->msg);
-  st->msg.msg_iov = st->iov;
-  st->msg.msg_iovlen = static_cast<size_t>(n);
-  io_uring_prep_sendmsg(q, c.fd, &st->msg, MSG_NOSIGNAL);  // never SIGPIPE
-  q->user_data = make(&c, kSend);
+  if (n == 1) {
+    // One buffer: a plain send skips the msghdr and iovec import.
+    io_uring_prep_send(q, c.fd, st->iov[0].iov_base, st->iov[0].iov_len, MSG_NOSIGNAL);
+  } else {
+    std::memset(&st->msg, 0, sizeof st->msg);
+    st->msg.msg_iov = st->iov;
+    st->msg.msg_iovlen = static_cast<size_t>(n);
+    io_uring_prep_sendmsg(q, c.fd, &st->msg, MSG_NOSIGNAL);  // never SIGPIPE
+  }
+  q->user_data = connOp(c.slot, s.gen, kSend);
   s.send = st;
   s.sendInFlight = true;
   ++s.pending;
