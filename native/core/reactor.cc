@@ -543,15 +543,7 @@ void Reactor::onClosed(Connection& c) {
   serverConnections_->fetch_sub(1, std::memory_order_relaxed);
   WorkerStats::add(stats_.connections, static_cast<uint64_t>(-1));
   WorkerStats::add(stats_.closed, 1);
-  if (c.lingering) {
-    for (size_t i = 0; i < lingering_.size(); ++i) {
-      if (lingering_[i] == &c) {
-        lingering_[i] = lingering_.back();
-        lingering_.pop_back();
-        break;
-      }
-    }
-  }
+  // (closeNow already took it off lingering_.)
   for (size_t i = 0; i < blocked_.size(); ++i) {
     if (blocked_[i] == &c) {
       blocked_.erase(blocked_.begin() + static_cast<std::ptrdiff_t>(i));
