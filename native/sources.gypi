@@ -15,6 +15,8 @@
       'native/core/listener.cc',
       'native/core/accept_loop.cc',
       'native/core/reactor.cc',
+      'native/core/timeouts.cc',
+      'native/core/protocol.cc',
       'native/core/acceptor.cc',
       'native/core/server.cc',
       'native/core/backend_factory.cc',

@@ -49,6 +49,22 @@ export class BackpressureError extends RingnetError {
   }
 }
 
+/** Which timeout closed a connection. */
+export type TimeoutKind = 'idle' | 'read' | 'header' | 'auth';
+
+/**
+ * A connection timed out and was closed: `idle` (no bytes either way),
+ * `read` (nothing received), `header` (an HTTP header section too slow),
+ * `auth` (goim: no accepted auth). Code: ERR_IDLE_TIMEOUT, ERR_READ_TIMEOUT, ...
+ */
+export class ConnectionTimeoutError extends RingnetError {
+  readonly timeout: TimeoutKind;
+  constructor(timeout: TimeoutKind, message: string) {
+    super(`ERR_${timeout.toUpperCase()}_TIMEOUT`, message);
+    this.timeout = timeout;
+  }
+}
+
 /** The requested I/O backend cannot run here (not built, or refused by the kernel). */
 export class BackendUnavailableError extends RingnetError {
   constructor(message: string) {

@@ -156,6 +156,17 @@ export interface ServerOptions {
   batchArenas?: number;
   /** Graceful close waits this long (ms) for the peer's FIN. Default 2000. */
   closeLinger?: number;
+  /**
+   * Close a connection after this many ms with no bytes in either direction
+   * (reason 'idle-timeout'). 0 (the default) disables it. Checked by a sweep
+   * every eighth of the shortest timeout (10 ms to 1 s), so it fires that much late at most.
+   */
+  idleTimeout?: number;
+  /**
+   * Close a connection after this many ms without receiving a byte, whatever
+   * it sends (reason 'read-timeout'): a dead or silent peer. 0 (default) disables it.
+   */
+  readTimeout?: number;
   server?: ListenerSocketOptions;
   connection?: ConnectionSocketOptions;
   /** Tuning of the io_uring backend (ignored by epoll). */
@@ -192,6 +203,8 @@ export interface NormalizedOptions {
   batchRecords: number;
   batchArenas: number;
   closeLingerMs: number;
+  idleTimeoutMs: number;
+  readTimeoutMs: number;
   ioUringEntries: number;
   ioUringBufferCount: number;
   ioUringBufferSize: number;
@@ -382,7 +395,7 @@ function listenerOptionPairs(o: Record<string, unknown>): { backlog: number; pai
 const SERVER_KEYS = [
   'framing', 'backend', 'workers', 'inlineWorker', 'acceptMode', 'dispatch', 'allowHalfOpen', 'highWaterMark',
   'maxOutbound', 'maxConnections', 'readBudget', 'readBufferSize', 'batchBytes', 'batchRecords', 'batchArenas',
-  'closeLinger', 'server', 'connection', 'ioUring',
+  'closeLinger', 'idleTimeout', 'readTimeout', 'server', 'connection', 'ioUring',
 ] as const;
 
 const IO_URING_KEYS = ['entries', 'bufferCount', 'bufferSize'] as const;
@@ -442,6 +455,8 @@ export function normalizeOptions(options: unknown): NormalizedOptions {
     batchRecords: o.batchRecords === undefined ? 8192 : int('batchRecords', o.batchRecords, 16, 1 << 22),
     batchArenas: o.batchArenas === undefined ? 2 : int('batchArenas', o.batchArenas, 1, 64),
     closeLingerMs: o.closeLinger === undefined ? 2000 : int('closeLinger', o.closeLinger, 0, 3_600_000),
+    idleTimeoutMs: o.idleTimeout === undefined ? 0 : int('idleTimeout', o.idleTimeout, 0, 2 ** 31 - 1),
+    readTimeoutMs: o.readTimeout === undefined ? 0 : int('readTimeout', o.readTimeout, 0, 2 ** 31 - 1),
     ioUringEntries: ioUring.entries,
     ioUringBufferCount: ioUring.bufferCount,
     ioUringBufferSize: ioUring.bufferSize,

@@ -9,7 +9,7 @@ import { Connection } from './connection';
 import { CommandLog } from './command_log';
 import {
   BackendUnavailableError, BackpressureError, BadFrameError, FrameTooLargeError, RingnetError, ServerStateError,
-  SystemError, fromNative,
+  SystemError, ConnectionTimeoutError, fromNative, type TimeoutKind,
 } from './errors';
 import { native, type NativeServer, type NativeWorkerStats } from './native';
 import { normalizeOptions, type Backend, type NormalizedFraming, type NormalizedOptions, type ServerOptions } from './options';
@@ -417,6 +417,13 @@ function closeError(reason: CloseReason, errno: number, c: Connection<unknown>):
         return new SystemError(code, -errno, 'read', `connection ${c.id}: ${code}`);
       }
       return reason === 'reset' ? new SystemError('ECONNRESET', -104, 'read', `connection ${c.id}: ECONNRESET`) : undefined;
+    case 'idle-timeout':
+    case 'read-timeout':
+    case 'header-timeout':
+    case 'auth-timeout': {
+      const kind = reason.slice(0, reason.indexOf('-')) as TimeoutKind;
+      return new ConnectionTimeoutError(kind, `connection ${c.id}: ${reason}`);
+    }
     default:
       return undefined;
   }

@@ -28,6 +28,8 @@ export const CMD_DESTROY = 5;
 export const CMD_PAUSE = 6;
 export const CMD_RESUME = 7;
 export const CMD_WANT_DRAIN = 8;
+/** Payload: int32 protocol op, then its bytes (native Protocol::onCommand). */
+export const CMD_PROTOCOL = 9;
 
 export const COMMAND_HEADER_BYTES = 16;
 
@@ -46,7 +48,11 @@ export type CloseReason =
   | 'destroy'
   | 'server-close'
   | 'server-timeout'
-  | 'handler-error';
+  | 'handler-error'
+  | 'idle-timeout'
+  | 'read-timeout'
+  | 'header-timeout'
+  | 'auth-timeout';
 
 /** Indexed by the native CloseReason number. */
 export const CLOSE_REASONS: readonly CloseReason[] = [
@@ -62,4 +68,9 @@ export const CLOSE_REASONS: readonly CloseReason[] = [
   'server-close',
   'server-timeout',
   'handler-error',
+  'error', // 12: rejected (never reaches JS)
+  'idle-timeout',
+  'read-timeout',
+  'header-timeout',
+  'auth-timeout',
 ];

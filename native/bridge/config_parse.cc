@@ -90,6 +90,8 @@ bool parseServerConfig(const Napi::Object& o, ServerConfig* c, std::string* err)
   c->batchRecords = static_cast<uint32_t>(num(o, "batchRecords", 8192));
   c->batchArenas = static_cast<uint32_t>(num(o, "batchArenas", 2));
   c->closeLingerMs = static_cast<uint32_t>(num(o, "closeLingerMs", 2000));
+  c->idleTimeoutMs = static_cast<uint32_t>(num(o, "idleTimeoutMs", 0));
+  c->readTimeoutMs = static_cast<uint32_t>(num(o, "readTimeoutMs", 0));
   c->ioUring.entries = static_cast<uint32_t>(num(o, "ioUringEntries", 1024));
   c->ioUring.bufferCount = static_cast<uint32_t>(num(o, "ioUringBufferCount", 256));
   c->ioUring.bufferSize = static_cast<uint32_t>(num(o, "ioUringBufferSize", 8192));

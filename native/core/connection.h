@@ -23,6 +23,11 @@ struct Connection {
   uint64_t bytesIn = 0;
   uint64_t bytesOut = 0;   // written to the kernel (mirrored to JS for send()'s return value)
   uint64_t closeDeadlineMs = 0;  // lingering close: give up waiting for the peer's FIN
+  uint64_t lastInMs = 0;         // coarse clock of the last bytes received (timeouts.h)
+  uint64_t lastOutMs = 0;        // coarse clock of the last bytes written
+  uint64_t deadlineMs = 0;       // protocol deadline (header / auth timeout); 0 = none
+  int32_t deadlineReason = 0;    // wire::CloseReason when the deadline passes
+  uint32_t protoFlags = 0;       // protocol-defined per-connection state (protocol.h)
 
   // Readiness and lifecycle flags.
   bool readable = false;     // the kernel may have bytes for us (edge-triggered bookkeeping)

@@ -29,10 +29,12 @@ Reactor::Reactor(int index, const ServerConfig& config, std::vector<ArenaMemory>
       config_(config),
       decoder_(makeDecoder(config.framing)),
       encoder_(makeEncoder(config.framing)),
+      protocol_(makeProtocol(config)),
       batch_(std::move(arenas)),
       sink_(sink),
       written_(writtenCounters),
-      serverConnections_(serverConnections) {}
+      serverConnections_(serverConnections),
+      timeouts_(config) {}
 
 Reactor::~Reactor() {
   join();
@@ -126,6 +128,13 @@ int Reactor::nextTimeoutMs() const {
     if (next == 0 || c->closeDeadlineMs < next) next = c->closeDeadlineMs;
   }
   if (closing_ && (next == 0 || closeDeadlineMs_ < next)) next = closeDeadlineMs_;
+  // The sweep runs on the coarse clock, which lags the precise one by a few
+  // ms at most: converting through "ms from now" keeps the two apart.
+  if (uint64_t sweep = timeouts_.nextSweepMs(); sweep != 0) {
+    uint64_t coarseNow = coarseMs();
+    uint64_t at = monotonicMs() + (sweep > coarseNow ? sweep - coarseNow : 0);
+    if (next == 0 || at < next) next = at;
+  }
   if (!blocked_.empty() || doneQueued_) {
     // Waiting for JS to hand an arena back: it wakes us, but poll now and then
     // in case the wake raced with the check.
@@ -252,6 +261,13 @@ void Reactor::applyCommand(int32_t op, Connection& c, const uint8_t* payload, si
         }
       }
       return;
+    case kCmdProtocol: {
+      if (len < 4) return;
+      int32_t protoOp;
+      std::memcpy(&protoOp, payload, 4);
+      protocol_->onCommand(*this, c, protoOp, payload + 4, len - 4);
+      return;
+    }
     case kCmdWantDrain:
       if (c.out.empty()) {
         batch_.control(kEvDrain, c.slot, c.gen);
@@ -302,6 +318,7 @@ void Reactor::onAccepted(int fd) {
     fds_[c->slot] = FdEntry{fd, c->gen};
   }
   written_[c->slot] = 0;
+  c->lastInMs = c->lastOutMs = coarseMs();
 
   SockOpt failed;
   int err = applySockOpts(fd, config_.connectionOptions, &failed);
@@ -315,6 +332,7 @@ void Reactor::onAccepted(int fd) {
   WorkerStats::add(stats_.accepted, 1);
   WorkerStats::add(stats_.connections, 1);
   batch_.open(c->slot, c->gen, text);
+  protocol_->onOpen(*this, *c);
   if (!backend_->attach(*c)) closeNow(*c, kCloseError, errno, false);
 }
 
@@ -329,6 +347,7 @@ void Reactor::onAcceptError(int err) {
 
 bool Reactor::onData(Connection& c, const uint8_t* data, size_t len) {
   c.bytesIn += len;
+  c.lastInMs = coarseMs();
   WorkerStats::add(stats_.bytesIn, len);
   if (c.lingering || c.closed) return !c.closed;  // closing: input is discarded
   size_t used = 0;
@@ -348,6 +367,8 @@ bool Reactor::onData(Connection& c, const uint8_t* data, size_t len) {
     if (c.closed) return false;
     c.tail.consume(used);
   }
+  protocol_->afterInput(*this, c, c.tail.size());
+  if (c.closed) return false;
   return !c.blocked && !c.paused;
 }
 
@@ -361,7 +382,13 @@ size_t Reactor::decodeInto(Connection& c, const uint8_t* data, size_t len) {
                false);
       return pos;
     }
-    if (!emitFrame(c, data + pos + r.payloadOffset, r.payloadLength)) {
+    int32_t reason = kCloseBadFrame;
+    FrameVerdict verdict = protocol_->onFrame(*this, c, data + pos, r, &reason);
+    if (verdict == FrameVerdict::kClose) {
+      closeNow(c, reason, 0, false);
+      return pos;
+    }
+    if (verdict == FrameVerdict::kDeliver && !emitFrame(c, data + pos + r.payloadOffset, r.payloadLength)) {
       if (!c.blocked) {  // listed once: onClosed removes one entry
         c.blocked = true;
         blocked_.push_back(&c);
@@ -447,6 +474,7 @@ void Reactor::markDirty(Connection& c) {
 void Reactor::onWritten(Connection& c, size_t n) {
   c.out.consume(pool_, n);
   c.bytesOut += n;
+  c.lastOutMs = coarseMs();
   WorkerStats::add(stats_.bytesOut, n);
   setWritten(c);
   if (c.out.empty()) afterOutputDrained(c);
@@ -517,6 +545,7 @@ void Reactor::closeNow(Connection& c, int32_t reason, int err, bool abortive) {
     }
   }
   c.closeErrno = err;
+  timeouts_.clear(c);
   {
     std::lock_guard<std::mutex> lock(fdMu_);
     fds_[c.slot] = FdEntry{};
@@ -556,6 +585,9 @@ void Reactor::onClosed(Connection& c) {
 }
 
 void Reactor::checkDeadlines() {
+  if (uint64_t now = coarseMs(); timeouts_.due(now)) {
+    timeouts_.sweep(now, table_, [this](Connection& c, int32_t reason) { expire(c, reason); });
+  }
   if (lingering_.empty() && !closing_) return;
   uint64_t now = monotonicMs();
   for (size_t i = 0; i < lingering_.size();) {
@@ -570,6 +602,16 @@ void Reactor::checkDeadlines() {
     for (Connection* c : table_) {
       if (c && !c->closed) closeNow(*c, kCloseServerTimeout, 0, true);
     }
+  }
+}
+
+void Reactor::expire(Connection& c, int32_t reason) {
+  // Nothing queued: a graceful close (FIN, bounded linger). Output still
+  // queued means the peer is not reading it: it cannot arrive in time, reset.
+  if (c.out.empty() && !c.closeQueued) {
+    closeGracefully(c, reason);
+  } else {
+    closeNow(c, reason, 0, true);
   }
 }
 

@@ -19,12 +19,14 @@
 #include "event_batch.h"
 #include "inbox.h"
 #include "io_backend.h"
+#include "protocol.h"
 #include "server_config.h"
+#include "timeouts.h"
 #include "worker_stats.h"
 
 namespace ringnet {
 
-class Reactor : public IoHandler {
+class Reactor : public IoHandler, private ConnectionControl {
  public:
   Reactor(int index, const ServerConfig& config, std::vector<ArenaMemory> arenas,
           double* writtenCounters, std::atomic<uint32_t>* serverConnections, BatchSink* sink);
@@ -90,6 +92,14 @@ class Reactor : public IoHandler {
   void resumeReading(Connection& c);
   void checkDeadlines();
 
+  // ConnectionControl (what the protocol may do).
+  void reply(Connection& c, const uint8_t* data, size_t len) override { enqueue(c, data, len); }
+  void armDeadline(Connection& c, uint32_t ms, int32_t reason) override {
+    timeouts_.arm(c, coarseMs() + ms, reason);
+  }
+  void clearDeadline(Connection& c) override { timeouts_.clear(c); }
+  void expire(Connection& c, int32_t reason);
+
   // Decoding.
   size_t decodeInto(Connection& c, const uint8_t* data, size_t len);
   void unblockConnections();
@@ -115,6 +125,7 @@ class Reactor : public IoHandler {
   const ServerConfig& config_;
   std::unique_ptr<FrameDecoder> decoder_;
   std::unique_ptr<FrameEncoder> encoder_;
+  std::unique_ptr<Protocol> protocol_;
   ChunkPool pool_;
   std::unique_ptr<IoBackend> backend_;
   EventBatch batch_;
@@ -145,6 +156,7 @@ class Reactor : public IoHandler {
   bool delivering_ = false;
   bool closing_ = false;
   uint64_t closeDeadlineMs_ = 0;
+  TimeoutSweep timeouts_;
   bool acceptErrorReported_ = false;
   bool rejectReported_ = false;
   std::atomic<bool> done_{false};

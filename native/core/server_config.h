@@ -53,6 +53,9 @@ struct ServerConfig {
   uint32_t batchRecords = 8192;               // event records per batch
   uint32_t batchArenas = 2;                   // arenas per worker (batches in flight to JS)
   uint32_t closeLingerMs = 2000;              // graceful close: wait this long for the peer's FIN
+  uint32_t idleTimeoutMs = 0;                 // close after no bytes either way (0 = off)
+  uint32_t readTimeoutMs = 0;                 // close after no bytes received (0 = off)
+  uint32_t protocolTimeoutMs = 0;             // shortest protocol deadline (header/auth); sizes the sweep
   IoUringConfig ioUring;
 };
 

@@ -38,6 +38,10 @@ enum CloseReason : int32_t {
   kCloseServerTimeout = 10, // server.close() timed out: RST
   kCloseHandlerError = 11,  // a JS handler threw (closed by JS; listed for completeness)
   kCloseRejected = 12,      // over maxConnections (never opened to JS)
+  kCloseIdleTimeout = 13,   // no bytes either way for idleTimeout
+  kCloseReadTimeout = 14,   // no bytes received for readTimeout
+  kCloseHeaderTimeout = 15, // a request's header section took longer than headerTimeout (HTTP)
+  kCloseAuthTimeout = 16,   // no accepted auth within authTimeout (goim)
 };
 
 enum ServerErrorKind : int32_t {
@@ -54,6 +58,7 @@ enum CommandOp : int32_t {
   kCmdPause = 6,
   kCmdResume = 7,
   kCmdWantDrain = 8,   // emit kEvDrain when the output queue is empty
+  kCmdProtocol = 9,    // payload: int32 protocol op, then its bytes (Protocol::onCommand)
 };
 
 constexpr int kCommandHeaderBytes = 16;

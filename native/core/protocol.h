@@ -1,0 +1,61 @@
+// A protocol above framing: what happens to a connection between the decoder
+// and JS. Plain framings (length, delimiter, fixed, raw) use the pass-through
+// base; protocols that answer frames natively (goim heartbeats), gate them
+// (goim auth) or time parts of a message (HTTP header timeout) override it.
+// One Protocol per server, shared by its reactors: it must keep per-connection
+// state in the Connection (protoFlags), never in itself.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+#include "codec/codec.h"
+#include "connection.h"
+#include "server_config.h"
+
+namespace ringnet {
+
+// What a protocol may do to a connection; implemented by the reactor.
+class ConnectionControl {
+ public:
+  virtual ~ConnectionControl() = default;
+  // Queues bytes for the peer as they are (no framing), like conn.write().
+  virtual void reply(Connection& c, const uint8_t* data, size_t len) = 0;
+  // Closes with `reason` unless cleared within `ms` (timeouts.h).
+  virtual void armDeadline(Connection& c, uint32_t ms, int32_t reason) = 0;
+  virtual void clearDeadline(Connection& c) = 0;
+};
+
+enum class FrameVerdict : uint8_t {
+  kDeliver,   // hand the frame to JS
+  kConsumed,  // handled natively; JS never sees it
+  kClose,     // protocol violation: close the connection (reason in closeReason)
+};
+
+class Protocol {
+ public:
+  virtual ~Protocol() = default;
+  // The connection was accepted (before any byte).
+  virtual void onOpen(ConnectionControl&, Connection&) {}
+  // Input arrived and was decoded as far as it goes; `pending` is the number
+  // of undecoded bytes left waiting for more (a partial frame).
+  virtual void afterInput(ConnectionControl&, Connection&, size_t pending) { (void)pending; }
+  // One decoded frame: data[0, r.consumed) is the whole frame, the payload
+  // is at r.payloadOffset. *closeReason is set when returning kClose.
+  virtual FrameVerdict onFrame(ConnectionControl&, Connection&, const uint8_t* data,
+                               const DecodeResult& r, int32_t* closeReason) {
+    (void)data, (void)r, (void)closeReason;
+    return FrameVerdict::kDeliver;
+  }
+  // A protocol command from JS (wire::kCmdProtocol); `op` is protocol-defined.
+  virtual void onCommand(ConnectionControl&, Connection&, int32_t op, const uint8_t* payload,
+                         size_t len) {
+    (void)op, (void)payload, (void)len;
+  }
+};
+
+// The protocol for a framing: the pass-through base for the plain framings.
+std::unique_ptr<Protocol> makeProtocol(const ServerConfig& config);
+
+}  // namespace ringnet
