@@ -181,6 +181,13 @@ export interface IoUringOptions {
   bufferCount?: number;
   /** Bytes per provided receive buffer. Default 8192. */
   bufferSize?: number;
+  /**
+   * SQPOLL: a kernel thread per worker picks up submissions, so sending costs
+   * no system call while it is awake. It spins a CPU core while busy, and
+   * sleeps after `sqpoll` ms without work when a number is given (true = 1000).
+   * Default false. Fails to start (no silent fallback) where the kernel refuses it.
+   */
+  sqpoll?: boolean | number;
 }
 
 export type FramingKind = 0 | 1 | 2 | 3;
@@ -208,6 +215,8 @@ export interface NormalizedOptions {
   ioUringEntries: number;
   ioUringBufferCount: number;
   ioUringBufferSize: number;
+  ioUringSqpoll: boolean;
+  ioUringSqpollIdleMs: number;
   backlog: number;
   listenerOptions: Array<[number, number]>;
   connectionOptions: Array<[number, number]>;
@@ -398,9 +407,17 @@ const SERVER_KEYS = [
   'closeLinger', 'idleTimeout', 'readTimeout', 'server', 'connection', 'ioUring',
 ] as const;
 
-const IO_URING_KEYS = ['entries', 'bufferCount', 'bufferSize'] as const;
+const IO_URING_KEYS = ['entries', 'bufferCount', 'bufferSize', 'sqpoll'] as const;
 
-function ioUringOptions(value: unknown): { entries: number; bufferCount: number; bufferSize: number } {
+interface NormalizedIoUring {
+  entries: number;
+  bufferCount: number;
+  bufferSize: number;
+  sqpoll: boolean;
+  sqpollIdleMs: number;
+}
+
+function ioUringOptions(value: unknown): NormalizedIoUring {
   const o = value === undefined ? {} : plainObject('ioUring', value);
   rejectUnknown('ioUring', o, IO_URING_KEYS);
   const entries = o.entries === undefined ? 1024 : int('ioUring.entries', o.entries, 8, 32768);
@@ -410,7 +427,15 @@ function ioUringOptions(value: unknown): { entries: number; bufferCount: number;
   if (bufferCount * bufferSize > 1 << 30) {
     throw new InvalidOptionError('ioUring.bufferCount', 'bufferCount * bufferSize must not exceed 1 GiB per worker');
   }
-  return { entries, bufferCount, bufferSize };
+  let sqpoll = false;
+  let sqpollIdleMs = 1000;
+  if (typeof o.sqpoll === 'number') {
+    sqpollIdleMs = int('ioUring.sqpoll', o.sqpoll, 1, 3_600_000);
+    sqpoll = true;
+  } else if (o.sqpoll !== undefined) {
+    sqpoll = bool('ioUring.sqpoll', o.sqpoll);
+  }
+  return { entries, bufferCount, bufferSize, sqpoll, sqpollIdleMs };
 }
 
 export const DEFAULT_WORKERS = 1;
@@ -460,6 +485,8 @@ export function normalizeOptions(options: unknown): NormalizedOptions {
     ioUringEntries: ioUring.entries,
     ioUringBufferCount: ioUring.bufferCount,
     ioUringBufferSize: ioUring.bufferSize,
+    ioUringSqpoll: ioUring.sqpoll,
+    ioUringSqpollIdleMs: ioUring.sqpollIdleMs,
     backlog: listener.backlog,
     listenerOptions: listener.pairs,
     connectionOptions,

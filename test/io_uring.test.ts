@@ -140,6 +140,45 @@ describe.skipIf(!available).each(VARIANTS)('io_uring backend ($name)', (variant)
     await fdsBackTo(baseline);
   });
 
+  it('ioUring.sqpoll: a kernel thread polls the SQ while listening, and echo is byte-exact', async () => {
+    const sqThreads = () =>
+      fs.readdirSync('/proc/self/task').filter((t) => {
+        try {
+          return fs.readFileSync(`/proc/self/task/${t}/comm`, 'utf8').startsWith('iou-sqp');
+        } catch {
+          return false; // the thread exited between readdir and read
+        }
+      }).length;
+    const before = sqThreads();
+    const { server, port } = await h.listen(
+      { ...variant.options, ioUring: { sqpoll: 200 } },
+      { onFrame: (c, f) => void c.send(f) },
+    );
+    // The kernel thread names itself once it runs: give it a moment.
+    await waitFor(() => sqThreads() - before === variant.options.workers, 5000, `${variant.options.workers} SQ threads`);
+    const sockets = await Promise.all(Array.from({ length: 20 }, () => h.connect(port)));
+    const frames = sockets.map((_, i) => Array.from({ length: 50 }, (_, j) => pattern(i * 100 + j, 1 + ((i * 37 + j * 101) % 3000))));
+    const echoed = await Promise.all(
+      sockets.map(async (s, i) => {
+        const want = frames[i]!.reduce((n, f) => n + 4 + f.length, 0);
+        const chunks: Buffer[] = [];
+        let got = 0;
+        const done = new Promise<Buffer>((resolve) =>
+          s.on('data', (d: Buffer) => {
+            chunks.push(d);
+            got += d.length;
+            if (got >= want) resolve(Buffer.concat(chunks));
+          }),
+        );
+        s.write(Buffer.concat(frames[i]!.map((f) => lengthFrame(f))));
+        return withTimeout(done, 20_000, `echo on connection ${i}`);
+      }),
+    );
+    echoed.forEach((buf, i) => expect(buf.equals(Buffer.concat(frames[i]!.map((f) => lengthFrame(f))))).toBe(true));
+    await server.close();
+    await waitFor(() => sqThreads() === before, 5000, 'SQ threads gone after close');
+  });
+
   it('10,000 short-lived connections: all served, the fd count goes back to its baseline', async () => {
     const { server, port } = await h.listen({ ...variant.options, framing: { type: 'length' } }, { onFrame: (c, f) => void c.send(f) });
     await sleep(50);
@@ -251,7 +290,9 @@ describe.skipIf(!available)('io_uring availability', () => {
     bad({ bufferCount: 65536 }, 'ioUring.bufferCount');
     bad({ bufferSize: 100 }, 'ioUring.bufferSize');
     bad({ entries: 1.5 }, 'ioUring.entries');
-    bad({ sqpoll: true }, 'ioUring.sqpoll');
+    bad({ sqpoll: 'yes' }, 'ioUring.sqpoll');
+    bad({ sqpoll: 0 }, 'ioUring.sqpoll');
+    bad({ zeroCopy: 1 }, 'ioUring.zeroCopy');
     bad('big', 'ioUring');
     expect(createServer({ backend: 'io_uring', ioUring: { entries: 64, bufferCount: 8, bufferSize: 4096 } }, {}).backend).toBe('io_uring');
   });

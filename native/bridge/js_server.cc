@@ -287,7 +287,8 @@ Napi::Value JsServer::Close(const Napi::CallbackInfo& info) {
 Napi::Value JsServer::Finish(const Napi::CallbackInfo& info) {
   // Every worker reported done: join threads, release what kept us alive.
   if (server_) server_->finish();
-  closeHandles();
+  closeHandles();  // stops polling the inline worker's fd before it is closed
+  if (server_) server_->releaseIo();
   if (hookAdded_) {
     napi_remove_env_cleanup_hook(env_, cleanupHook, this);
     hookAdded_ = false;

@@ -1,5 +1,7 @@
 #include "backend_factory.h"
 
+#include <algorithm>
+
 #ifdef RINGNET_HAVE_IO_URING
 #include "../io_uring/probe.h"
 #include "../io_uring/uring_backend.h"
@@ -32,6 +34,7 @@ std::unique_ptr<IoBackend> makeBackend(const ServerConfig& config, ChunkPool& po
       options.entries = config.ioUring.entries;
       options.bufferCount = config.ioUring.bufferCount;
       options.bufferSize = config.ioUring.bufferSize;
+      options.sqpollIdleMs = config.ioUring.sqpoll ? std::max<uint32_t>(config.ioUring.sqpollIdleMs, 1) : 0;
       options.maxConnections = config.maxConnections;
       return makeIoUringBackend(options);
 #else

@@ -36,15 +36,22 @@ Reactor::Reactor(int index, const ServerConfig& config, std::vector<ArenaMemory>
       serverConnections_(serverConnections),
       timeouts_(config) {}
 
-Reactor::~Reactor() {
+Reactor::~Reactor() { releaseIo(); }
+
+void Reactor::releaseIo() {
   join();
-  for (Connection* c : table_) {
+  // The backend goes first: an io_uring ring may still point at connections'
+  // output chunks until it is torn down.
+  backend_.reset();
+  for (Connection*& c : table_) {
     if (!c) continue;
     if (c->fd >= 0) ::close(c->fd);
     c->out.clear(pool_);
     delete c;
+    c = nullptr;
   }
   for (Connection* z : zombies_) delete z;
+  zombies_.clear();
 }
 
 bool Reactor::init(std::string* err) {
@@ -159,25 +166,30 @@ void Reactor::wakeFromJs() {
     // the next pass when the rounds ran out) without a wake-up syscall.
     inboxPending_ = true;
   } else {
-    backend_->wake();
+    wakeBackend();
   }
 }
 
 void Reactor::adoptFd(int fd) {
-  if (inbox_.pushFd(fd)) backend_->wake();
+  if (inbox_.pushFd(fd)) wakeBackend();
 }
 
 void Reactor::requestClose(uint32_t timeoutMs) {
-  if (inbox_.requestClose(timeoutMs)) backend_->wake();
+  if (inbox_.requestClose(timeoutMs)) wakeBackend();
 }
 
 void Reactor::reportAcceptError(int err) {
-  if (inbox_.acceptError(err)) backend_->wake();
+  if (inbox_.acceptError(err)) wakeBackend();
 }
 
 void Reactor::stop() {
   stop_.store(true, std::memory_order_release);
-  backend_->wake();
+  wakeBackend();
+}
+
+void Reactor::wakeBackend() {
+  // After releaseIo() (server finished) there is nothing left to wake.
+  if (backend_) backend_->wake();
 }
 
 void Reactor::releaseArena(uint32_t arena) {

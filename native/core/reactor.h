@@ -61,6 +61,9 @@ class Reactor : public IoHandler, private ConnectionControl {
   void reportAcceptError(int err);
   // Hard stop for teardown (process or worker_thread exit): no more events.
   void stop();
+  // Once the loop has ended for good: closes the backend (epoll fd, or the
+  // ring with its SQPOLL thread and buffers) and frees what is left.
+  void releaseIo();
 
   // Socket options from the JS thread: the fd is looked up under a lock that
   // the reactor also takes before closing it, so it is never a reused fd.
@@ -89,6 +92,7 @@ class Reactor : public IoHandler, private ConnectionControl {
   bool publish();  // true when a batch went to JS
   void flushDirty();
   void wakeFromJs();
+  void wakeBackend();
   void resumeReading(Connection& c);
   void checkDeadlines();
 

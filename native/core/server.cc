@@ -98,6 +98,10 @@ void Server::finish() {
   if (!unixPath_.empty()) ::unlink(unixPath_.c_str());
 }
 
+void Server::releaseIo() {
+  for (auto& r : reactors_) r->releaseIo();
+}
+
 void Server::teardown() {
   if (finished_) return;
   if (acceptor_) acceptor_->stop();

@@ -48,6 +48,10 @@ class Server {
   void finish();
   // Process or worker_thread exit: stop at once without calling into JS.
   void teardown();
+  // After finish() and after the event loop stopped polling the workers' fds:
+  // closes the backends now (epoll fds, io_uring rings and their SQPOLL
+  // threads) instead of when JS garbage-collects the server.
+  void releaseIo();
 
  private:
   int openOne(const ListenAddress& address, bool reusePort, ListenError* error);

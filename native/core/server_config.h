@@ -30,6 +30,8 @@ struct IoUringConfig {
   uint32_t entries = 1024;       // SQ entries per ring (the CQ is sized from maxConnections)
   uint32_t bufferCount = 256;    // provided receive buffers per worker (a power of two)
   uint32_t bufferSize = 8192;    // bytes per provided buffer
+  bool sqpoll = false;           // a kernel thread polls the SQ (burns a CPU while busy)
+  uint32_t sqpollIdleMs = 1000;  // ... and sleeps after this long without submissions
 };
 
 struct ServerConfig {

@@ -21,7 +21,26 @@ void Ring::exit() {
   live_ = false;
 }
 
-bool Ring::init(unsigned entries, unsigned cqEntries, std::string* err) {
+bool Ring::init(unsigned entries, unsigned cqEntries, unsigned sqpollIdleMs, std::string* err) {
+  if (sqpollIdleMs > 0) {
+    io_uring_params p{};
+    // The kernel refuses the task-work flags with SQPOLL (no IPIs to tune:
+    // the SQ thread, not ours, issues the requests).
+    p.flags = IORING_SETUP_SQPOLL | IORING_SETUP_CQSIZE | IORING_SETUP_SUBMIT_ALL;
+    p.sq_thread_idle = sqpollIdleMs;
+    p.cq_entries = cqEntries;
+    int r = io_uring_queue_init_params(entries, &ring_, &p);
+    if (r < 0) {
+      *err = std::string("io_uring_setup with SQPOLL failed: ") + std::strerror(-r) +
+             " (ioUring.sqpoll needs Linux 5.11+ unprivileged; drop the option to run without it)";
+      return false;
+    }
+    live_ = true;
+    flags_ = p.flags;
+    cqEntries_ = p.cq_entries;
+    mode_ = "sqpoll";
+    return true;
+  }
   struct Attempt {
     unsigned flags;
     const char* mode;

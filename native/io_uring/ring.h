@@ -20,7 +20,11 @@ class Ring {
   // Creates the ring with `entries` SQEs and a CQ of `cqEntries`. Tries, in
   // order: SINGLE_ISSUER|DEFER_TASKRUN (created disabled, enabled by the
   // thread that will submit: see enableOnThisThread), COOP_TASKRUN, plain.
-  bool init(unsigned entries, unsigned cqEntries, std::string* err);
+  // sqpollIdleMs > 0 asks for SQPOLL instead (a kernel thread consumes the SQ,
+  // so submitting costs no syscall while it is awake); no fallback then: the
+  // caller asked for it by name, and silently running without it would
+  // mislead a comparison.
+  bool init(unsigned entries, unsigned cqEntries, unsigned sqpollIdleMs, std::string* err);
   // Tears the ring down (the kernel cancels whatever is in flight).
   void exit();
 
@@ -50,7 +54,7 @@ class Ring {
   io_uring* get() { return &ring_; }
   unsigned cqEntries() const { return cqEntries_; }
   unsigned flags() const { return flags_; }
-  // "single-issuer+defer-taskrun", "coop-taskrun" or "plain" (for reports).
+  // "single-issuer+defer-taskrun", "coop-taskrun", "sqpoll" or "plain" (for reports).
   const char* mode() const { return mode_; }
 
  private:

@@ -70,7 +70,7 @@ bool UringBackend::init(IoHandler* handler, std::string* err) {
   uint64_t want = uint64_t{options_.maxConnections} * 3 + options_.bufferCount + kHeadroom;
   unsigned cq = std::min(roundUpPow2(want), 65536u);
   cq = std::max(cq, roundUpPow2(options_.entries) * 2);
-  if (!ring_.init(options_.entries, cq, err)) return false;
+  if (!ring_.init(options_.entries, cq, options_.sqpollIdleMs, err)) return false;
   uint32_t reserved = options_.bufferCount + kHeadroom;
   opBudget_ = ring_.cqEntries() > reserved + 64 ? ring_.cqEntries() - reserved : 64;
   if (!bufs_.init(ring_.get(), 0, options_.bufferCount, options_.bufferSize, err)) return false;

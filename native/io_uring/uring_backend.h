@@ -40,6 +40,7 @@ struct UringOptions {
   uint32_t bufferCount = 256;     // provided buffers per reactor (power of two)
   uint32_t bufferSize = 8192;     // bytes per provided buffer
   uint32_t maxConnections = 10000;  // sizes the CQ so that it never overflows
+  uint32_t sqpollIdleMs = 0;      // > 0: SQPOLL ring whose kernel thread idles after this long
 };
 
 std::unique_ptr<IoBackend> makeIoUringBackend(const UringOptions& options);
