@@ -226,6 +226,26 @@ describe.skipIf(!available).each(VARIANTS)('io_uring backend ($name)', (variant)
   });
 });
 
+describe.skipIf(!available)('io_uring exclusive accept mode', () => {
+  const h = useHarness();
+
+  it('spreads connections over the rings (a multishot accept would keep them all on the first ring)', async () => {
+    const { server, port } = await h.listen(
+      { backend: 'io_uring', workers: 2, inlineWorker: false, acceptMode: 'exclusive' },
+      { onFrame: (c, f) => void c.send(f) },
+    );
+    for (let i = 0; i < 60; i++) {
+      const s = await h.connect(port);
+      s.write(lengthFrame(`hi ${i}`));
+      if (i % 10 === 9) await sleep(10);
+    }
+    await waitFor(() => server.stats().framesIn === 60, 10_000, 'every first frame');
+    const perWorker = server.stats().workers.map((w) => w.connections);
+    expect(perWorker[0]! + perWorker[1]!).toBe(60);
+    expect(Math.min(...perWorker), `connections per worker: ${perWorker}`).toBeGreaterThanOrEqual(5);
+  });
+});
+
 describe.skipIf(!available)('io_uring availability', () => {
   it('RINGNET_FORCE_IO_URING_FAILURE=1: io_uring throws BackendUnavailableError with the documented message; auto falls back to epoll', async () => {
     const script = `

@@ -94,6 +94,7 @@ class UringBackend final : public IoBackend {
     bool armed = false;
     bool removed = false;
     bool backoff = false;  // accept failed: re-armed by a timeout
+    bool singleShot = false;  // exclusive mode: re-armed after each accept (see addListener)
     __kernel_timespec ts{};
   };
 
