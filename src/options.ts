@@ -188,6 +188,13 @@ export interface IoUringOptions {
    * Default false. Fails to start (no silent fallback) where the kernel refuses it.
    */
   sqpoll?: boolean | number;
+  /**
+   * Sends of at least this many queued bytes go zero-copy (SEND_ZC): the
+   * kernel reads the output chunks in place and they are kept until its
+   * notification. Pays off for large responses (tens of KiB and up); small
+   * ones copy faster. 0 (default) = never. Unix sockets always copy.
+   */
+  zeroCopyThreshold?: number;
 }
 
 export type FramingKind = 0 | 1 | 2 | 3;
@@ -217,6 +224,7 @@ export interface NormalizedOptions {
   ioUringBufferSize: number;
   ioUringSqpoll: boolean;
   ioUringSqpollIdleMs: number;
+  ioUringZeroCopyThreshold: number;
   backlog: number;
   listenerOptions: Array<[number, number]>;
   connectionOptions: Array<[number, number]>;
@@ -407,7 +415,7 @@ const SERVER_KEYS = [
   'closeLinger', 'idleTimeout', 'readTimeout', 'server', 'connection', 'ioUring',
 ] as const;
 
-const IO_URING_KEYS = ['entries', 'bufferCount', 'bufferSize', 'sqpoll'] as const;
+const IO_URING_KEYS = ['entries', 'bufferCount', 'bufferSize', 'sqpoll', 'zeroCopyThreshold'] as const;
 
 interface NormalizedIoUring {
   entries: number;
@@ -415,6 +423,7 @@ interface NormalizedIoUring {
   bufferSize: number;
   sqpoll: boolean;
   sqpollIdleMs: number;
+  zeroCopyThreshold: number;
 }
 
 function ioUringOptions(value: unknown): NormalizedIoUring {
@@ -435,7 +444,8 @@ function ioUringOptions(value: unknown): NormalizedIoUring {
   } else if (o.sqpoll !== undefined) {
     sqpoll = bool('ioUring.sqpoll', o.sqpoll);
   }
-  return { entries, bufferCount, bufferSize, sqpoll, sqpollIdleMs };
+  const zeroCopyThreshold = o.zeroCopyThreshold === undefined ? 0 : int('ioUring.zeroCopyThreshold', o.zeroCopyThreshold, 0, 2 ** 31 - 1);
+  return { entries, bufferCount, bufferSize, sqpoll, sqpollIdleMs, zeroCopyThreshold };
 }
 
 export const DEFAULT_WORKERS = 1;
@@ -487,6 +497,7 @@ export function normalizeOptions(options: unknown): NormalizedOptions {
     ioUringBufferSize: ioUring.bufferSize,
     ioUringSqpoll: ioUring.sqpoll,
     ioUringSqpollIdleMs: ioUring.sqpollIdleMs,
+    ioUringZeroCopyThreshold: ioUring.zeroCopyThreshold,
     backlog: listener.backlog,
     listenerOptions: listener.pairs,
     connectionOptions,

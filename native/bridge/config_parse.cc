@@ -96,6 +96,7 @@ bool parseServerConfig(const Napi::Object& o, ServerConfig* c, std::string* err)
   c->ioUring.bufferCount = static_cast<uint32_t>(num(o, "ioUringBufferCount", 256));
   c->ioUring.bufferSize = static_cast<uint32_t>(num(o, "ioUringBufferSize", 8192));
   c->ioUring.sqpoll = flag(o, "ioUringSqpoll", false);
+  c->ioUring.zeroCopyThreshold = static_cast<uint32_t>(num(o, "ioUringZeroCopyThreshold", 0));
   c->ioUring.sqpollIdleMs = static_cast<uint32_t>(num(o, "ioUringSqpollIdleMs", 1000));
   if (c->workers < 1 || c->batchArenas < 1 || c->maxConnections < 1) {
     *err = "workers, batchArenas and maxConnections must be at least 1";

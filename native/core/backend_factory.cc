@@ -36,7 +36,8 @@ std::unique_ptr<IoBackend> makeBackend(const ServerConfig& config, ChunkPool& po
       options.bufferSize = config.ioUring.bufferSize;
       options.sqpollIdleMs = config.ioUring.sqpoll ? std::max<uint32_t>(config.ioUring.sqpollIdleMs, 1) : 0;
       options.maxConnections = config.maxConnections;
-      return makeIoUringBackend(options);
+      options.zeroCopyThreshold = config.ioUring.zeroCopyThreshold;
+      return makeIoUringBackend(options, pool);
 #else
       *err = kNotBuilt;
       return nullptr;

@@ -114,6 +114,39 @@ void OutputQueue::clear(ChunkPool& pool) {
 }
 
 void OutputQueue::release(ChunkPool& pool, Chunk& c) {
+  if (held_) {
+    held_->bytes_ += c.capacity;
+    held_->chunks_.push_back(c);
+    c.data = nullptr;
+    return;
+  }
+  free(pool, c);
+}
+
+void OutputQueue::beginHold() {
+  if (!held_) held_ = std::make_unique<Held>();
+}
+
+void OutputQueue::endHold(ChunkPool& pool) {
+  if (!held_) return;
+  held_->release(pool);
+  held_.reset();
+}
+
+std::unique_ptr<OutputQueue::Held> OutputQueue::takeHeld() { return std::move(held_); }
+
+OutputQueue::Held::~Held() {
+  // Pooled chunks come from malloc too: without the pool, free them directly.
+  for (Chunk& c : chunks_) std::free(c.data);
+}
+
+void OutputQueue::Held::release(ChunkPool& pool) {
+  for (Chunk& c : chunks_) OutputQueue::free(pool, c);
+  chunks_.clear();
+  bytes_ = 0;
+}
+
+void OutputQueue::free(ChunkPool& pool, Chunk& c) {
   if (c.pooled) {
     pool.give(c.data);
   } else {

@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "chunk_pool.h"
@@ -38,6 +39,18 @@ class OutputQueue {
   size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
 
+  // Zero-copy sends: the kernel reads sent bytes until it says it is done, so
+  // while a hold is on, chunks leaving the queue (consumed or cleared) are
+  // kept instead of freed or reused.
+  class Held;
+  void beginHold();
+  bool holding() const { return held_ != nullptr; }
+  // Ends the hold and frees what it kept.
+  void endHold(ChunkPool& pool);
+  // Ends the hold and hands what it kept to the caller (the connection is
+  // going away before the kernel let go).
+  std::unique_ptr<Held> takeHeld();
+
  private:
   struct Chunk {
     uint8_t* data;
@@ -47,12 +60,32 @@ class OutputQueue {
     bool pooled;
   };
   void release(ChunkPool& pool, Chunk& c);
+  static void free(ChunkPool& pool, Chunk& c);
 
   // A vector, not a deque: an empty vector allocates nothing (libstdc++'s deque
   // allocates ~600 bytes even when empty), and a queue rarely holds many chunks.
   std::vector<Chunk> chunks_;
   size_t head_ = 0;  // index of the first live chunk
   size_t size_ = 0;
+  std::unique_ptr<Held> held_;  // null unless a zero-copy send is in flight
+
+  friend class Held;
+};
+
+// Chunks kept for the kernel; freed with release() once it is done.
+class OutputQueue::Held {
+ public:
+  Held() = default;
+  Held(const Held&) = delete;
+  Held& operator=(const Held&) = delete;
+  ~Held();  // frees what release() did not (teardown)
+  void release(ChunkPool& pool);
+  size_t bytes() const { return bytes_; }
+
+ private:
+  friend class OutputQueue;
+  std::vector<Chunk> chunks_;
+  size_t bytes_ = 0;
 };
 
 }  // namespace ringnet

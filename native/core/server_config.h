@@ -32,6 +32,7 @@ struct IoUringConfig {
   uint32_t bufferSize = 8192;    // bytes per provided buffer
   bool sqpoll = false;           // a kernel thread polls the SQ (burns a CPU while busy)
   uint32_t sqpollIdleMs = 1000;  // ... and sleeps after this long without submissions
+  uint32_t zeroCopyThreshold = 0;  // sends of at least this many bytes use SEND_ZC (0 = never)
 };
 
 struct ServerConfig {

@@ -25,11 +25,12 @@ unsigned roundUpPow2(uint64_t v) {
 }
 }  // namespace
 
-std::unique_ptr<IoBackend> makeIoUringBackend(const UringOptions& options) {
-  return std::make_unique<UringBackend>(options);
+std::unique_ptr<IoBackend> makeIoUringBackend(const UringOptions& options, ChunkPool& pool) {
+  return std::make_unique<UringBackend>(options, pool);
 }
 
-UringBackend::UringBackend(const UringOptions& options) : options_(options) {}
+UringBackend::UringBackend(const UringOptions& options, ChunkPool& pool)
+    : options_(options), pool_(pool) {}
 
 UringBackend::~UringBackend() {
   // Connections are gone already (the reactor frees them first); only an
@@ -48,6 +49,9 @@ UringBackend::~UringBackend() {
   // (iovecs, provided buffers, the wake-up read's buffer).
   ring_.exit();
   bufs_.release();
+  for (ZcOrphan& o : zcOrphans_) {
+    if (o.held) o.held->release(pool_);
+  }
   for (ConnIo& s : conns_) {
     if (s.send) giveSendState(s.send);
   }
@@ -74,7 +78,21 @@ bool UringBackend::init(IoHandler* handler, std::string* err) {
   uint32_t reserved = options_.bufferCount + kHeadroom;
   opBudget_ = ring_.cqEntries() > reserved + 64 ? ring_.cqEntries() - reserved : 64;
   if (!bufs_.init(ring_.get(), 0, options_.bufferCount, options_.bufferSize, err)) return false;
+  if (options_.zeroCopyThreshold > 0 && !zeroCopySupported()) {
+    *err = "ioUring.zeroCopyThreshold needs IORING_OP_SEND_ZC and IORING_OP_SENDMSG_ZC (Linux 6.1+); "
+           "this kernel lacks them: leave zeroCopyThreshold at 0";
+    return false;
+  }
   return true;
+}
+
+bool UringBackend::zeroCopySupported() {
+  io_uring_probe* probe = io_uring_get_probe_ring(ring_.get());
+  if (!probe) return false;
+  bool ok = io_uring_opcode_supported(probe, IORING_OP_SEND_ZC) &&
+            io_uring_opcode_supported(probe, IORING_OP_SENDMSG_ZC);
+  io_uring_free_probe(probe);
+  return ok;
 }
 
 int UringBackend::pollFd() const {
@@ -213,6 +231,7 @@ void UringBackend::dispatch(const io_uring_cqe& cqe) {
   switch (cqe.user_data & kMask) {
     case kRecv:
     case kSend:
+    case kSendZc:
       dispatchConn(cqe);
       return;
     case kAccept:

@@ -9,7 +9,11 @@
 //    each buffer goes back to the ring when onData returns;
 //  - write: at most one send in flight per connection, gathered from the
 //    output queue into iovecs owned here until its completion (sendmsg, or
-//    send when the queue's head is one buffer);
+//    send when the queue's head is one buffer); at or above
+//    zeroCopyThreshold bytes, SEND_ZC / SENDMSG_ZC: the kernel reads the
+//    chunks until a notification CQE, so the output queue holds every chunk
+//    it lets go of until the connection's last notification (a connection
+//    closed before that leaves them in zcOrphans_);
 //  - close: cancel everything on the fd synchronously (IORING_REGISTER_
 //    SYNC_CANCEL: when it returns no op holds the fd), close it, onClosed at
 //    once like epoll; completions still in the CQ are stale by generation.
@@ -30,6 +34,7 @@
 
 #include "../core/accept_loop.h"
 #include "../core/io_backend.h"
+#include "../core/output_queue.h"
 #include "buffer_ring.h"
 #include "ring.h"
 
@@ -41,13 +46,15 @@ struct UringOptions {
   uint32_t bufferSize = 8192;     // bytes per provided buffer
   uint32_t maxConnections = 10000;  // sizes the CQ so that it never overflows
   uint32_t sqpollIdleMs = 0;      // > 0: SQPOLL ring whose kernel thread idles after this long
+  uint32_t zeroCopyThreshold = 0; // > 0: sends of at least this many bytes go zero-copy
 };
 
-std::unique_ptr<IoBackend> makeIoUringBackend(const UringOptions& options);
+// `pool` is the reactor's chunk pool: zero-copy sends free held chunks into it.
+std::unique_ptr<IoBackend> makeIoUringBackend(const UringOptions& options, ChunkPool& pool);
 
 class UringBackend final : public IoBackend {
  public:
-  explicit UringBackend(const UringOptions& options);
+  UringBackend(const UringOptions& options, ChunkPool& pool);
   ~UringBackend() override;
 
   const char* name() const override { return "io_uring"; }
@@ -86,6 +93,8 @@ class UringBackend final : public IoBackend {
     bool inWaiting = false;     // queued in waiting_
     bool wantRecv = false;      // waiting_: re-arm recv (buffers ran dry, or no CQ room)
     bool wantSend = false;      // waiting_: start a send (no CQ room)
+    uint16_t zcPending = 0;     // zero-copy sends whose notification has not arrived
+    bool zcRefused = false;     // the socket refused SEND_ZC (e.g. a Unix socket): copy
     SendState* send = nullptr;
     std::unique_ptr<std::vector<uint8_t>> stash;  // bytes that arrived while stopped
   };
@@ -121,6 +130,9 @@ class UringBackend final : public IoBackend {
   void startSend(Connection& c);
   void onRecvCqe(Connection& c, const io_uring_cqe& cqe);
   void onSendCqe(Connection& c, const io_uring_cqe& cqe);
+  void onZeroCopyNotif(Connection& c);
+  void onStaleNotif(uint32_t slot, uint32_t gen);
+  bool zeroCopySupported();
   void dispatchConn(const io_uring_cqe& cqe);
   bool cancelNow(Connection& c);
   void opDone(ConnIo& s);
@@ -134,7 +146,17 @@ class UringBackend final : public IoBackend {
   void giveSendState(SendState* s);
 
   const UringOptions options_;
+  ChunkPool& pool_;
   IoHandler* handler_ = nullptr;
+  // Chunks of closed connections the kernel may still read (zero-copy sends
+  // whose notifications are pending), by the slot and generation they had.
+  struct ZcOrphan {
+    uint32_t slot;
+    uint32_t gen;
+    uint16_t pending;
+    std::unique_ptr<OutputQueue::Held> held;
+  };
+  std::vector<ZcOrphan> zcOrphans_;
   BufferRing bufs_;  // declared before ring_: the ring must go first
   Ring ring_;
   int wakeFd_ = -1;     // written by wake(); a read on it is always armed

@@ -39,15 +39,19 @@ bool UringBackend::attach(Connection& c) {
 void UringBackend::dispatchConn(const io_uring_cqe& cqe) {
   const uint32_t slot = slotOf(cqe.user_data);
   ConnIo* s = slot < conns_.size() ? &conns_[slot] : nullptr;
+  const uint64_t tag = cqe.user_data & kMask;
   if (!s || !s->conn || s->gen != genOf(cqe.user_data)) {
     // A completion of a connection closed already: give its buffer back and
     // settle the count, nothing else.
     if (cqe.flags & IORING_CQE_F_BUFFER) bufs_.recycle(cqe.flags >> IORING_CQE_BUFFER_SHIFT);
     if (!(cqe.flags & IORING_CQE_F_MORE)) --inflight_;
+    if (tag == kSendZc && (cqe.flags & IORING_CQE_F_NOTIF)) onStaleNotif(slot, genOf(cqe.user_data));
     return;
   }
-  if ((cqe.user_data & kMask) == kRecv) {
+  if (tag == kRecv) {
     onRecvCqe(*s->conn, cqe);
+  } else if (tag == kSendZc && (cqe.flags & IORING_CQE_F_NOTIF)) {
+    onZeroCopyNotif(*s->conn);
   } else {
     onSendCqe(*s->conn, cqe);
   }
@@ -126,8 +130,37 @@ void UringBackend::finishClose(Connection& c) {
   c.fd = -1;
   // s.closing stays set until attach() reuses the slot: nothing re-arms it.
   s.conn = nullptr;
+  const uint32_t oldGen = s.gen;
   s.gen = (s.gen + 1) & kGenMask;
-  handler_->onClosed(c);
+  handler_->onClosed(c);  // clears the output queue: into the hold, if one is on
+  if (s.zcPending > 0) {
+    // The kernel may still read chunks of this connection's zero-copy sends:
+    // keep them until their notifications arrive (stale by generation now).
+    zcOrphans_.push_back(ZcOrphan{c.slot, oldGen, s.zcPending, c.out.takeHeld()});
+    s.zcPending = 0;
+  } else {
+    c.out.endHold(pool_);
+  }
+}
+
+void UringBackend::onZeroCopyNotif(Connection& c) {
+  ConnIo& s = io(c);
+  opDone(s);  // the notification is a zero-copy send's final completion
+  if (--s.zcPending == 0) c.out.endHold(pool_);
+  if (s.closing) maybeFinishClose(c);
+}
+
+void UringBackend::onStaleNotif(uint32_t slot, uint32_t gen) {
+  for (size_t i = 0; i < zcOrphans_.size(); ++i) {
+    ZcOrphan& o = zcOrphans_[i];
+    if (o.slot != slot || o.gen != gen) continue;
+    if (--o.pending == 0) {
+      if (o.held) o.held->release(pool_);
+      zcOrphans_[i] = std::move(zcOrphans_.back());
+      zcOrphans_.pop_back();
+    }
+    return;
+  }
 }
 
 void UringBackend::opDone(ConnIo& s) {
@@ -319,16 +352,31 @@ void UringBackend::startSend(Connection& c) {
   }
   SendState* st = takeSendState();
   int n = c.out.gather(st->iov, kMaxIov);
-  if (n == 1) {
-    // One buffer: a plain send skips the msghdr and iovec import.
+  // Zero-copy pays off for large sends only (pinning pages and the extra
+  // notification cost more than copying a few KiB). One at a time: while a
+  // notification is pending, the queue holds what it lets go of, and a new
+  // zero-copy send would keep that hold alive indefinitely under streaming.
+  const bool zc = options_.zeroCopyThreshold > 0 && !s.zcRefused && s.zcPending == 0 &&
+                  c.out.size() >= options_.zeroCopyThreshold;
+  std::memset(&st->msg, 0, sizeof st->msg);
+  st->msg.msg_iov = st->iov;
+  st->msg.msg_iovlen = static_cast<size_t>(n);
+  // One buffer: a plain send skips the msghdr and iovec import. MSG_NOSIGNAL:
+  // never SIGPIPE.
+  if (zc) {
+    c.out.beginHold();
+    ++s.zcPending;
+    if (n == 1) {
+      io_uring_prep_send_zc(q, c.fd, st->iov[0].iov_base, st->iov[0].iov_len, MSG_NOSIGNAL, 0);
+    } else {
+      io_uring_prep_sendmsg_zc(q, c.fd, &st->msg, MSG_NOSIGNAL);
+    }
+  } else if (n == 1) {
     io_uring_prep_send(q, c.fd, st->iov[0].iov_base, st->iov[0].iov_len, MSG_NOSIGNAL);
   } else {
-    std::memset(&st->msg, 0, sizeof st->msg);
-    st->msg.msg_iov = st->iov;
-    st->msg.msg_iovlen = static_cast<size_t>(n);
-    io_uring_prep_sendmsg(q, c.fd, &st->msg, MSG_NOSIGNAL);  // never SIGPIPE
+    io_uring_prep_sendmsg(q, c.fd, &st->msg, MSG_NOSIGNAL);
   }
-  q->user_data = connOp(c.slot, s.gen, kSend);
+  q->user_data = connOp(c.slot, s.gen, zc ? kSendZc : kSend);
   s.send = st;
   s.sendInFlight = true;
   ++s.pending;
@@ -342,12 +390,23 @@ void UringBackend::onSendCqe(Connection& c, const io_uring_cqe& cqe) {
     giveSendState(s.send);
     s.send = nullptr;
   }
-  opDone(s);
+  const bool zc = (cqe.user_data & kMask) == kSendZc;
+  if (!zc || !(cqe.flags & IORING_CQE_F_MORE)) {
+    opDone(s);
+    // A zero-copy send without F_MORE gets no notification: it is over.
+    if (zc && --s.zcPending == 0) c.out.endHold(pool_);
+  }
   if (s.closing) {
     maybeFinishClose(c);
     return;
   }
   const int res = cqe.res;
+  if (zc && res == -EOPNOTSUPP) {
+    // This socket cannot send zero-copy (a Unix socket): copy from now on.
+    s.zcRefused = true;
+    startSend(c);
+    return;
+  }
   if (res > 0) {
     handler_->onWritten(c, static_cast<size_t>(res));  // consumes the queue's head
     if (c.closed) return;

@@ -16,6 +16,7 @@ constexpr uint64_t kSend = 2;    // slot | generation
 constexpr uint64_t kAccept = 3;  // Listener*
 constexpr uint64_t kTimer = 4;   // Listener* (accept back-off)
 constexpr uint64_t kWake = 5;    // no pointer
+constexpr uint64_t kSendZc = 6;  // slot | generation; a result CQE, then a notification
 constexpr uint64_t kMask = 7;
 
 inline uint64_t make(const void* p, uint64_t tag) {
