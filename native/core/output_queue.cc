@@ -66,6 +66,14 @@ void OutputQueue::appendFrame(ChunkPool& pool, const uint8_t* header, size_t hea
   append(pool, trailer, trailerLen);
 }
 
+void OutputQueue::appendShared(SharedBytes* bytes) {
+  if (bytes->size() == 0) return;
+  bytes->retain();
+  // capacity == end: append() finds no room in it and never writes into it.
+  chunks_.push_back(Chunk{bytes->data(), bytes->size(), 0, bytes->size(), false, bytes});
+  size_ += bytes->size();
+}
+
 int OutputQueue::gather(struct iovec* iov, int maxIov) const {
   int n = 0;
   for (size_t i = head_; i < chunks_.size() && n < maxIov; ++i) {
@@ -114,7 +122,10 @@ void OutputQueue::clear(ChunkPool& pool) {
 }
 
 void OutputQueue::release(ChunkPool& pool, Chunk& c) {
-  if (c.pooled) {
+  if (c.shared) {
+    c.shared->release();
+    c.shared = nullptr;
+  } else if (c.pooled) {
     pool.give(c.data);
   } else {
     std::free(c.data);
