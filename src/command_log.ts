@@ -33,6 +33,22 @@ export class CommandLog {
     this.length += need;
   }
 
+  /** Like push(), with `head` and `body` written back to back as one payload (no concat). */
+  pushParts(op: number, slot: number, gen: number, head: Uint8Array, body: Uint8Array): void {
+    const n = head.length + body.length;
+    const need = COMMAND_HEADER_BYTES + ((n + 3) & ~3);
+    if (this.length + need > this.bytes.length) this.grow(need);
+    const i = this.length >> 2;
+    this.ints[i] = op;
+    this.ints[i + 1] = slot;
+    this.ints[i + 2] = gen;
+    this.ints[i + 3] = n;
+    const at = this.length + COMMAND_HEADER_BYTES;
+    this.bytes.set(head, at);
+    if (body.length > 0) this.bytes.set(body, at + head.length);
+    this.length += need;
+  }
+
   /** Called after the log was handed to native code. */
   reset(): void {
     this.length = 0;

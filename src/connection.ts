@@ -4,12 +4,14 @@
  * socket-option accessors.
  */
 import type { WorkerState } from './server';
-import { InvalidFrameError, InvalidOptionError, RingnetError, SystemError } from './errors';
+import { InvalidFrameError, InvalidOptionError, RingnetError, RoomLimitError, SystemError } from './errors';
+import { goimMeta, GOIM_META_BYTES, GOIM_OP, type GoimOutFrame } from './goim';
+import { roomBytes } from './rooms';
 import { connectionOptionPairs, SOCKET_OPTION_IDS, type KeepAliveOptions } from './options';
 import { native, type NativeTcpInfo } from './native';
 import {
-  CMD_CLOSE, CMD_DESTROY, CMD_END, CMD_PAUSE, CMD_RESUME, CMD_SEND, CMD_WANT_DRAIN, CMD_WRITE,
-  type CloseReason,
+  CMD_CLOSE, CMD_DESTROY, CMD_END, CMD_JOIN, CMD_LEAVE, CMD_PAUSE, CMD_PROTOCOL, CMD_RESUME, CMD_SEND, CMD_WANT_DRAIN,
+  CMD_WRITE, GOIM_CMD_AUTH_ACCEPT, type CloseReason,
 } from './wire';
 
 const CLOSED = 1;
@@ -17,7 +19,12 @@ const ENDED = 2; // end() or close() called: no more output
 const PAUSED = 4;
 const WANT_DRAIN = 8;
 const PEER_ENDED = 16;
+const AUTHENTICATED = 32;
 
+/** Scratch for a goim send's ver/op/seq: copied into the command log at once. */
+const META = Buffer.alloc(GOIM_META_BYTES);
+/** [int32 protocol op][meta] of a goim auth acceptance. */
+const AUTH_ACCEPT = Buffer.alloc(4 + GOIM_META_BYTES);
 /** Values getOption() returns. */
 export interface KeepAliveState {
   enabled: boolean;
@@ -48,6 +55,7 @@ export class Connection<T = unknown> {
   /** @internal frames that arrived while paused */ _held: Buffer[] | undefined = undefined;
   /** @internal set when JS decides the close reason (handler error, backpressure) */ _reason: CloseReason | undefined = undefined;
   /** @internal "family|remote|rport|local|lport" */ private readonly _addr: string;
+  /** @internal rooms joined (in the order joined); undefined until the first join */ private _rooms: Set<string> | undefined;
 
   /** @internal */
   constructor(w: WorkerState<T>, slot: number, gen: number, addr: string) {
@@ -87,10 +95,21 @@ export class Connection<T = unknown> {
    * when it empties) or the connection is closed/ended (the payload is dropped).
    * The payload is copied before send() returns.
    */
-  send(payload: Uint8Array | string): boolean {
+  send(payload: Uint8Array | string | GoimOutFrame): boolean {
     if (this._state & (CLOSED | ENDED)) return false;
-    const bytes = typeof payload === 'string' ? Buffer.from(payload) : payload;
     const f = this._w.server._framing;
+    if (f.name === 'goim') {
+      // ver/op/seq travel in front of the body; the header is written natively.
+      const body = goimMeta(payload, f.ver ?? 1, META);
+      if (body.length > f.maxPayload) {
+        throw new InvalidFrameError(`goim body of ${body.length} bytes exceeds maxFrameLength (${f.maxFrameLength})`);
+      }
+      return this.queue(CMD_SEND, body, body.length + f.overhead, META);
+    }
+    if (typeof payload !== 'string' && !(payload instanceof Uint8Array)) {
+      throw new TypeError(`${f.name} framing: send a Buffer, Uint8Array or string`);
+    }
+    const bytes = typeof payload === 'string' ? Buffer.from(payload) : payload;
     if (bytes.length > f.maxPayload) {
       throw new InvalidFrameError(`payload of ${bytes.length} bytes exceeds the framing's limit (${f.maxPayload})`);
     }
@@ -107,7 +126,7 @@ export class Connection<T = unknown> {
     return this.queue(CMD_WRITE, b, b.length);
   }
 
-  private queue(op: number, payload: Uint8Array, wireBytes: number): boolean {
+  private queue(op: number, payload: Uint8Array, wireBytes: number, head?: Uint8Array): boolean {
     const w = this._w;
     const server = w.server;
     if (server._closing) return false; // after server.close(): nothing new goes out
@@ -119,7 +138,12 @@ export class Connection<T = unknown> {
       this._state |= ENDED;
       return false;
     }
-    this.command(op, payload);
+    if (head === undefined) {
+      this.command(op, payload);
+    } else {
+      w.log.pushParts(op, this._slot, this._gen, head, payload);
+      server._scheduleFlush();
+    }
     if (queued > server._options.highWaterMark) {
       if (!(this._state & WANT_DRAIN)) {
         this._state |= WANT_DRAIN;
@@ -128,6 +152,54 @@ export class Connection<T = unknown> {
       return false;
     }
     return true;
+  }
+
+  /**
+   * Joins a room of this connection's worker (server.broadcast reaches every
+   * worker). Joining twice is a no-op. Throws InvalidRoomError for a bad name
+   * and RoomLimitError beyond maxRoomsPerConnection. A closed connection has
+   * left every room.
+   */
+  join(room: string): void {
+    const o = this._w.server._options;
+    const bytes = roomBytes(room, o.maxRoomNameLength);
+    if (this._state & CLOSED) return;
+    const rooms = (this._rooms ??= new Set());
+    if (rooms.has(room)) return;
+    if (rooms.size >= o.maxRoomsPerConnection) {
+      throw new RoomLimitError(o.maxRoomsPerConnection, `connection ${this.id} is already in ${rooms.size} rooms (maxRoomsPerConnection)`);
+    }
+    rooms.add(room);
+    this.command(CMD_JOIN, bytes);
+  }
+
+  /** Leaves a room; a room it is not in is ignored. */
+  leave(room: string): void {
+    const bytes = roomBytes(room, this._w.server._options.maxRoomNameLength);
+    if (this._rooms === undefined || !this._rooms.delete(room) || this._state & CLOSED) return;
+    this.command(CMD_LEAVE, bytes);
+  }
+
+  /** The rooms this connection is in. */
+  get rooms(): string[] {
+    return this._rooms === undefined ? [] : [...this._rooms];
+  }
+
+  /** goim with onAuth: true once the auth was accepted (always false without the gate). */
+  get authenticated(): boolean {
+    return (this._state & AUTHENTICATED) !== 0;
+  }
+
+  /** @internal goim: accept the auth; native code replies op 8 and opens the gate. */
+  _acceptAuth(seq: number, ver: number, body: Uint8Array | string | undefined): void {
+    const f = this._w.server._framing;
+    const bytes = goimMeta({ op: GOIM_OP.AUTH_REPLY, seq, ver, body }, f.ver ?? 1, META);
+    if (bytes.length > f.maxPayload) throw new InvalidFrameError(`auth reply body exceeds maxFrameLength (${f.maxFrameLength})`);
+    this._state |= AUTHENTICATED;
+    AUTH_ACCEPT.writeInt32LE(GOIM_CMD_AUTH_ACCEPT, 0);
+    META.copy(AUTH_ACCEPT, 4);
+    this._w.log.pushParts(CMD_PROTOCOL, this._slot, this._gen, AUTH_ACCEPT, bytes);
+    this._w.server._scheduleFlush();
   }
 
   /** Half-close: FIN after queued output is flushed; frames from the peer still arrive. */
@@ -222,7 +294,7 @@ export class Connection<T = unknown> {
     this._w.server._scheduleFlush();
   }
 
-  /** @internal */ _markClosed(): void { this._state |= CLOSED | ENDED; this._held = undefined; }
+  /** @internal */ _markClosed(): void { this._state |= CLOSED | ENDED; this._held = undefined; this._rooms = undefined; }
   /** @internal */ _markPeerEnded(): void { this._state |= PEER_ENDED; }
   /** @internal */ _drained(): boolean {
     if (!(this._state & WANT_DRAIN)) return false;

@@ -50,7 +50,7 @@ export class BackpressureError extends RingnetError {
 }
 
 /** Which timeout closed a connection. */
-export type TimeoutKind = 'idle' | 'read' | 'header' | 'auth';
+export type TimeoutKind = 'idle' | 'read' | 'header' | 'auth' | 'heartbeat';
 
 /**
  * A connection timed out and was closed: `idle` (no bytes either way),
@@ -62,6 +62,36 @@ export class ConnectionTimeoutError extends RingnetError {
   constructor(timeout: TimeoutKind, message: string) {
     super(`ERR_${timeout.toUpperCase()}_TIMEOUT`, message);
     this.timeout = timeout;
+  }
+}
+
+/** goim: the client sent a frame other than its auth before the auth was accepted. */
+export class AuthRequiredError extends RingnetError {
+  constructor(message: string) {
+    super('ERR_AUTH_REQUIRED', message);
+  }
+}
+
+/** goim: onAuth rejected the client's auth; the connection was closed. */
+export class AuthRejectedError extends RingnetError {
+  constructor(message: string) {
+    super('ERR_AUTH_REJECTED', message);
+  }
+}
+
+/** A room name that is empty, not a string, or longer than maxRoomNameLength. */
+export class InvalidRoomError extends RingnetError {
+  constructor(message: string) {
+    super('ERR_INVALID_ROOM', message);
+  }
+}
+
+/** conn.join() would put the connection in more than maxRoomsPerConnection rooms. */
+export class RoomLimitError extends RingnetError {
+  readonly limit: number;
+  constructor(limit: number, message: string) {
+    super('ERR_ROOM_LIMIT', message);
+    this.limit = limit;
   }
 }
 

@@ -64,6 +64,8 @@ export interface NativeServer {
   tcpInfo(worker: number, slot: number, gen: number): NativeTcpInfo | number;
   ref(): void;
   unref(): void;
+  /** room null = every connection; false when a worker's broadcast queue is full. */
+  broadcast(room: Buffer | null, payload: Uint8Array): boolean;
 }
 
 export interface NativeBinding {

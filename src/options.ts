@@ -45,7 +45,34 @@ export interface RawFramingOptions {
   maxChunk?: number;
 }
 
-export type FramingOptions = LengthFramingOptions | DelimiterFramingOptions | FixedFramingOptions | RawFramingOptions;
+/**
+ * goim packets: packLen u32 | headerLen u16 | ver u16 | op u32 | seq u32 | body,
+ * big-endian. onFrame receives { op, seq, ver, body }; send() takes { op, seq?, ver?, body? }.
+ */
+export interface GoimFramingOptions {
+  type: 'goim';
+  /** Largest packLen accepted (header included). Default 64 KiB. */
+  maxFrameLength?: number;
+  /** A headerLen above 16: 'skip' the extra header bytes (default) or 'reject' the packet ('bad-frame'). */
+  extendedHeader?: 'skip' | 'reject';
+  /**
+   * CRC-32 (IEEE, as zlib) of the body in a 4-byte header extension (headerLen 20), checked on
+   * every packet received and written on every packet sent. Default false (stock goim clients).
+   */
+  checksum?: boolean;
+  /**
+   * Close a connection that sent nothing (no heartbeat, no message) for this many ms, reason
+   * 'heartbeat-timeout'. Heartbeats (op 2) are answered natively with op 3. 0 (default) = off.
+   */
+  heartbeatTimeout?: number;
+  /** With an onAuth handler: close unless the auth is accepted within this many ms ('auth-timeout'). Default 10000; 0 = no limit. */
+  authTimeout?: number;
+  /** Protocol version written when a sent frame gives none. Default 1. */
+  ver?: number;
+}
+
+export type FramingOptions =
+  | LengthFramingOptions | DelimiterFramingOptions | FixedFramingOptions | RawFramingOptions | GoimFramingOptions;
 
 // ------------------------------------------------------------------ sockets
 
@@ -167,6 +194,12 @@ export interface ServerOptions {
    * it sends (reason 'read-timeout'): a dead or silent peer. 0 (default) disables it.
    */
   readTimeout?: number;
+  /** Rooms one connection may be in at once (conn.join beyond it throws RoomLimitError). Default 64. */
+  maxRoomsPerConnection?: number;
+  /** Longest room name, in UTF-8 bytes. Default 256. */
+  maxRoomNameLength?: number;
+  /** Broadcasts queued for a worker and not yet applied; beyond it broadcast() returns false. Default 1024. */
+  maxPendingBroadcasts?: number;
   server?: ListenerSocketOptions;
   connection?: ConnectionSocketOptions;
   /** Tuning of the io_uring backend (ignored by epoll). */
@@ -197,7 +230,7 @@ export interface IoUringOptions {
   zeroCopyThreshold?: number;
 }
 
-export type FramingKind = 0 | 1 | 2 | 3;
+export type FramingKind = 0 | 1 | 2 | 3 | 4;
 
 /** What the native layer receives (see native/bridge/config_parse.cc). */
 export interface NormalizedOptions {
@@ -219,6 +252,11 @@ export interface NormalizedOptions {
   closeLingerMs: number;
   idleTimeoutMs: number;
   readTimeoutMs: number;
+  /** Close reason of the read timeout: 14 read-timeout, or 17 heartbeat-timeout (goim). */
+  readTimeoutReason: number;
+  maxRoomsPerConnection: number;
+  maxRoomNameLength: number;
+  maxPendingBroadcasts: number;
   ioUringEntries: number;
   ioUringBufferCount: number;
   ioUringBufferSize: number;
@@ -244,6 +282,13 @@ export interface NormalizedFraming {
   stripDelimiter?: boolean;
   frameLength?: number;
   maxChunk?: number;
+  allowExtendedHeader?: boolean;
+  checksum?: boolean;
+  /** goim: the auth gate is on (set by the server when handlers.onAuth exists). */
+  auth?: boolean;
+  authTimeoutMs?: number;
+  heartbeatTimeoutMs?: number;
+  ver?: number;
   /** Bytes send() adds around a payload (header + trailer). */
   overhead: number;
   /** Longest payload send() accepts. */
@@ -299,7 +344,7 @@ const LENGTH_FIELD_MAX: Record<number, number> = { 1: 0xff, 2: 0xffff, 3: 0xffff
 export function normalizeFraming(v: unknown): NormalizedFraming {
   if (v === undefined) v = { type: 'length' };
   const f = plainObject('framing', v);
-  const type = oneOf('framing.type', f.type, ['length', 'delimiter', 'fixed', 'raw'] as const);
+  const type = oneOf('framing.type', f.type, ['length', 'delimiter', 'fixed', 'raw', 'goim'] as const);
   switch (type) {
     case 'length': {
       rejectUnknown('framing', f, ['type', 'byteOrder', 'lengthFieldOffset', 'lengthFieldLength', 'lengthAdjustment', 'initialBytesToStrip', 'maxFrameLength']);
@@ -349,6 +394,26 @@ export function normalizeFraming(v: unknown): NormalizedFraming {
       rejectUnknown('framing', f, ['type', 'maxChunk']);
       const n = f.maxChunk === undefined ? 64 * 1024 : int('framing.maxChunk', f.maxChunk, 1, 64 * 1024 * 1024);
       return { type: 3, name: 'raw', maxChunk: n, overhead: 0, maxPayload: Number.MAX_SAFE_INTEGER };
+    }
+    case 'goim': {
+      rejectUnknown('framing', f, ['type', 'maxFrameLength', 'extendedHeader', 'checksum', 'heartbeatTimeout', 'authTimeout', 'ver']);
+      const checksum = f.checksum === undefined ? false : bool('framing.checksum', f.checksum);
+      const header = checksum ? 20 : 16;
+      const max = f.maxFrameLength === undefined ? 64 * 1024 : int('framing.maxFrameLength', f.maxFrameLength, header, 2 ** 32 - 1);
+      const extended = f.extendedHeader === undefined ? 'skip' : oneOf('framing.extendedHeader', f.extendedHeader, ['skip', 'reject'] as const);
+      return {
+        type: 4,
+        name: 'goim',
+        maxFrameLength: max,
+        allowExtendedHeader: extended === 'skip',
+        checksum,
+        auth: false,
+        authTimeoutMs: f.authTimeout === undefined ? 10_000 : int('framing.authTimeout', f.authTimeout, 0, INT32_MAX),
+        heartbeatTimeoutMs: f.heartbeatTimeout === undefined ? 0 : int('framing.heartbeatTimeout', f.heartbeatTimeout, 0, INT32_MAX),
+        ver: f.ver === undefined ? 1 : int('framing.ver', f.ver, 0, 0xffff),
+        overhead: header,
+        maxPayload: max - header,
+      };
     }
   }
 }
@@ -412,7 +477,8 @@ function listenerOptionPairs(o: Record<string, unknown>): { backlog: number; pai
 const SERVER_KEYS = [
   'framing', 'backend', 'workers', 'inlineWorker', 'acceptMode', 'dispatch', 'allowHalfOpen', 'highWaterMark',
   'maxOutbound', 'maxConnections', 'readBudget', 'readBufferSize', 'batchBytes', 'batchRecords', 'batchArenas',
-  'closeLinger', 'idleTimeout', 'readTimeout', 'server', 'connection', 'ioUring',
+  'closeLinger', 'idleTimeout', 'readTimeout', 'maxRoomsPerConnection', 'maxRoomNameLength', 'maxPendingBroadcasts',
+  'server', 'connection', 'ioUring',
 ] as const;
 
 const IO_URING_KEYS = ['entries', 'bufferCount', 'bufferSize', 'sqpoll', 'zeroCopyThreshold'] as const;
@@ -473,6 +539,15 @@ export function normalizeOptions(options: unknown): NormalizedOptions {
       connectionOptions.push(...connectionOptionPairs(name, value));
     }
   }
+  // goim's heartbeatTimeout is the read timeout under its own close reason
+  // (whichever of the two is shorter decides).
+  let readTimeoutMs = o.readTimeout === undefined ? 0 : int('readTimeout', o.readTimeout, 0, 2 ** 31 - 1);
+  let readTimeoutReason = 14;
+  const heartbeat = framing.heartbeatTimeoutMs ?? 0;
+  if (heartbeat > 0 && (readTimeoutMs === 0 || heartbeat < readTimeoutMs)) {
+    readTimeoutMs = heartbeat;
+    readTimeoutReason = 17;
+  }
   return {
     backend: backendName === 'io_uring' ? 1 : 0,
     backendName,
@@ -491,7 +566,11 @@ export function normalizeOptions(options: unknown): NormalizedOptions {
     batchArenas: o.batchArenas === undefined ? 2 : int('batchArenas', o.batchArenas, 1, 64),
     closeLingerMs: o.closeLinger === undefined ? 2000 : int('closeLinger', o.closeLinger, 0, 3_600_000),
     idleTimeoutMs: o.idleTimeout === undefined ? 0 : int('idleTimeout', o.idleTimeout, 0, 2 ** 31 - 1),
-    readTimeoutMs: o.readTimeout === undefined ? 0 : int('readTimeout', o.readTimeout, 0, 2 ** 31 - 1),
+    readTimeoutMs,
+    readTimeoutReason,
+    maxRoomsPerConnection: o.maxRoomsPerConnection === undefined ? 64 : int('maxRoomsPerConnection', o.maxRoomsPerConnection, 1, 65536),
+    maxRoomNameLength: o.maxRoomNameLength === undefined ? 256 : int('maxRoomNameLength', o.maxRoomNameLength, 1, 65536),
+    maxPendingBroadcasts: o.maxPendingBroadcasts === undefined ? 1024 : int('maxPendingBroadcasts', o.maxPendingBroadcasts, 1, 1 << 20),
     ioUringEntries: ioUring.entries,
     ioUringBufferCount: ioUring.bufferCount,
     ioUringBufferSize: ioUring.bufferSize,

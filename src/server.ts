@@ -8,9 +8,12 @@ import * as net from 'node:net';
 import { Connection } from './connection';
 import { CommandLog } from './command_log';
 import {
-  BackendUnavailableError, BackpressureError, BadFrameError, FrameTooLargeError, RingnetError, ServerStateError,
-  SystemError, ConnectionTimeoutError, fromNative, type TimeoutKind,
+  AuthRejectedError, AuthRequiredError, BackendUnavailableError, BackpressureError, BadFrameError, FrameTooLargeError,
+  InvalidFrameError, InvalidOptionError, RingnetError, ServerStateError, SystemError, ConnectionTimeoutError, fromNative,
+  type TimeoutKind,
 } from './errors';
+import { decodeGoimFrame, goimMeta, GOIM_META_BYTES, type GoimAuthResult, type GoimFrame, type GoimOutFrame } from './goim';
+import { roomBytes } from './rooms';
 import { native, type NativeServer, type NativeWorkerStats } from './native';
 import { normalizeOptions, type Backend, type NormalizedFraming, type NormalizedOptions, type ServerOptions } from './options';
 import {
@@ -18,7 +21,7 @@ import {
   EV_WORKER_DONE, SERVER_ERR_ACCEPT, type CloseReason,
 } from './wire';
 
-export interface Handlers<T = unknown> {
+export interface Handlers<T = unknown, F = Buffer> {
   /** A connection was accepted. Set conn.data here. */
   onOpen?(conn: Connection<T>): void;
   /**
@@ -26,7 +29,16 @@ export interface Handlers<T = unknown> {
    * view into a batch buffer that is reused once the handler returns: keep it
    * with Buffer.from(frame) (or copyFrame) if you need it later.
    */
-  onFrame?(conn: Connection<T>, frame: Buffer): void;
+  onFrame?(conn: Connection<T>, frame: F): void;
+  /**
+   * goim framing only: turns the auth gate on. The client's auth packet (op 7)
+   * arrives here and no other packet reaches onFrame until it is accepted
+   * (native code enforces it: another op first closes with 'auth-required').
+   * Return (or resolve) true to accept (the server replies op 8 with the same
+   * seq), { body } to accept with a reply body, false to reject (closed with
+   * 'auth-rejected'). Unanswered within framing.authTimeout: 'auth-timeout'.
+   */
+  onAuth?(conn: Connection<T>, frame: GoimFrame): GoimAuthResult | Promise<GoimAuthResult>;
   /** The outbound queue emptied after send()/write() returned false. */
   onDrain?(conn: Connection<T>): void;
   /** The peer sent FIN. Unless allowHalfOpen, the server ends its side after this returns. */
@@ -110,7 +122,9 @@ export class Server<T = unknown> {
   /** @internal */ readonly _framing: NormalizedFraming;
   /** @internal */ _closing = false;
 
-  private readonly handlers: Handlers<T>;
+  private readonly handlers: Handlers<T, any>;
+  private readonly goim: boolean;
+  private readonly authGate: boolean;
   private nativeServer: NativeServer | undefined;
   private workers: WorkerState<T>[] = [];
   private state: State = 'idle';
@@ -121,13 +135,20 @@ export class Server<T = unknown> {
   private closeWaiters: Array<() => void> = [];
   private readonly flushAll = (): void => this.flush();
 
-  constructor(options: ServerOptions | undefined, handlers: Handlers<T>) {
+  constructor(options: ServerOptions | undefined, handlers: Handlers<T, any>) {
     this._options = normalizeOptions(options);
     this._framing = this._options.framing;
     if (typeof handlers !== 'object' || handlers === null) {
       throw new TypeError('createServer(options, handlers): handlers must be an object');
     }
     this.handlers = handlers;
+    this.goim = this._framing.name === 'goim';
+    this.authGate = handlers.onAuth !== undefined;
+    if (this.authGate) {
+      if (!this.goim) throw new InvalidOptionError('handlers.onAuth', "needs framing { type: 'goim' }");
+      if (typeof handlers.onAuth !== 'function') throw new InvalidOptionError('handlers.onAuth', 'must be a function');
+      this._framing.auth = true;
+    }
     this.backend = resolveBackend(this._options.backendName);
     this._options.backend = this.backend === 'io_uring' ? 1 : 0;
   }
@@ -191,6 +212,52 @@ export class Server<T = unknown> {
       this.nativeServer?.close(timeout);
     }
     return done;
+  }
+
+  /**
+   * Sends one frame to every connection in `room`, on every worker: encoded
+   * once, natively; each worker queues it to its members (a member closed or
+   * gone is skipped; one over maxOutbound is closed with 'backpressure').
+   * Joins and leaves made before this call count. Returns false when the
+   * frame was not queued: the server is not listening, or a worker already
+   * holds maxPendingBroadcasts broadcasts (try again after a tick).
+   */
+  broadcast(room: string, frame: Uint8Array | string | GoimOutFrame): boolean {
+    return this.fanOut(roomBytes(room, this._options.maxRoomNameLength), frame);
+  }
+
+  /** Like broadcast(), to every open connection. */
+  broadcastAll(frame: Uint8Array | string | GoimOutFrame): boolean {
+    return this.fanOut(null, frame);
+  }
+
+  private fanOut(room: Buffer | null, frame: Uint8Array | string | GoimOutFrame): boolean {
+    const payload = this._sendPayload(frame);
+    if (this.state !== 'listening' || this.nativeServer === undefined) return false;
+    this.flush(); // commands queued before (joins, leaves, sends) apply first
+    return this.nativeServer.broadcast(room, payload);
+  }
+
+  /** @internal validates a frame for send/broadcast; returns [meta][payload] for goim, the payload otherwise. */
+  _sendPayload(frame: Uint8Array | string | GoimOutFrame): Uint8Array {
+    const f = this._framing;
+    if (this.goim) {
+      const meta = Buffer.allocUnsafe(GOIM_META_BYTES);
+      const body = goimMeta(frame, f.ver ?? 1, meta);
+      if (body.length > f.maxPayload) {
+        throw new InvalidFrameError(`goim body of ${body.length} bytes exceeds maxFrameLength (${f.maxFrameLength})`);
+      }
+      return Buffer.concat([meta, body]);
+    }
+    if (typeof frame === 'string') frame = Buffer.from(frame);
+    if (!(frame instanceof Uint8Array)) throw new TypeError(`${f.name} framing: send a Buffer, Uint8Array or string`);
+    if (frame.length > f.maxPayload) {
+      throw new InvalidFrameError(`payload of ${frame.length} bytes exceeds the framing's limit (${f.maxPayload})`);
+    }
+    if (f.name === 'fixed' && frame.length !== f.frameLength) {
+      throw new InvalidFrameError(`fixed framing needs payloads of exactly ${f.frameLength} bytes, got ${frame.length}`);
+    }
+    return frame;
   }
 
   /** Counters per worker and in total. */
@@ -295,6 +362,10 @@ export class Server<T = unknown> {
       (c._held ??= []).push(owned ? frame : Buffer.from(frame));
       return;
     }
+    if (this.goim) {
+      this.goimFrame(c, decodeGoimFrame(frame));
+      return;
+    }
     const h = this.handlers.onFrame;
     if (h === undefined) return;
     try {
@@ -302,6 +373,55 @@ export class Server<T = unknown> {
     } catch (err) {
       this.handlerFailed(err, c);
     }
+  }
+
+  private goimFrame(c: Connection<T>, frame: GoimFrame): void {
+    // Native code lets exactly one packet, an auth, through before acceptance.
+    if (this.authGate && !c.authenticated) {
+      this.authenticate(c, frame);
+      return;
+    }
+    const h = this.handlers.onFrame;
+    if (h === undefined) return;
+    try {
+      h.call(this.handlers, c, frame);
+    } catch (err) {
+      this.handlerFailed(err, c);
+    }
+  }
+
+  private authenticate(c: Connection<T>, frame: GoimFrame): void {
+    const { seq, ver } = frame; // the frame's body dies with the call; these do not
+    let result: GoimAuthResult | Promise<GoimAuthResult>;
+    try {
+      result = (this.handlers.onAuth as NonNullable<Handlers<T>['onAuth']>).call(this.handlers, c, frame);
+    } catch (err) {
+      this.handlerFailed(err, c);
+      return;
+    }
+    if (result !== null && typeof result === 'object' && typeof (result as Promise<GoimAuthResult>).then === 'function') {
+      (result as Promise<GoimAuthResult>).then(
+        (v) => this.settleAuth(c, v, seq, ver),
+        (err: unknown) => this.handlerFailed(err, c),
+      );
+      return;
+    }
+    this.settleAuth(c, result as GoimAuthResult, seq, ver);
+  }
+
+  private settleAuth(c: Connection<T>, result: GoimAuthResult, seq: number, ver: number): void {
+    if (c.closed || c._reason !== undefined) return;
+    if (result === true || (typeof result === 'object' && result !== null)) {
+      try {
+        c._acceptAuth(seq, ver, result === true ? undefined : result.body);
+      } catch (err) {
+        this.handlerFailed(err, c);
+      }
+      return;
+    }
+    // false, or anything that is not an acceptance: fail closed.
+    c._reason = 'auth-rejected';
+    c.close();
   }
 
   private event(
@@ -417,10 +537,15 @@ function closeError(reason: CloseReason, errno: number, c: Connection<unknown>):
         return new SystemError(code, -errno, 'read', `connection ${c.id}: ${code}`);
       }
       return reason === 'reset' ? new SystemError('ECONNRESET', -104, 'read', `connection ${c.id}: ECONNRESET`) : undefined;
+    case 'auth-required':
+      return new AuthRequiredError(`connection ${c.id}: a packet other than auth arrived before the auth was accepted`);
+    case 'auth-rejected':
+      return new AuthRejectedError(`connection ${c.id}: onAuth rejected the auth`);
     case 'idle-timeout':
     case 'read-timeout':
     case 'header-timeout':
-    case 'auth-timeout': {
+    case 'auth-timeout':
+    case 'heartbeat-timeout': {
       const kind = reason.slice(0, reason.indexOf('-')) as TimeoutKind;
       return new ConnectionTimeoutError(kind, `connection ${c.id}: ${reason}`);
     }

@@ -30,6 +30,12 @@ export const CMD_RESUME = 7;
 export const CMD_WANT_DRAIN = 8;
 /** Payload: int32 protocol op, then its bytes (native Protocol::onCommand). */
 export const CMD_PROTOCOL = 9;
+/** Payload: room name (UTF-8). */
+export const CMD_JOIN = 10;
+export const CMD_LEAVE = 11;
+
+/** goim protocol commands (native/core/goim/goim_protocol.h). */
+export const GOIM_CMD_AUTH_ACCEPT = 1;
 
 export const COMMAND_HEADER_BYTES = 16;
 
@@ -52,7 +58,10 @@ export type CloseReason =
   | 'idle-timeout'
   | 'read-timeout'
   | 'header-timeout'
-  | 'auth-timeout';
+  | 'auth-timeout'
+  | 'heartbeat-timeout'
+  | 'auth-required'
+  | 'auth-rejected';
 
 /** Indexed by the native CloseReason number. */
 export const CLOSE_REASONS: readonly CloseReason[] = [
@@ -73,4 +82,9 @@ export const CLOSE_REASONS: readonly CloseReason[] = [
   'read-timeout',
   'header-timeout',
   'auth-timeout',
+  'heartbeat-timeout',
+  'auth-required',
+  'auth-rejected',
 ];
+
+export const CLOSE_HEARTBEAT_TIMEOUT = 17;

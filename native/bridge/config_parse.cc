@@ -1,5 +1,7 @@
 #include "config_parse.h"
 
+#include "../core/wire.h"
+
 namespace ringnet {
 
 namespace {
@@ -67,6 +69,13 @@ bool parseFraming(const Napi::Object& f, FramingConfig* out, std::string* err) {
     case FramingType::kRaw:
       out->raw.maxChunk = static_cast<uint64_t>(num(f, "maxChunk", 65536));
       return true;
+    case FramingType::kGoim:
+      out->goim.maxFrameLength = static_cast<uint64_t>(num(f, "maxFrameLength", 65536));
+      out->goim.allowExtendedHeader = flag(f, "allowExtendedHeader", true);
+      out->goim.checksum = flag(f, "checksum", false);
+      out->goimAuth = flag(f, "auth", false);
+      out->goimAuthTimeoutMs = static_cast<uint32_t>(num(f, "authTimeoutMs", 0));
+      return true;
   }
   *err = "unknown framing type";
   return false;
@@ -92,6 +101,10 @@ bool parseServerConfig(const Napi::Object& o, ServerConfig* c, std::string* err)
   c->closeLingerMs = static_cast<uint32_t>(num(o, "closeLingerMs", 2000));
   c->idleTimeoutMs = static_cast<uint32_t>(num(o, "idleTimeoutMs", 0));
   c->readTimeoutMs = static_cast<uint32_t>(num(o, "readTimeoutMs", 0));
+  c->readTimeoutReason = static_cast<int32_t>(num(o, "readTimeoutReason", wire::kCloseReadTimeout));
+  c->rooms.maxRoomsPerConnection = static_cast<uint32_t>(num(o, "maxRoomsPerConnection", 64));
+  c->rooms.maxRoomNameLength = static_cast<uint32_t>(num(o, "maxRoomNameLength", 256));
+  c->rooms.maxPendingBroadcasts = static_cast<uint32_t>(num(o, "maxPendingBroadcasts", 1024));
   c->ioUring.entries = static_cast<uint32_t>(num(o, "ioUringEntries", 1024));
   c->ioUring.bufferCount = static_cast<uint32_t>(num(o, "ioUringBufferCount", 256));
   c->ioUring.bufferSize = static_cast<uint32_t>(num(o, "ioUringBufferSize", 8192));
@@ -109,7 +122,13 @@ bool parseServerConfig(const Napi::Object& o, ServerConfig* c, std::string* err)
     *err = "framing must be an object";
     return false;
   }
-  return parseFraming(f.As<Napi::Object>(), &c->framing, err);
+  if (!parseFraming(f.As<Napi::Object>(), &c->framing, err)) return false;
+  // The goim auth deadline is a protocol deadline: it sizes the timeout sweep.
+  if (c->framing.type == FramingType::kGoim && c->framing.goimAuth) {
+    uint32_t t = c->framing.goimAuthTimeoutMs;
+    if (t != 0 && (c->protocolTimeoutMs == 0 || t < c->protocolTimeoutMs)) c->protocolTimeoutMs = t;
+  }
+  return true;
 }
 
 bool parseListenAddress(const Napi::Object& o, ListenAddress* a, std::string* err) {

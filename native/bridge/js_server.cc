@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "../core/broadcast.h"
+#include "../core/codec_factory.h"
 #include "../core/socket_options.h"
 #include "config_parse.h"
 #include "errors.h"
@@ -32,6 +34,7 @@ Napi::Function JsServer::Define(Napi::Env env) {
                          InstanceMethod("tcpInfo", &JsServer::TcpInfo),
                          InstanceMethod("ref", &JsServer::Ref),
                          InstanceMethod("unref", &JsServer::Unref),
+                         InstanceMethod("broadcast", &JsServer::Broadcast),
                      });
 }
 
@@ -47,6 +50,7 @@ JsServer::JsServer(const Napi::CallbackInfo& info)
     return;
   }
   onBatch_ = Napi::Persistent(info[1].As<Napi::Function>());
+  encoder_ = makeEncoder(config_.framing);
 }
 
 JsServer::~JsServer() {
@@ -310,6 +314,38 @@ void JsServer::closeHandles() {
   uv_close(reinterpret_cast<uv_handle_t*>(&h->async), onClosed);
   uv_close(reinterpret_cast<uv_handle_t*>(&h->timer), onClosed);
   if (h->hasPoll) uv_close(reinterpret_cast<uv_handle_t*>(&h->poll), onClosed);
+}
+
+// ---------------------------------------------------------------- broadcast
+
+Napi::Value JsServer::Broadcast(const Napi::CallbackInfo& info) {
+  // broadcast(room: Buffer | null, payload: Uint8Array) -> boolean.
+  // null = every connection. One encoding, one inbox entry per worker; false
+  // (nothing queued anywhere) when a worker already holds maxPendingBroadcasts.
+  Napi::Env env = info.Env();
+  if (!server_ || !encoder_ || info.Length() < 2 || !info[1].IsTypedArray()) {
+    return Napi::Boolean::New(env, false);
+  }
+  struct Broadcast b;
+  if (info[0].IsBuffer()) {
+    auto room = info[0].As<Napi::Buffer<char>>();
+    b.room.assign(room.Data(), room.Length());
+  } else {
+    b.all = true;
+  }
+  auto payload = info[1].As<Napi::Uint8Array>();
+  b.frame = encodeBroadcast(*encoder_, payload.Data(), payload.ByteLength());
+  if (b.frame.get() == nullptr) {
+    Napi::TypeError::New(env, "broadcast: the framing cannot encode this payload").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  // JS is the only producer: checking every worker first means a broadcast
+  // is queued everywhere or nowhere.
+  for (size_t i = 0; i < server_->workerCount(); ++i) {
+    if (server_->worker(i).broadcastQueueFull()) return Napi::Boolean::New(env, false);
+  }
+  for (size_t i = 0; i < server_->workerCount(); ++i) server_->worker(i).submitBroadcast(b);
+  return Napi::Boolean::New(env, true);
 }
 
 // ---------------------------------------------------------------- ref/unref

@@ -41,6 +41,7 @@ class JsServer : public Napi::ObjectWrap<JsServer>, public BatchSink {
   Napi::Value TcpInfo(const Napi::CallbackInfo& info);
   Napi::Value Ref(const Napi::CallbackInfo& info);
   Napi::Value Unref(const Napi::CallbackInfo& info);
+  Napi::Value Broadcast(const Napi::CallbackInfo& info);
 
   void callJs(Reactor& reactor, const PublishedBatch& batch);
   void drainQueue();
@@ -51,6 +52,7 @@ class JsServer : public Napi::ObjectWrap<JsServer>, public BatchSink {
   Napi::Env env_;
   ServerConfig config_;
   std::unique_ptr<Server> server_;
+  std::unique_ptr<FrameEncoder> encoder_;  // broadcast frames are encoded once, here
   Napi::FunctionReference onBatch_;
   Napi::ObjectReference self_;            // keeps this object alive while listening
   std::vector<Napi::Reference<Napi::ArrayBuffer>> buffers_;  // arena memory held for JS

@@ -1,5 +1,7 @@
 #include "codec_factory.h"
 
+#include "codec/goim_codec.h"
+
 namespace ringnet {
 
 std::unique_ptr<FrameDecoder> makeDecoder(const FramingConfig& f) {
@@ -8,6 +10,7 @@ std::unique_ptr<FrameDecoder> makeDecoder(const FramingConfig& f) {
     case FramingType::kDelimiter: return makeDelimiterDecoder(f.delimiter);
     case FramingType::kFixed: return makeFixedDecoder(f.fixed);
     case FramingType::kRaw: return makeRawDecoder(f.raw);
+    case FramingType::kGoim: return makeGoimDecoder(f.goim);
   }
   return nullptr;
 }
@@ -18,6 +21,7 @@ std::unique_ptr<FrameEncoder> makeEncoder(const FramingConfig& f) {
     case FramingType::kDelimiter: return makeDelimiterEncoder(f.delimiter);
     case FramingType::kFixed: return makeFixedEncoder(f.fixed);
     case FramingType::kRaw: return makeRawEncoder();
+    case FramingType::kGoim: return makeGoimEncoder(f.goim);
   }
   return nullptr;
 }

@@ -3,12 +3,20 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "codec/codec.h"
 #include "output_queue.h"
 #include "read_tail.h"
 
 namespace ringnet {
+
+struct Room;
+// One room the connection is in, and its index in the room's member list (rooms.h).
+struct RoomMembership {
+  Room* room;
+  uint32_t index;
+};
 
 struct Connection {
   int fd = -1;
@@ -28,6 +36,8 @@ struct Connection {
   uint64_t deadlineMs = 0;       // protocol deadline (header / auth timeout); 0 = none
   int32_t deadlineReason = 0;    // wire::CloseReason when the deadline passes
   uint32_t protoFlags = 0;       // protocol-defined per-connection state (protocol.h)
+  uint64_t nativeOut = 0;        // bytes queued natively (protocol replies, broadcasts), not by JS
+  std::vector<RoomMembership> rooms;  // rooms.h; empty (no allocation) for most connections
 
   // Readiness and lifecycle flags.
   bool readable = false;     // the kernel may have bytes for us (edge-triggered bookkeeping)

@@ -1,5 +1,7 @@
 #include "inbox.h"
 
+#include "wire.h"
+
 namespace ringnet {
 
 bool Inbox::markPending() {
@@ -39,10 +41,28 @@ bool Inbox::acceptError(int err) {
   return markPending();
 }
 
+bool Inbox::pushBroadcast(Broadcast b, size_t limit, bool* wake) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (pending_.broadcasts.size() >= limit) return false;
+  const int32_t entry[5] = {wire::kCmdBroadcast, -1, 0, 4,
+                            static_cast<int32_t>(pending_.broadcasts.size())};
+  const auto* bytes = reinterpret_cast<const uint8_t*>(entry);
+  pending_.commands.insert(pending_.commands.end(), bytes, bytes + sizeof entry);
+  pending_.broadcasts.push_back(std::move(b));
+  *wake = markPending();
+  return true;
+}
+
+size_t Inbox::pendingBroadcasts() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return pending_.broadcasts.size();
+}
+
 void Inbox::take(InboxContents& into) {
   std::lock_guard<std::mutex> lock(mu_);
   std::swap(into.commands, pending_.commands);
   std::swap(into.fds, pending_.fds);
+  std::swap(into.broadcasts, pending_.broadcasts);
   into.closeRequested = pending_.closeRequested;
   into.closeTimeoutMs = pending_.closeTimeoutMs;
   into.arenaReturned = pending_.arenaReturned;

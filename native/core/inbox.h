@@ -6,9 +6,19 @@
 
 #include <cstdint>
 #include <mutex>
+#include <string>
 #include <vector>
 
+#include "shared_bytes.h"
+
 namespace ringnet {
+
+// One encoded frame for every member of a room (or every connection).
+struct Broadcast {
+  SharedRef frame;
+  std::string room;
+  bool all = false;
+};
 
 struct InboxContents {
   std::vector<uint8_t> commands;
@@ -17,6 +27,9 @@ struct InboxContents {
   uint32_t closeTimeoutMs = 0;
   bool arenaReturned = false;
   int acceptError = 0;  // from the main reactor, reported by this worker
+  // Referenced by kCmdBroadcast entries in `commands` (so that they apply in
+  // order with the connections' commands: a join before a broadcast counts).
+  std::vector<Broadcast> broadcasts;
 
 };
 
@@ -28,6 +41,10 @@ class Inbox {
   bool requestClose(uint32_t timeoutMs);
   bool arenaReturned();
   bool acceptError(int err);
+  // False (nothing queued) when `limit` broadcasts already wait; *wake tells
+  // the caller to wake the reactor.
+  bool pushBroadcast(Broadcast b, size_t limit, bool* wake);
+  size_t pendingBroadcasts();
 
   // Swaps everything out into `into` (which the caller cleared); keeps the
   // vectors' capacity alive by swapping.

@@ -66,6 +66,14 @@ void OutputQueue::appendFrame(ChunkPool& pool, const uint8_t* header, size_t hea
   append(pool, trailer, trailerLen);
 }
 
+void OutputQueue::appendShared(SharedBytes* bytes) {
+  if (bytes->size() == 0) return;
+  bytes->retain();
+  // capacity == end: append() finds no room in it and never writes into it.
+  chunks_.push_back(Chunk{bytes->data(), bytes->size(), 0, bytes->size(), false, bytes});
+  size_ += bytes->size();
+}
+
 int OutputQueue::gather(struct iovec* iov, int maxIov) const {
   int n = 0;
   for (size_t i = head_; i < chunks_.size() && n < maxIov; ++i) {
@@ -118,6 +126,7 @@ void OutputQueue::release(ChunkPool& pool, Chunk& c) {
     held_->bytes_ += c.capacity;
     held_->chunks_.push_back(c);
     c.data = nullptr;
+    c.shared = nullptr;  // the hold owns the reference now
     return;
   }
   free(pool, c);
@@ -137,7 +146,13 @@ std::unique_ptr<OutputQueue::Held> OutputQueue::takeHeld() { return std::move(he
 
 OutputQueue::Held::~Held() {
   // Pooled chunks come from malloc too: without the pool, free them directly.
-  for (Chunk& c : chunks_) std::free(c.data);
+  for (Chunk& c : chunks_) {
+    if (c.shared) {
+      c.shared->release();
+    } else {
+      std::free(c.data);
+    }
+  }
 }
 
 void OutputQueue::Held::release(ChunkPool& pool) {
@@ -147,7 +162,10 @@ void OutputQueue::Held::release(ChunkPool& pool) {
 }
 
 void OutputQueue::free(ChunkPool& pool, Chunk& c) {
-  if (c.pooled) {
+  if (c.shared) {
+    c.shared->release();
+    c.shared = nullptr;
+  } else if (c.pooled) {
     pool.give(c.data);
   } else {
     std::free(c.data);

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "chunk_pool.h"
+#include "shared_bytes.h"
 
 namespace ringnet {
 
@@ -26,6 +27,10 @@ class OutputQueue {
   void appendFrame(ChunkPool& pool, const uint8_t* header, size_t headerLen,
                    const uint8_t* payload, size_t payloadLen, const uint8_t* trailer,
                    size_t trailerLen);
+
+  // Appends a reference to shared immutable bytes (a broadcast frame): no
+  // copy; the bytes are released when consumed or cleared.
+  void appendShared(SharedBytes* bytes);
 
   // Fills up to maxIov iovecs from the head; returns how many.
   int gather(struct iovec* iov, int maxIov) const;
@@ -58,6 +63,7 @@ class OutputQueue {
     size_t begin;  // first unsent byte
     size_t end;    // one past the last written byte
     bool pooled;
+    SharedBytes* shared;  // set for appendShared chunks (never written into)
   };
   void release(ChunkPool& pool, Chunk& c);
   static void free(ChunkPool& pool, Chunk& c);

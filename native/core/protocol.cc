@@ -1,5 +1,7 @@
 #include "protocol.h"
 
+#include "goim/goim_protocol.h"
+
 namespace ringnet {
 
 std::unique_ptr<Protocol> makeProtocol(const ServerConfig& config) {
@@ -9,6 +11,8 @@ std::unique_ptr<Protocol> makeProtocol(const ServerConfig& config) {
     case FramingType::kFixed:
     case FramingType::kRaw:
       return std::make_unique<Protocol>();
+    case FramingType::kGoim:
+      return std::make_unique<GoimProtocol>(config.framing);
   }
   return std::make_unique<Protocol>();
 }

@@ -34,7 +34,8 @@ Reactor::Reactor(int index, const ServerConfig& config, std::vector<ArenaMemory>
       sink_(sink),
       written_(writtenCounters),
       serverConnections_(serverConnections),
-      timeouts_(config) {}
+      timeouts_(config),
+      rooms_(config.rooms.maxRoomsPerConnection) {}
 
 Reactor::~Reactor() { releaseIo(); }
 
@@ -182,6 +183,13 @@ void Reactor::reportAcceptError(int err) {
   if (inbox_.acceptError(err)) wakeBackend();
 }
 
+bool Reactor::submitBroadcast(Broadcast b) {
+  bool wake = false;
+  if (!inbox_.pushBroadcast(std::move(b), config_.rooms.maxPendingBroadcasts, &wake)) return false;
+  if (wake) wakeFromJs();
+  return true;
+}
+
 void Reactor::stop() {
   stop_.store(true, std::memory_order_release);
   wakeBackend();
@@ -214,6 +222,7 @@ void Reactor::processInbox() {
   if (in.closeRequested && !closing_) beginServerClose(in.closeTimeoutMs);
   in.commands.clear();
   in.fds.clear();
+  in.broadcasts.clear();  // drops this worker's references to the frames
 }
 
 void Reactor::applyCommands(const uint8_t* data, size_t len) {
@@ -225,6 +234,14 @@ void Reactor::applyCommands(const uint8_t* data, size_t len) {
     const uint8_t* payload = data + pos + kCommandHeaderBytes;
     pos += kCommandHeaderBytes + ((payloadLen + 3) & ~size_t{3});
     if (pos > len) break;  // a torn log is a bug on the JS side; never read past it
+    if (h[0] == kCmdBroadcast) {
+      uint32_t index;
+      std::memcpy(&index, payload, 4);
+      if (payloadLen == 4 && index < inboxScratch_.broadcasts.size()) {
+        applyBroadcast(inboxScratch_.broadcasts[index]);
+      }
+      continue;
+    }
     Connection* c = lookup(static_cast<uint32_t>(h[1]), h[2]);
     if (c) applyCommand(h[0], *c, payload, payloadLen);
   }
@@ -234,12 +251,16 @@ void Reactor::applyCommand(int32_t op, Connection& c, const uint8_t* payload, si
   switch (op) {
     case kCmdSend: {
       if (c.endQueued || c.writeShut) return;  // after end(): dropped, as JS documents
+      // Framings with meta (goim: ver, op, seq) carry it before the payload.
+      const size_t meta = encoder_->metaLength();
+      if (len < meta) return;
       uint8_t header[64];
-      int h = encoder_->header(len, header);
+      int h = encoder_->headerFor(payload, payload + meta, len - meta, header);
       if (h < 0) return;  // JS validated; never write a corrupt frame
       size_t trailerLen = 0;
       const uint8_t* trailer = encoder_->trailer(&trailerLen);
-      enqueueFrame(c, header, static_cast<size_t>(h), payload, len, trailer, trailerLen);
+      enqueueFrame(c, header, static_cast<size_t>(h), payload + meta, len - meta, trailer,
+                   trailerLen);
       WorkerStats::add(stats_.framesOut, 1);
       return;
     }
@@ -280,6 +301,15 @@ void Reactor::applyCommand(int32_t op, Connection& c, const uint8_t* payload, si
       protocol_->onCommand(*this, c, protoOp, payload + 4, len - 4);
       return;
     }
+    case kCmdJoin:
+      // JS enforces the same limits with typed errors; these keep a bad log harmless.
+      if (len > 0 && len <= config_.rooms.maxRoomNameLength) {
+        rooms_.join(c, std::string(reinterpret_cast<const char*>(payload), len));
+      }
+      return;
+    case kCmdLeave:
+      if (len > 0) rooms_.leave(c, std::string(reinterpret_cast<const char*>(payload), len));
+      return;
     case kCmdWantDrain:
       if (c.out.empty()) {
         batch_.control(kEvDrain, c.slot, c.gen);
@@ -477,6 +507,58 @@ void Reactor::enqueueFrame(Connection& c, const uint8_t* header, size_t headerLe
   markDirty(c);
 }
 
+void Reactor::reply(Connection& c, const uint8_t* data, size_t len) {
+  if (len == 0 || c.closed) return;
+  enqueue(c, data, len);
+  if (c.closed) return;
+  // JS computes a connection's queued bytes from the written counter: bytes
+  // it never submitted must not count as its own.
+  c.nativeOut += len;
+  setWritten(c);
+}
+
+// ---------------------------------------------------------------- broadcast
+
+// Below this size a member's copy costs less than a shared reference (an
+// atomic count and one more iovec): small frames share a pooled chunk with
+// the connection's other output.
+constexpr size_t kShareFromBytes = 1024;
+
+bool Reactor::queueBroadcast(Connection& c, SharedBytes& frame) {
+  if (c.closed || c.lingering || c.closeQueued || c.endQueued || c.writeShut) return true;
+  const size_t n = frame.size();
+  if (c.out.size() + n > config_.maxOutbound) return false;
+  if (n < kShareFromBytes) {
+    c.out.append(pool_, frame.data(), n);
+  } else {
+    c.out.appendShared(&frame);
+  }
+  c.nativeOut += n;
+  setWritten(c);
+  markDirty(c);
+  WorkerStats::add(stats_.framesOut, 1);
+  return true;
+}
+
+void Reactor::applyBroadcast(const Broadcast& b) {
+  SharedBytes* frame = b.frame.get();
+  if (frame == nullptr) return;
+  // A slow member is closed after the fan-out: closing leaves its rooms,
+  // which must not happen while the member list is being walked.
+  broadcastVictims_.clear();
+  if (b.all) {
+    for (Connection* c : table_) {
+      if (c != nullptr && !queueBroadcast(*c, *frame)) broadcastVictims_.push_back(c);
+    }
+  } else if (Room* room = rooms_.find(b.room)) {
+    for (Connection* c : room->members) {
+      if (!queueBroadcast(*c, *frame)) broadcastVictims_.push_back(c);
+    }
+  }
+  for (Connection* c : broadcastVictims_) closeNow(*c, kCloseBackpressure, 0, true);
+  broadcastVictims_.clear();
+}
+
 void Reactor::markDirty(Connection& c) {
   if (c.inFlushList) return;
   c.inFlushList = true;
@@ -493,7 +575,8 @@ void Reactor::onWritten(Connection& c, size_t n) {
 }
 
 void Reactor::setWritten(Connection& c) {
-  double v = static_cast<double>(c.bytesOut);
+  // Can dip below zero while native bytes (replies, broadcasts) are queued.
+  double v = static_cast<double>(c.bytesOut) - static_cast<double>(c.nativeOut);
   __atomic_store(&written_[c.slot], &v, __ATOMIC_RELAXED);
 }
 
@@ -558,6 +641,7 @@ void Reactor::closeNow(Connection& c, int32_t reason, int err, bool abortive) {
   }
   c.closeErrno = err;
   timeouts_.clear(c);
+  rooms_.leaveAll(c);
   {
     std::lock_guard<std::mutex> lock(fdMu_);
     fds_[c.slot] = FdEntry{};

@@ -20,6 +20,7 @@
 #include "inbox.h"
 #include "io_backend.h"
 #include "protocol.h"
+#include "rooms.h"
 #include "server_config.h"
 #include "timeouts.h"
 #include "worker_stats.h"
@@ -59,6 +60,10 @@ class Reactor : public IoHandler, private ConnectionControl {
   void requestClose(uint32_t timeoutMs);
   void releaseArena(uint32_t arena);
   void reportAcceptError(int err);
+  // A broadcast for this worker's members (rooms.h); false when
+  // maxPendingBroadcasts are already waiting.
+  bool submitBroadcast(Broadcast b);
+  bool broadcastQueueFull() { return inbox_.pendingBroadcasts() >= config_.rooms.maxPendingBroadcasts; }
   // Hard stop for teardown (process or worker_thread exit): no more events.
   void stop();
   // Once the loop has ended for good: closes the backend (epoll fd, or the
@@ -97,7 +102,7 @@ class Reactor : public IoHandler, private ConnectionControl {
   void checkDeadlines();
 
   // ConnectionControl (what the protocol may do).
-  void reply(Connection& c, const uint8_t* data, size_t len) override { enqueue(c, data, len); }
+  void reply(Connection& c, const uint8_t* data, size_t len) override;
   void armDeadline(Connection& c, uint32_t ms, int32_t reason) override {
     timeouts_.arm(c, coarseMs() + ms, reason);
   }
@@ -114,6 +119,9 @@ class Reactor : public IoHandler, private ConnectionControl {
   void enqueueFrame(Connection& c, const uint8_t* header, size_t headerLen,
                     const uint8_t* payload, size_t len, const uint8_t* trailer, size_t trailerLen);
   void markDirty(Connection& c);
+  // Rooms and broadcast.
+  void applyBroadcast(const Broadcast& b);
+  bool queueBroadcast(Connection& c, SharedBytes& frame);  // false: over maxOutbound
   void afterOutputDrained(Connection& c);
 
   // Closing.
@@ -161,6 +169,8 @@ class Reactor : public IoHandler, private ConnectionControl {
   bool closing_ = false;
   uint64_t closeDeadlineMs_ = 0;
   TimeoutSweep timeouts_;
+  RoomTable rooms_;
+  std::vector<Connection*> broadcastVictims_;  // over maxOutbound during a fan-out
   bool acceptErrorReported_ = false;
   bool rejectReported_ = false;
   std::atomic<bool> done_{false};

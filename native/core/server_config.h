@@ -6,12 +6,13 @@
 #include <string>
 
 #include "codec/codec.h"
+#include "codec/goim_codec.h"
 #include "listener.h"
 #include "socket_options.h"
 
 namespace ringnet {
 
-enum class FramingType : uint8_t { kLength, kDelimiter, kFixed, kRaw };
+enum class FramingType : uint8_t { kLength, kDelimiter, kFixed, kRaw, kGoim };
 
 struct FramingConfig {
   FramingType type = FramingType::kLength;
@@ -19,6 +20,16 @@ struct FramingConfig {
   DelimiterFraming delimiter;
   FixedFraming fixed;
   RawFraming raw;
+  GoimFraming goim;
+  bool goimAuth = false;        // goim: frames wait behind an accepted auth (op 7)
+  uint32_t goimAuthTimeoutMs = 0;  // goim: close unless the auth is accepted within (0 = never)
+};
+
+// Rooms and broadcast (rooms.h), per worker.
+struct RoomLimits {
+  uint32_t maxRoomsPerConnection = 64;
+  uint32_t maxRoomNameLength = 256;
+  uint32_t maxPendingBroadcasts = 1024;  // broadcasts queued for one worker, not yet applied
 };
 
 enum class AcceptMode : uint8_t { kDispatch, kReusePort, kExclusive };
@@ -59,6 +70,8 @@ struct ServerConfig {
   uint32_t idleTimeoutMs = 0;                 // close after no bytes either way (0 = off)
   uint32_t readTimeoutMs = 0;                 // close after no bytes received (0 = off)
   uint32_t protocolTimeoutMs = 0;             // shortest protocol deadline (header/auth); sizes the sweep
+  int32_t readTimeoutReason = 14;             // wire::kCloseReadTimeout, or kCloseHeartbeatTimeout (goim)
+  RoomLimits rooms;
   IoUringConfig ioUring;
 };
 

@@ -32,6 +32,7 @@ uint32_t sweepInterval(const ServerConfig& config) {
 TimeoutSweep::TimeoutSweep(const ServerConfig& config)
     : idleMs_(config.idleTimeoutMs),
       readMs_(config.readTimeoutMs),
+      readReason_(config.readTimeoutReason),
       intervalMs_(sweepInterval(config)),
       nextSweepMs_(coarseMs() + intervalMs_) {}
 
@@ -52,7 +53,7 @@ void TimeoutSweep::clear(Connection& c) {
 
 int32_t TimeoutSweep::expiredReason(const Connection& c, uint64_t now) const {
   if (c.deadlineMs != 0 && now >= c.deadlineMs) return c.deadlineReason;
-  if (readMs_ != 0 && now - c.lastInMs >= readMs_) return wire::kCloseReadTimeout;
+  if (readMs_ != 0 && now - c.lastInMs >= readMs_) return readReason_;
   if (idleMs_ != 0 && now - std::max(c.lastInMs, c.lastOutMs) >= idleMs_) return wire::kCloseIdleTimeout;
   return 0;
 }

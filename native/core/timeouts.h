@@ -42,6 +42,7 @@ class TimeoutSweep {
 
   uint32_t idleMs_;
   uint32_t readMs_;
+  int32_t readReason_;
   uint32_t intervalMs_;
   uint64_t nextSweepMs_ = 0;
   uint32_t armed_ = 0;

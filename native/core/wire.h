@@ -42,6 +42,9 @@ enum CloseReason : int32_t {
   kCloseReadTimeout = 14,   // no bytes received for readTimeout
   kCloseHeaderTimeout = 15, // a request's header section took longer than headerTimeout (HTTP)
   kCloseAuthTimeout = 16,   // no accepted auth within authTimeout (goim)
+  kCloseHeartbeatTimeout = 17, // goim: nothing received for heartbeatTimeout (the read timeout, named)
+  kCloseAuthRequired = 18,  // goim: a frame other than one auth arrived before the auth was accepted
+  kCloseAuthRejected = 19,  // goim: onAuth refused (closed by JS; listed for completeness)
 };
 
 enum ServerErrorKind : int32_t {
@@ -59,6 +62,10 @@ enum CommandOp : int32_t {
   kCmdResume = 7,
   kCmdWantDrain = 8,   // emit kEvDrain when the output queue is empty
   kCmdProtocol = 9,    // payload: int32 protocol op, then its bytes (Protocol::onCommand)
+  kCmdJoin = 10,       // payload: room name; the connection joins the worker's room
+  kCmdLeave = 11,      // payload: room name
+  kCmdBroadcast = 12,  // native only (Inbox::pushBroadcast): slot -1, payload: uint32 index
+                       // into the inbox's broadcasts; keeps broadcasts ordered with commands
 };
 
 constexpr int kCommandHeaderBytes = 16;

@@ -21,6 +21,7 @@ enum class CodecError : uint8_t {
   kFrameTooLarge,   // declared or accumulated frame longer than maxFrameLength
   kBadLength,       // length field decodes to an impossible value (negative after adjustment,
                     // shorter than the bytes to strip, ...)
+  kBadChecksum,     // the frame's checksum does not match its bytes (goim with checksum)
 };
 
 // Per-connection decoder state, kept between reads. Small on purpose: an idle
@@ -63,6 +64,16 @@ class FrameEncoder {
   virtual size_t maxHeaderLength() const = 0;
   // Bytes appended after every payload (the delimiter); may be empty.
   virtual const uint8_t* trailer(size_t* length) const = 0;
+  // Bytes at the start of a send command's payload that describe the frame
+  // instead of belonging to it (goim: ver, op, seq); 0 for the byte framings.
+  virtual size_t metaLength() const { return 0; }
+  // The header for `payload` described by `meta` (metaLength() bytes).
+  // Framings without meta encode from the length alone.
+  virtual int headerFor(const uint8_t* meta, const uint8_t* payload, size_t payloadLength,
+                        uint8_t* out) const {
+    (void)meta, (void)payload;
+    return header(payloadLength, out);
+  }
 };
 
 enum class ByteOrder : uint8_t { kBig, kLittle };
