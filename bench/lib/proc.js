@@ -28,6 +28,42 @@ function cpuSeconds(pid) {
   }
 }
 
+/**
+ * CPU seconds of each thread of a process, by thread name (/proc/<pid>/task/<tid>/comm and
+ * stat). Threads with the same name are summed. Reactor threads are named "ringnet-w<N>".
+ */
+function threadCpuSeconds(pid) {
+  const out = {};
+  let tids = [];
+  try {
+    tids = fs.readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const name = tid === String(pid) ? 'main' : comm;
+      out[name] = (out[name] || 0) + (Number(f[14 - 3]) + Number(f[15 - 3])) / clockTicks();
+    } catch {
+      // the thread ended between readdir and read
+    }
+  }
+  return out;
+}
+
+/** 1-, 5- and 15-minute load averages and running/total tasks (/proc/loadavg). */
+function loadAverage() {
+  try {
+    const [one, five, fifteen, tasks] = fs.readFileSync('/proc/loadavg', 'utf8').trim().split(/\s+/);
+    return { one: Number(one), five: Number(five), fifteen: Number(fifteen), tasks };
+  } catch {
+    return null;
+  }
+}
+
 /** Resident set size in bytes (VmRSS), or NaN. */
 function rssBytes(pid) {
   try {
@@ -82,4 +118,4 @@ async function stableRss(pid, { gapMs = 500, tolerance = 0.01, tries = 20 } = {}
   return { rss: prev, stable: false };
 }
 
-module.exports = { clockTicks, cpuSeconds, systemBusySeconds, rssBytes, fdCount, fileLimit, stableRss, sleep };
+module.exports = { clockTicks, cpuSeconds, threadCpuSeconds, loadAverage, systemBusySeconds, rssBytes, fdCount, fileLimit, stableRss, sleep };

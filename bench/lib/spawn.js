@@ -22,27 +22,43 @@ function tryJson(line) {
 }
 
 /**
- * Starts `node <script> 0 127.0.0.1 [json]` and resolves once it prints {"ready":true,...}.
- * Resolves { child, pid, port, stderr() }; rejects with the server's stderr if it exits first.
+ * Starts `node <args...>` (a server script and its flags) and resolves once it prints a
+ * {"ready":true,"port":N,...} line. Resolves { child, pid, port, stderr(), request(cmd) }:
+ * request() writes a command line to the server's stdin and resolves with the next JSON line
+ * holding that key (servers that understand it: `ringnet serve --json` answers "stats").
+ * Rejects with the server's stderr if it exits first.
  */
-function startServer(script, options, { timeoutMs = 20000 } = {}) {
-  const args = [script, '0', '127.0.0.1'];
-  if (options && Object.keys(options).length) args.push(JSON.stringify(options));
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+function startServer(args, { timeoutMs = 20000 } = {}) {
+  const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
   let err = '';
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (s) => { if (err.length < 20000) err += s; });
+  child.stdin.on('error', () => {});   // the server may exit before reading
   child.exited = new Promise((r) => child.on('exit', (code, sig) => r({ code, sig })));
+  const waiting = [];                    // { key, resolve } for request()
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`server did not report ready within ${timeoutMs} ms\n${err}`));
     }, timeoutMs);
+    const request = (cmd, key = cmd, waitMs = 5000) => new Promise((res) => {
+      const entry = { key, resolve: res };
+      waiting.push(entry);
+      setTimeout(() => { const i = waiting.indexOf(entry); if (i >= 0) { waiting.splice(i, 1); res(null); } }, waitMs).unref();
+      child.stdin.write(cmd + '\n');
+    });
     onLines(child.stdout, (line) => {
       const msg = tryJson(line);
-      if (msg && msg.ready) {
+      if (!msg) return;
+      if (msg.ready) {
         clearTimeout(timer);
-        resolve({ child, pid: msg.pid || child.pid, port: msg.port, stderr: () => err });
+        resolve({ child, pid: msg.pid || child.pid, port: msg.port, ready: msg, stderr: () => err, request });
+        return;
+      }
+      const i = waiting.findIndex((w) => w.key in msg);
+      if (i >= 0) {
+        const w = waiting.splice(i, 1)[0];
+        w.resolve(msg[w.key]);
       }
     });
     child.on('error', (e) => { clearTimeout(timer); reject(e); });

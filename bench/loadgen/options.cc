@@ -10,8 +10,9 @@ namespace {
 const char* kUsage =
     "usage: loadgen [--host H] [--port N | --unix PATH] [--connections C] [--depth D]\n"
     "               [--payload P] [--duration T] [--warmup W] [--threads N] [--idle]\n"
-    "               [--connect-batch N] [--connect-pause-ms MS] [--connect-timeout S]\n"
+    "               [--reconnect N] [--connect-batch N] [--connect-pause-ms MS] [--connect-timeout S]\n"
     "Echo load on a 4-byte big-endian length-prefixed protocol. Prints one JSON line.\n"
+    "--reconnect N: close each connection after N echoes and open a new one (connection churn).\n"
     "--idle: open C connections, print {\"established\":N}, hold until stdin closes or SIGTERM.\n";
 
 [[noreturn]] void fail(const char* msg, const char* arg) {
@@ -64,6 +65,7 @@ Options parseOptions(int argc, char** argv) {
     else if (name == "--payload") o.payload = uint32_t(toInt(n, v, 0, 16 << 20));
     else if (name == "--duration") o.duration = toDouble(n, v, 0.001);
     else if (name == "--warmup") o.warmup = toDouble(n, v, 0.0);
+    else if (name == "--reconnect") o.reconnect = uint64_t(toInt(n, v, 0, 1L << 40));
     else if (name == "--threads") o.threads = int(toInt(n, v, 1, 256));
     else if (name == "--connect-batch") o.connectBatch = int(toInt(n, v, 1, 100000));
     else if (name == "--connect-pause-ms") o.connectPauseMs = int(toInt(n, v, 0, 60000));

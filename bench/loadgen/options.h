@@ -14,6 +14,7 @@ struct Options {
   double duration = 8.0;       // measured seconds
   double warmup = 2.0;         // seconds run but not counted
   int threads = 1;
+  uint64_t reconnect = 0;      // --reconnect N: reopen each connection after N echoes (0 = never)
   bool idle = false;           // --idle: connect, report, hold until stdin closes / SIGTERM
   int connectBatch = 100;      // connections opened per batch
   int connectPauseMs = 2;      // pause between batches, so the server's accept queue keeps up

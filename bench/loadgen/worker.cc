@@ -2,6 +2,8 @@
 // latency and send the next one, batching every frame produced by one read into one send().
 #include "worker.h"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -58,6 +60,10 @@ void Worker::run() {
       Conn& c = *static_cast<Conn*>(evs[i].data.ptr);
       uint32_t e = evs[i].events;
       if (c.dead) continue;
+      if (c.connecting) {
+        if (e & (EPOLLOUT | EPOLLERR | EPOLLHUP)) onConnected(c);
+        continue;
+      }
       if (e & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))  // read() reports EOF and errors
         onReadable(c, (e & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0);
       if (!c.dead && (e & EPOLLOUT) && !c.out.empty()) flush(c);
@@ -86,6 +92,10 @@ void Worker::onReadable(Conn& c, bool hangup) {
     size_t len = tl + size_t(n), used = 0;
     parse(c, rbuf_.data(), len, &used);
     if (c.dead) return;
+    if (sh_.reconnectAfter && c.recv >= sh_.reconnectAfter) {
+      reopen(c);
+      return;
+    }
     c.tail.assign(rbuf_.data() + used, len - used);
     // A short read drained the socket; with EPOLLET the next arrival raises a new event.
     // After a hang-up no event follows, so read on until EOF or an error shows.
@@ -124,7 +134,7 @@ void Worker::parse(Conn& c, const char* p, size_t len, size_t* consumed) {
       hist.record(lat);
       ++frames;
     }
-    if (phase != kStop) queueFrame(c, now);
+    if (phase != kStop && (!sh_.reconnectAfter || c.sent < sh_.reconnectAfter)) queueFrame(c, now);
     off += 4 + flen;
   }
   *consumed = off;
@@ -199,4 +209,59 @@ void Worker::fail(Conn& c, const char* why, int err) {
     firstError = why;
     if (err) firstError += std::string(": ") + std::strerror(err);
   }
+}
+
+// --reconnect: the connection served its echoes; close it and open a new one, so the server
+// accepts at a steady rate. The close is abortive (SO_LINGER 0): a graceful close would leave
+// each client port in TIME_WAIT and a high rate would run out of ephemeral ports.
+void Worker::reopen(Conn& c) {
+  epoll_ctl(ep_, EPOLL_CTL_DEL, c.fd, nullptr);
+  linger lg{1, 0};
+  setsockopt(c.fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+  close(c.fd);
+  c.fd = -1;
+  c.sent = c.recv = 0;
+  c.tail.clear();
+  c.out.clear();
+  const Target& t = *sh_.target;
+  int fd = socket(t.family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    c.dead = true;  // fail() must not close an fd we no longer own
+    if (sh_.phase.load(std::memory_order_relaxed) != kStop) {
+      ++errors;
+      if (firstError.empty()) firstError = std::string("socket: ") + std::strerror(errno);
+    }
+    return;
+  }
+  if (t.tcp) {
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  }
+  c.fd = fd;
+  if (connect(fd, reinterpret_cast<const sockaddr*>(&t.addr), t.len) != 0 && errno != EINPROGRESS) {
+    fail(c, "reconnect", errno);
+    return;
+  }
+  c.connecting = true;
+  epoll_event ev{};
+  ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+  ev.data.ptr = &c;
+  if (epoll_ctl(ep_, EPOLL_CTL_ADD, fd, &ev) != 0) fail(c, "epoll_ctl", errno);
+}
+
+// A reopened connection's connect finished: on success start its pipeline again.
+void Worker::onConnected(Conn& c) {
+  int err = 0;
+  socklen_t len = sizeof(err);
+  getsockopt(c.fd, SOL_SOCKET, SO_ERROR, &err, &len);
+  if (err != 0) {
+    fail(c, "reconnect", err);
+    return;
+  }
+  c.connecting = false;
+  if (sh_.phase.load(std::memory_order_relaxed) == kMeasure) ++reconnects;
+  obuf_.clear();
+  uint64_t now = nowNs();
+  for (uint32_t k = 0; k < sh_.depth && c.sent < sh_.reconnectAfter; ++k) queueFrame(c, now);
+  sendQueued(c);
 }

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "connect.h"
 #include "histogram.h"
 
 // Phases, advanced by the main thread.
@@ -16,6 +17,8 @@ struct Shared {
   uint32_t payload = 64;
   uint32_t depth = 1;
   std::vector<uint8_t> pattern;    // payload + kPatternSpan pseudo-random bytes
+  uint64_t reconnectAfter = 0;     // --reconnect: echoes per connection before it reopens (0 = never)
+  const Target* target = nullptr;  // where reopened connections go
   std::atomic<int> phase{kWarmup};
 };
 
@@ -30,6 +33,7 @@ struct Conn {
   int fd = -1;
   uint32_t id = 0;
   bool dead = false;
+  bool connecting = false;         // reopened, non-blocking connect still pending
   uint64_t sent = 0;               // frames queued for sending so far
   uint64_t recv = 0;               // complete echoes received so far
   std::vector<uint64_t> stamps;    // send time of frame n at [n % depth]
@@ -47,6 +51,7 @@ class Worker {
   uint64_t frames = 0;             // frames completed while measuring
   uint64_t errors = 0;             // I/O errors, unexpected EOFs, mismatches
   uint64_t mismatches = 0;         // echoes that differ from what was sent
+  uint64_t reconnects = 0;         // connections reopened while measuring (--reconnect)
   std::string firstError;
 
  private:
@@ -56,6 +61,8 @@ class Worker {
   void sendQueued(Conn& c);
   void flush(Conn& c);
   void fail(Conn& c, const char* why, int err);
+  void reopen(Conn& c);
+  void onConnected(Conn& c);
 
   Shared& sh_;
   std::vector<Conn*> conns_;

@@ -7,16 +7,20 @@
 //    each frame byte for byte, header included, complete frames that are contiguous in the
 //    chunk are written as one zero-copy view of it;
 //  - backpressure: pause reading while socket.write() reports a full buffer.
-// Usage: node node-net-echo.js [port=0 | unix socket path] [host=127.0.0.1]
+// Usage: node node-net-echo.js [port=0 | unix socket path] [host=127.0.0.1] [options JSON]
+//   options: {"noDelay":true,"keepAlive":false,"writes":1}; writes 2 echoes each frame as two
+//   writes (header, then payload): the small-write pattern of the lab's socket-flag experiment.
 // Prints {"ready":true,"port":N,"pid":N} once listening; exits on SIGTERM/SIGINT.
 const net = require('node:net');
 
 const where = process.argv[2] || '0';
 const host = process.argv[3] || '127.0.0.1';
+const options = { noDelay: true, keepAlive: false, writes: 1, ...(process.argv[4] ? JSON.parse(process.argv[4]) : {}) };
 const MAX_FRAME = 16 * 1024 * 1024;
 
 function onConnection(socket) {
-  socket.setNoDelay(true);
+  socket.setNoDelay(options.noDelay);
+  if (options.keepAlive) socket.setKeepAlive(true);
   let parts = null;   // chunks holding the start of an incomplete frame (rare)
   let partsLen = 0;
   let need = 0;       // bytes needed to complete that frame (header included), 0 if unknown
@@ -44,7 +48,9 @@ function onConnection(socket) {
       if (buf.length - end - 4 < len) break;
       end += 4 + len;
     }
-    if (end > 0 && !socket.write(end === buf.length ? buf : buf.subarray(0, end))) {
+    if (end > 0 && options.writes === 2) {
+      if (!writeSplit(socket, buf, end)) socket.pause();
+    } else if (end > 0 && !socket.write(end === buf.length ? buf : buf.subarray(0, end))) {
       socket.pause();
     }
     if (end < buf.length) {                               // keep the partial frame
@@ -55,6 +61,18 @@ function onConnection(socket) {
   });
   socket.on('drain', () => socket.resume());
   socket.on('error', () => {});                            // resets at teardown are expected
+}
+
+/** Each frame of buf[0, end) as two writes, header then payload. */
+function writeSplit(socket, buf, end) {
+  let ok = true;
+  for (let off = 0; off < end;) {
+    const len = buf.readUInt32BE(off);
+    ok = socket.write(buf.subarray(off, off + 4)) && ok;
+    ok = socket.write(buf.subarray(off + 4, off + 4 + len)) && ok;
+    off += 4 + len;
+  }
+  return ok;
 }
 
 const server = net.createServer(onConnection);

@@ -1,0 +1,43 @@
+'use strict';
+// The benchmark lab behind `ringnet bench`: plan -> runs -> results JSON -> report (console
+// tables, Markdown, self-contained HTML with SVG charts) in bench/results/.
+const fs = require('node:fs');
+const path = require('node:path');
+const { buildPlan, estimateSeconds } = require('./plan');
+const { runPlan } = require('./runner');
+const { PRESETS } = require('./presets');
+const { TARGETS } = require('../targets');
+const { WORKLOADS } = require('../workloads');
+const { writeReport, consoleReport } = require('../report');
+const { fmtSec } = require('./progress');
+
+const RESULTS_DIR = path.join(__dirname, '..', 'results');
+
+/** Runs the request; resolves the exit status (1 if any run failed). */
+async function runLab(req) {
+  const plan = buildPlan(req);
+  const runs = plan.cells.reduce((n, c) => n + c.targets.length, 0) * plan.rounds;
+  process.stderr.write(`ringnet bench: ${plan.preset ? `preset ${plan.preset}` : plan.configFile}${plan.quick ? ' (quick)' : ''}: ` +
+    `${plan.cells.length} cells, ${runs} runs, about ${fmtSec(estimateSeconds(plan))}\n`);
+  const results = await runPlan(plan, { progress: req.progress });
+  const outDir = path.resolve(req.outDir || RESULTS_DIR);
+  fs.mkdirSync(outDir, { recursive: true });
+  const json = path.join(outDir, `${plan.name}.json`);
+  fs.writeFileSync(json, JSON.stringify(results, null, 1) + '\n');
+  const files = writeReport(results, outDir, plan.name);
+  process.stdout.write(consoleReport(results) + '\n');
+  process.stdout.write(`\nresults: ${path.relative(process.cwd(), json)}\nreport:  ${files.map((f) => path.relative(process.cwd(), f)).join(', ')}\n`);
+  return results.runs.some((r) => r.error) ? 1 : 0;
+}
+
+function listLab() {
+  const lines = ['presets:'];
+  for (const [name, p] of Object.entries(PRESETS)) lines.push(`  ${name.padEnd(8)} ${p.description}`);
+  lines.push('targets:');
+  for (const t of TARGETS) lines.push(`  ${t.name.padEnd(17)} ${t.description} [${t.workloads.join(', ')}]${t.available() === true ? '' : ` (unavailable: ${t.available()})`}`);
+  lines.push('workloads:');
+  for (const w of WORKLOADS) lines.push(`  ${w.name.padEnd(8)} ${w.description}`);
+  return lines.join('\n');
+}
+
+module.exports = { runLab, listLab, buildPlan };

@@ -1,0 +1,151 @@
+'use strict';
+// Turns a request (flags of `ringnet bench`) into a plan: the preset or JSON file, with the
+// flags applied, expanded into cells (one parameter combination of one workload) and the
+// targets that run in each. Names are checked against bench/targets and bench/workloads.
+const fs = require('node:fs');
+const path = require('node:path');
+const { PRESETS, QUICK } = require('./presets');
+const { findTarget, TARGETS } = require('../targets');
+const { findWorkload, WORKLOADS } = require('../workloads');
+
+const DIST_CLI = path.join(__dirname, '..', '..', 'dist', 'cli');
+const { UsageError } = require(path.join(DIST_CLI, 'args.js'));
+const { parseTargetSpec, parseSocketFlagVariants } = require(path.join(DIST_CLI, 'bench-args.js'));
+
+const LIST_PARAMS = ['connections', 'depth', 'payload', 'reconnect', 'acceptMode', 'socketFlags', 'generator'];
+const ENTRY_KEYS = ['workload', 'targets', ...LIST_PARAMS, 'echoWrites', 'workers', 'inlineWorker'];
+const PLAN_KEYS = ['description', 'rounds', 'warmup', 'duration', 'baseline', 'pairs', 'compareVariants', 'matrix', 'goals'];
+
+function loadConfig(file) {
+  let text;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new UsageError(`cannot read ${file}: ${e.message}`, '--config');
+  }
+  let cfg;
+  try {
+    cfg = JSON.parse(text);
+  } catch (e) {
+    throw new UsageError(`${file} is not valid JSON (${e.message})`, '--config');
+  }
+  if (!cfg || typeof cfg !== 'object' || !Array.isArray(cfg.matrix) || !cfg.matrix.length) {
+    throw new UsageError(`${file} needs a non-empty "matrix" array`, '--config');
+  }
+  for (const k of Object.keys(cfg)) if (!PLAN_KEYS.includes(k)) throw new UsageError(`${file}: unknown key "${k}"`, '--config');
+  for (const e of cfg.matrix) {
+    for (const k of Object.keys(e)) if (!ENTRY_KEYS.includes(k)) throw new UsageError(`${file}: unknown matrix key "${k}"`, '--config');
+  }
+  return cfg;
+}
+
+const asList = (v) => (v === undefined ? [undefined] : Array.isArray(v) ? v : [v]);
+
+function normalizeTargets(list, where) {
+  return list.map((t) => {
+    let spec = typeof t === 'string' ? parseTargetSpec(t) : t;
+    // "ringnet:{...}" (the old bench/echo.js syntax): ringnet-epoll, options may set the backend.
+    if (spec.name === 'ringnet') spec = { ...spec, name: 'ringnet-epoll' };
+    if (!findTarget(spec.name)) {
+      throw new UsageError(`unknown target '${spec.name}' (known: ${TARGETS.map((x) => x.name).join(', ')})`, where);
+    }
+    return { ...spec, label: spec.label || spec.name };
+  });
+}
+
+function normalizeVariants(list) {
+  return list.map((v) => (typeof v === 'string' ? parseSocketFlagVariants(v)[0] : v));
+}
+
+/** The plan: { name, preset, rounds, warmup, duration, baseline, pairs, cells, ... }. */
+function buildPlan(req) {
+  const presetName = req.configFile ? undefined : (req.preset || 'default');
+  if (presetName && !PRESETS[presetName]) {
+    throw new UsageError(`unknown preset '${presetName}' (known: ${Object.keys(PRESETS).join(', ')})`, '--preset');
+  }
+  const base = req.configFile ? loadConfig(req.configFile) : PRESETS[presetName];
+  let matrix = base.matrix.map((e) => ({ ...e }));
+  if (req.workloads) {
+    for (const w of req.workloads) {
+      if (!findWorkload(w)) throw new UsageError(`unknown workload '${w}' (known: ${WORKLOADS.map((x) => x.name).join(', ')})`, '--workload');
+    }
+    const kept = matrix.filter((e) => req.workloads.includes(e.workload));
+    const missing = req.workloads.filter((w) => !kept.some((e) => e.workload === w));
+    matrix = [...kept, ...missing.map((w) => ({ workload: w }))];
+  }
+  const over = { targets: req.targets, connections: req.connections, depth: req.depth, payload: req.payload,
+    reconnect: req.reconnect, acceptMode: req.acceptModes, socketFlags: req.socketFlags, workers: req.workers,
+    generator: req.httpGenerators };
+  for (const e of matrix) {
+    for (const [k, v] of Object.entries(over)) if (v !== undefined) e[k] = v;
+    if (req.quick) quickTrim(e);
+    if (e.workload === 'idle' && (req.idleConnections || req.quick)) e.connections = [req.idleConnections || QUICK.idleConnections];
+  }
+
+  const cells = [];
+  for (const e of matrix) {
+    const workload = findWorkload(e.workload);
+    if (!workload) throw new UsageError(`unknown workload '${e.workload}'`, req.configFile ? '--config' : '--preset');
+    const targets = normalizeTargets(e.targets || defaultTargets(e.workload), '--targets');
+    const variants = e.socketFlags ? normalizeVariants(asList(e.socketFlags)) : [undefined];
+    for (const connections of asList(e.connections)) for (const depth of asList(e.depth)) for (const payload of asList(e.payload))
+    for (const reconnect of asList(e.reconnect)) for (const acceptMode of asList(e.acceptMode)) for (const socketFlags of variants)
+    for (const generator of asList(e.generator)) {
+      const cell = { workload: e.workload, ...workload.defaults };
+      const given = { connections, depth, payload, reconnect, acceptMode, socketFlags, generator, echoWrites: e.echoWrites,
+        workers: e.workers, inlineWorker: e.inlineWorker };
+      for (const [k, v] of Object.entries(given)) if (v !== undefined) cell[k] = v;
+      for (const k of Object.keys(cell)) if (!(k in workload.defaults) && !['workload', 'acceptMode', 'socketFlags', 'workers', 'inlineWorker'].includes(k)) delete cell[k];
+      cell.group = workload.label(cell) + (cell.acceptMode ? `-${cell.acceptMode}` : '') + (cell.workers > 1 ? `-w${cell.workers}` : '');
+      cell.variant = cell.socketFlags ? cell.socketFlags.name : undefined;
+      cell.id = cell.group + (cell.variant && cell.variant !== 'default' ? ` ${cell.variant}` : '');
+      cell.targets = targets;
+      if (cells.some((c) => c.id === cell.id)) continue;
+      cells.push(cell);
+    }
+  }
+  if (!cells.length) throw new UsageError('the matrix is empty');
+
+  const targetNames = [...new Set(cells.flatMap((c) => c.targets.map((t) => t.label)))];
+  const baseline = req.baseline ?? base.baseline;
+  if (req.baseline !== undefined && !targetNames.includes(req.baseline)) {
+    throw new UsageError(`'${req.baseline}' is not a target of this run (${targetNames.join(', ')})`, '--baseline');
+  }
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-').replace(/-\d+Z$/, 'Z');
+  return {
+    name: req.name || `${presetName || path.basename(req.configFile, '.json')}${req.quick ? '-quick' : ''}-${stamp}`,
+    preset: presetName || null,
+    configFile: req.configFile || null,
+    description: base.description || '',
+    quick: req.quick,
+    rounds: req.rounds ?? (req.quick ? QUICK.rounds : base.rounds ?? 3),
+    warmup: req.warmup ?? (req.quick ? QUICK.warmup : base.warmup ?? 1),
+    duration: req.duration ?? (req.quick ? QUICK.duration : base.duration ?? 4),
+    baseline: targetNames.includes(baseline) ? baseline : null,
+    pairs: (base.pairs || []).filter(([a, b]) => targetNames.includes(a) && targetNames.includes(b)),
+    compareVariants: base.compareVariants || null,
+    goals: base.goals || [],
+    generatorThreads: req.generatorThreads || 1,
+    pin: req.pin,
+    cells,
+  };
+}
+
+/** --quick: the smallest connection count and the first payload of a matrix entry. */
+function quickTrim(e) {
+  if (Array.isArray(e.connections) && e.workload !== 'idle') e.connections = [Math.min(...e.connections)];
+  if (Array.isArray(e.payload)) e.payload = [e.payload[0]];
+}
+
+function defaultTargets(workload) {
+  return TARGETS.filter((t) => t.workloads.includes(workload)).map((t) => t.name);
+}
+
+/** Seconds the plan should take (windows plus ~0.8 s of start-up per run). */
+function estimateSeconds(plan) {
+  const runs = plan.cells.reduce((n, c) => n + c.targets.length, 0) * plan.rounds;
+  const idle = plan.cells.filter((c) => c.workload === 'idle').reduce((n, c) => n + c.targets.length * (3 + c.connections / 2000), 0);
+  return runs * (plan.warmup + plan.duration + 0.8) + idle * plan.rounds;
+}
+
+module.exports = { buildPlan, estimateSeconds };

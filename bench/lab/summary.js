@@ -1,0 +1,122 @@
+'use strict';
+// From the raw runs of a results file to what tables and charts show: per cell and target the
+// median [min-max] of each figure over rounds, per-worker balance, and ratios paired round by
+// round (same round = adjacent in time, so drift of the shared machine hits both alike).
+const { summarize } = require('../lib/stats');
+
+const FIGURES = ['opsPerSec', 'p50Us', 'p99Us', 'p999Us', 'serverCpuUsPerOp', 'serverCores', 'genCores', 'otherCores',
+  'rssBytes', 'loadAvg1', 'bytesPerConn', 'reconnectsPerSec', 'busiestAcceptShare', 'busiestCpuShare'];
+const RATIO_FIGURES = ['serverCpuUsPerOp', 'opsPerSec', 'p99Us', 'bytesPerConn'];
+
+function summarizeResults(results) {
+  const { plan } = results;
+  const runs = results.runs.map((r) => ({ ...r, ...balanceShares(r.workers) }));
+  const ok = runs.filter((r) => !r.error && !r.skipped);
+  const cells = plan.cells.map((cell) => {
+    const targets = {};
+    for (const t of cell.targets) {
+      const mine = runs.filter((r) => r.cell === cell.id && r.target === t.label);
+      const good = ok.filter((r) => r.cell === cell.id && r.target === t.label);
+      const s = { runs: mine.length, failed: mine.filter((r) => r.error).length };
+      const skipped = mine.find((r) => r.skipped);
+      if (skipped) s.skipped = skipped.skipped;
+      const firstError = mine.find((r) => r.error);
+      if (firstError) s.error = firstError.error;
+      for (const k of FIGURES) {
+        const v = summarize(good.map((r) => r[k]));
+        if (v) s[k] = v;
+      }
+      s.errors = mine.reduce((a, r) => a + (r.errors || 0), 0) + s.failed;
+      s.workers = workerBalance(good);
+      targets[t.label] = s;
+    }
+    return { id: cell.id, group: cell.group, variant: cell.variant, workload: cell.workload, cell, targets };
+  });
+
+  const pairedRatio = (cellA, targetA, cellB, targetB, figure) => {
+    const xs = [];
+    for (const a of ok.filter((r) => r.cell === cellA && r.target === targetA)) {
+      const b = ok.find((r) => r.cell === cellB && r.target === targetB && r.round === a.round);
+      if (b && Number.isFinite(a[figure]) && Number.isFinite(b[figure]) && b[figure] !== 0) xs.push(a[figure] / b[figure]);
+    }
+    return summarize(xs);
+  };
+  const ratioSet = (cellA, targetA, cellB, targetB) => {
+    const out = {};
+    for (const f of RATIO_FIGURES) {
+      const r = pairedRatio(cellA, targetA, cellB, targetB, f);
+      if (r) out[f] = r;
+    }
+    return out;
+  };
+
+  const ratios = [];
+  for (const c of cells) {
+    const labels = Object.keys(c.targets);
+    if (plan.baseline && labels.includes(plan.baseline)) {
+      for (const t of labels.filter((x) => x !== plan.baseline)) {
+        ratios.push({ kind: 'baseline', cell: c.id, a: t, b: plan.baseline, figures: ratioSet(c.id, t, c.id, plan.baseline) });
+      }
+    }
+    for (const [a, b] of plan.pairs || []) {
+      if (labels.includes(a) && labels.includes(b)) ratios.push({ kind: 'pair', cell: c.id, a, b, figures: ratioSet(c.id, a, c.id, b) });
+    }
+    if (plan.compareVariants && c.variant && c.variant !== plan.compareVariants) {
+      const ref = cells.find((x) => x.group === c.group && x.variant === plan.compareVariants);
+      if (ref) {
+        for (const t of labels.filter((x) => ref.targets[x])) {
+          ratios.push({ kind: 'variant', cell: c.id, a: `${t} ${c.variant}`, b: `${t} ${plan.compareVariants}`, target: t,
+            figures: ratioSet(c.id, t, ref.id, t) });
+        }
+      }
+    }
+  }
+
+  const goals = (plan.goals || []).filter((g) => cells.some((x) => x.id === g.cell)).map((g) => {
+    const c = cells.find((x) => x.id === g.cell);
+    const r = c && pairedRatio(c.id, g.pair[0], c.id, g.pair[1], g.figure);
+    return { ...g, ratio: r, met: r ? r.median <= g.max : null };
+  });
+  return { cells, ratios, goals };
+}
+
+/**
+ * The busiest worker's share of accepted connections and of worker CPU in one run. Taken per
+ * run, because which worker is favoured can change between runs: per-worker medians over
+ * rounds would hide that.
+ */
+function balanceShares(workers) {
+  if (!Array.isArray(workers) || workers.length < 2) return {};
+  const share = (k) => {
+    const xs = workers.map((w) => w[k]);
+    if (xs.some((x) => typeof x !== 'number')) return undefined;
+    const total = xs.reduce((a, x) => a + x, 0);
+    return total > 0 ? Math.max(...xs) / total : undefined;
+  };
+  return { busiestAcceptShare: share('accepted'), busiestCpuShare: share('cpuSec') };
+}
+
+/**
+ * Per worker: median over rounds of connections accepted, frames and CPU seconds in the window;
+ * and each worker's percent share by rank (busiest worker first, ranked per run), which charts use so that a
+ * favoured worker shows even when it is a different one in each round.
+ */
+function workerBalance(runs) {
+  const withWorkers = runs.filter((r) => Array.isArray(r.workers) && r.workers.length > 1);
+  if (!withWorkers.length) return undefined;
+  const n = Math.max(...withWorkers.map((r) => r.workers.length));
+  const col = (rows, k) => summarize(rows.map((w) => w && w[k]).filter((x) => typeof x === 'number'));
+  const byIndex = Array.from({ length: n }, (_, i) => {
+    const rows = withWorkers.map((r) => r.workers[i]);
+    return { worker: i, accepted: col(rows, 'accepted'), framesIn: col(rows, 'framesIn'), cpuSec: col(rows, 'cpuSec') };
+  });
+  // Percent of the run's total per worker, sorted busiest first, then the median per rank.
+  const rank = (k) => Array.from({ length: n }, (_, i) => summarize(withWorkers.map((r) => {
+    const xs = r.workers.map((w) => w[k]);
+    const total = xs.reduce((a, x) => a + (typeof x === 'number' ? x : NaN), 0);
+    return total > 0 ? (xs.sort((a, b) => b - a)[i] * 100) / total : NaN;
+  })));
+  return Object.assign(byIndex, { ranked: { accepted: rank('accepted'), cpuSec: rank('cpuSec') } });
+}
+
+module.exports = { summarizeResults, FIGURES, RATIO_FIGURES };

@@ -1,0 +1,4 @@
+'use strict';
+const { ringnetTarget } = require('./ringnet');
+
+module.exports = ringnetTarget({ name: 'ringnet-io_uring', backend: 'io_uring', description: 'ringnet, io_uring backend (ringnet serve)' });

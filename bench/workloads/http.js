@@ -1,0 +1,105 @@
+'use strict';
+// HTTP "hello world": keep-alive GETs from autocannon (programmatic API, in a child process so
+// its CPU is measured apart) or wrk when it is installed. Cell parameters: connections, depth
+// (= HTTP pipelining), generator ('autocannon' | 'wrk').
+// Targets that serve it: node:http now; a ringnet-http target is one file in bench/targets.
+const fs = require('node:fs');
+const path = require('node:path');
+const { spawn } = require('node:child_process');
+const { onLines, tryJson } = require('../lib/spawn');
+const { windowSampler } = require('../lab/sampler');
+
+const CHILD = path.join(__dirname, 'autocannon-child.js');
+const WRK_SCRIPT = path.join(__dirname, 'wrk-report.lua');
+
+function wrkPath() {
+  for (const d of (process.env.PATH || '').split(':')) if (d && fs.existsSync(path.join(d, 'wrk'))) return path.join(d, 'wrk');
+  return null;
+}
+
+/** wrk -> { result, exitCode, diag }; the sampler brackets the measured process. */
+async function runWrk(server, cell, ctx, sampler) {
+  const bin = wrkPath();
+  const url = `http://127.0.0.1:${server.port}/`;
+  const threads = String(Math.min(ctx.generatorThreads || 1, cell.connections));
+  // wrk's stdout is block-buffered in a pipe: nothing arrives before it exits, so the window
+  // opens when the measured process starts and closes when its result line arrives.
+  const wrk = (seconds, onLine, onStart) => new Promise((resolve) => {
+    const args = ['-t', threads, '-c', String(cell.connections), '-d', `${Math.max(1, Math.round(seconds))}s`,
+      '--timeout', '10s', '-s', WRK_SCRIPT, url, '--', String(cell.depth)];
+    const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    if (onStart) onStart();
+    const diag = [];
+    onLines(child.stdout, (l) => onLine && onLine(l, diag));
+    onLines(child.stderr, (l) => { if (l.trim()) diag.push(l); });
+    child.on('exit', (code) => resolve({ code, diag }));
+  });
+  if (ctx.warmup > 0) await wrk(ctx.warmup);
+  let out = null;
+  const pending = [];
+  const { code, diag } = await wrk(ctx.duration, (line, d) => {
+    if (line.startsWith('RINGNET-LAB ')) {
+      pending.push(sampler.end());
+      out = tryJson(line.slice('RINGNET-LAB '.length));
+    } else if (/error|unable/i.test(line)) d.push(line);
+  }, () => pending.push(sampler.begin()));
+  await Promise.all(pending);
+  const r = out || {};
+  if (r.seconds) r.requestsPerSec = r.requests / r.seconds;
+  return { result: r, exitCode: code, diag: diag.join(' ') };
+}
+
+/** autocannon in a child process -> { result, exitCode, diag }. */
+async function runAutocannon(server, cell, ctx, sampler) {
+  const cfg = { url: `http://127.0.0.1:${server.port}/`, connections: cell.connections, pipelining: cell.depth,
+    duration: ctx.duration, warmup: ctx.warmup };
+  const child = spawn(process.execPath, [CHILD, JSON.stringify(cfg)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const pending = [];
+  const diag = [];
+  let out = '';
+  onLines(child.stderr, (line) => {
+    const msg = tryJson(line);
+    if (msg && msg.phase === 'measure') pending.push(sampler.begin());
+    else if (msg && msg.phase === 'done') pending.push(sampler.end());
+    else if (!msg && line.trim()) diag.push(line);
+  });
+  onLines(child.stdout, (line) => { if (line.trim()) out = line; });
+  const limit = setTimeout(() => child.kill('SIGKILL'), (ctx.warmup + ctx.duration + 60) * 1000);
+  const exitCode = await new Promise((r) => child.on('exit', r));
+  clearTimeout(limit);
+  await Promise.all(pending);
+  return { result: tryJson(out) || {}, exitCode, diag: diag.join(' ') || out };
+}
+
+module.exports = {
+  name: 'http',
+  description: 'HTTP/1.1 hello world, autocannon',
+  unit: 'requests',
+  defaults: { connections: 100, depth: 1, generator: 'autocannon' },
+  label: (cell) => `http-c${cell.connections}-d${cell.depth}${cell.generator === 'wrk' ? '-wrk' : ''}`,
+  prepare() {
+    try {
+      require.resolve('autocannon');
+    } catch {
+      throw new Error('the http workload needs autocannon: npm install --save-dev autocannon');
+    }
+  },
+  /** Why a cell cannot run here, or null. */
+  unavailable: (cell) => (cell.generator === 'wrk' && !wrkPath() ? 'wrk is not installed' : null),
+  async run(server, target, cell, ctx) {
+    const sampler = windowSampler(server, target);
+    const { result: r, exitCode, diag } = cell.generator === 'wrk'
+      ? await runWrk(server, cell, ctx, sampler) : await runAutocannon(server, cell, ctx, sampler);
+    const figures = sampler.figures(r.genCpuSec, r.requests);
+    return {
+      ...figures,
+      ops: r.requests,
+      opsPerSec: r.requestsPerSec,
+      p50Us: r.p50Us, p99Us: r.p99Us, p999Us: r.p999Us, maxUs: r.maxUs,
+      genCpuSec: r.genCpuSec,
+      latencyResolutionUs: r.latencyResolutionUs,
+      errors: r.errors || 0,
+      error: exitCode !== 0 || !r.requests ? `${cell.generator} exit ${exitCode}: ${diag}` : figures.error,
+    };
+  },
+};

@@ -1,0 +1,77 @@
+'use strict';
+// Idle memory: server RSS growth per connection once N idle connections are accepted. A first
+// round of up to 1000 connections is opened and closed before the baseline, so the figure is
+// the cost of one more connection, not of the first one (code paged in, JIT, pools).
+// Cell parameter: connections (default 10,000; --idle-connections).
+const { spawn } = require('node:child_process');
+const proc = require('../lib/proc');
+const { onLines, tryJson } = require('../lib/spawn');
+const { ensureLoadgen, command } = require('./loadgen');
+
+/** Starts the generator in --idle mode; resolves { gen, exited, established } once it holds them. */
+async function openIdle(server, n, ctx) {
+  const [cmd, argv] = command(['--host', '127.0.0.1', '--port', String(server.port), '--connections', String(n), '--idle'], ctx);
+  const gen = spawn(cmd, argv, { stdio: ['pipe', 'pipe', 'pipe'] });
+  const exited = new Promise((r) => gen.on('exit', r));
+  let err = '';
+  gen.stderr.on('data', (d) => { err += d; });
+  const est = await new Promise((resolve) => {
+    onLines(gen.stdout, (l) => { const m = tryJson(l); if (m) resolve(m); });
+    exited.then(() => resolve({ error: `loadgen exited: ${err.trim()}` }));
+  });
+  return { gen, exited, est };
+}
+
+async function closeIdle({ gen, exited }) {
+  gen.stdin.end();                                  // the generator closes its connections
+  await Promise.race([exited, proc.sleep(10000)]);
+  if (gen.exitCode === null) gen.kill('SIGKILL');
+}
+
+async function waitFds(pid, predicate, ms) {
+  const deadline = Date.now() + ms;
+  while (!predicate(proc.fdCount(pid)) && Date.now() < deadline) await proc.sleep(50);
+}
+
+module.exports = {
+  name: 'idle',
+  description: 'server RSS per idle connection',
+  unit: 'connections',
+  defaults: { connections: 10000 },
+  label: (cell) => `idle-c${cell.connections}`,
+  prepare: ensureLoadgen,
+  async run(server, target, cell, ctx) {
+    const n = cell.connections;
+    const res = { fileLimit: proc.fileLimit(server.pid), errors: 0 };
+    if (res.fileLimit < n + 64) res.warning = `server RLIMIT_NOFILE ${res.fileLimit} < ${n} connections`;
+    await proc.sleep(300);
+    const fd0 = proc.fdCount(server.pid);
+    const warm = await openIdle(server, Math.min(1000, n), ctx);
+    await waitFds(server.pid, (fds) => fds - fd0 >= (warm.est.established || 0), 20000);
+    await closeIdle(warm);
+    await waitFds(server.pid, (fds) => fds <= fd0, 10000);
+    const before = await proc.stableRss(server.pid);
+    const fd1 = proc.fdCount(server.pid);
+    const t0 = performance.now();
+    const idle = await openIdle(server, n, ctx);
+    res.connectSec = (performance.now() - t0) / 1000;
+    res.errors = idle.est.connectErrors || 0;
+    if (idle.est.established) {
+      await waitFds(server.pid, (fds) => fds - fd1 >= idle.est.established, 60000);
+      res.accepted = proc.fdCount(server.pid) - fd1;
+      const after = await proc.stableRss(server.pid);
+      Object.assign(res, {
+        ops: idle.est.established,
+        rssBefore: before.rss,
+        rssBytes: after.rss,
+        rssStable: before.stable && after.stable,
+        bytesPerConn: (after.rss - before.rss) / idle.est.established,
+        loadAvg1: (proc.loadAverage() || {}).one,
+      });
+    } else {
+      res.error = idle.est.error || 'no connection established';
+    }
+    await closeIdle(idle);
+    return res;
+  },
+};

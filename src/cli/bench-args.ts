@@ -1,0 +1,179 @@
+/**
+ * `ringnet bench` flags -> a request for the benchmark lab (bench/lab). This
+ * file checks the syntax of every value; the lab resolves the preset or JSON
+ * file, applies these overrides and checks names against its target and
+ * workload modules.
+ */
+import { parseFlags, splitTopLevel, toChoice, toInt, toIntList, toNumber, UsageError, type FlagSpecs } from './args';
+import { parseServeArgs } from './serve-options';
+import type { ConnectionSocketOptions } from '../options';
+
+export interface TargetSpec {
+  /** A target module name (bench/targets), e.g. 'ringnet-epoll', 'node:net'. */
+  name: string;
+  /** Extra server options for this target (ringnet: createServer() options). */
+  options?: Record<string, unknown>;
+  /** Label in tables; defaults to the name plus its options. */
+  label?: string;
+}
+
+export interface SocketFlagVariant {
+  /** Label in tables: 'default' or the flags as given. */
+  name: string;
+  connection: ConnectionSocketOptions;
+}
+
+/** What the command line asks of the lab; undefined = take it from the preset or config file. */
+export interface BenchRequest {
+  preset?: string;
+  configFile?: string;
+  targets?: TargetSpec[];
+  workloads?: string[];
+  connections?: number[];
+  depth?: number[];
+  payload?: number[];
+  acceptModes?: Array<'dispatch' | 'reuseport' | 'exclusive'>;
+  workers?: number;
+  reconnect?: number[];
+  socketFlags?: SocketFlagVariant[];
+  httpGenerators?: Array<'autocannon' | 'wrk'>;
+  rounds?: number;
+  duration?: number;
+  warmup?: number;
+  quick: boolean;
+  baseline?: string;
+  outDir?: string;
+  name?: string;
+  progress: boolean;
+  pin: boolean;
+  generatorThreads?: number;
+  idleConnections?: number;
+  list: boolean;
+  help: boolean;
+}
+
+export const BENCH_FLAGS: FlagSpecs = {
+  preset: { kind: 'string', value: 'NAME', help: 'default | echo | accept | flags | http | idle (default: default)' },
+  config: { kind: 'string', value: 'FILE', help: 'a JSON matrix file (see bench/README.md); flags override it' },
+  targets: { kind: 'string', value: 'LIST', help: "e.g. ringnet-epoll,ringnet-io_uring,node:net or 'ringnet-epoll:{\"workers\":2}'" },
+  workload: { kind: 'string', value: 'LIST', help: 'echo | http | idle' },
+  connections: { kind: 'string', value: 'LIST', help: 'connections per cell, e.g. 100,1000' },
+  depth: { kind: 'string', value: 'LIST', help: 'frames in flight per connection, e.g. 1,16' },
+  payload: { kind: 'string', value: 'LIST', help: 'payload bytes per frame, e.g. 64,4k' },
+  'accept-mode': { kind: 'string', value: 'LIST', help: 'dispatch,reuseport,exclusive (ringnet targets)' },
+  workers: { kind: 'string', value: 'N', help: 'reactor workers of ringnet targets' },
+  reconnect: { kind: 'string', value: 'LIST', help: 'echoes per connection before it reconnects (0 = never): the connection rate' },
+  'http-generator': { kind: 'string', value: 'LIST', help: 'autocannon,wrk: HTTP load generators (wrk cells are skipped when it is not installed)' },
+  'socket-flags': { kind: 'string', value: 'VARIANTS', help: "';'-separated serve flag sets, e.g. 'default;--no-delay=false;--cork;--sndbuf 4k'" },
+  rounds: { kind: 'string', value: 'N', help: 'interleaved rounds (median and min-max are reported)' },
+  duration: { kind: 'string', value: 'SECONDS', help: 'measured seconds per run' },
+  warmup: { kind: 'string', value: 'SECONDS', help: 'unmeasured seconds before each window' },
+  quick: { kind: 'boolean', help: 'a short smoke run (1 round, short windows, smaller matrix): under a minute' },
+  baseline: { kind: 'string', value: 'TARGET', help: 'target the ratios are taken against' },
+  out: { kind: 'string', value: 'DIR', help: 'results directory (default bench/results)' },
+  name: { kind: 'string', value: 'NAME', help: 'file name stem of the results (default <preset>-<timestamp>)' },
+  progress: { kind: 'boolean', help: 'progress bar on stderr (default: when stderr is a terminal)' },
+  pin: { kind: 'boolean', help: 'run the generator on CPU 1 (taskset)' },
+  'generator-threads': { kind: 'string', value: 'N', help: 'threads of the native generator (default 1)' },
+  'idle-connections': { kind: 'string', value: 'N', help: 'connections of the idle-memory workload (default 10000)' },
+  list: { kind: 'boolean', help: 'list presets, targets and workloads' },
+  help: { kind: 'boolean', help: 'show this help' },
+};
+
+const ACCEPT_MODES = ['dispatch', 'reuseport', 'exclusive'] as const;
+
+/** "name" or "name:{json options}". */
+export function parseTargetSpec(text: string): TargetSpec {
+  const brace = text.indexOf('{');
+  if (brace < 0) return { name: text };
+  if (text[brace - 1] !== ':') throw new UsageError(`expects NAME or NAME:{json}, got '${text}'`, '--targets');
+  const name = text.slice(0, brace - 1);
+  let options: unknown;
+  try {
+    options = JSON.parse(text.slice(brace));
+  } catch (e) {
+    throw new UsageError(`options of '${name}' are not valid JSON (${(e as Error).message})`, '--targets');
+  }
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new UsageError(`options of '${name}' must be a JSON object`, '--targets');
+  }
+  return { name, options: options as Record<string, unknown>, label: text };
+}
+
+/** "default;--no-delay=false;--sndbuf 4k --rcvbuf 4k": each set is checked by the serve parser. */
+export function parseSocketFlagVariants(text: string): SocketFlagVariant[] {
+  const sets = text.split(';').map((s) => s.trim());
+  if (sets.some((s) => s === '')) throw new UsageError(`empty variant in '${text}'`, '--socket-flags');
+  return sets.map((set) => {
+    if (set === 'default') return { name: 'default', connection: {} };
+    const argv = set.split(/\s+/);
+    let cfg;
+    try {
+      cfg = parseServeArgs(argv);
+    } catch (e) {
+      if (e instanceof UsageError) throw new UsageError(`in '${set}': ${e.message}`, '--socket-flags');
+      throw e;
+    }
+    const keys = Object.keys(cfg.options).filter((k) => k !== 'framing');
+    if (keys.some((k) => k !== 'connection')) {
+      throw new UsageError(`'${set}' sets more than socket options of accepted connections`, '--socket-flags');
+    }
+    return { name: set, connection: cfg.options.connection ?? {} };
+  });
+}
+
+export function parseBenchArgs(argv: readonly string[]): BenchRequest {
+  const { values, positionals } = parseFlags(argv, BENCH_FLAGS);
+  if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'`);
+  const str = (k: string): string | undefined => values.get(k) as string | undefined;
+  const list = <T>(k: string, f: (flag: string, s: string) => T): T[] | undefined => {
+    const v = str(k);
+    return v === undefined ? undefined : splitTopLevel(`--${k}`, v).map((s) => f(`--${k}`, s));
+  };
+  const req: BenchRequest = {
+    quick: (values.get('quick') as boolean | undefined) ?? false,
+    progress: (values.get('progress') as boolean | undefined) ?? Boolean(process.stderr.isTTY),
+    pin: (values.get('pin') as boolean | undefined) ?? false,
+    list: (values.get('list') as boolean | undefined) ?? false,
+    help: (values.get('help') as boolean | undefined) ?? false,
+  };
+  const maybe = <K extends keyof BenchRequest>(k: K, v: BenchRequest[K] | undefined): void => {
+    if (v !== undefined) req[k] = v;
+  };
+  maybe('preset', str('preset'));
+  maybe('configFile', str('config'));
+  if (req.preset !== undefined && req.configFile !== undefined) throw new UsageError('give --preset or --config, not both', '--config');
+  maybe('targets', list('targets', (_f, s) => parseTargetSpec(s)));
+  maybe('workloads', list('workload', (_f, s) => s));
+  const ints = (k: string, opts: Parameters<typeof toIntList>[2]): number[] | undefined => {
+    const v = str(k);
+    return v === undefined ? undefined : toIntList(`--${k}`, v, opts);
+  };
+  maybe('connections', ints('connections', { min: 1, max: 1_000_000 }));
+  maybe('depth', ints('depth', { min: 1, max: 65536 }));
+  maybe('payload', ints('payload', { min: 0, max: 16 * 1024 * 1024, sizes: true }));
+  maybe('reconnect', ints('reconnect', { min: 0 }));
+  maybe('acceptModes', list('accept-mode', (f, s) => toChoice(f, s, ACCEPT_MODES)));
+  maybe('httpGenerators', list('http-generator', (f, s) => toChoice(f, s, ['autocannon', 'wrk'] as const)));
+  const one = (k: string, opts: Parameters<typeof toInt>[2]): number | undefined => {
+    const v = str(k);
+    return v === undefined ? undefined : toInt(`--${k}`, v, opts);
+  };
+  maybe('workers', one('workers', { min: 1, max: 256 }));
+  maybe('rounds', one('rounds', { min: 1, max: 1000 }));
+  maybe('generatorThreads', one('generator-threads', { min: 1, max: 256 }));
+  maybe('idleConnections', one('idle-connections', { min: 1, max: 1_000_000 }));
+  const secs = (k: string, min: number): number | undefined => {
+    const v = str(k);
+    return v === undefined ? undefined : toNumber(`--${k}`, v, { min, max: 3600 });
+  };
+  maybe('duration', secs('duration', 0.1));
+  maybe('warmup', secs('warmup', 0));
+  if (values.has('socket-flags')) req.socketFlags = parseSocketFlagVariants(str('socket-flags') as string);
+  maybe('baseline', str('baseline'));
+  maybe('outDir', str('out'));
+  const name = str('name');
+  if (name !== undefined && !/^[\w.-]+$/.test(name)) throw new UsageError('use letters, digits, ".", "-" and "_" only', '--name');
+  maybe('name', name);
+  return req;
+}

@@ -1,0 +1,73 @@
+/**
+ * `ringnet bench --quick` end to end, as CI runs it: the default matrix in its short form
+ * (echo on both backends and node:net, HTTP hello on node:http) completes, and leaves a results
+ * JSON and a Markdown + HTML report with charts. No speed assertions: only that every run
+ * measured something, without errors, and that the files are complete and well-formed.
+ */
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { XMLValidator } from 'fast-xml-parser';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const CLI = path.join(__dirname, '..', 'dist', 'cli', 'main.js');
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ringnet-bench-quick-'));
+
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => { stdout += d; });
+    child.stderr.on('data', (d) => { stderr += d; });
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('ringnet bench --quick', () => {
+  it('runs the default matrix and writes results JSON, Markdown and HTML with charts', async () => {
+    const r = await run(['bench', '--quick', '--out', dir, '--name', 'ci', '--progress=false']);
+    expect(r.stderr).toMatch(/ringnet bench: preset default \(quick\)/);
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+
+    const results = JSON.parse(fs.readFileSync(path.join(dir, 'ci.json'), 'utf8'));
+    expect(results.schema).toBe('ringnet-bench/1');
+    expect(results.machine).toMatchObject({ node: process.version, cpuCount: os.cpus().length });
+    for (const k of ['kernel', 'cpuModel', 'openFileLimit', 'backends', 'loadAverageAtStart']) expect(results.machine[k]).toBeDefined();
+    const cells = results.plan.cells.map((c: { id: string }) => c.id);
+    expect(cells).toEqual(['c100-d1-p64', 'c100-d16-p64', 'http-c100-d1']);
+    const measured = results.runs.filter((x: { skipped?: string }) => !x.skipped);
+    // io_uring may be refused by a kernel: then that target is skipped with a reason, nothing else.
+    for (const x of results.runs.filter((y: { skipped?: string }) => y.skipped)) expect(x.target).toBe('ringnet-io_uring');
+    expect(measured.length).toBeGreaterThanOrEqual(5);
+    for (const x of measured) {
+      expect(x.error, `${x.cell} ${x.target}`).toBeUndefined();
+      expect(x.errors, `${x.cell} ${x.target}`).toBe(0);
+      expect(x.ops).toBeGreaterThan(0);
+      expect(x.serverCpuSec).toBeGreaterThan(0);
+      expect(Number.isFinite(x.genCpuSec)).toBe(true);
+      expect(x.rssBytes).toBeGreaterThan(0);
+    }
+
+    const md = fs.readFileSync(path.join(dir, 'ci.md'), 'utf8');
+    const page = fs.readFileSync(path.join(dir, 'ci.html'), 'utf8');
+    for (const id of cells) {
+      expect(md).toContain(`| ${id} |`);
+      expect(page).toContain(`<td>${id}</td>`);
+    }
+    expect(XMLValidator.validate(page.replace(/^<!DOCTYPE html>\n/, ''))).toBe(true);
+    const charts = fs.readdirSync(path.join(dir, 'ci-charts'));
+    expect(charts.sort()).toEqual(['echo-cpu.svg', 'echo-latency.svg', 'echo-throughput.svg', 'http-cpu.svg', 'http-latency.svg', 'http-throughput.svg']);
+    for (const f of charts) expect(XMLValidator.validate(fs.readFileSync(path.join(dir, 'ci-charts', f), 'utf8'))).toBe(true);
+    expect(r.stdout).toContain('Against the baseline node:net');
+  }, 120_000);
+
+  it('a bad bench flag exits with status 2 before running anything', async () => {
+    const r = await run(['bench', '--targets', 'ringnet-epoll:{"workers":2', '--out', dir]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^ringnet: --targets: unbalanced/);
+  });
+});
