@@ -16,6 +16,11 @@ bool Inbox::pushCommands(const uint8_t* data, size_t len) {
   return markPending();
 }
 
+bool Inbox::hasWork() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return wakePending_;
+}
+
 bool Inbox::pushFd(int fd) {
   std::lock_guard<std::mutex> lock(mu_);
   pending_.fds.push_back(fd);

@@ -45,6 +45,9 @@ class Inbox {
   // the caller to wake the reactor.
   bool pushBroadcast(Broadcast b, size_t limit, bool* wake);
   size_t pendingBroadcasts();
+  // Anything queued (the reactor's own thread checks before applying a
+  // command log directly, so that earlier work keeps its order).
+  bool hasWork();
 
   // Swaps everything out into `into` (which the caller cleared); keeps the
   // vectors' capacity alive by swapping.

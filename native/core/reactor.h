@@ -166,6 +166,7 @@ class Reactor : public IoHandler, private ConnectionControl {
   bool readResumed_ = false;
   bool inline_ = false;
   bool delivering_ = false;
+  bool applyDirect_ = false;  // submitCommands may apply in place (see afterPass)
   bool closing_ = false;
   uint64_t closeDeadlineMs_ = 0;
   TimeoutSweep timeouts_;
