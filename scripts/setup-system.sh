@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
 # System packages ringnet's build and tests use, from Debian's archive:
-#   liburing-dev  the io_uring backend (linked statically; without it the addon
-#                 still builds, epoll only)
+#   liburing-dev        the io_uring backend (linked statically; without it the
+#                       addon still builds, epoll only)
+#   clang,              the fuzz targets (libFuzzer) and the sanitizer build of
+#   libclang-rt-14-dev  the addon (npm run fuzz, npm run test:asan); clang's
+#                       runtime libraries (libFuzzer, ASan, UBSan) live in the
+#                       versioned libclang-rt package
+#   cmake               builds the fuzz targets (test/fuzz/CMakeLists.txt)
 # Installs only what is missing; needs root (CI and the dev machines are root).
 set -euo pipefail
 
-packages=(liburing-dev)
+packages=(liburing-dev clang libclang-rt-14-dev cmake)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

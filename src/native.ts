@@ -1,4 +1,8 @@
-/** Loads the compiled addon (a prebuild, or build/Release) and types its surface. */
+/**
+ * Loads the compiled addon (a prebuild, or build/Release) and types its surface.
+ * RINGNET_ADDON_PATH names another build to load instead (the sanitizer build
+ * of `npm run test:asan` is build/asan/ringnet.node).
+ */
 import * as path from 'node:path';
 
 export interface NativeArena {
@@ -77,4 +81,5 @@ export interface NativeBinding {
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const load = require('node-gyp-build') as (dir: string) => unknown;
 
-export const native = load(path.join(__dirname, '..')) as NativeBinding;
+const override = process.env.RINGNET_ADDON_PATH;
+export const native = (override ? require(path.resolve(override)) : load(path.join(__dirname, '..'))) as NativeBinding;

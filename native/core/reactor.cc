@@ -237,7 +237,14 @@ void Reactor::processInbox() {
   inboxPending_ = false;
   InboxContents& in = inboxScratch_;
   inbox_.take(in);
-  if (in.acceptError) onAcceptError(in.acceptError);
+  if (in.acceptError) {
+    // From the main reactor (dispatch mode), which already reports once per
+    // burst: pass each on. This worker's own once-per-burst flag is re-armed
+    // only by its own accepts, which may go to another worker or sit in this
+    // same inbox batch behind the error, so it would swallow later bursts.
+    acceptErrorReported_ = false;
+    onAcceptError(in.acceptError);
+  }
   for (int fd : in.fds) onAccepted(fd);
   if (!in.commands.empty()) applyCommands(in.commands.data(), in.commands.size());
   if (in.arenaReturned || !blocked_.empty()) unblockConnections();

@@ -1,0 +1,80 @@
+#!/usr/bin/env node
+// Writes the committed seed corpus (test/fuzz/corpus/<target>/) in the input
+// layouts the targets read (see each targets/<name>.cc). Run it again after
+// changing a layout: node test/fuzz/make-seeds.js
+'use strict';
+const fs = require('node:fs');
+const path = require('node:path');
+
+const u16 = (n) => Buffer.from([n & 0xff, (n >> 8) & 0xff]);
+const u32 = (n) => { const b = Buffer.alloc(4); b.writeUInt32LE(n >>> 0); return b; };
+const cat = (...parts) => Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'latin1') : Buffer.isBuffer(p) ? p : Buffer.from(p))));
+const SEED = u32(0x12345678);
+
+function lengthFrame(body, { size = 4, little = false, prefix = '' } = {}) {
+  const h = Buffer.alloc(size);
+  let v = BigInt(body.length);
+  for (let i = 0; i < size; i++) {
+    const byte = Number(v & 0xffn);
+    v >>= 8n;
+    h[little ? i : size - 1 - i] = byte;
+  }
+  return cat(prefix, h, body);
+}
+
+const FIELD = { 1: 0, 2: 1, 3: 2, 4: 3, 8: 4 };
+// shape: bit 0 little-endian, bits 1.. field size index; strip 0x80 = whole header.
+const lengthConfig = ({ size = 4, little = false, offset = 0, adj = 0, strip = 0x80, max = 1024 }) =>
+  cat([(FIELD[size] << 1) | (little ? 1 : 0), offset, adj & 0xff, strip], u16(max));
+
+const seeds = {
+  length_codec: {
+    'be4-frames': cat(lengthConfig({}), SEED, lengthFrame('hello'), lengthFrame(''), lengthFrame('x'.repeat(300))),
+    'le2-frames': cat(lengthConfig({ size: 2, little: true }), SEED, lengthFrame('ab', { size: 2, little: true }), lengthFrame('cde', { size: 2, little: true })),
+    'be3-offset2': cat(lengthConfig({ size: 3, offset: 2, strip: 0 }), SEED, lengthFrame('payload', { size: 3, prefix: '\xca\xfe' })),
+    'be1-partial': cat(lengthConfig({ size: 1 }), SEED, lengthFrame('abc', { size: 1 }), '\x09abc'),
+    'be8-huge': cat(lengthConfig({ size: 8 }), SEED, '\xff\xff\xff\xff\xff\xff\xff\xf0', 'body'),
+    'too-large': cat(lengthConfig({ max: 16 }), SEED, '\x00\x00\x01\x00', 'x'.repeat(40)),
+    // lengthAdjustment -4: the field counts its own header, so 0..3 is impossible.
+    'adj-neg-bad': cat(lengthConfig({ adj: -4 }), SEED, '\x00\x00\x00\x02', 'xx'),
+    'adj-neg-ok': cat(lengthConfig({ adj: -4 }), SEED, '\x00\x00\x00\x09', 'hello'),
+    'adj-min': cat(lengthConfig({ adj: 0x80 }), SEED, '\x00\x00\x00\x05', 'hello'),
+    'max-unbounded': cat(lengthConfig({ max: 0xffff }), SEED, lengthFrame('unbounded')),
+  },
+  delimiter_codec: {
+    'lf': cat([0], '\n', u16(64), SEED, 'one\ntwo\n\nthree\npartial'),
+    'crlf': cat([1], '\r\n', u16(64), SEED, 'GET / HTTP/1.1\r\nHost: x\r\n\r\nrest\r'),
+    'crlf-keep': cat([0x81], '\r\n', u16(64), SEED, 'a\r\nb\r\r\n\r\n'),
+    'nul': cat([0], '\0', u16(8), SEED, 'abc\0defghijkl\0'),
+    'overlap-aa': cat([1], 'aa', u16(32), SEED, 'xaaayaaaaz'),
+    'four-bytes': cat([3], '\r\n\r\n', u16(100), SEED, 'head\r\n\r\nbody\r\n\r\r\n\r\n'),
+    'too-long': cat([0], '\n', u16(4), SEED, 'abcdefghij\nk\n'),
+    'limit-zero': cat([0], ';', u16(0), SEED, ';;;x;'),
+  },
+  fixed_codec: {
+    'four': cat(u16(3), SEED, 'abcdefghijklmn'),
+    'one': cat(u16(0), SEED, 'xyz'),
+    'large': cat(u16(299), SEED, Buffer.alloc(700, 7)),
+  },
+  raw_codec: {
+    'small-chunks': cat(u16(15), SEED, 'the quick brown fox jumps over the lazy dog'),
+    'one-byte': cat(u16(0), SEED, 'abc'),
+    'big': cat(u16(1023), SEED, Buffer.alloc(3000, 1)),
+  },
+  // [pool size] then ops: op % 6 = 0 append, 1 appendFrame, 2 gather, 3 consume,
+  // 4 clear, 5 flush; bit 7 picks the second queue. Sizes: [shape][u16].
+  output_queue: {
+    'small-frames': cat([2], [1, 4], [0], u16(10), [2], [1, 4], [0], u16(5), [2], [5], u16(3), [2]),
+    'big-append': cat([1], [0, 3], u16(100), [2, 8], [3], u32(70000), [5], u16(9000)),
+    'threshold': cat([0], [0, 2], u16(7), [0, 1], u16(16400), [2, 1], [3], u32(16385), [4]),
+    'two-queues': cat([3], [0, 1], u16(16383), [0x80, 1], u16(20000), [5], u16(1), [0x85], u16(65535), [0x84]),
+    'streaming': cat([1], ...Array.from({ length: 40 }, (_, i) => cat([0, 1], u16(16000 + i), [3], u32(9000 + i * 13)))),
+  },
+};
+
+for (const [target, files] of Object.entries(seeds)) {
+  const dir = path.join(__dirname, 'corpus', target);
+  fs.mkdirSync(dir, { recursive: true });
+  for (const [name, bytes] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), bytes);
+}
+console.log('seeds written to', path.join(__dirname, 'corpus'));

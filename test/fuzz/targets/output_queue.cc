@@ -1,0 +1,156 @@
+// Fuzz target: a connection's outbound queue (native/core/output_queue.cc).
+// The input is a program of operations on two queues sharing one chunk pool
+// (as a reactor's connections do); a plain byte string models each queue.
+// After every operation size() matches the model; on every gather operation
+// and at the end, gather() yields the model's bytes in order, in non-empty
+// iovecs, no more than asked for. Content checks are not run after every
+// operation to keep one input in the millisecond range.
+// LeakSanitizer (on by default under libFuzzer) checks that clear() and the
+// pool give back every chunk.
+#include <sys/uio.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/chunk_pool.h"
+#include "core/output_queue.h"
+#include "support/check.h"
+#include "support/fuzz_input.h"
+
+using namespace ringnet;
+using namespace ringnet::fuzz;
+
+namespace {
+
+constexpr size_t kMaxQueued = 1024 * 1024;  // keeps one input fast
+constexpr int kMaxOps = 256;
+
+struct Model {
+  OutputQueue q;
+  std::string bytes;  // unsent bytes, oldest first
+  size_t head = 0;    // bytes[0, head) already consumed
+  size_t size() const { return bytes.size() - head; }
+  void drop(size_t n) {
+    head += n;
+    if (head > 64 * 1024 && head * 2 > bytes.size()) {
+      bytes.erase(0, head);
+      head = 0;
+    }
+  }
+};
+
+// Content for appended bytes: a window of a fixed pseudo-random table at a
+// running offset, so consecutive appends differ and a reordered, lost or
+// repeated byte shows (the table's period, 1 MiB, is the queue's limit).
+std::string fresh(uint32_t& counter, size_t n) {
+  constexpr size_t kPeriod = 1 << 20;
+  static const std::string table = [] {
+    std::string t(kPeriod + 256 * 1024, '\0');
+    Rng rng(12345);
+    for (char& c : t) c = static_cast<char>(rng.next() >> 24);
+    return t;
+  }();
+  const size_t at = counter % kPeriod;
+  counter += static_cast<uint32_t>(n) + 1;  // +1: equal-sized appends start at different bytes
+  return table.substr(at, n);
+}
+
+size_t payloadSize(FuzzInput& in) {
+  const uint8_t shape = in.u8();
+  const uint16_t n = in.u16();
+  switch (shape % 4) {
+    case 0: return n % 64;                                     // small frames share a chunk
+    case 1: return n % (ChunkPool::kChunkSize + 64);           // around one chunk
+    case 2: return ChunkPool::kChunkSize * 4 - 8 + n % 16;     // the dedicated-buffer threshold
+    default: return n + ChunkPool::kChunkSize * 4;             // dedicated buffers
+  }
+}
+
+void verify(const Model& m, int maxIov) {
+  FUZZ_CHECK(m.q.size() == m.size());
+  FUZZ_CHECK(m.q.empty() == (m.size() == 0));
+  std::vector<iovec> iov(static_cast<size_t>(maxIov));
+  const int n = m.q.gather(iov.data(), maxIov);
+  FUZZ_CHECK(n >= 0 && n <= maxIov);
+  size_t total = 0;
+  for (int i = 0; i < n; i++) {
+    FUZZ_CHECK(iov[i].iov_len > 0);
+    FUZZ_CHECK(total + iov[i].iov_len <= m.size());
+    FUZZ_CHECK(m.bytes.compare(m.head + total, iov[i].iov_len,
+                               static_cast<const char*>(iov[i].iov_base), iov[i].iov_len) == 0);
+    total += iov[i].iov_len;
+  }
+  if (n < maxIov) FUZZ_CHECK(total == m.size());  // room left: everything was gathered
+}
+
+// Like a writev loop whose kernel accepts `accept` bytes per call (then, after
+// 64 calls, everything: a one-byte kernel would make one input take seconds).
+void flush(Model& m, ChunkPool& pool, size_t accept) {
+  for (int calls = 0; !m.q.empty(); calls++) {
+    if (calls == 64) accept = SIZE_MAX;
+    iovec iov[8];
+    const int n = m.q.gather(iov, 8);
+    size_t total = 0;
+    for (int i = 0; i < n; i++) total += iov[i].iov_len;
+    const size_t sent = total < accept ? total : accept;
+    m.q.consume(pool, sent);
+    m.drop(sent);
+  }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  FuzzInput in(data, size);
+  ChunkPool pool(in.u8() % 4);  // a pool that keeps 0..3 free chunks
+  Model queues[2];
+  uint32_t counter = 0;
+
+  for (int ops = 0; ops < kMaxOps && in.remaining() > 0; ops++) {
+    const uint8_t op = in.u8();
+    Model& m = queues[op >> 7];
+    switch (op % 6) {
+      case 0: {
+        const std::string s = fresh(counter, payloadSize(in));
+        if (m.size() + s.size() > kMaxQueued) break;
+        m.q.append(pool, reinterpret_cast<const uint8_t*>(s.data()), s.size());
+        m.bytes += s;
+        break;
+      }
+      case 1: {
+        const std::string h = fresh(counter, in.u8() % 16);
+        const std::string p = fresh(counter, payloadSize(in));
+        const std::string t = fresh(counter, in.u8() % 8);
+        if (m.size() + h.size() + p.size() + t.size() > kMaxQueued) break;
+        m.q.appendFrame(pool, reinterpret_cast<const uint8_t*>(h.data()), h.size(),
+                        reinterpret_cast<const uint8_t*>(p.data()), p.size(),
+                        reinterpret_cast<const uint8_t*>(t.data()), t.size());
+        m.bytes += h + p + t;
+        break;
+      }
+      case 2:
+        verify(m, 1 + in.u8() % 40);
+        break;
+      case 3: {
+        const size_t n = m.size() == 0 ? 0 : in.u32() % (m.size() + 1);
+        m.q.consume(pool, n);
+        m.drop(n);
+        break;
+      }
+      case 4:
+        m.q.clear(pool);
+        m.drop(m.size());
+        break;
+      default:
+        flush(m, pool, 1 + in.u16());
+        break;
+    }
+    FUZZ_CHECK(m.q.size() == m.size());
+  }
+  for (Model& m : queues) {
+    verify(m, 1024);
+    m.q.clear(pool);
+  }
+  return 0;
+}
