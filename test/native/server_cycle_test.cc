@@ -1,4 +1,4 @@
-// sources: native/core/*.cc native/core/codec/*.cc native/epoll/*.cc native/io_uring/*.cc
+// sources: native/core/*.cc native/core/*/*.cc native/epoll/*.cc native/io_uring/*.cc
 // flags: -pthread -DRINGNET_HAVE_IO_URING -l:liburing.a
 //
 // Server start/close cycles with real sockets, for LeakSanitizer (run by
