@@ -2,10 +2,12 @@
 # System packages ringnet's build and tests use, from Debian's archive:
 #   liburing-dev  the io_uring backend (linked statically; without it the addon
 #                 still builds, epoll only)
+#   curl          a real HTTP client for the HTTP tests
+#   wrk           HTTP load generator for npm run bench:http (optional there)
 # Installs only what is missing; needs root (CI and the dev machines are root).
 set -euo pipefail
 
-packages=(liburing-dev)
+packages=(liburing-dev curl wrk)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

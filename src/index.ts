@@ -12,9 +12,14 @@ export type { ConnectionOptionName, KeepAliveState, TcpInfo } from './connection
 export * from './errors';
 export type {
   ServerOptions, FramingOptions, LengthFramingOptions, DelimiterFramingOptions, FixedFramingOptions, RawFramingOptions,
+  HttpFramingOptions,
   ListenerSocketOptions, ConnectionSocketOptions, KeepAliveOptions, Backend, AcceptMode, IoUringOptions,
 } from './options';
 export type { CloseReason } from './wire';
+export { HttpRequest } from './http/request';
+export type { IncomingHeaders } from './http/request';
+export { HttpResponse } from './http/response';
+export type { OutgoingHeaderValue, ResponseEvent } from './http/response';
 
 /** Creates a server. Options are validated here: a bad value throws InvalidOptionError. */
 export function createServer<T = unknown>(options: ServerOptions | undefined, handlers: Handlers<T>): Server<T> {

@@ -67,6 +67,17 @@ bool parseFraming(const Napi::Object& f, FramingConfig* out, std::string* err) {
     case FramingType::kRaw:
       out->raw.maxChunk = static_cast<uint64_t>(num(f, "maxChunk", 65536));
       return true;
+    case FramingType::kHttp: {
+      HttpFraming& h = out->http;
+      h.maxHeaderSize = static_cast<uint32_t>(num(f, "maxHeaderSize", h.maxHeaderSize));
+      h.maxUriLength = static_cast<uint32_t>(num(f, "maxUriLength", h.maxUriLength));
+      h.maxHeaders = static_cast<uint32_t>(num(f, "maxHeaders", h.maxHeaders));
+      h.maxBodySize = static_cast<uint64_t>(num(f, "maxBodySize", static_cast<double>(h.maxBodySize)));
+      h.headerTimeoutMs = static_cast<uint32_t>(num(f, "headerTimeoutMs", h.headerTimeoutMs));
+      h.bodyTimeoutMs = static_cast<uint32_t>(num(f, "bodyTimeoutMs", h.bodyTimeoutMs));
+      h.keepAliveTimeoutMs = static_cast<uint32_t>(num(f, "keepAliveTimeoutMs", h.keepAliveTimeoutMs));
+      return true;
+    }
   }
   *err = "unknown framing type";
   return false;
@@ -106,7 +117,17 @@ bool parseServerConfig(const Napi::Object& o, ServerConfig* c, std::string* err)
     *err = "framing must be an object";
     return false;
   }
-  return parseFraming(f.As<Napi::Object>(), &c->framing, err);
+  if (!parseFraming(f.As<Napi::Object>(), &c->framing, err)) return false;
+  if (c->framing.type == FramingType::kHttp) {
+    // The shortest protocol deadline sizes the timeout sweep (timeouts.h).
+    uint32_t shortest = 0;
+    const HttpFraming& h = c->framing.http;
+    for (uint32_t t : {h.headerTimeoutMs, h.bodyTimeoutMs, h.keepAliveTimeoutMs}) {
+      if (t != 0 && (shortest == 0 || t < shortest)) shortest = t;
+    }
+    c->protocolTimeoutMs = shortest;
+  }
+  return true;
 }
 
 bool parseListenAddress(const Napi::Object& o, ListenAddress* a, std::string* err) {

@@ -8,6 +8,7 @@ std::unique_ptr<FrameDecoder> makeDecoder(const FramingConfig& f) {
     case FramingType::kDelimiter: return makeDelimiterDecoder(f.delimiter);
     case FramingType::kFixed: return makeFixedDecoder(f.fixed);
     case FramingType::kRaw: return makeRawDecoder(f.raw);
+    case FramingType::kHttp: return makeHttpDecoder(f.http);
   }
   return nullptr;
 }
@@ -18,6 +19,7 @@ std::unique_ptr<FrameEncoder> makeEncoder(const FramingConfig& f) {
     case FramingType::kDelimiter: return makeDelimiterEncoder(f.delimiter);
     case FramingType::kFixed: return makeFixedEncoder(f.fixed);
     case FramingType::kRaw: return makeRawEncoder();
+    case FramingType::kHttp: return makeHttpEncoder();
   }
   return nullptr;
 }

@@ -1,5 +1,7 @@
 #include "protocol.h"
 
+#include "http/http_protocol.h"
+
 namespace ringnet {
 
 std::unique_ptr<Protocol> makeProtocol(const ServerConfig& config) {
@@ -9,6 +11,8 @@ std::unique_ptr<Protocol> makeProtocol(const ServerConfig& config) {
     case FramingType::kFixed:
     case FramingType::kRaw:
       return std::make_unique<Protocol>();
+    case FramingType::kHttp:
+      return makeHttpProtocol(config.framing.http);
   }
   return std::make_unique<Protocol>();
 }

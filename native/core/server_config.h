@@ -6,12 +6,13 @@
 #include <string>
 
 #include "codec/codec.h"
+#include "codec/http_codec.h"
 #include "listener.h"
 #include "socket_options.h"
 
 namespace ringnet {
 
-enum class FramingType : uint8_t { kLength, kDelimiter, kFixed, kRaw };
+enum class FramingType : uint8_t { kLength, kDelimiter, kFixed, kRaw, kHttp };
 
 struct FramingConfig {
   FramingType type = FramingType::kLength;
@@ -19,6 +20,7 @@ struct FramingConfig {
   DelimiterFraming delimiter;
   FixedFraming fixed;
   RawFraming raw;
+  HttpFraming http;
 };
 
 enum class AcceptMode : uint8_t { kDispatch, kReusePort, kExclusive };
