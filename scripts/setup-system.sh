@@ -7,10 +7,12 @@
 #                       runtime libraries (libFuzzer, ASan, UBSan) live in the
 #                       versioned libclang-rt package
 #   cmake               builds the fuzz targets (test/fuzz/CMakeLists.txt)
+#   curl                a real HTTP client for the HTTP tests
+#   wrk                 HTTP load generator for npm run bench:http (optional there)
 # Installs only what is missing; needs root (CI and the dev machines are root).
 set -euo pipefail
 
-packages=(liburing-dev clang libclang-rt-14-dev cmake)
+packages=(liburing-dev clang libclang-rt-14-dev cmake curl wrk)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

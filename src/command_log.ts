@@ -3,7 +3,7 @@
  * to the native worker in one call per flush, instead of one Node-API call per
  * send. Layout: [op, slot, gen, length] int32 + payload padded to 4 bytes.
  */
-import { COMMAND_HEADER_BYTES } from './wire';
+import { CMD_PROTOCOL, COMMAND_HEADER_BYTES } from './wire';
 
 const INITIAL_BYTES = 64 * 1024;
 /** After a burst the log shrinks back, so memory follows the load. */
@@ -49,6 +49,39 @@ export class CommandLog {
     this.length += need;
   }
 
+  /**
+   * A protocol command (native Protocol::onCommand) whose payload is built in
+   * place: int32 protocol op, `pre` (latin1: one byte per char), the body,
+   * `post` (latin1). Saves building an intermediate Buffer per HTTP response.
+   */
+  pushProtocol(slot: number, gen: number, protoOp: number, pre: string, body: Uint8Array | string | undefined, bodyBytes: number, post: string): void {
+    const n = 4 + pre.length + bodyBytes + post.length;
+    const need = COMMAND_HEADER_BYTES + ((n + 3) & ~3);
+    if (this.length + need > this.bytes.length) this.grow(need);
+    const i = this.length >> 2;
+    const ints = this.ints;
+    ints[i] = CMD_PROTOCOL;
+    ints[i + 1] = slot;
+    ints[i + 2] = gen;
+    ints[i + 3] = n;
+    ints[i + 4] = protoOp;
+    const bytes = this.bytes;
+    let at = this.length + COMMAND_HEADER_BYTES + 4;
+    if (pre.length > 0) at = writeLatin1(bytes, pre, at);
+    if (bodyBytes > 0) {
+      if (typeof body !== 'string') {
+        bytes.set(body as Uint8Array, at);
+        at += bodyBytes;
+      } else if (bodyBytes === body.length) {
+        at = writeLatin1(bytes, body, at); // ASCII: the same bytes
+      } else {
+        at += (bytes as Buffer & LatinWritable).utf8Write(body, at);
+      }
+    }
+    if (post.length > 0) writeLatin1(bytes, post, at);
+    this.length += need;
+  }
+
   /** Called after the log was handed to native code. */
   reset(): void {
     this.length = 0;
@@ -69,4 +102,32 @@ export class CommandLog {
     this.bytes = Buffer.alloc(size);
     this.ints = new Int32Array(this.bytes.buffer, this.bytes.byteOffset, size >> 2);
   }
+}
+
+/** Node's Buffer methods behind Buffer#write (present in every supported Node). */
+interface LatinWritable {
+  latin1Write(s: string, offset: number): number;
+  utf8Write(s: string, offset: number): number;
+}
+
+/**
+ * Latin-1 bytes of `s` at `at`; returns the end. Tiny strings (chunk framing,
+ * short bodies) are copied by a JIT-compiled loop, cheaper than a call into
+ * C++; longer ones (response heads, built by concatenation) are not: a loop
+ * over a cons string is slower than Buffer#write flattening it once.
+ */
+export function writeLatin1(b: Buffer, s: string, at: number): number {
+  const n = s.length;
+  // latin1Write: Buffer#write without its argument checks (we sized the log).
+  if (n > 16) return at + (b as Buffer & LatinWritable).latin1Write(s, at);
+  for (let i = 0; i < n; i++) b[at + i] = s.charCodeAt(i);
+  return at + n;
+}
+
+/** UTF-8 length of `s`, without a call into C++ for short ASCII strings. */
+export function utf8Length(s: string): number {
+  const n = s.length;
+  if (n > 64) return Buffer.byteLength(s);
+  for (let i = 0; i < n; i++) if (s.charCodeAt(i) > 0x7f) return Buffer.byteLength(s);
+  return n;
 }

@@ -54,6 +54,7 @@ export class Connection<T = unknown> {
   /** @internal */ _state = 0;
   /** @internal frames that arrived while paused */ _held: Buffer[] | undefined = undefined;
   /** @internal set when JS decides the close reason (handler error, backpressure) */ _reason: CloseReason | undefined = undefined;
+  /** @internal protocol state (HTTP: response order) */ _proto: unknown = undefined;
   /** @internal "family|remote|rport|local|lport" */ private readonly _addr: string;
   /** @internal rooms joined (in the order joined); undefined until the first join */ private _rooms: Set<string> | undefined;
 
@@ -127,24 +128,32 @@ export class Connection<T = unknown> {
   }
 
   private queue(op: number, payload: Uint8Array, wireBytes: number, head?: Uint8Array): boolean {
-    const w = this._w;
-    const server = w.server;
-    if (server._closing) return false; // after server.close(): nothing new goes out
-    this._submitted += wireBytes;
-    const queued = this._submitted - (w.written[this._slot] as number);
-    if (queued > server._options.maxOutbound) {
-      this._reason = 'backpressure';
-      this.command(CMD_DESTROY);
-      this._state |= ENDED;
-      return false;
-    }
+    if (!this.admit(wireBytes)) return false;
     if (head === undefined) {
       this.command(op, payload);
     } else {
-      w.log.pushParts(op, this._slot, this._gen, head, payload);
-      server._scheduleFlush();
+      this._w.log.pushParts(op, this._slot, this._gen, head, payload);
+      this._w.server._scheduleFlush();
     }
-    if (queued > server._options.highWaterMark) {
+    return this.belowHighWater();
+  }
+
+  /** Counts bytes about to be queued; false when they must not go (closing, or over maxOutbound: reset). */
+  private admit(wireBytes: number): boolean {
+    const w = this._w;
+    if (w.server._closing) return false; // after server.close(): nothing new goes out
+    this._submitted += wireBytes;
+    if (this._submitted - (w.written[this._slot] as number) > w.server._options.maxOutbound) {
+      this._overflow();
+      return false;
+    }
+    return true;
+  }
+
+  /** After queueing: true below highWaterMark, else asks for a drain event and returns false. */
+  private belowHighWater(): boolean {
+    const w = this._w;
+    if (this._submitted - (w.written[this._slot] as number) > w.server._options.highWaterMark) {
       if (!(this._state & WANT_DRAIN)) {
         this._state |= WANT_DRAIN;
         this.command(CMD_WANT_DRAIN);
@@ -200,6 +209,23 @@ export class Connection<T = unknown> {
     META.copy(AUTH_ACCEPT, 4);
     this._w.log.pushParts(CMD_PROTOCOL, this._slot, this._gen, AUTH_ACCEPT, bytes);
     this._w.server._scheduleFlush();
+  }
+
+  /** @internal more than maxOutbound would be queued: reset with reason 'backpressure'. */
+  _overflow(): void {
+    if (this._state & CLOSED) return;
+    this._reason = 'backpressure';
+    this.command(CMD_DESTROY);
+    this._state |= ENDED;
+  }
+
+  /** @internal an HTTP response part (native protocol command); same accounting as send(). */
+  _respond(protoOp: number, pre: string, body: Uint8Array | string | undefined, bodyBytes: number, post: string): boolean {
+    if (this._state & (CLOSED | ENDED)) return false;
+    if (!this.admit(pre.length + bodyBytes + post.length)) return false;
+    this._w.log.pushProtocol(this._slot, this._gen, protoOp, pre, body, bodyBytes, post);
+    this._w.server._scheduleFlush();
+    return this.belowHighWater();
   }
 
   /** Half-close: FIN after queued output is flushed; frames from the peer still arrive. */

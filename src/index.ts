@@ -13,6 +13,7 @@ export type { ConnectionOptionName, KeepAliveState, TcpInfo } from './connection
 export * from './errors';
 export type {
   ServerOptions, FramingOptions, LengthFramingOptions, DelimiterFramingOptions, FixedFramingOptions, RawFramingOptions,
+  HttpFramingOptions,
   ListenerSocketOptions, ConnectionSocketOptions, KeepAliveOptions, Backend, AcceptMode, IoUringOptions,
   GoimFramingOptions,
 } from './options';
@@ -22,6 +23,10 @@ export type { GoimFrame, GoimOutFrame, GoimAuthResult } from './goim';
 /** Handlers of a goim server: frames are typed packets. */
 export type GoimHandlers<T = unknown> = Handlers<T, GoimFrame>;
 export type { CloseReason } from './wire';
+export { HttpRequest } from './http/request';
+export type { IncomingHeaders } from './http/request';
+export { HttpResponse } from './http/response';
+export type { OutgoingHeaderValue, ResponseEvent } from './http/response';
 
 /** Creates a server. Options are validated here: a bad value throws InvalidOptionError. */
 export function createServer<T = unknown>(options: ServerOptions & { framing: GoimFramingOptions }, handlers: GoimHandlers<T>): Server<T>;

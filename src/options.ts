@@ -71,8 +71,41 @@ export interface GoimFramingOptions {
   ver?: number;
 }
 
+
+/**
+ * HTTP/1.1 requests, parsed natively; handle them with onRequest(req, res).
+ * A request over a limit is answered with its status and the connection closed.
+ */
+export interface HttpFramingOptions {
+  type: 'http';
+  /** Request line + header fields, bytes (431 beyond). Default 16 KiB (as node:http). */
+  maxHeaderSize?: number;
+  /** Request target length (414 beyond). Default 8 KiB. */
+  maxUriLength?: number;
+  /** Header fields per request (431 beyond). Default 100. */
+  maxHeaders?: number;
+  /** Body bytes, Content-Length or de-chunked (413 beyond). Default 1 MiB, at most 512 MiB - 1. */
+  maxBodySize?: number;
+  /**
+   * ms allowed for a request's header section, from the connection's start or
+   * the request's first byte (slowloris); the connection is closed with
+   * 'header-timeout'. 0 disables it. Default 10000.
+   */
+  headerTimeout?: number;
+  /**
+   * ms a request body may pause between reads once its head is in (a stalled
+   * upload); the connection is closed with 'read-timeout'. 0 disables it. Default 10000.
+   */
+  bodyTimeout?: number;
+  /** ms an idle keep-alive connection (no request in progress, none unanswered) stays open ('idle-timeout'). 0 disables it. Default 5000 (as node:http). */
+  keepAliveTimeout?: number;
+  /** Unanswered requests per connection before it stops reading (pipelining bound). Default 64. */
+  maxPipelined?: number;
+}
+
 export type FramingOptions =
-  | LengthFramingOptions | DelimiterFramingOptions | FixedFramingOptions | RawFramingOptions | GoimFramingOptions;
+  | LengthFramingOptions | DelimiterFramingOptions | FixedFramingOptions | RawFramingOptions | GoimFramingOptions
+  | HttpFramingOptions;
 
 // ------------------------------------------------------------------ sockets
 
@@ -230,7 +263,7 @@ export interface IoUringOptions {
   zeroCopyThreshold?: number;
 }
 
-export type FramingKind = 0 | 1 | 2 | 3 | 4;
+export type FramingKind = 0 | 1 | 2 | 3 | 4 | 5;
 
 /** What the native layer receives (see native/bridge/config_parse.cc). */
 export interface NormalizedOptions {
@@ -289,6 +322,15 @@ export interface NormalizedFraming {
   authTimeoutMs?: number;
   heartbeatTimeoutMs?: number;
   ver?: number;
+  maxHeaderSize?: number;
+  maxUriLength?: number;
+  maxHeaders?: number;
+  maxBodySize?: number;
+  headerTimeoutMs?: number;
+  bodyTimeoutMs?: number;
+  keepAliveTimeoutMs?: number;
+  /** JS only: unanswered requests before the connection is paused. */
+  maxPipelined?: number;
   /** Bytes send() adds around a payload (header + trailer). */
   overhead: number;
   /** Longest payload send() accepts. */
@@ -344,7 +386,7 @@ const LENGTH_FIELD_MAX: Record<number, number> = { 1: 0xff, 2: 0xffff, 3: 0xffff
 export function normalizeFraming(v: unknown): NormalizedFraming {
   if (v === undefined) v = { type: 'length' };
   const f = plainObject('framing', v);
-  const type = oneOf('framing.type', f.type, ['length', 'delimiter', 'fixed', 'raw', 'goim'] as const);
+  const type = oneOf('framing.type', f.type, ['length', 'delimiter', 'fixed', 'raw', 'goim', 'http'] as const);
   switch (type) {
     case 'length': {
       rejectUnknown('framing', f, ['type', 'byteOrder', 'lengthFieldOffset', 'lengthFieldLength', 'lengthAdjustment', 'initialBytesToStrip', 'maxFrameLength']);
@@ -413,6 +455,25 @@ export function normalizeFraming(v: unknown): NormalizedFraming {
         ver: f.ver === undefined ? 1 : int('framing.ver', f.ver, 0, 0xffff),
         overhead: header,
         maxPayload: max - header,
+      };
+    }
+    case 'http': {
+      rejectUnknown('framing', f, ['type', 'maxHeaderSize', 'maxUriLength', 'maxHeaders', 'maxBodySize', 'headerTimeout', 'bodyTimeout', 'keepAliveTimeout', 'maxPipelined']);
+      const maxHeaderSize = f.maxHeaderSize === undefined ? 16 * 1024 : int('framing.maxHeaderSize', f.maxHeaderSize, 64, 1024 * 1024);
+      const maxUriLength = f.maxUriLength === undefined ? Math.min(8 * 1024, maxHeaderSize) : int('framing.maxUriLength', f.maxUriLength, 1, maxHeaderSize);
+      return {
+        type: 5,
+        name: 'http',
+        maxHeaderSize,
+        maxUriLength,
+        maxHeaders: f.maxHeaders === undefined ? 100 : int('framing.maxHeaders', f.maxHeaders, 1, 10000),
+        maxBodySize: f.maxBodySize === undefined ? 1024 * 1024 : int('framing.maxBodySize', f.maxBodySize, 0, 2 ** 29 - 1),
+        headerTimeoutMs: f.headerTimeout === undefined ? 10000 : int('framing.headerTimeout', f.headerTimeout, 0, INT32_MAX),
+        bodyTimeoutMs: f.bodyTimeout === undefined ? 10000 : int('framing.bodyTimeout', f.bodyTimeout, 0, INT32_MAX),
+        keepAliveTimeoutMs: f.keepAliveTimeout === undefined ? 5000 : int('framing.keepAliveTimeout', f.keepAliveTimeout, 0, INT32_MAX),
+        maxPipelined: f.maxPipelined === undefined ? 64 : int('framing.maxPipelined', f.maxPipelined, 1, 65535),
+        overhead: 0,
+        maxPayload: Number.MAX_SAFE_INTEGER,
       };
     }
   }

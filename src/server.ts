@@ -9,11 +9,14 @@ import { Connection } from './connection';
 import { CommandLog } from './command_log';
 import {
   AuthRejectedError, AuthRequiredError, BackendUnavailableError, BackpressureError, BadFrameError, FrameTooLargeError,
-  InvalidFrameError, InvalidOptionError, RingnetError, ServerStateError, SystemError, ConnectionTimeoutError, fromNative,
-  type TimeoutKind,
+  HttpParseError, InvalidFrameError, InvalidOptionError, RingnetError, ServerStateError, SystemError, ConnectionTimeoutError,
+  fromNative, type TimeoutKind,
 } from './errors';
 import { decodeGoimFrame, goimMeta, GOIM_META_BYTES, type GoimAuthResult, type GoimFrame, type GoimOutFrame } from './goim';
 import { roomBytes } from './rooms';
+import { HttpExchange } from './http/exchange';
+import type { HttpRequest } from './http/request';
+import type { HttpResponse } from './http/response';
 import { native, type NativeServer, type NativeWorkerStats } from './native';
 import { normalizeOptions, type Backend, type NormalizedFraming, type NormalizedOptions, type ServerOptions } from './options';
 import {
@@ -47,6 +50,17 @@ export interface Handlers<T = unknown, F = Buffer> {
   onClose?(conn: Connection<T>, reason: CloseReason, error?: Error): void;
   /** A handler threw (that connection is closed), or a server-level error (accept failures). */
   onError?(err: Error, conn?: Connection<T>): void;
+  /**
+   * framing 'http': one request. Answer with res.end() (or write()...end()),
+   * now or later; an async handler's rejection answers 500 and is reported to
+   * onError. Pipelined responses leave in request order.
+   */
+  onRequest?(req: HttpRequest<T>, res: HttpResponse<T>): void | Promise<void>;
+  /**
+   * framing 'http': a client sent a request ringnet refused (it was answered
+   * with err.status and closed). Not reported to onError: it is the client's fault.
+   */
+  onClientError?(err: HttpParseError, conn: Connection<T>): void;
 }
 
 export interface ListenOptions {
@@ -134,6 +148,8 @@ export class Server<T = unknown> {
   private workersDone = 0;
   private closeWaiters: Array<() => void> = [];
   private readonly flushAll = (): void => this.flush();
+  /** framing 'http': requests and ordered responses. */
+  private readonly http: HttpExchange<T> | undefined;
 
   constructor(options: ServerOptions | undefined, handlers: Handlers<T, any>) {
     this._options = normalizeOptions(options);
@@ -148,6 +164,16 @@ export class Server<T = unknown> {
       if (!this.goim) throw new InvalidOptionError('handlers.onAuth', "needs framing { type: 'goim' }");
       if (typeof handlers.onAuth !== 'function') throw new InvalidOptionError('handlers.onAuth', 'must be a function');
       this._framing.auth = true;
+    }
+    if (this._framing.name === 'http') {
+      if (typeof handlers.onRequest !== 'function') {
+        throw new InvalidOptionError('handlers.onRequest', "framing 'http' needs an onRequest(req, res) handler");
+      }
+      this.http = new HttpExchange<T>(this, handlers.onRequest, handlers, {
+        maxPipelined: this._framing.maxPipelined as number,
+        highWaterMark: this._options.highWaterMark,
+        maxOutbound: this._options.maxOutbound,
+      });
     }
     this.backend = resolveBackend(this._options.backendName);
     this._options.backend = this.backend === 'io_uring' ? 1 : 0;
@@ -366,6 +392,14 @@ export class Server<T = unknown> {
       this.goimFrame(c, decodeGoimFrame(frame));
       return;
     }
+    if (this.http !== undefined) {
+      try {
+        this.http.request(c, frame, owned);
+      } catch (err) {
+        this.handlerFailed(err, c);
+      }
+      return;
+    }
     const h = this.handlers.onFrame;
     if (h === undefined) return;
     try {
@@ -442,9 +476,9 @@ export class Server<T = unknown> {
       }
       case EV_DRAIN: {
         const c = w.conns[slot];
-        if (c !== undefined && c._gen === gen && c._drained() && this.handlers.onDrain) {
-          this.call(() => this.handlers.onDrain?.(c), c);
-        }
+        if (c === undefined || c._gen !== gen || !c._drained()) return;
+        if (this.http !== undefined) this.http.drain(c);
+        if (this.handlers.onDrain) this.call(() => this.handlers.onDrain?.(c), c);
         return;
       }
       case EV_END: {
@@ -461,7 +495,15 @@ export class Server<T = unknown> {
         w.conns[slot] = undefined;
         c._markClosed();
         const reason = c._reason ?? CLOSE_REASONS[aux] ?? 'error';
-        const error = closeError(reason, offset, c);
+        let error = closeError(reason, offset, c);
+        if (this.http !== undefined) {
+          this.http.closed(c);
+          if ((reason === 'bad-frame' || reason === 'frame-too-large') && offset >= 400) {
+            const parseError = new HttpParseError(offset, `connection ${c.id}: request refused with ${offset}`);
+            error = parseError;
+            if (this.handlers.onClientError) this.call(() => this.handlers.onClientError?.(parseError, c), undefined);
+          }
+        }
         if (this.handlers.onClose) this.call(() => this.handlers.onClose?.(c, reason, error), undefined);
         return;
       }
@@ -497,6 +539,11 @@ export class Server<T = unknown> {
     }
   }
 
+  /** @internal a handler (or a response listener) failed: report it, close that connection. */
+  _handlerError(err: unknown, c: Connection<T>): void {
+    this.handlerFailed(err, c);
+  }
+
   private handlerFailed(err: unknown, c: Connection<T> | undefined): void {
     if (c !== undefined && !c.closed) {
       c._reason ??= 'handler-error';
@@ -520,7 +567,7 @@ export class Server<T = unknown> {
   }
 }
 
-function closeError(reason: CloseReason, errno: number, c: Connection<unknown>): Error | undefined {
+function closeError<U>(reason: CloseReason, errno: number, c: Connection<U>): Error | undefined {
   switch (reason) {
     case 'frame-too-large':
       return new FrameTooLargeError(`connection ${c.id}: frame exceeds maxFrameLength`);

@@ -76,6 +76,17 @@ bool parseFraming(const Napi::Object& f, FramingConfig* out, std::string* err) {
       out->goimAuth = flag(f, "auth", false);
       out->goimAuthTimeoutMs = static_cast<uint32_t>(num(f, "authTimeoutMs", 0));
       return true;
+    case FramingType::kHttp: {
+      HttpFraming& h = out->http;
+      h.maxHeaderSize = static_cast<uint32_t>(num(f, "maxHeaderSize", h.maxHeaderSize));
+      h.maxUriLength = static_cast<uint32_t>(num(f, "maxUriLength", h.maxUriLength));
+      h.maxHeaders = static_cast<uint32_t>(num(f, "maxHeaders", h.maxHeaders));
+      h.maxBodySize = static_cast<uint64_t>(num(f, "maxBodySize", static_cast<double>(h.maxBodySize)));
+      h.headerTimeoutMs = static_cast<uint32_t>(num(f, "headerTimeoutMs", h.headerTimeoutMs));
+      h.bodyTimeoutMs = static_cast<uint32_t>(num(f, "bodyTimeoutMs", h.bodyTimeoutMs));
+      h.keepAliveTimeoutMs = static_cast<uint32_t>(num(f, "keepAliveTimeoutMs", h.keepAliveTimeoutMs));
+      return true;
+    }
   }
   *err = "unknown framing type";
   return false;
@@ -123,10 +134,14 @@ bool parseServerConfig(const Napi::Object& o, ServerConfig* c, std::string* err)
     return false;
   }
   if (!parseFraming(f.As<Napi::Object>(), &c->framing, err)) return false;
-  // The goim auth deadline is a protocol deadline: it sizes the timeout sweep.
-  if (c->framing.type == FramingType::kGoim && c->framing.goimAuth) {
-    uint32_t t = c->framing.goimAuthTimeoutMs;
+  // The shortest protocol deadline sizes the timeout sweep (timeouts.h).
+  auto shorten = [c](uint32_t t) {
     if (t != 0 && (c->protocolTimeoutMs == 0 || t < c->protocolTimeoutMs)) c->protocolTimeoutMs = t;
+  };
+  if (c->framing.type == FramingType::kGoim && c->framing.goimAuth) shorten(c->framing.goimAuthTimeoutMs);
+  if (c->framing.type == FramingType::kHttp) {
+    const HttpFraming& h = c->framing.http;
+    for (uint32_t t : {h.headerTimeoutMs, h.bodyTimeoutMs, h.keepAliveTimeoutMs}) shorten(t);
   }
   return true;
 }

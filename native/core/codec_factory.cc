@@ -11,6 +11,7 @@ std::unique_ptr<FrameDecoder> makeDecoder(const FramingConfig& f) {
     case FramingType::kFixed: return makeFixedDecoder(f.fixed);
     case FramingType::kRaw: return makeRawDecoder(f.raw);
     case FramingType::kGoim: return makeGoimDecoder(f.goim);
+    case FramingType::kHttp: return makeHttpDecoder(f.http);
   }
   return nullptr;
 }
@@ -22,6 +23,7 @@ std::unique_ptr<FrameEncoder> makeEncoder(const FramingConfig& f) {
     case FramingType::kFixed: return makeFixedEncoder(f.fixed);
     case FramingType::kRaw: return makeRawEncoder();
     case FramingType::kGoim: return makeGoimEncoder(f.goim);
+    case FramingType::kHttp: return makeHttpEncoder();
   }
   return nullptr;
 }

@@ -1,6 +1,7 @@
 #include "protocol.h"
 
 #include "goim/goim_protocol.h"
+#include "http/http_protocol.h"
 
 namespace ringnet {
 
@@ -13,6 +14,8 @@ std::unique_ptr<Protocol> makeProtocol(const ServerConfig& config) {
       return std::make_unique<Protocol>();
     case FramingType::kGoim:
       return std::make_unique<GoimProtocol>(config.framing);
+    case FramingType::kHttp:
+      return makeHttpProtocol(config.framing.http);
   }
   return std::make_unique<Protocol>();
 }

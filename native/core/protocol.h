@@ -25,6 +25,18 @@ class ConnectionControl {
   // Closes with `reason` unless cleared within `ms` (timeouts.h).
   virtual void armDeadline(Connection& c, uint32_t ms, int32_t reason) = 0;
   virtual void clearDeadline(Connection& c) = 0;
+  // Closes after queued output is flushed (FIN, bounded linger), with `reason`;
+  // `detail` reaches JS in the close event's offset field (HTTP: the status
+  // the request was refused with). The reactor implements it.
+  virtual void closeAfterFlush(Connection& c, int32_t reason, int32_t detail) {
+    (void)c, (void)reason, (void)detail;
+  }
+};
+
+// Bytes handed to JS for one frame.
+struct FrameBytes {
+  const uint8_t* data;
+  size_t length;
 };
 
 enum class FrameVerdict : uint8_t {
@@ -47,6 +59,24 @@ class Protocol {
                                const DecodeResult& r, int32_t* closeReason) {
     (void)data, (void)r, (void)closeReason;
     return FrameVerdict::kDeliver;
+  }
+  // The bytes JS receives for a frame onFrame() delivers: the decoded payload,
+  // or a record the protocol builds (HTTP: the parsed request). Valid until the
+  // next call on this thread. May be called again for the same frame when the
+  // batch to JS was full (the frame is decoded again later).
+  virtual FrameBytes frameForJs(Connection& c, const uint8_t* data, const DecodeResult& r) {
+    (void)c;
+    return FrameBytes{data + r.payloadOffset, r.payloadLength};
+  }
+  // The frame reached the batch for JS (called once per frame, unlike onFrame).
+  virtual void onDelivered(ConnectionControl&, Connection&) {}
+  // The decoder rejected the input. Returning true means the protocol took
+  // over (it queued a reply and will close the connection, now or later): the
+  // reactor stops decoding that connection. False: the reactor closes it at
+  // once with 'bad-frame' / 'frame-too-large'.
+  virtual bool onDecodeError(ConnectionControl&, Connection&, const DecodeResult& r) {
+    (void)r;
+    return false;
   }
   // A protocol command from JS (wire::kCmdProtocol); `op` is protocol-defined.
   virtual void onCommand(ConnectionControl&, Connection&, int32_t op, const uint8_t* payload,

@@ -449,6 +449,12 @@ size_t Reactor::decodeInto(Connection& c, const uint8_t* data, size_t len) {
     DecodeResult r = decoder_->decode(data + pos, len - pos, c.decoder);
     if (r.status == DecodeStatus::kNeedMore) break;
     if (r.status == DecodeStatus::kError) {
+      if (protocol_->onDecodeError(*this, c, r)) {
+        // The protocol answers and closes (HTTP 400...): decode nothing more;
+        // a graceful close discards the rest of the input.
+        c.paused = true;
+        return pos;
+      }
       closeNow(c, r.error == CodecError::kFrameTooLarge ? kCloseFrameTooLarge : kCloseBadFrame, 0,
                false);
       return pos;
@@ -459,12 +465,16 @@ size_t Reactor::decodeInto(Connection& c, const uint8_t* data, size_t len) {
       closeNow(c, reason, 0, false);
       return pos;
     }
-    if (verdict == FrameVerdict::kDeliver && !emitFrame(c, data + pos + r.payloadOffset, r.payloadLength)) {
-      if (!c.blocked) {  // listed once: onClosed removes one entry
-        c.blocked = true;
-        blocked_.push_back(&c);
+    if (verdict == FrameVerdict::kDeliver) {
+      FrameBytes out = protocol_->frameForJs(c, data + pos, r);
+      if (!emitFrame(c, out.data, out.length)) {
+        if (!c.blocked) {  // listed once: onClosed removes one entry
+          c.blocked = true;
+          blocked_.push_back(&c);
+        }
+        break;
       }
-      break;
+      protocol_->onDelivered(*this, c);
     }
     pos += r.consumed;
   }
@@ -508,7 +518,7 @@ void Reactor::onPeerEnd(Connection& c) {
   if (c.peerEnded || c.closed) return;
   c.peerEnded = true;
   if (c.lingering) {
-    closeNow(c, c.closeReason, 0, false);
+    closeNow(c, c.closeReason, c.closeErrno, false);
     return;
   }
   batch_.control(kEvEnd, c.slot, c.gen);
@@ -639,7 +649,7 @@ void Reactor::closeGracefully(Connection& c, int32_t reason) {
 void Reactor::finishGracefulClose(Connection& c) {
   if (c.lingering || c.closed) return;
   if (c.peerEnded) {
-    closeNow(c, c.closeReason, 0, false);
+    closeNow(c, c.closeReason, c.closeErrno, false);
     return;
   }
   // FIN now, then read and discard until the peer's FIN: closing with unread
@@ -655,6 +665,12 @@ void Reactor::finishGracefulClose(Connection& c) {
   c.blocked = false;  // input is discarded from now on: nothing waits for an arena
   if (!c.tail.empty()) c.tail.release();
   resumeReading(c);
+}
+
+void Reactor::closeAfterFlush(Connection& c, int32_t reason, int32_t detail) {
+  if (c.closed || c.closeQueued) return;
+  c.closeErrno = detail;  // reported with the close event (closeNow keeps it)
+  closeGracefully(c, reason);
 }
 
 void Reactor::closeNow(Connection& c, int32_t reason, int err, bool abortive) {
@@ -684,7 +700,7 @@ void Reactor::closeNow(Connection& c, int32_t reason, int err, bool abortive) {
 void Reactor::onIoError(Connection& c, int err) {
   if (c.closed) return;
   if (c.lingering) {
-    closeNow(c, c.closeReason, 0, false);
+    closeNow(c, c.closeReason, c.closeErrno, false);
     return;
   }
   int32_t reason = err == ECONNRESET ? kCloseReset : err == EPIPE ? kClosePeer : kCloseError;
@@ -721,7 +737,7 @@ void Reactor::checkDeadlines() {
   for (size_t i = 0; i < lingering_.size();) {
     Connection* c = lingering_[i];
     if (c->closeDeadlineMs <= now) {
-      closeNow(*c, c->closeReason, 0, false);  // removes it from lingering_
+      closeNow(*c, c->closeReason, c->closeErrno, false);  // removes it from lingering_
     } else {
       ++i;
     }
@@ -739,7 +755,7 @@ void Reactor::expire(Connection& c, int32_t reason) {
   if (c.out.empty() && !c.closeQueued) {
     closeGracefully(c, reason);
   } else {
-    closeNow(c, reason, 0, true);
+    closeNow(c, reason, c.closeQueued ? c.closeErrno : 0, true);
   }
 }
 

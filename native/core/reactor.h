@@ -107,6 +107,7 @@ class Reactor : public IoHandler, private ConnectionControl {
     timeouts_.arm(c, coarseMs() + ms, reason);
   }
   void clearDeadline(Connection& c) override { timeouts_.clear(c); }
+  void closeAfterFlush(Connection& c, int32_t reason, int32_t detail) override;
   void expire(Connection& c, int32_t reason);
 
   // Decoding.

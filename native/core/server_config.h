@@ -7,12 +7,13 @@
 
 #include "codec/codec.h"
 #include "codec/goim_codec.h"
+#include "codec/http_codec.h"
 #include "listener.h"
 #include "socket_options.h"
 
 namespace ringnet {
 
-enum class FramingType : uint8_t { kLength, kDelimiter, kFixed, kRaw, kGoim };
+enum class FramingType : uint8_t { kLength, kDelimiter, kFixed, kRaw, kGoim, kHttp };
 
 struct FramingConfig {
   FramingType type = FramingType::kLength;
@@ -23,6 +24,7 @@ struct FramingConfig {
   GoimFraming goim;
   bool goimAuth = false;        // goim: frames wait behind an accepted auth (op 7)
   uint32_t goimAuthTimeoutMs = 0;  // goim: close unless the auth is accepted within (0 = never)
+  HttpFraming http;
 };
 
 // Rooms and broadcast (rooms.h), per worker.

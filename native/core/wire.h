@@ -20,7 +20,8 @@ enum EventType : int32_t {
   kEvFrameBig = 3,     // offset: index into the batch's big frames; length: payload length
   kEvDrain = 4,        // output queue emptied after a WANT_DRAIN
   kEvEnd = 5,          // peer sent FIN
-  kEvClose = 6,        // aux: CloseReason; offset: errno (0 if none)
+  kEvClose = 6,        // aux: CloseReason; offset: errno (0 if none), or for a protocol's
+                       // closeAfterFlush() its detail (HTTP: the 4xx/5xx status answered)
   kEvServerError = 7,  // slot -1; offset: errno; aux: ServerErrorKind
   kEvWorkerDone = 8,   // worker finished shutting down (server close)
 };

@@ -22,6 +22,13 @@ enum class CodecError : uint8_t {
   kBadLength,       // length field decodes to an impossible value (negative after adjustment,
                     // shorter than the bytes to strip, ...)
   kBadChecksum,     // the frame's checksum does not match its bytes (goim with checksum)
+  // HTTP (http_codec.h): the status the server answers with before closing.
+  kHttpBadRequest,        // 400
+  kHttpBodyTooLarge,      // 413
+  kHttpUriTooLong,        // 414
+  kHttpHeaderTooLarge,    // 431
+  kHttpNotImplemented,    // 501 (a transfer coding other than chunked)
+  kHttpVersion,           // 505
 };
 
 // Per-connection decoder state, kept between reads. Small on purpose: an idle

@@ -1,0 +1,340 @@
+// The HTTP request decoder: finds the end of each request message (head, then
+// a Content-Length or chunked body) and validates it; see http_codec.h.
+#include <algorithm>
+#include <cstring>
+
+#include "http_chars.h"
+#include "http_codec.h"
+
+namespace ringnet {
+
+using namespace http;
+
+namespace {
+
+// DecoderState::scanned, 64 bits:
+//   bits 62-63  phase (HttpPhase)
+//   bit  61     the head asked for 100-continue
+//   head:       bits 0-31  input already searched for line ends
+//   length:     bits 0-40  total message length (head + Content-Length)
+//   chunked:    bits 0-31  offset of the next chunk-size (or trailer) line,
+//               bits 32-60 decoded body bytes so far
+constexpr int kPhaseShift = 62;
+constexpr uint64_t kExpectBit = uint64_t{1} << 61;
+constexpr uint64_t kLow32 = 0xffffffffu;
+constexpr uint64_t kDecodedMask = (uint64_t{1} << 29) - 1;
+
+uint64_t pack(HttpPhase phase, bool expect, uint64_t low) {
+  return (static_cast<uint64_t>(phase) << kPhaseShift) | (expect ? kExpectBit : 0) | low;
+}
+
+DecodeResult error(CodecError e) {
+  DecodeResult r;
+  r.status = DecodeStatus::kError;
+  r.error = e;
+  return r;
+}
+
+thread_local HttpLastHead t_last;
+
+void collectField(void* ctx, size_t nameOffset, size_t nameLength, size_t valueOffset, size_t valueLength) {
+  auto* fields = static_cast<std::vector<int32_t>*>(ctx);
+  fields->push_back(static_cast<int32_t>(nameOffset));
+  fields->push_back(static_cast<int32_t>(nameLength));
+  fields->push_back(static_cast<int32_t>(valueOffset));
+  fields->push_back(static_cast<int32_t>(valueLength));
+}
+
+// `parsedFrom`: the input whose head this call parsed (nullptr if it did not).
+DecodeResult frame(size_t length, DecoderState& state, const uint8_t* parsedFrom = nullptr) {
+  t_last.data = parsedFrom;
+  state.scanned = 0;
+  DecodeResult r;
+  r.status = DecodeStatus::kFrame;
+  r.consumed = length;
+  r.payloadOffset = 0;
+  r.payloadLength = length;
+  return r;
+}
+
+// Leading empty lines before a request line are ignored (RFC 9112 2.2).
+// Returns the request line's start (at a lone CR when the input ends inside a CRLF).
+size_t skipLeadingCrlf(const uint8_t* d, size_t len, bool* bareLf) {
+  size_t p = 0;
+  while (p < len && (d[p] == '\r' || d[p] == '\n')) {
+    if (d[p] == '\n' || (p + 1 < len && d[p + 1] != '\n')) {
+      *bareLf = true;
+      return p;
+    }
+    if (p + 1 == len) return p;  // a CR waiting for its LF
+    p += 2;
+  }
+  return p;
+}
+
+// A chunk-size line: 1*HEXDIG [BWS ; ext...] CRLF. Returns the offset after
+// the CRLF, 0 when more input is needed; sets *size or *err.
+size_t chunkLine(const uint8_t* d, size_t pos, size_t len, uint64_t* size, CodecError* err) {
+  size_t p = pos;
+  uint64_t s = 0;
+  while (p < len && hexValue(d[p]) >= 0) {
+    if (p - pos >= 15) {  // more than 60 bits of size: no body limit allows that
+      *err = CodecError::kHttpBodyTooLarge;
+      return 0;
+    }
+    s = (s << 4) | static_cast<uint64_t>(hexValue(d[p]));
+    ++p;
+  }
+  if (p == len) return 0;
+  if (p == pos) {
+    *err = CodecError::kHttpBadRequest;  // no digits: "-1", "0x10", " 5", ...
+    return 0;
+  }
+  size_t q = p;
+  while (q < len && (d[q] == ' ' || d[q] == '\t')) ++q;  // BWS, only before an extension
+  if (q < len && d[q] == ';') {
+    p = q + 1;
+    while (p < len && d[p] != '\r') {
+      if (!isFieldValueChar(d[p])) {
+        *err = CodecError::kHttpBadRequest;
+        return 0;
+      }
+      ++p;
+    }
+  } else if (q < len && q != p) {
+    *err = CodecError::kHttpBadRequest;  // whitespace after the size without an extension
+    return 0;
+  } else {
+    p = q;
+  }
+  if (p - pos > kHttpMaxChunkLine) {
+    *err = CodecError::kHttpBadRequest;
+    return 0;
+  }
+  if (p + 1 >= len) return 0;
+  if (d[p] != '\r' || d[p + 1] != '\n') {
+    *err = CodecError::kHttpBadRequest;
+    return 0;
+  }
+  *size = s;
+  return p + 2;
+}
+
+// One trailer field line (validated like a header field), or the final CRLF.
+// Returns the offset after it, 0 when more input is needed; *last for the final CRLF.
+size_t trailerLine(const uint8_t* d, size_t pos, size_t len, bool* last, CodecError* err) {
+  if (len - pos < 2) return 0;
+  if (d[pos] == '\r') {
+    if (d[pos + 1] != '\n') {
+      *err = CodecError::kHttpBadRequest;
+      return 0;
+    }
+    *last = true;
+    return pos + 2;
+  }
+  size_t p = pos;
+  while (p < len && isTchar(d[p])) ++p;
+  if (p == len) return 0;
+  if (p == pos || d[p] != ':') {
+    *err = CodecError::kHttpBadRequest;
+    return 0;
+  }
+  for (++p; p < len && d[p] != '\r'; ++p) {
+    if (!isFieldValueChar(d[p])) {
+      *err = CodecError::kHttpBadRequest;
+      return 0;
+    }
+  }
+  if (p + 1 >= len) return 0;
+  if (d[p + 1] != '\n') {
+    *err = CodecError::kHttpBadRequest;
+    return 0;
+  }
+  return p + 2;
+}
+
+class HttpDecoder final : public FrameDecoder {
+ public:
+  explicit HttpDecoder(const HttpFraming& f)
+      : limits_(f),
+        maxWire_(static_cast<uint64_t>(f.maxHeaderSize) + 2 * f.maxBodySize + kHttpMaxChunkLine) {}
+
+  DecodeResult decode(const uint8_t* data, size_t len, DecoderState& state) const override {
+    if (len == 0) return DecodeResult{};
+    const uint64_t s = state.scanned;
+    const HttpPhase phase = static_cast<HttpPhase>(s >> kPhaseShift);
+    const bool expect = (s & kExpectBit) != 0;
+    switch (phase) {
+      case HttpPhase::kHead:
+        return head(data, len, state);
+      case HttpPhase::kLengthBody: {
+        const uint64_t total = s & ((uint64_t{1} << 41) - 1);
+        if (len >= total) return frame(static_cast<size_t>(total), state);
+        DecodeResult r;
+        r.needed = static_cast<size_t>(total);
+        return r;
+      }
+      case HttpPhase::kChunkedBody:
+      case HttpPhase::kTrailers:
+        return chunks(data, len, state, phase, static_cast<size_t>(s & kLow32),
+                      (s >> 32) & kDecodedMask, expect);
+    }
+    return error(CodecError::kHttpBadRequest);
+  }
+
+  size_t maxFrameLength() const override { return static_cast<size_t>(maxWire_); }
+
+ private:
+  DecodeResult head(const uint8_t* d, size_t len, DecoderState& state) const {
+    bool bareLf = false;
+    const size_t start = skipLeadingCrlf(d, len, &bareLf);
+    if (bareLf) return error(CodecError::kHttpBadRequest);
+    if (start > limits_.maxHeaderSize) return error(CodecError::kHttpBadRequest);  // endless empty lines
+    if (start == len || d[start] == '\r') return DecodeResult{};  // only empty lines so far
+    // Line ends before `scanned` were checked: each LF has its CR.
+    size_t p = std::max(start, static_cast<size_t>(state.scanned & kLow32));
+    size_t end = 0;
+    while (p < len) {
+      const void* hit = std::memchr(d + p, '\n', len - p);
+      if (hit == nullptr) {
+        p = len;
+        break;
+      }
+      const size_t q = static_cast<size_t>(static_cast<const uint8_t*>(hit) - d);
+      if (q == 0 || d[q - 1] != '\r') return error(CodecError::kHttpBadRequest);  // bare LF
+      if (q >= start + 3 && d[q - 2] == '\n') {
+        end = q + 1;
+        break;
+      }
+      p = q + 1;
+    }
+    if (end == 0) {
+      if (CodecError e = earlyCheck(d, start, len); e != CodecError::kNone) return error(e);
+      state.scanned = pack(HttpPhase::kHead, false, std::min<size_t>(p, kLow32));
+      return DecodeResult{};
+    }
+    if (end > limits_.maxHeaderSize + start) return error(CodecError::kHttpHeaderTooLarge);
+
+    HttpHead& h = t_last.head;
+    t_last.fields.clear();
+    if (CodecError e = parseHttpHead(d, start, end, limits_, &h, collectField, &t_last.fields); e != CodecError::kNone) {
+      return error(e);
+    }
+    if (h.chunked) return chunks(d, len, state, HttpPhase::kChunkedBody, end, 0, h.expectContinue, d);
+    const uint64_t total = end + (h.hasLength ? h.contentLength : 0);
+    if (len >= total) return frame(static_cast<size_t>(total), state, d);
+    state.scanned = pack(HttpPhase::kLengthBody, h.expectContinue, total);
+    DecodeResult r;
+    r.needed = static_cast<size_t>(total);
+    return r;
+  }
+
+  // Rejections that need not wait for the whole head: a request line that is
+  // not one (junk, TLS to a plain port), a target or head over its limit.
+  CodecError earlyCheck(const uint8_t* d, size_t start, size_t len) const {
+    size_t p = start;
+    const size_t methodEnd = std::min(len, start + 33);
+    while (p < methodEnd && isTchar(d[p])) ++p;
+    if (p < len && (p == start || p == start + 33 || d[p] != ' ')) return CodecError::kHttpBadRequest;
+    if (len - start > limits_.maxUriLength) {
+      // Still inside the target with more than the limit of it: 414, not 431.
+      const uint8_t* lf = static_cast<const uint8_t*>(std::memchr(d + start, '\n', len - start));
+      const size_t lineEnd = lf ? static_cast<size_t>(lf - d) : len;
+      const size_t targetStart = p + 1;
+      if (targetStart < lineEnd) {
+        const uint8_t* sp = static_cast<const uint8_t*>(std::memchr(d + targetStart, ' ', lineEnd - targetStart));
+        size_t targetEnd = sp ? static_cast<size_t>(sp - d) : lineEnd;
+        if (targetEnd - targetStart > limits_.maxUriLength) return CodecError::kHttpUriTooLong;
+      }
+    }
+    if (len - start > limits_.maxHeaderSize) return CodecError::kHttpHeaderTooLarge;
+    return CodecError::kNone;
+  }
+
+  DecodeResult chunks(const uint8_t* d, size_t len, DecoderState& state, HttpPhase phase, size_t pos,
+                      uint64_t decoded, bool expect, const uint8_t* parsedFrom = nullptr) const {
+    CodecError err = CodecError::kNone;
+    while (true) {
+      if (phase == HttpPhase::kChunkedBody) {
+        uint64_t size = 0;
+        const size_t dataStart = chunkLine(d, pos, len, &size, &err);
+        if (err != CodecError::kNone) return error(err);
+        if (dataStart == 0) break;
+        if (size > limits_.maxBodySize - decoded) return error(CodecError::kHttpBodyTooLarge);
+        if (size == 0) {
+          phase = HttpPhase::kTrailers;
+          pos = dataStart;
+          expect = false;  // the body is complete: no 100-continue any more
+          continue;
+        }
+        if (len - dataStart < size + 2) break;  // resume at this chunk's line
+        if (d[dataStart + size] != '\r' || d[dataStart + size + 1] != '\n') {
+          return error(CodecError::kHttpBadRequest);
+        }
+        decoded += size;
+        pos = dataStart + static_cast<size_t>(size) + 2;
+        expect = false;  // body bytes arrived: the client did not wait
+      } else {
+        bool last = false;
+        const size_t next = trailerLine(d, pos, len, &last, &err);
+        if (err != CodecError::kNone) return error(err);
+        if (next == 0) break;
+        if (last) return frame(next, state, parsedFrom);
+        pos = next;
+      }
+      if (pos > maxWire_) return error(CodecError::kHttpBodyTooLarge);
+    }
+    // Chunk framing beyond the limit (tiny chunks, long trailers) is refused too.
+    if (len > maxWire_) return error(CodecError::kHttpBodyTooLarge);
+    state.scanned = pack(phase, expect, (decoded << 32) | pos);
+    return DecodeResult{};
+  }
+
+  const HttpFraming limits_;
+  const uint64_t maxWire_;
+};
+
+class HttpEncoder final : public FrameEncoder {
+ public:
+  int header(size_t, uint8_t*) const override { return 0; }
+  size_t maxHeaderLength() const override { return 0; }
+  const uint8_t* trailer(size_t* length) const override {
+    *length = 0;
+    return nullptr;
+  }
+};
+
+}  // namespace
+
+HttpLastHead& httpLastHead() { return t_last; }
+
+HttpPhase httpPhase(const DecoderState& s) { return static_cast<HttpPhase>(s.scanned >> kPhaseShift); }
+
+bool httpAwaitsContinue(const DecoderState& s) {
+  return (s.scanned & kExpectBit) != 0 && httpPhase(s) != HttpPhase::kHead;
+}
+
+size_t copyChunkedBody(const uint8_t* d, size_t pos, size_t end, uint8_t* out) {
+  size_t written = 0;
+  while (pos < end) {
+    uint64_t size = 0;
+    CodecError err = CodecError::kNone;
+    const size_t dataStart = chunkLine(d, pos, end, &size, &err);
+    if (dataStart == 0 || size == 0) break;  // validated before: only the last chunk stops us
+    std::memcpy(out + written, d + dataStart, static_cast<size_t>(size));
+    written += static_cast<size_t>(size);
+    pos = dataStart + static_cast<size_t>(size) + 2;
+  }
+  return written;
+}
+
+std::unique_ptr<FrameDecoder> makeHttpDecoder(const HttpFraming& f) {
+  if (f.maxBodySize > kHttpMaxBodyLimit || f.maxHeaderSize > kHttpMaxHeaderLimit || f.maxHeaderSize < 64) {
+    return nullptr;
+  }
+  return std::make_unique<HttpDecoder>(f);
+}
+
+std::unique_ptr<FrameEncoder> makeHttpEncoder() { return std::make_unique<HttpEncoder>(); }
+
+}  // namespace ringnet
