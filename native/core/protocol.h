@@ -2,8 +2,9 @@
 // and JS. Plain framings (length, delimiter, fixed, raw) use the pass-through
 // base; protocols that answer frames natively (goim heartbeats), gate them
 // (goim auth) or time parts of a message (HTTP header timeout) override it.
-// One Protocol per server, shared by its reactors: it must keep per-connection
-// state in the Connection (protoFlags), never in itself.
+// One Protocol per reactor (each reactor calls makeProtocol), used only on
+// that reactor's thread; per-connection state lives in the Connection
+// (protoFlags), never in the Protocol.
 #pragma once
 
 #include <cstddef>
