@@ -27,6 +27,35 @@ const FIELD = { 1: 0, 2: 1, 3: 2, 4: 3, 8: 4 };
 const lengthConfig = ({ size = 4, little = false, offset = 0, adj = 0, strip = 0x80, max = 1024 }) =>
   cat([(FIELD[size] << 1) | (little ? 1 : 0), offset, adj & 0xff, strip], u16(max));
 
+// goim: packLen u32 | headerLen u16 | ver u16 | op u32 | seq u32 | [crc u32] | [extra] | body,
+// big-endian. crc: true writes the body's CRC-32 at bytes 16..19 (headerLen >= 20);
+// packLen/headerLen can be given to lie.
+const crcTable = Array.from({ length: 256 }, (_, i) => {
+  let c = i;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+const crc32 = (buf) => {
+  let c = 0xffffffff;
+  for (const b of buf) c = crcTable[(c ^ b) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+};
+function goimPacket(op, seq, body, { headerLen = 16, packLen, ver = 1, crc = false } = {}) {
+  const b = Buffer.from(body, 'latin1');
+  const h = Buffer.alloc(headerLen, 0xee);  // extra header bytes: 0xee
+  h.writeUInt32BE((packLen ?? headerLen + b.length) >>> 0, 0);
+  h.writeUInt16BE(headerLen, 4);
+  h.writeUInt16BE(ver, 6);
+  h.writeUInt32BE(op >>> 0, 8);
+  h.writeUInt32BE(seq >>> 0, 12);
+  if (crc) h.writeUInt32BE(crc32(b), 16);
+  return cat(h, b);
+}
+// shape: bit 0 reject extended headers, bit 1 checksum, bit 2 seal checksums;
+// max: maxFrameLength = header + max % 1024, 0xffff = 2^32 - 1.
+const goimConfig = ({ reject = false, checksum = false, seal = false, max = 1000 } = {}) =>
+  cat([(reject ? 1 : 0) | (checksum ? 2 : 0) | (seal ? 4 : 0)], u16(max));
+
 const seeds = {
   length_codec: {
     'be4-frames': cat(lengthConfig({}), SEED, lengthFrame('hello'), lengthFrame(''), lengthFrame('x'.repeat(300))),
@@ -60,6 +89,27 @@ const seeds = {
     'small-chunks': cat(u16(15), SEED, 'the quick brown fox jumps over the lazy dog'),
     'one-byte': cat(u16(0), SEED, 'abc'),
     'big': cat(u16(1023), SEED, Buffer.alloc(3000, 1)),
+  },
+  goim_codec: {
+    'plain-frames': cat(goimConfig(), SEED, goimPacket(7, 1, '{"token":"t"}'), goimPacket(2, 2, ''),
+      goimPacket(4, 3, 'hello goim'), goimPacket(4, 4, 'partial').subarray(0, 12)),
+    'extended-skip': cat(goimConfig(), SEED, goimPacket(4, 1, 'body', { headerLen: 24 }), goimPacket(4, 2, 'next')),
+    'extended-reject': cat(goimConfig({ reject: true }), SEED, goimPacket(4, 1, 'ok'), goimPacket(4, 2, 'body', { headerLen: 24 })),
+    'checksum': cat(goimConfig({ checksum: true }), SEED,
+      goimPacket(4, 1, 'checked body', { headerLen: 20, crc: true }), goimPacket(2, 2, '', { headerLen: 20, crc: true })),
+    'checksum-reject-extended': cat(goimConfig({ checksum: true, reject: true }), SEED,
+      goimPacket(4, 1, 'checked body', { headerLen: 20, crc: true }), goimPacket(4, 2, 'x', { headerLen: 28, crc: true })),
+    'checksum-extended': cat(goimConfig({ checksum: true }), SEED, goimPacket(4, 1, 'after extra', { headerLen: 28, crc: true })),
+    'checksum-sealed': cat(goimConfig({ checksum: true, seal: true }), SEED,
+      goimPacket(4, 1, 'sealed by the target', { headerLen: 20 }), goimPacket(5, 2, 'x'.repeat(200), { headerLen: 32 })),
+    'checksum-wrong': cat(goimConfig({ checksum: true }), SEED, goimPacket(4, 1, 'body', { headerLen: 20 })),
+    'checksum-missing': cat(goimConfig({ checksum: true }), SEED, goimPacket(4, 1, 'no room for a crc')),
+    'too-large': cat(goimConfig({ max: 32 }), SEED, goimPacket(4, 1, 'x'.repeat(40))),
+    'at-limit': cat(goimConfig({ max: 32 }), SEED, goimPacket(4, 1, 'y'.repeat(32)), goimPacket(4, 2, 'y'.repeat(33))),
+    'packlen-short': cat(goimConfig(), SEED, goimPacket(4, 1, 'abc', { packLen: 10 })),
+    'headerlen-short': cat(goimConfig(), SEED, goimPacket(4, 1, 'abcdef', { headerLen: 16, packLen: 22 }).fill(12, 5, 6)),
+    'packlen-below-header': cat(goimConfig(), SEED, goimPacket(4, 1, '', { headerLen: 24, packLen: 20 })),
+    'max-u32': cat(goimConfig({ max: 0xffff }), SEED, goimPacket(4, 1, 'small'), '\xff\xff\xff\xff\x00\x10', 'x'.repeat(50)),
   },
   // [pool size] then ops: op % 6 = 0 append, 1 appendFrame, 2 gather, 3 consume,
   // 4 clear, 5 flush; bit 7 picks the second queue. Sizes: [shape][u16].

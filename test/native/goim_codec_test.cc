@@ -195,6 +195,37 @@ void testChecksum() {
   CHECK(e->header(3, header) == -1);
 }
 
+// Regression (fuzz: regressions/goim_codec/checksum-with-extended-reject-refused-own-packets):
+// with checksum on, the 20-byte header is the framing's own, so extendedHeader
+// 'reject' must accept it and refuse only what goes beyond 20 bytes. The
+// decoder compared headerLen with 16 and refused every checksummed packet,
+// its own encoder's included.
+void testChecksumWithExtendedReject() {
+  GoimFraming f;
+  f.checksum = true;
+  f.allowExtendedHeader = false;
+  auto d = makeGoimDecoder(f);
+  auto e = makeGoimEncoder(f);
+  const std::string body = "strict and checked";
+  uint8_t meta[goim::kMetaLength];
+  goim::writeMeta(1, 4, 9, meta);
+  uint8_t header[goim::kChecksumHeaderLength];
+  int h = e->headerFor(meta, reinterpret_cast<const uint8_t*>(body.data()), body.size(), header);
+  CHECK(h == 20);
+  Bytes p(header, header + h);
+  p.insert(p.end(), body.begin(), body.end());
+  Decoded ok = feed(*d, p, 7);
+  CHECK(ok.error == CodecError::kNone && ok.bodies.size() == 1 && ok.bodies[0] == body &&
+        ok.headers[0].headerLen == 20 && ok.headers[0].seq == 9);
+  // A header beyond the 20 bytes is still an extension, refused from its first 6 bytes.
+  Bytes longer = packet(4, 1, "x", 24);
+  DecoderState st;
+  DecodeResult r = d->decode(longer.data(), 6, st);
+  CHECK(r.status == DecodeStatus::kError && r.error == CodecError::kBadLength);
+  // And 16 bytes still lack the checksum.
+  CHECK(feed(*d, packet(4, 1, "x"), 64).error == CodecError::kBadChecksum);
+}
+
 void testEncoder() {
   GoimFraming f;
   f.maxFrameLength = 100;
@@ -249,6 +280,7 @@ int main() {
   testNeededAndEmptyBody();
   testHeaderValidation();
   testChecksum();
+  testChecksumWithExtendedReject();
   testEncoder();
   testGarbage(rng);
   std::printf("%d passed, %d failed\n", g_passed, g_failed);

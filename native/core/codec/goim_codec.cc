@@ -85,7 +85,9 @@ class GoimDecoder final : public FrameDecoder {
     if (len < 6) return r;
     const uint16_t headerLen = goim::be16(data + 4);
     if (headerLen < goim::kHeaderLength || headerLen > packLen) return error(CodecError::kBadLength);
-    if (headerLen != goim::kHeaderLength && !f_.allowExtendedHeader) return error(CodecError::kBadLength);
+    // "Extended" is relative to this framing's own header: with checksum on,
+    // the 20-byte header the encoder writes is the standard one, not an extension.
+    if (headerLen > goim::headerLengthFor(f_) && !f_.allowExtendedHeader) return error(CodecError::kBadLength);
     if (f_.checksum && headerLen < goim::kChecksumHeaderLength) return error(CodecError::kBadChecksum);
     if (len < packLen) {
       r.needed = packLen;
