@@ -53,7 +53,7 @@ export interface GoimFramingOptions {
   type: 'goim';
   /** Largest packLen accepted (header included). Default 64 KiB. */
   maxFrameLength?: number;
-  /** A headerLen above 16: 'skip' the extra header bytes (default) or 'reject' the packet ('bad-frame'). */
+  /** A headerLen above 16 (20 with checksum): 'skip' the extra header bytes (default) or 'reject' the packet ('bad-frame'). */
   extendedHeader?: 'skip' | 'reject';
   /**
    * CRC-32 (IEEE, as zlib) of the body in a 4-byte header extension (headerLen 20), checked on

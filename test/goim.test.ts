@@ -88,6 +88,21 @@ describe.each(VARIANTS)('goim ($name)', ({ options }) => {
     expect(seen.frames).toEqual([{ op: 4, seq: 2, ver: 1, body: 'fine' }]);
   });
 
+  it("checksum with extendedHeader 'reject': 20-byte checksummed headers pass, longer ones close (bad-frame)", async () => {
+    // Regression (found by the goim fuzz target): the checksum's own 20-byte
+    // header counted as "extended", so every checksummed packet was refused.
+    const { seen, client } = await start({ checksum: true, extendedHeader: 'reject' });
+    const ok = await client();
+    const bad = await client();
+    ok.s.write(goimPacket(4, 5, 'checked', { checksum: true }));
+    bad.s.write(goimPacket(4, 6, 'x', { checksum: true, headerLen: 24 }));
+    await eventually(() => ok.r.packets.length === 1, 5000, () => 'no echo for a checksummed packet');
+    expect(seen.frames).toEqual([{ op: 4, seq: 5, ver: 1, body: 'checked' }]);
+    expect(ok.r.packets[0]).toMatchObject({ op: 5, seq: 5, headerLen: 20 });
+    await eventually(() => seen.closes.has(bad.port), 5000, () => 'longer header not refused');
+    expect(seen.closes.get(bad.port)?.reason).toBe('bad-frame');
+  });
+
   it('closes on packLen < headerLen (bad-frame) and packLen > maxFrameLength (frame-too-large), from the header alone', async () => {
     const { seen, client } = await start({ maxFrameLength: 1024 });
     const short = await client();
