@@ -390,22 +390,14 @@ export class Server<T = unknown> {
     }
     if (this.goim) {
       this.goimFrame(c, decodeGoimFrame(frame));
-      return;
-    }
-    if (this.http !== undefined) {
+    } else if (this.http !== undefined) {
       try {
         this.http.request(c, frame, owned);
       } catch (err) {
         this.handlerFailed(err, c);
       }
-      return;
-    }
-    const h = this.handlers.onFrame;
-    if (h === undefined) return;
-    try {
-      h.call(this.handlers, c, frame);
-    } catch (err) {
-      this.handlerFailed(err, c);
+    } else {
+      this.deliver(c, frame);
     }
   }
 
@@ -413,12 +405,17 @@ export class Server<T = unknown> {
     // Native code lets exactly one packet, an auth, through before acceptance.
     if (this.authGate && !c.authenticated) {
       this.authenticate(c, frame);
-      return;
+    } else {
+      this.deliver(c, frame);
     }
+  }
+
+  /** onFrame, with a throwing handler closing that connection ('handler-error'). */
+  private deliver(c: Connection<T>, frame: Buffer | GoimFrame): void {
     const h = this.handlers.onFrame;
     if (h === undefined) return;
     try {
-      h.call(this.handlers, c, frame);
+      (h as (conn: Connection<T>, f: Buffer | GoimFrame) => void).call(this.handlers, c, frame);
     } catch (err) {
       this.handlerFailed(err, c);
     }

@@ -13,7 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { createServer, InvalidOptionError, type Connection } from '../src/index';
 import { native } from '../src/native';
 import { blockFor, pattern, useHarness, withTimeout, writeAll } from './support/harness';
-import { lengthFrame, sleep, waitFor } from './support/net';
+import { lengthFrame, readBytes, sleep, waitFor } from './support/net';
 
 const available = native.backendAvailable(1) === true;
 const VARIANTS = [
@@ -161,19 +161,11 @@ describe.skipIf(!available).each(VARIANTS)('io_uring backend ($name)', (variant)
     const sockets = await Promise.all(Array.from({ length: 20 }, () => h.connect(port)));
     const frames = sockets.map((_, i) => Array.from({ length: 50 }, (_, j) => pattern(i * 100 + j, 1 + ((i * 37 + j * 101) % 3000))));
     const echoed = await Promise.all(
-      sockets.map(async (s, i) => {
+      sockets.map((s, i) => {
         const want = frames[i]!.reduce((n, f) => n + 4 + f.length, 0);
-        const chunks: Buffer[] = [];
-        let got = 0;
-        const done = new Promise<Buffer>((resolve) =>
-          s.on('data', (d: Buffer) => {
-            chunks.push(d);
-            got += d.length;
-            if (got >= want) resolve(Buffer.concat(chunks));
-          }),
-        );
+        const done = readBytes(s, want, 20_000);
         s.write(Buffer.concat(frames[i]!.map((f) => lengthFrame(f))));
-        return withTimeout(done, 20_000, `echo on connection ${i}`);
+        return done;
       }),
     );
     echoed.forEach((buf, i) => expect(buf.equals(Buffer.concat(frames[i]!.map((f) => lengthFrame(f))))).toBe(true));
@@ -202,16 +194,8 @@ describe.skipIf(!available).each(VARIANTS)('io_uring backend ($name)', (variant)
       sockets.map(async (s, i) => {
         const want = Array.from({ length: perClient }, (_, j) => lengthFrame(pattern(i * 1000 + j, sizeOf(i, j))));
         const total = want.reduce((a, b) => a + b.length, 0);
-        const chunks: Buffer[] = [];
-        let got = 0;
         s.pause(); // a slow reader: the server's queue and the kernel's buffers fill up
-        const done = new Promise<Buffer>((resolve) => {
-          s.on('data', (d: Buffer) => {
-            chunks.push(d);
-            got += d.length;
-            if (got >= total) resolve(Buffer.concat(chunks));
-          });
-        });
+        const done = readBytes(s, total, 30_000);
         const req = Buffer.alloc(8);
         for (let j = 0; j < perClient; j++) {
           req.writeUInt32BE(i * 1000 + j, 0);
@@ -220,8 +204,7 @@ describe.skipIf(!available).each(VARIANTS)('io_uring backend ($name)', (variant)
         }
         await sleep(100);
         s.resume();
-        const buf = await withTimeout(done, 30_000, `responses on connection ${i}`);
-        return buf.equals(Buffer.concat(want));
+        return (await done).equals(Buffer.concat(want));
       }),
     );
     expect(results).toEqual(Array(clients).fill(true));
@@ -239,17 +222,9 @@ describe.skipIf(!available).each(VARIANTS)('io_uring backend ($name)', (variant)
       const s = h.track(net.connect({ path: sockPath }));
       const payloads = Array.from({ length: 20 }, (_, i) => pattern(i, 4096 + i * 3000));
       const want = Buffer.concat(payloads.map((p) => lengthFrame(p)));
-      const chunks: Buffer[] = [];
-      let got = 0;
-      const done = new Promise<Buffer>((resolve) =>
-        s.on('data', (d: Buffer) => {
-          chunks.push(d);
-          got += d.length;
-          if (got >= want.length) resolve(Buffer.concat(chunks));
-        }),
-      );
+      const done = readBytes(s, want.length, 20_000);
       s.write(want);
-      expect((await withTimeout(done, 20_000, 'echo over the Unix socket')).equals(want)).toBe(true);
+      expect((await done).equals(want)).toBe(true);
     } finally {
       await server.close();
     }

@@ -11,23 +11,13 @@
 
 #include "core/codec/goim_codec.h"
 
+#include "check.h"
+
 using namespace ringnet;
 using Bytes = std::vector<uint8_t>;
 
 namespace {
 
-int g_passed = 0;
-int g_failed = 0;
-
-#define CHECK(cond)                                                   \
-  do {                                                                \
-    if (cond) {                                                       \
-      g_passed++;                                                     \
-    } else {                                                          \
-      g_failed++;                                                     \
-      std::printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);     \
-    }                                                                 \
-  } while (0)
 
 void put32(Bytes& b, uint32_t v) {
   for (int s = 24; s >= 0; s -= 8) b.push_back(static_cast<uint8_t>(v >> s));
@@ -283,6 +273,5 @@ int main() {
   testChecksumWithExtendedReject();
   testEncoder();
   testGarbage(rng);
-  std::printf("%d passed, %d failed\n", g_passed, g_failed);
-  return g_failed == 0 ? 0 : 1;
+  return test::checkSummary();
 }

@@ -15,22 +15,12 @@
 #include "core/output_queue.h"
 #include "core/rooms.h"
 
+#include "check.h"
+
 using namespace ringnet;
 
 namespace {
 
-int g_passed = 0;
-int g_failed = 0;
-
-#define CHECK(cond)                                               \
-  do {                                                            \
-    if (cond) {                                                   \
-      g_passed++;                                                 \
-    } else {                                                      \
-      g_failed++;                                                 \
-      std::printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond); \
-    }                                                             \
-  } while (0)
 
 std::set<Connection*> members(RoomTable& t, const std::string& name) {
   Room* r = t.find(name);
@@ -135,6 +125,5 @@ int main() {
   testBasics();
   testRandom();
   testSharedChunks();
-  std::printf("%d passed, %d failed\n", g_passed, g_failed);
-  return g_failed == 0 ? 0 : 1;
+  return test::checkSummary();
 }

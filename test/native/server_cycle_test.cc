@@ -34,24 +34,13 @@
 #include "core/server.h"
 #include "core/wire.h"
 
+#include "check.h"
+
 using namespace ringnet;
 using Clock = std::chrono::steady_clock;
 
 namespace {
 
-int g_passed = 0;
-int g_failed = 0;
-std::string g_case;
-
-#define CHECK(cond)                                                              \
-  do {                                                                           \
-    if (cond) {                                                                  \
-      g_passed++;                                                                \
-    } else {                                                                     \
-      g_failed++;                                                                \
-      std::printf("FAIL [%s] %s:%d: %s\n", g_case.c_str(), __FILE__, __LINE__, #cond); \
-    }                                                                            \
-  } while (0)
 
 int openFds() {
   int n = 0;
@@ -358,15 +347,14 @@ int main() {
   const int kCycles = 25;
   for (auto& [kind, bname] : backends) {
     for (const Shape& shape : shapes) {
-      g_case = std::string(bname) + " " + shape.name;
+      test::currentCase = std::string(bname) + " " + shape.name;
       for (int n = 0; n < kCycles; n++) cycle(kind, shape, n);
-      std::printf("%s: %d cycles\n", g_case.c_str(), kCycles);
+      std::printf("%s: %d cycles\n", test::currentCase.c_str(), kCycles);
     }
   }
-  g_case = "fds";
+  test::currentCase = "fds";
   const int after = openFds();
   std::printf("open fds: %d before, %d after\n", baseline, after);
   CHECK(after == baseline);
-  std::printf("%d passed, %d failed\n", g_passed, g_failed);
-  return g_failed == 0 ? 0 : 1;
+  return test::checkSummary();
 }
