@@ -20,7 +20,10 @@ function hasCurl(): Promise<boolean> {
 
 function curl(args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
   return new Promise((resolve) => {
-    execFile('curl', ['-sS', ...args], { timeout: 20_000 }, (err, stdout, stderr) => {
+    // Under npm run test:asan the sanitizer runtime is preloaded for this
+    // process; curl is not ours to check (and crawls with it): drop it.
+    const env = { ...process.env, LD_PRELOAD: '' };
+    execFile('curl', ['-sS', ...args], { timeout: 20_000, env }, (err, stdout, stderr) => {
       resolve({ stdout, stderr, code: err ? ((err as { code?: number }).code ?? 1) : 0 });
     });
   });

@@ -156,10 +156,12 @@ describe.each(VARIANTS)('rooms ($name)', ({ options }) => {
     for (let i = 0; i < 2; i++) await t.ask(i, 'join:q');
     const accepted: string[] = [];
     for (let i = 0; i < 200; i++) if (t.server.broadcast('q', `m${i}`)) accepted.push(`m${i}`);
-    // An inline worker applies broadcasts only when the event loop turns: exactly 4 fit.
+    // An inline worker applies broadcasts only when the event loop turns:
+    // exactly 4 fit. Threaded workers drain while JS pushes, so how many fit
+    // depends on timing (all 200 on a slow run, e.g. under ASan); what must
+    // hold either way is below: accepted ones delivered once, refused never.
     if (options.inlineWorker) expect(accepted.length).toBe(4);
     expect(accepted.length).toBeGreaterThanOrEqual(4);
-    expect(accepted.length).toBeLessThan(200);
     for (let i = 0; i < 2; i++) {
       await eventually(() => t.texts(i).length === accepted.length, 5000, () => `client ${i}: ${t.texts(i).length}`);
     }
