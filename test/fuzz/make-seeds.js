@@ -55,6 +55,8 @@ function goimPacket(op, seq, body, { headerLen = 16, packLen, ver = 1, crc = fal
 // max: maxFrameLength = header + max % 1024, 0xffff = 2^32 - 1.
 const goimConfig = ({ reject = false, checksum = false, seal = false, max = 1000 } = {}) =>
   cat([(reject ? 1 : 0) | (checksum ? 2 : 0) | (seal ? 4 : 0)], u16(max));
+const httpConfig = ({ header = 1024, uri = 256, headers = 16, body = 1024 }) =>
+  cat([0], u16(header - 64), u16(uri), [headers], u16(body));
 
 const seeds = {
   length_codec: {
@@ -110,6 +112,26 @@ const seeds = {
     'headerlen-short': cat(goimConfig(), SEED, goimPacket(4, 1, 'abcdef', { headerLen: 16, packLen: 22 }).fill(12, 5, 6)),
     'packlen-below-header': cat(goimConfig(), SEED, goimPacket(4, 1, '', { headerLen: 24, packLen: 20 })),
     'max-u32': cat(goimConfig({ max: 0xffff }), SEED, goimPacket(4, 1, 'small'), '\xff\xff\xff\xff\x00\x10', 'x'.repeat(50)),
+  },
+  // [shape] then u16 maxHeaderSize-64, u16 maxUriLength, u8 maxHeaders, u16
+  // maxBodySize (a set shape bit 0..3 takes that limit's default instead and
+  // skips its bytes), the rng seed, the stream (also the generator's program).
+  http_codec: {
+    'get-pipelined': cat(httpConfig({}), SEED, 'GET / HTTP/1.1\r\nHost: a\r\n\r\nGET /2?q=1 HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n'),
+    'post-length': cat(httpConfig({}), SEED, '\r\nPOST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\nhello'),
+    'chunked-trailers': cat(httpConfig({}), SEED, 'POST /c HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3;x=1\r\nabc\r\nA \t;e\r\n0123456789\r\n000\r\nT: v\r\n\r\n'),
+    'http10-keepalive': cat(httpConfig({}), SEED, 'GET /old HTTP/1.0\r\nConnection: Keep-Alive\r\nX:  \x80\xff v \t\r\n\r\nPUT / HTTP/1.9\r\nhost:\r\n\r\n'),
+    'smuggle-cl-te': cat(httpConfig({}), SEED, 'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n'),
+    'te-gzip': cat(httpConfig({}), SEED, 'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n'),
+    'version-2': cat(httpConfig({}), SEED, 'GET / HTTP/2.0\r\nHost: a\r\n\r\n'),
+    'bare-lf': cat(httpConfig({}), SEED, 'GET / HTTP/1.1\r\nHost: a\nX: y\r\n\r\n'),
+    'uri-too-long': cat(httpConfig({ uri: 16 }), SEED, 'GET /' + 'a'.repeat(40) + ' HTTP/1.1\r\nHost: a\r\n\r\n'),
+    'head-too-large': cat(httpConfig({ header: 80 }), SEED, 'GET / HTTP/1.1\r\nHost: a\r\n' + 'X-Fill: 0123456789\r\n'.repeat(6) + '\r\n'),
+    'too-many-fields': cat(httpConfig({ headers: 3 }), SEED, 'GET / HTTP/1.1\r\nHost: a\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n'),
+    'body-too-large': cat(httpConfig({ body: 8 }), SEED, 'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n5\r\nworld\r\n0\r\n\r\n'),
+    'bad-chunk': cat(httpConfig({}), SEED, 'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5 \r\nhello\r\n0\r\n\r\n'),
+    'tls-hello': cat(httpConfig({}), SEED, '\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03'),
+    'defaults': cat([0x0f], SEED, 'OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n'),
   },
   // [pool size] then ops: op % 6 = 0 append, 1 appendFrame, 2 gather, 3 consume,
   // 4 clear, 5 flush; bit 7 picks the second queue. Sizes: [shape][u16].

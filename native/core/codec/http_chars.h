@@ -29,6 +29,9 @@ inline bool isTchar(uint8_t c) { return kTchar.t[c]; }
 // field-vchar / SP / HTAB / obs-text: anything but CTLs (HTAB allowed) and DEL.
 inline bool isFieldValueChar(uint8_t c) { return (c >= 0x20 && c != 0x7f) || c == '\t'; }
 
+// request-target: visible characters and obs-text (no SP, CTLs or DEL).
+inline bool isTargetChar(uint8_t c) { return c > 0x20 && c != 0x7f; }
+
 inline int hexValue(uint8_t c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;

@@ -191,17 +191,26 @@ class HttpDecoder final : public FrameDecoder {
     if (bareLf) return error(CodecError::kHttpBadRequest);
     if (start > limits_.maxHeaderSize) return error(CodecError::kHttpBadRequest);  // endless empty lines
     if (start == len || d[start] == '\r') return DecodeResult{};  // only empty lines so far
+    // A head ends within maxHeaderSize bytes or is too large whatever follows:
+    // bytes past that window are never looked at, so the answer cannot depend
+    // on how much of them has arrived.
+    const size_t window = std::min<size_t>(len, start + limits_.maxHeaderSize);
     // Line ends before `scanned` were checked: each LF has its CR.
     size_t p = std::max(start, static_cast<size_t>(state.scanned & kLow32));
     size_t end = 0;
-    while (p < len) {
-      const void* hit = std::memchr(d + p, '\n', len - p);
+    while (p < window) {
+      const void* hit = std::memchr(d + p, '\n', window - p);
       if (hit == nullptr) {
-        p = len;
+        p = window;
         break;
       }
       const size_t q = static_cast<size_t>(static_cast<const uint8_t*>(hit) - d);
-      if (q == 0 || d[q - 1] != '\r') return error(CodecError::kHttpBadRequest);  // bare LF
+      if (q == 0 || d[q - 1] != '\r') {
+        // Bare LF; a request line already refused by the bytes before it keeps
+        // that answer (what a read ending just before the LF was told).
+        const CodecError e = earlyCheck(d, start, q);
+        return error(e != CodecError::kNone ? e : CodecError::kHttpBadRequest);
+      }
       if (q >= start + 3 && d[q - 2] == '\n') {
         end = q + 1;
         break;
@@ -209,11 +218,11 @@ class HttpDecoder final : public FrameDecoder {
       p = q + 1;
     }
     if (end == 0) {
-      if (CodecError e = earlyCheck(d, start, len); e != CodecError::kNone) return error(e);
+      if (CodecError e = earlyCheck(d, start, window); e != CodecError::kNone) return error(e);
+      if (window - start == limits_.maxHeaderSize) return error(CodecError::kHttpHeaderTooLarge);
       state.scanned = pack(HttpPhase::kHead, false, std::min<size_t>(p, kLow32));
       return DecodeResult{};
     }
-    if (end > limits_.maxHeaderSize + start) return error(CodecError::kHttpHeaderTooLarge);
 
     HttpHead& h = t_last.head;
     t_last.fields.clear();
@@ -229,35 +238,38 @@ class HttpDecoder final : public FrameDecoder {
     return r;
   }
 
-  // Rejections that need not wait for the whole head: a request line that is
-  // not one (junk, TLS to a plain port), a target or head over its limit.
-  CodecError earlyCheck(const uint8_t* d, size_t start, size_t len) const {
+  // Rejections that need not wait for the whole head, from d[start, stop): a
+  // request line that is not one (junk, TLS to a plain port), a target over
+  // its limit (414). Each only grows more certain with more bytes, and
+  // parseHttpHead checks the same in the same order, so a head gets the same
+  // answer however it is split.
+  CodecError earlyCheck(const uint8_t* d, size_t start, size_t stop) const {
     size_t p = start;
-    const size_t methodEnd = std::min(len, start + 33);
+    const size_t methodEnd = std::min(stop, start + 33);
     while (p < methodEnd && isTchar(d[p])) ++p;
-    if (p < len && (p == start || p == start + 33 || d[p] != ' ')) return CodecError::kHttpBadRequest;
-    if (len - start > limits_.maxUriLength) {
-      // Still inside the target with more than the limit of it: 414, not 431.
-      const uint8_t* lf = static_cast<const uint8_t*>(std::memchr(d + start, '\n', len - start));
-      const size_t lineEnd = lf ? static_cast<size_t>(lf - d) : len;
-      const size_t targetStart = p + 1;
-      if (targetStart < lineEnd) {
-        const uint8_t* sp = static_cast<const uint8_t*>(std::memchr(d + targetStart, ' ', lineEnd - targetStart));
-        size_t targetEnd = sp ? static_cast<size_t>(sp - d) : lineEnd;
-        if (targetEnd - targetStart > limits_.maxUriLength) return CodecError::kHttpUriTooLong;
-      }
-    }
-    if (len - start > limits_.maxHeaderSize) return CodecError::kHttpHeaderTooLarge;
-    return CodecError::kNone;
+    if (p == stop) return CodecError::kNone;
+    if (p == start || p == start + 33 || d[p] != ' ') return CodecError::kHttpBadRequest;
+    if (stop - start <= limits_.maxUriLength) return CodecError::kNone;  // cannot hold a longer target
+    // The target as far as it has arrived; no need to look past the limit.
+    const size_t targetStart = p + 1;
+    const size_t targetStop = std::min<size_t>(stop, targetStart + limits_.maxUriLength + 1);
+    size_t q = targetStart;
+    while (q < targetStop && isTargetChar(d[q])) ++q;
+    return q - targetStart > limits_.maxUriLength ? CodecError::kHttpUriTooLong : CodecError::kNone;
   }
 
+  // Like the head, the body is read only within maxFrameLength(): a message
+  // that has not ended there is too large (413), whatever the bytes after it
+  // are and however they are split.
   DecodeResult chunks(const uint8_t* d, size_t len, DecoderState& state, HttpPhase phase, size_t pos,
                       uint64_t decoded, bool expect, const uint8_t* parsedFrom = nullptr) const {
+    if (pos > maxWire_) return error(CodecError::kHttpBodyTooLarge);  // leading CRLFs + head already
+    const size_t avail = static_cast<size_t>(std::min<uint64_t>(len, maxWire_));
     CodecError err = CodecError::kNone;
     while (true) {
       if (phase == HttpPhase::kChunkedBody) {
         uint64_t size = 0;
-        const size_t dataStart = chunkLine(d, pos, len, &size, &err);
+        const size_t dataStart = chunkLine(d, pos, avail, &size, &err);
         if (err != CodecError::kNone) return error(err);
         if (dataStart == 0) break;
         if (size > limits_.maxBodySize - decoded) return error(CodecError::kHttpBodyTooLarge);
@@ -267,7 +279,7 @@ class HttpDecoder final : public FrameDecoder {
           expect = false;  // the body is complete: no 100-continue any more
           continue;
         }
-        if (len - dataStart < size + 2) break;  // resume at this chunk's line
+        if (avail - dataStart < size + 2) break;  // resume at this chunk's line
         if (d[dataStart + size] != '\r' || d[dataStart + size + 1] != '\n') {
           return error(CodecError::kHttpBadRequest);
         }
@@ -276,16 +288,15 @@ class HttpDecoder final : public FrameDecoder {
         expect = false;  // body bytes arrived: the client did not wait
       } else {
         bool last = false;
-        const size_t next = trailerLine(d, pos, len, &last, &err);
+        const size_t next = trailerLine(d, pos, avail, &last, &err);
         if (err != CodecError::kNone) return error(err);
         if (next == 0) break;
         if (last) return frame(next, state, parsedFrom);
         pos = next;
       }
-      if (pos > maxWire_) return error(CodecError::kHttpBodyTooLarge);
     }
     // Chunk framing beyond the limit (tiny chunks, long trailers) is refused too.
-    if (len > maxWire_) return error(CodecError::kHttpBodyTooLarge);
+    if (avail == maxWire_) return error(CodecError::kHttpBodyTooLarge);
     state.scanned = pack(phase, expect, (decoded << 32) | pos);
     return DecodeResult{};
   }

@@ -165,7 +165,7 @@ CodecError parseHttpHead(const uint8_t* d, size_t start, size_t end, const HttpF
 
   // request-target SP: visible characters (and obs-text) only
   head->targetOffset = p;
-  while (p < end && d[p] > 0x20 && d[p] != 0x7f) ++p;
+  while (p < end && isTargetChar(d[p])) ++p;
   head->targetLength = p - head->targetOffset;
   if (head->targetLength > limits.maxUriLength) return CodecError::kHttpUriTooLong;
   if (head->targetLength == 0 || p >= end || d[p] != ' ') return CodecError::kHttpBadRequest;

@@ -1,0 +1,471 @@
+// Fuzz target: HTTP/1.1 request framing (native/core/codec/http_decoder.cc,
+// http_head.cc). Input: config bytes (HttpFraming limits), a u32 rng seed, then
+// the rest, used twice (see make-seeds.js):
+//
+//  1. as a raw byte stream: cut anywhere it must decode to the same requests,
+//     the same error and the same consumed bytes as when fed whole; every
+//     request stays inside maxHeaderSize / maxUriLength / maxHeaders /
+//     maxBodySize; every error is one of the HTTP codes; every decode call gets
+//     an exact-size heap copy (ASan reports any read past the input). Each
+//     request is read back the way the protocol builds its record
+//     (http_protocol.cc buildRecord): the head the decoder cached must equal a
+//     fresh parse, and a reference de-chunker written from the RFC 9112 grammar
+//     must agree with copyChunkedBody and end exactly where the frame ends.
+//  2. as a program for a generator of well-formed pipelined requests (method,
+//     target, version, headers with OWS, Content-Length or a chunked body in
+//     random chunk sizes with extensions and trailers): decoded whole and cut,
+//     they must come back exactly as generated.
+#include <algorithm>
+#include <cctype>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/codec/http_codec.h"
+#include "support/codec_props.h"
+
+using namespace ringnet;
+using namespace ringnet::fuzz;
+
+namespace {
+
+HttpFraming readConfig(FuzzInput& in) {
+  HttpFraming f;
+  const uint8_t shape = in.u8();
+  // Small limits make every limit path reachable within -max_len; shape bits
+  // pick the production defaults or the largest body limit now and then.
+  f.maxHeaderSize = (shape & 1) ? 16 * 1024 : 64 + in.u16() % 4096;
+  f.maxUriLength = (shape & 2) ? 8 * 1024 : in.u16() % 1100;
+  f.maxHeaders = (shape & 4) ? 100 : in.u8() % 40;
+  f.maxBodySize = (shape & 8) ? kHttpMaxBodyLimit : in.u16() % 3000;
+  return f;
+}
+
+// One decoded request, as the protocol hands it to JS.
+struct Request {
+  std::string method;
+  uint8_t methodCode = 0;
+  std::string target;
+  uint8_t minor = 1;
+  bool keepAlive = true;
+  bool expectContinue = false;
+  bool chunked = false;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  bool operator==(const Request& o) const {
+    return method == o.method && methodCode == o.methodCode && target == o.target && minor == o.minor &&
+           keepAlive == o.keepAlive && expectContinue == o.expectContinue && chunked == o.chunked &&
+           headers == o.headers && body == o.body;
+  }
+};
+
+bool isTcharRef(uint8_t c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+         std::strchr("!#$%&'*+-.^_`|~", c) != nullptr;
+}
+bool isFieldCharRef(uint8_t c) { return c == '\t' || (c >= 0x20 && c != 0x7f); }
+int hexRef(uint8_t c) {
+  const char* digits = "0123456789abcdef";
+  const char* hit = std::strchr(digits, c | 0x20);
+  return c != 0 && hit != nullptr ? static_cast<int>(hit - digits) : -1;
+}
+
+// The chunked body from `pos` per RFC 9112 7.1 (as strict as the decoder:
+// at most 15 size digits, BWS only before an extension, trailer fields are
+// token ":" field-chars). Returns the offset after the final CRLF, or 0.
+size_t dechunkRef(const std::string& s, size_t pos, std::string* body) {
+  auto at = [&](size_t i) -> int { return i < s.size() ? static_cast<uint8_t>(s[i]) : -1; };
+  auto crlf = [&](size_t i) { return at(i) == '\r' && at(i + 1) == '\n'; };
+  for (;;) {
+    uint64_t size = 0;
+    size_t digits = 0;
+    while (at(pos) >= 0 && hexRef(static_cast<uint8_t>(at(pos))) >= 0) {
+      if (++digits > 15) return 0;
+      size = size * 16 + static_cast<uint64_t>(hexRef(static_cast<uint8_t>(at(pos))));
+      ++pos;
+    }
+    if (digits == 0) return 0;
+    size_t q = pos;
+    while (at(q) == ' ' || at(q) == '\t') ++q;
+    if (at(q) == ';') {
+      for (pos = q + 1; at(pos) >= 0 && at(pos) != '\r'; ++pos) {
+        if (!isFieldCharRef(static_cast<uint8_t>(at(pos)))) return 0;
+      }
+    }
+    if (!crlf(pos)) return 0;
+    pos += 2;
+    if (size == 0) break;
+    if (s.size() - pos < size + 2 || !crlf(pos + size)) return 0;
+    body->append(s, pos, size);
+    pos += size + 2;
+  }
+  while (!crlf(pos)) {  // trailer fields
+    const size_t nameStart = pos;
+    while (at(pos) >= 0 && isTcharRef(static_cast<uint8_t>(at(pos)))) ++pos;
+    if (pos == nameStart || at(pos) != ':') return 0;
+    for (++pos; at(pos) >= 0 && at(pos) != '\r'; ++pos) {
+      if (!isFieldCharRef(static_cast<uint8_t>(at(pos)))) return 0;
+    }
+    if (!crlf(pos)) return 0;
+    pos += 2;
+  }
+  return pos + 2;
+}
+
+void collectField(void* ctx, size_t nameOffset, size_t nameLength, size_t valueOffset, size_t valueLength) {
+  auto* fields = static_cast<std::vector<int32_t>*>(ctx);
+  for (size_t v : {nameOffset, nameLength, valueOffset, valueLength}) fields->push_back(static_cast<int32_t>(v));
+}
+
+bool sameHead(const HttpHead& a, const HttpHead& b) {
+  return a.start == b.start && a.end == b.end && a.methodLen == b.methodLen && a.method == b.method &&
+         a.targetOffset == b.targetOffset && a.targetLength == b.targetLength && a.minor == b.minor &&
+         a.keepAlive == b.keepAlive && a.expectContinue == b.expectContinue && a.chunked == b.chunked &&
+         a.hasLength == b.hasLength && a.contentLength == b.contentLength && a.headerCount == b.headerCount;
+}
+
+// Reads the frame just returned by decode() the way buildRecord does, checking
+// that it is a valid request within the limits.
+Request readRequest(const uint8_t* data, size_t length, const HttpFraming& f) {
+  size_t start = 0;
+  while (start + 1 < length && data[start] == '\r' && data[start + 1] == '\n') start += 2;
+  FUZZ_CHECK(start <= f.maxHeaderSize);
+  const void* hit = memmem(data + start, length - start, "\r\n\r\n", 4);
+  FUZZ_CHECK(hit != nullptr);
+  const size_t headEnd = static_cast<size_t>(static_cast<const uint8_t*>(hit) - data) + 4;
+  HttpHead h;
+  std::vector<int32_t> fields;
+  FUZZ_CHECK(parseHttpHead(data, start, headEnd, f, &h, collectField, &fields) == CodecError::kNone);
+  HttpLastHead& last = httpLastHead();
+  if (last.data == data) {  // parsed in this call: the cached head is what the record uses
+    FUZZ_CHECK(sameHead(last.head, h));
+    FUZZ_CHECK(last.fields == fields);
+  }
+  last.data = nullptr;  // as buildRecord does
+
+  FUZZ_CHECK(h.end - h.start <= f.maxHeaderSize);
+  FUZZ_CHECK(h.targetLength > 0 && h.targetLength <= f.maxUriLength);
+  FUZZ_CHECK(h.headerCount <= f.maxHeaders && fields.size() == 4 * size_t{h.headerCount});
+  FUZZ_CHECK(!(h.chunked && h.hasLength));
+
+  Request r;
+  const char* c = reinterpret_cast<const char*>(data);
+  r.method.assign(c + h.start, h.methodLen);
+  r.methodCode = h.method;
+  r.target.assign(c + h.targetOffset, h.targetLength);
+  r.minor = h.minor;
+  r.keepAlive = h.keepAlive;
+  r.expectContinue = h.expectContinue;
+  r.chunked = h.chunked;
+  for (size_t i = 0; i < fields.size(); i += 4) {
+    r.headers.emplace_back(std::string(c + fields[i], static_cast<size_t>(fields[i + 1])),
+                           std::string(c + fields[i + 2], static_cast<size_t>(fields[i + 3])));
+  }
+  if (h.chunked) {
+    const std::string frame(c, length);
+    const size_t end = dechunkRef(frame, h.end, &r.body);
+    FUZZ_CHECK(end == length);  // the frame ends where the chunked body does
+    // copyChunkedBody writes into a buffer of exactly the decoded size.
+    std::unique_ptr<uint8_t[]> out(new uint8_t[r.body.size() + 1]);
+    FUZZ_CHECK(copyChunkedBody(data, h.end, length, out.get()) == r.body.size());
+    FUZZ_CHECK(std::memcmp(out.get(), r.body.data(), r.body.size()) == 0);
+  } else {
+    FUZZ_CHECK(length - h.end == (h.hasLength ? h.contentLength : 0));
+    r.body.assign(c + h.end, length - h.end);
+  }
+  FUZZ_CHECK(r.body.size() <= f.maxBodySize);
+  return r;
+}
+
+bool isHttpError(CodecError e) {
+  switch (e) {
+    case CodecError::kHttpBadRequest:
+    case CodecError::kHttpBodyTooLarge:
+    case CodecError::kHttpUriTooLong:
+    case CodecError::kHttpHeaderTooLarge:
+    case CodecError::kHttpNotImplemented:
+    case CodecError::kHttpVersion:
+      return true;
+    default:
+      return false;
+  }
+}
+
+struct Outcome {
+  std::vector<Request> requests;
+  std::vector<size_t> consumed;
+  bool error = false;
+  CodecError code = CodecError::kNone;
+  size_t leftover = 0;
+};
+
+// Feeds `stream` in the given pieces the way the reactor does (pending tail +
+// new bytes in one exact-size heap copy, decode until it needs more).
+Outcome decodeHttpStream(const FrameDecoder& dec, const HttpFraming& f, const std::string& stream,
+                     const std::vector<size_t>& pieces) {
+  Outcome out;
+  std::string pending;
+  DecoderState state;
+  size_t fed = 0;
+  for (size_t piece : pieces) {
+    pending.append(stream, fed, piece);
+    fed += piece;
+    std::unique_ptr<uint8_t[]> buf(new uint8_t[pending.size() + 1]);
+    std::memcpy(buf.get(), pending.data(), pending.size());
+    const uint8_t* end = buf.get() + pending.size();
+    size_t at = 0;
+    for (;;) {
+      const size_t len = pending.size() - at;
+      const uint8_t* data = end - len;
+      const DecodeResult r = dec.decode(data, len, state);
+      if (r.status == DecodeStatus::kError) {
+        FUZZ_CHECK(isHttpError(r.error));
+        const int status = httpErrorStatus(r.error);
+        FUZZ_CHECK(status == 400 || status == 413 || status == 414 || status == 431 || status == 501 ||
+                   status == 505);
+        out.error = true;
+        out.code = r.error;
+        out.leftover = len;
+        return out;
+      }
+      FUZZ_CHECK(r.error == CodecError::kNone);
+      if (r.status == DecodeStatus::kNeedMore) {
+        FUZZ_CHECK(r.needed == 0 || r.needed > len);
+        FUZZ_CHECK(r.needed <= dec.maxFrameLength());
+        break;
+      }
+      FUZZ_CHECK(r.consumed > 0 && r.consumed <= len);
+      FUZZ_CHECK(r.consumed <= dec.maxFrameLength());
+      FUZZ_CHECK(r.payloadOffset == 0 && r.payloadLength == r.consumed);  // the whole message
+      FUZZ_CHECK(state.scanned == 0);
+      out.requests.push_back(readRequest(data, r.consumed, f));
+      out.consumed.push_back(r.consumed);
+      at += r.consumed;
+    }
+    pending.erase(0, at);
+  }
+  out.leftover = pending.size();
+  return out;
+}
+
+// Errors are compared by code but leftover only without one: an error is
+// reported as soon as it is provable, which in pieces can be before the whole
+// stream has arrived.
+bool sameHttpOutcome(const Outcome& a, const Outcome& b) {
+  return a.requests == b.requests && a.consumed == b.consumed && a.error == b.error && a.code == b.code &&
+         (a.error || a.leftover == b.leftover);
+}
+
+Outcome checkHttpCutAnywhere(const FrameDecoder& dec, const HttpFraming& f, const std::string& stream, Rng& rng) {
+  const Outcome whole =
+      decodeHttpStream(dec, f, stream, stream.empty() ? std::vector<size_t>{} : std::vector<size_t>{stream.size()});
+  const size_t maxPieces[] = {1, 7, 64, 4096};
+  for (size_t maxPiece : maxPieces) {
+    FUZZ_CHECK(sameHttpOutcome(decodeHttpStream(dec, f, stream, randomCuts(stream.size(), rng, maxPiece)), whole));
+  }
+  return whole;
+}
+
+// ---- generator of well-formed requests -------------------------------------
+
+const char kTchars[] = "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+
+std::string token(FuzzInput& g, size_t maxLen) {
+  std::string t(1 + g.u8() % maxLen, 'x');
+  for (char& ch : t) ch = kTchars[g.u8() % (sizeof kTchars - 1)];
+  return t;
+}
+
+// Field-value characters (obs-text included); no OWS at either end.
+std::string fieldValue(FuzzInput& g, size_t maxLen) {
+  std::string v(g.u8() % (maxLen + 1), 'x');
+  for (char& ch : v) {
+    const uint8_t b = g.u8();
+    ch = static_cast<char>(isFieldCharRef(b) ? b : 'a' + b % 26);
+  }
+  while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.back() = '.';
+  if (!v.empty() && (v[0] == ' ' || v[0] == '\t')) v[0] = '.';
+  return v;
+}
+
+// A header name in random letter case.
+std::string randomCase(FuzzInput& g, std::string name) {
+  const uint8_t mask = g.u8();
+  for (size_t i = 0; i < name.size(); ++i) {
+    if ((mask >> (i % 8)) & 1) name[i] = static_cast<char>(std::toupper(static_cast<unsigned char>(name[i])));
+  }
+  return name;
+}
+
+std::string ows(FuzzInput& g) {
+  static const char* const kOws[] = {"", "", " ", "\t", "  ", " \t "};
+  return kOws[g.u8() % 6];
+}
+
+bool isSpecialName(const std::string& n) {
+  std::string l(n);
+  for (char& ch : l) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return l == "host" || l == "content-length" || l == "transfer-encoding" || l == "connection" || l == "expect";
+}
+
+uint8_t methodCodeRef(const std::string& m) {
+  static const char* const kNames[] = {"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"};
+  for (uint8_t i = 0; i < 9; ++i) {
+    if (m == kNames[i]) return static_cast<uint8_t>(kHttpGet + i);
+  }
+  return kHttpOther;
+}
+
+std::string hex(uint64_t v, bool upper) {
+  std::string s;
+  do {
+    s.insert(s.begin(), (upper ? "0123456789ABCDEF" : "0123456789abcdef")[v & 15]);
+    v >>= 4;
+  } while (v);
+  return s;
+}
+
+// A chunk extension (";name=value", ";flag", with BWS before the ';').
+std::string chunkExtension(FuzzInput& g) {
+  switch (g.u8() % 5) {
+    case 0: return ";" + token(g, 8) + "=" + token(g, 8);
+    case 1: return " ;" + token(g, 6);
+    case 2: return "\t; " + token(g, 4) + "=\"" + fieldValue(g, 8) + "\"";
+    default: return "";
+  }
+}
+
+// The chunked encoding of `body`: chunk sizes 1..64 from g, hex in either case
+// with leading zeros, extensions, last chunk, 0-2 trailer fields.
+std::string chunked(FuzzInput& g, const std::string& body) {
+  std::string w;
+  for (size_t at = 0; at < body.size();) {
+    const size_t n = std::min<size_t>(body.size() - at, 1 + g.u8() % 64);
+    const uint8_t style = g.u8();
+    w += std::string(style % 3 == 0 ? style % 5 : 0, '0') + hex(n, style & 0x40) + chunkExtension(g) + "\r\n";
+    w.append(body, at, n);
+    w += "\r\n";
+    at += n;
+  }
+  w += std::string(1 + g.u8() % 3, '0') + chunkExtension(g) + "\r\n";
+  for (int t = g.u8() % 3; t > 0; --t) w += token(g, 12) + ":" + ows(g) + fieldValue(g, 16) + "\r\n";
+  return w + "\r\n";
+}
+
+// One well-formed request from g that fits the limits; false if it would not
+// (then it is left out of the stream).
+bool generate(FuzzInput& g, const HttpFraming& f, size_t maxFrame, std::string* wire, Request* want) {
+  Request r;
+  static const char* const kKnown[] = {"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"};
+  const uint8_t m = g.u8();
+  r.method = m % 4 ? kKnown[(m / 4) % 9] : token(g, 32);
+  r.methodCode = methodCodeRef(r.method);
+
+  if (f.maxUriLength == 0) return false;
+  const size_t targetLen = g.u8() == 0xff ? f.maxUriLength : 1 + g.u16() % std::min<size_t>(f.maxUriLength, 300);
+  r.target.resize(targetLen);
+  for (char& ch : r.target) {
+    const uint8_t b = g.u8();
+    ch = static_cast<char>(b > 0x20 && b != 0x7f ? b : 'a' + b % 26);
+  }
+  const uint8_t v = g.u8() % 8;
+  const std::string version = v < 5 ? "1.1" : v < 7 ? "1.0" : "1." + std::to_string(2 + g.u8() % 8);
+  r.minor = v >= 5 && v < 7 ? 0 : 1;
+
+  std::vector<std::pair<std::string, std::string>> lines;  // name, value as sent (with OWS)
+  const size_t extra = g.u8() % 8;
+  for (size_t i = 0; i < extra; ++i) {
+    std::string name = token(g, 24);
+    if (isSpecialName(name)) name = "x-" + name;
+    std::string value = fieldValue(g, 40);
+    lines.emplace_back(name, value);
+  }
+  // Special fields at random positions.
+  auto insert = [&](const std::string& name, const std::string& value) {
+    const size_t at = g.u8() % (lines.size() + 1);
+    lines.insert(lines.begin() + static_cast<std::ptrdiff_t>(at), {randomCase(g, name), value});
+  };
+  if (r.minor == 1 || g.flag()) insert("host", fieldValue(g, 20));
+  bool close = false, keepAliveToken = false;
+  if (g.u8() % 3 == 0) {
+    std::string list;
+    for (int n = 1 + g.u8() % 3; n > 0; --n) {
+      static const char* const kOptions[] = {"close", "keep-alive", "Upgrade", "CLOSE", "Keep-Alive"};
+      const uint8_t o = g.u8() % 6;
+      const std::string t = o < 5 ? kOptions[o] : token(g, 10);
+      std::string lt(t);
+      for (char& ch : lt) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      close |= lt == "close";
+      keepAliveToken |= lt == "keep-alive";
+      list += (list.empty() ? "" : g.flag() ? ", " : ",") + t;
+    }
+    insert("connection", list);
+  }
+  r.keepAlive = r.minor == 1 ? !close : keepAliveToken && !close;
+  const bool expect = g.u8() % 4 == 0;
+  if (expect) insert("expect", g.flag() ? "100-continue" : "100-Continue");
+
+  const uint8_t bodyKind = g.u8() % 3;  // none, Content-Length, chunked (1.1 only)
+  const size_t bodyLen = bodyKind ? g.u16() % (std::min<uint64_t>(f.maxBodySize, 2000) + 1) : 0;
+  r.body = g.bytes(bodyLen);
+  std::string bodyWire = r.body;
+  if (bodyKind == 2 && r.minor == 1) {
+    r.chunked = true;
+    insert("transfer-encoding", g.flag() ? "chunked" : "Chunked");
+    bodyWire = chunked(g, r.body);
+  } else if (bodyKind) {
+    insert("content-length", std::string(g.u8() % 3, '0') + std::to_string(r.body.size()));
+  }
+  r.expectContinue = expect && bodyKind != 0;
+  if (lines.size() > f.maxHeaders) return false;
+
+  std::string head = r.method + " " + r.target + " HTTP/" + version + "\r\n";
+  for (const auto& [name, value] : lines) {
+    head += name + ":" + ows(g) + value + ows(g) + "\r\n";
+    r.headers.emplace_back(name, value);
+  }
+  head += "\r\n";
+  std::string crlfs;  // empty lines before a request are skipped (RFC 9112 2.2)
+  for (int n = g.u8() % 4 == 0 ? 1 + g.u8() % 3 : 0; n > 0; --n) crlfs += "\r\n";
+  if (head.size() > f.maxHeaderSize) return false;
+  *wire = crlfs + head + bodyWire;
+  if (wire->size() > maxFrame) return false;
+  *want = std::move(r);
+  return true;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  FuzzInput in(data, size);
+  const HttpFraming f = readConfig(in);
+  auto dec = makeHttpDecoder(f);
+  FUZZ_CHECK(dec != nullptr);  // readConfig only builds valid configurations
+  Rng rng(in.u32());
+  const std::string stream = in.rest();
+
+  // 1. The input as it comes.
+  checkHttpCutAnywhere(*dec, f, stream, rng);
+
+  // 2. Round trip: the same bytes drive a generator of pipelined requests.
+  FuzzInput g(reinterpret_cast<const uint8_t*>(stream.data()), stream.size());
+  std::string wire;
+  std::vector<Request> want;
+  std::vector<size_t> sizes;
+  for (int i = 0; i < 8 && g.remaining() > 0; ++i) {
+    std::string one;
+    Request r;
+    if (!generate(g, f, dec->maxFrameLength(), &one, &r)) continue;
+    wire += one;
+    want.push_back(std::move(r));
+    sizes.push_back(one.size());
+  }
+  const Outcome got = checkHttpCutAnywhere(*dec, f, wire, rng);
+  FUZZ_CHECK(!got.error && got.leftover == 0);
+  FUZZ_CHECK(got.consumed == sizes);
+  FUZZ_CHECK(got.requests == want);
+  return 0;
+}
