@@ -138,10 +138,12 @@ export class Connection<T = unknown> {
     return this.belowHighWater();
   }
 
-  /** Counts bytes about to be queued; false when they must not go (closing, or over maxOutbound: reset). */
-  private admit(wireBytes: number): boolean {
+  /** Counts bytes about to be queued; false when they must not go (server closing and not `owed`, or over maxOutbound: reset). */
+  private admit(wireBytes: number, owed = false): boolean {
     const w = this._w;
-    if (w.server._closing) return false; // after server.close(): nothing new goes out
+    // After server.close() nothing new goes out, except HTTP responses owed to
+    // requests already received (the native side holds those connections open).
+    if (w.server._closing && !owed) return false;
     this._submitted += wireBytes;
     if (this._submitted - (w.written[this._slot] as number) > w.server._options.maxOutbound) {
       this._overflow();
@@ -222,7 +224,7 @@ export class Connection<T = unknown> {
   /** @internal an HTTP response part (native protocol command); same accounting as send(). */
   _respond(protoOp: number, pre: string, body: Uint8Array | string | undefined, bodyBytes: number, post: string): boolean {
     if (this._state & (CLOSED | ENDED)) return false;
-    if (!this.admit(pre.length + bodyBytes + post.length)) return false;
+    if (!this.admit(pre.length + bodyBytes + post.length, true)) return false;
     this._w.log.pushProtocol(this._slot, this._gen, protoOp, pre, body, bodyBytes, post);
     this._w.server._scheduleFlush();
     return this.belowHighWater();

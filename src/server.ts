@@ -219,7 +219,9 @@ export class Server<T = unknown> {
   /**
    * Stops accepting, flushes every connection's queued output, sends FIN and
    * waits for the peers; after `timeout` ms the rest are reset. Resolves when
-   * every connection is closed and the workers have stopped.
+   * every connection is closed and the workers have stopped. HTTP: a
+   * connection owing responses to requests already received stays open until
+   * they are sent (with Connection: close), then closes.
    */
   close(options: CloseOptions = {}): Promise<void> {
     const timeout = options.timeout ?? 5000;

@@ -79,6 +79,13 @@ class Protocol {
     (void)r;
     return false;
   }
+  // server.close() began and `c` is open with nothing closing it yet. True
+  // keeps it open: the protocol owes the peer answers (HTTP: responses to
+  // requests already delivered), reads no new messages from it, and closes it
+  // itself (closeAfterFlush with wire::kCloseServerClose) once nothing is
+  // owed. The server close timeout still bounds it. False: the reactor closes
+  // it gracefully now.
+  virtual bool holdsOpenOnServerClose(ConnectionControl&, Connection&) { return false; }
   // A protocol command from JS (wire::kCmdProtocol); `op` is protocol-defined.
   virtual void onCommand(ConnectionControl&, Connection&, int32_t op, const uint8_t* payload,
                          size_t len) {

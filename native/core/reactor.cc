@@ -765,7 +765,11 @@ void Reactor::beginServerClose(uint32_t timeoutMs) {
   for (int fd : listeners_) backend_->removeListener(fd);
   listeners_.clear();
   for (Connection* c : table_) {
-    if (c && !c->closed) closeGracefully(*c, kCloseServerClose);
+    if (!c || c->closed || c->closeQueued) continue;
+    // A protocol that still owes answers (HTTP in-flight requests) closes the
+    // connection itself once they are out.
+    if (!c->lingering && protocol_->holdsOpenOnServerClose(*this, *c)) continue;
+    closeGracefully(*c, kCloseServerClose);
   }
 }
 

@@ -27,6 +27,11 @@ export class HttpExchange<T> {
     readonly limits: ExchangeLimits,
   ) {}
 
+  /** server.close() was called: responses say Connection: close. */
+  get serverClosing(): boolean {
+    return this.server._closing;
+  }
+
   /** One request record (a view of the batch buffer unless `owned`). Throws what the handler throws. */
   request(c: Connection<T>, record: Buffer, owned: boolean): void {
     let st = c._proto as HttpConnectionState<T> | undefined;

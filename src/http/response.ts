@@ -308,9 +308,13 @@ export class HttpResponse<T = unknown> {
     }
     if (!req.keepAlive || this._state.closing) this._closeAfter = true;
     if (this._closeAfter) this._state.closing = true;
+    // After server.close() the responses owed to requests already received
+    // still go out, saying the connection ends (like node:http). They end as
+    // usual: the worker closes the connection after the last one owed.
+    const serverClosing = this._state.exchange.serverClosing;
     let connection = '';
     if (!userConnection) {
-      if (this._closeAfter) connection = 'Connection: close\r\n';
+      if (this._closeAfter || serverClosing) connection = 'Connection: close\r\n';
       else if (req.httpVersion === '1.0') connection = 'Connection: keep-alive\r\n';
     }
     const date = userDate ? '' : httpDate();

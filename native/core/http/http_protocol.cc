@@ -19,12 +19,15 @@ using namespace http;
 //   bit  24     the input was rejected: nothing more is decoded
 //   bit  25     a request asked to close: later requests are ignored
 //   bit  26     100 Continue was sent for the request being received
+//   bit  27     server.close() began while responses were owed: close once
+//               they are out (bit 25 is set too: nothing new is read)
 constexpr uint32_t kOutstandingMask = 0xffff;
 constexpr int kErrorShift = 16;
 constexpr uint32_t kErrorMask = 0xffu << kErrorShift;
 constexpr uint32_t kFailed = 1u << 24;
 constexpr uint32_t kNoMore = 1u << 25;
 constexpr uint32_t kContinueSent = 1u << 26;
+constexpr uint32_t kServerClosing = 1u << 27;
 
 uint32_t outstanding(const Connection& c) { return c.protoFlags & kOutstandingMask; }
 
@@ -104,6 +107,16 @@ class HttpProtocol final : public Protocol {
     return true;
   }
 
+  bool holdsOpenOnServerClose(ConnectionControl& ctl, Connection& c) override {
+    if (outstanding(c) == 0) return false;
+    // Like node:http: the requests already delivered get their responses;
+    // nothing after them is served. The server close timeout bounds the wait,
+    // so no header/body timeout of a half-received request may cut it short.
+    c.protoFlags |= kNoMore | kServerClosing;
+    ctl.clearDeadline(c);
+    return true;
+  }
+
   void onCommand(ConnectionControl& ctl, Connection& c, int32_t op, const uint8_t* payload,
                  size_t len) override {
     ctl.reply(c, payload, len);
@@ -117,6 +130,11 @@ class HttpProtocol final : public Protocol {
     if (outstanding(c) != 0) return;
     if (c.protoFlags & kErrorMask) {
       answerError(ctl, c);
+      return;
+    }
+    if (c.protoFlags & kServerClosing) {
+      // server.close() waited for these responses: the last one is out.
+      ctl.closeAfterFlush(c, wire::kCloseServerClose, 0);
       return;
     }
     if (c.protoFlags & (kFailed | kNoMore)) return;
