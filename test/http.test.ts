@@ -14,16 +14,19 @@ import { VARIANTS } from './support/variants';
 
 const HTTP = { type: 'http' } as const;
 
+// Under npm run test:asan the sanitizer runtime is preloaded for this process
+// and its children; curl is not ours to check, and with it preloaded curl
+// hangs (seen: `curl --version` never returns). Run it without.
+const CURL_ENV = { ...process.env, LD_PRELOAD: '' };
+
 function hasCurl(): Promise<boolean> {
-  return new Promise((resolve) => execFile('curl', ['--version'], (err) => resolve(!err)));
+  return new Promise((resolve) =>
+    execFile('curl', ['--version'], { timeout: 10_000, env: CURL_ENV }, (err) => resolve(!err)));
 }
 
 function curl(args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
   return new Promise((resolve) => {
-    // Under npm run test:asan the sanitizer runtime is preloaded for this
-    // process; curl is not ours to check (and crawls with it): drop it.
-    const env = { ...process.env, LD_PRELOAD: '' };
-    execFile('curl', ['-sS', ...args], { timeout: 20_000, env }, (err, stdout, stderr) => {
+    execFile('curl', ['-sS', ...args], { timeout: 20_000, env: CURL_ENV }, (err, stdout, stderr) => {
       resolve({ stdout, stderr, code: err ? ((err as { code?: number }).code ?? 1) : 0 });
     });
   });
