@@ -205,23 +205,16 @@ struct Outcome {
 // Feeds `stream` in the given pieces the way the reactor does (pending tail +
 // new bytes in one exact-size heap copy, decode until it needs more).
 Outcome decodeHttpStream(const FrameDecoder& dec, const HttpFraming& f, const std::string& stream,
-                     const std::vector<size_t>& pieces) {
+                         const std::vector<size_t>& pieces) {
   Outcome out;
-  std::string pending;
-  DecoderState state;
-  size_t fed = 0;
-  for (size_t piece : pieces) {
-    pending.append(stream, fed, piece);
-    fed += piece;
-    std::unique_ptr<uint8_t[]> buf(new uint8_t[pending.size() + 1]);
-    std::memcpy(buf.get(), pending.data(), pending.size());
-    const uint8_t* end = buf.get() + pending.size();
-    size_t at = 0;
-    for (;;) {
-      const size_t len = pending.size() - at;
-      const uint8_t* data = end - len;
-      const DecodeResult r = dec.decode(data, len, state);
-      if (r.status == DecodeStatus::kError) {
+  const size_t pending = feedStream(
+      dec, stream, pieces,
+      [&](const uint8_t* data, const DecodeResult& r) {
+        FUZZ_CHECK(r.payloadOffset == 0 && r.payloadLength == r.consumed);  // the whole message
+        out.requests.push_back(readRequest(data, r.consumed, f));
+        out.consumed.push_back(r.consumed);
+      },
+      [&](const DecodeResult& r, size_t len) {
         FUZZ_CHECK(isHttpError(r.error));
         const int status = httpErrorStatus(r.error);
         FUZZ_CHECK(status == 400 || status == 413 || status == 414 || status == 431 || status == 501 ||
@@ -229,25 +222,9 @@ Outcome decodeHttpStream(const FrameDecoder& dec, const HttpFraming& f, const st
         out.error = true;
         out.code = r.error;
         out.leftover = len;
-        return out;
-      }
-      FUZZ_CHECK(r.error == CodecError::kNone);
-      if (r.status == DecodeStatus::kNeedMore) {
-        FUZZ_CHECK(r.needed == 0 || r.needed > len);
-        FUZZ_CHECK(r.needed <= dec.maxFrameLength());
-        break;
-      }
-      FUZZ_CHECK(r.consumed > 0 && r.consumed <= len);
-      FUZZ_CHECK(r.consumed <= dec.maxFrameLength());
-      FUZZ_CHECK(r.payloadOffset == 0 && r.payloadLength == r.consumed);  // the whole message
-      FUZZ_CHECK(state.scanned == 0);
-      out.requests.push_back(readRequest(data, r.consumed, f));
-      out.consumed.push_back(r.consumed);
-      at += r.consumed;
-    }
-    pending.erase(0, at);
-  }
-  out.leftover = pending.size();
+      },
+      /*scannedBounded=*/false);
+  if (!out.error) out.leftover = pending;
   return out;
 }
 
