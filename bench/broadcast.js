@@ -19,6 +19,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { spawn, spawnSync } = require('node:child_process');
+const { usage: showUsage } = require('./lib/usage');
 const proc = require('./lib/proc');
 const { onLines, tryJson, startServer, stopProcess } = require('./lib/spawn');
 const { summarize, num, spread, table } = require('./lib/stats');
@@ -56,11 +57,7 @@ function parseArgs(argv) {
 }
 
 function usage(msg) {
-  const lines = fs.readFileSync(__filename, 'utf8').split('\n').slice(1);
-  const text = lines.slice(0, lines.findIndex((l) => !l.startsWith('//'))).join('\n');
-  if (msg) console.error(`broadcast.js: ${msg}`);
-  console.error(text.replace(/^\/\/ ?/gm, ''));
-  process.exit(msg ? 2 : 0);
+  showUsage(__filename, msg);
 }
 
 function ensureClient() {
