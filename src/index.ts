@@ -24,6 +24,7 @@ export type { GoimFrame, GoimOutFrame, GoimAuthResult } from './goim';
 export type GoimHandlers<T = unknown> = Handlers<T, GoimFrame>;
 export type { CloseReason } from './wire';
 export { HttpRequest } from './http/request';
+export { HTTP_METHODS } from './http/methods';
 export type { IncomingHeaders } from './http/request';
 export { HttpResponse } from './http/response';
 export type { OutgoingHeaderValue, ResponseEvent } from './http/response';
