@@ -44,8 +44,12 @@ export interface Handlers<T = unknown, F = Buffer> {
   onAuth?(conn: Connection<T>, frame: GoimFrame): GoimAuthResult | Promise<GoimAuthResult>;
   /** The outbound queue emptied after send()/write() returned false. */
   onDrain?(conn: Connection<T>): void;
-  /** The peer sent FIN. Unless allowHalfOpen, the server ends its side after this returns. */
-  onEnd?(conn: Connection<T>): void;
+  /**
+   * The peer sent FIN. Unless allowHalfOpen, the server ends its side after this returns.
+   * `truncated`: bytes of an incomplete frame the FIN cut off (they can never
+   * complete, so they are dropped); 0 when the peer stopped at a frame boundary.
+   */
+  onEnd?(conn: Connection<T>, truncated: number): void;
   /** The connection is gone; `error` is set for error reasons. */
   onClose?(conn: Connection<T>, reason: CloseReason, error?: Error): void;
   /** A handler threw (that connection is closed), or a server-level error (accept failures). */
@@ -484,7 +488,7 @@ export class Server<T = unknown> {
         const c = w.conns[slot];
         if (c === undefined || c._gen !== gen) return;
         c._markPeerEnded();
-        if (this.handlers.onEnd) this.call(() => this.handlers.onEnd?.(c), c);
+        if (this.handlers.onEnd) this.call(() => this.handlers.onEnd?.(c, offset), c);
         if (!this._options.allowHalfOpen && c._held === undefined) c.end();
         return;
       }

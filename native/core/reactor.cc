@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <climits>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
@@ -521,7 +522,10 @@ void Reactor::onPeerEnd(Connection& c) {
     closeNow(c, c.closeReason, c.closeErrno, false);
     return;
   }
-  batch_.control(kEvEnd, c.slot, c.gen);
+  // The bytes of an incomplete frame the FIN cut off can never complete: say
+  // how many (onEnd's `truncated`), instead of dropping them silently.
+  const size_t truncated = c.tail.size();
+  batch_.control(kEvEnd, c.slot, c.gen, static_cast<int32_t>(truncated > INT32_MAX ? INT32_MAX : truncated));
   if (c.writeShut && c.out.empty()) closeNow(c, kCloseLocal, 0, false);
 }
 
@@ -753,6 +757,7 @@ void Reactor::expire(Connection& c, int32_t reason) {
   // Nothing queued: a graceful close (FIN, bounded linger). Output still
   // queued means the peer is not reading it: it cannot arrive in time, reset.
   if (c.out.empty() && !c.closeQueued) {
+    protocol_->onTimeout(*this, c, reason);  // may queue a last answer, flushed before the FIN
     closeGracefully(c, reason);
   } else {
     closeNow(c, reason, c.closeQueued ? c.closeErrno : 0, true);
