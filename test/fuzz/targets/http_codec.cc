@@ -184,7 +184,7 @@ Outcome decodeHttpStream(const FrameDecoder& dec, const Config& f, const std::st
   Outcome out;
   const size_t pending = feedStream(
       dec, stream, pieces,
-      [&](const uint8_t* data, const DecodeResult& r) {
+      [&](const uint8_t* data, const DecodeResult& r, size_t) {
         FUZZ_CHECK(r.payloadOffset == 0 && r.payloadLength == r.consumed);  // the whole message
         out.requests.push_back(readRequest(data, r.consumed, f));
         out.consumed.push_back(r.consumed);
