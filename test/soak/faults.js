@@ -6,8 +6,9 @@
 //
 //   rst         a frame (echoed), then a header announcing 100 bytes and
 //               10 of them, then RST                                        -> 'reset' (or 'peer')
-//   stop-read   never reads, writes 16 MiB of 64 KiB frames: the echoes
-//               pile up past the server's maxOutbound                       -> 'backpressure'
+//   stop-read   never reads, writes 4 MiB of 64 KiB frames: the echoes pile
+//               up past the server's maxOutbound (its SO_SNDBUF is fixed at
+//               64 KiB in this mode, so the kernel cannot absorb them)      -> 'backpressure'
 //   oversized   a header announcing 2 GiB (over maxFrameLength)             -> 'frame-too-large'
 //   slowloris   one 20-byte frame trickled a byte every 100 ms; checks the
 //               echo, then FIN (length framing has no per-frame deadline:
@@ -62,7 +63,7 @@ function run(kind) {
       socket.destroy();
       resolve(result);
     };
-    const guard = setTimeout(() => finish(false, 'no outcome within 20 s'), 20_000);
+    const guard = setTimeout(() => finish(false, 'no outcome within 60 s'), 60_000);
     socket.on('error', () => {});
     socket.once('connect', () => {
       result.key = `${socket.localAddress}:${socket.localPort}`;
@@ -86,7 +87,7 @@ function run(kind) {
         case 'stop-read': {
           socket.pause();
           const chunk = frame(Buffer.alloc(65532, 7));
-          for (let i = 0; i < 256; i++) socket.write(chunk);
+          for (let i = 0; i < 64; i++) socket.write(chunk);
           socket.once('close', () => finish(true, ''));  // the server's RST
           break;
         }

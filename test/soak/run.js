@@ -21,7 +21,7 @@
 // the native client: connections that RST mid-frame, stop reading, send an
 // oversized length, trickle a frame, half-close and keep reading, or connect
 // and vanish (from 127.0.100.x). The server then runs with maxOutbound 512 KiB
-// and maxFrameLength 1 MiB. Checked besides the above (which then concern the
+// and maxFrameLength 1 MiB (and a 64 KiB SO_SNDBUF). Checked besides the above (which then concern the
 // well-behaved connections alone): every misbehaving connection closed with
 // the reason its behaviour earns, and each passed its own checks (echoes
 // before the server's FIN, ...); RSS and fds include them.
@@ -105,7 +105,10 @@ async function soak(backend, o, clientBin) {
   const serverOptions = {
     backend,
     ...(o.workers ? { workers: o.workers } : {}),
-    ...(o.faults ? { maxOutbound: 512 * 1024, framing: { type: 'length', maxFrameLength: 1 << 20 } } : {}),
+    // A fixed 64 KiB SO_SNDBUF (no autotuning up to MiBs) so a client that
+    // stops reading reaches maxOutbound after ~1 MiB, not after the kernel
+    // has swallowed ten.
+    ...(o.faults ? { maxOutbound: 512 * 1024, connection: { sendBuffer: 65536 }, framing: { type: 'length', maxFrameLength: 1 << 20 } } : {}),
   };
   const server = spawn(process.execPath, [path.join(__dirname, 'server.js'), JSON.stringify(serverOptions)], { stdio: ['pipe', 'pipe', 'inherit'] });
   const sout = lines(server, `server(${backend})`);
