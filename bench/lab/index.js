@@ -1,6 +1,9 @@
 'use strict';
 // The benchmark lab behind `ringnet bench`: plan -> runs -> results JSON -> report (console
 // tables, Markdown, self-contained HTML with SVG charts) in bench/results/.
+// Exit status: 0 = every run measured and every --expect met; 1 = a run failed (a server did
+// not start, errored, or a generator saw errors); 3 = an expectation was missed; 4 = an
+// expectation is within noise (undecided); 2 = a usage error (before anything runs).
 const fs = require('node:fs');
 const path = require('node:path');
 const { buildPlan, estimateSeconds } = require('./plan');
@@ -9,6 +12,7 @@ const { PRESETS } = require('./presets');
 const { TARGETS } = require('../targets');
 const { WORKLOADS } = require('../workloads');
 const { writeReport, consoleReport } = require('../report');
+const { summarizeResults } = require('./summary');
 const { fmtSec } = require('./progress');
 
 const RESULTS_DIR = path.join(__dirname, '..', 'results');
@@ -27,17 +31,30 @@ async function runLab(req) {
   const files = writeReport(results, outDir, plan.name);
   process.stdout.write(consoleReport(results) + '\n');
   process.stdout.write(`\nresults: ${path.relative(process.cwd(), json)}\nreport:  ${files.map((f) => path.relative(process.cwd(), f)).join(', ')}\n`);
-  return results.runs.some((r) => r.error) ? 1 : 0;
+  return exitStatus(results);
+}
+
+/** The exit status of a results file (see the top of this file). */
+function exitStatus(results) {
+  if (results.runs.some((r) => r.error)) return 1;
+  const verdicts = summarizeResults(results).expectations.map((e) => e.verdict);
+  if (verdicts.includes('missed')) return 3;
+  if (verdicts.some((v) => v !== 'met')) return 4;
+  return 0;
 }
 
 function listLab() {
   const lines = ['presets:'];
   for (const [name, p] of Object.entries(PRESETS)) lines.push(`  ${name.padEnd(8)} ${p.description}`);
   lines.push('targets:');
-  for (const t of TARGETS) lines.push(`  ${t.name.padEnd(17)} ${t.description} [${t.workloads.join(', ')}]${t.available() === true ? '' : ` (unavailable: ${t.available()})`}`);
+  for (const t of TARGETS) {
+    lines.push(`  ${t.name.padEnd(17)} ${t.description} [${t.workloads.join(', ')}]${t.optional ? ' (optional)' : ''}` +
+      `${t.available() === true ? '' : ` (unavailable: ${t.available()})`}`);
+  }
+  lines.push("  (any server: --target 'NAME=COMMAND {port}')");
   lines.push('workloads:');
-  for (const w of WORKLOADS) lines.push(`  ${w.name.padEnd(8)} ${w.description}`);
+  for (const w of WORKLOADS) lines.push(`  ${w.name.padEnd(10)} ${w.description}${w.reference ? ` (reference: ${w.reference})` : ''}`);
   return lines.join('\n');
 }
 
-module.exports = { runLab, listLab, buildPlan };
+module.exports = { runLab, listLab, buildPlan, exitStatus };

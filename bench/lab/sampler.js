@@ -1,11 +1,12 @@
 'use strict';
-// Samples a server process at the edges of a generator's measured window: CPU time of the
-// process and of each thread (/proc), machine-wide busy time (to show other load), RSS, load
-// average, and, for servers that answer "stats" (ringnet serve --json), per-worker counters.
+// Samples a server at the edges of a generator's measured window: CPU time of its whole process
+// tree (a brought-along server may fork or run under a shell) and of each thread of the main
+// process (/proc), machine-wide busy time (to show other load), RSS of the tree, load average,
+// and, for servers that answer "stats" (ringnet serve --json), per-worker counters.
 const proc = require('../lib/proc');
 
 function snapshot(pid) {
-  return { t: performance.now(), cpu: proc.cpuSeconds(pid), threads: proc.threadCpuSeconds(pid), sys: proc.systemBusySeconds() };
+  return { t: performance.now(), cpu: proc.treeCpuSeconds(pid), threads: proc.threadCpuSeconds(pid), sys: proc.systemBusySeconds() };
 }
 
 /** Returns { begin(), end(), figures(genCpuSec, ops) }; begin/end resolve once sampled. */
@@ -20,7 +21,7 @@ function windowSampler(server, target) {
     },
     async end() {
       b = snapshot(server.pid);
-      b.rss = proc.rssBytes(server.pid);
+      b.rss = proc.treeRssBytes(server.pid);
       b.load = proc.loadAverage();
       b.stats = await stats();
     },

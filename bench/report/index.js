@@ -11,7 +11,7 @@ const { esc } = require('./svg');
 
 function buildReport(results) {
   const summary = summarizeResults(results);
-  return { summary, tables: figureTables(results, summary), facts: factLines(results), charts: charts(summary) };
+  return { summary, tables: figureTables(results, summary), facts: factLines(results, summary), charts: charts(summary) };
 }
 
 function consoleReport(results) {
@@ -24,7 +24,10 @@ function consoleReport(results) {
 const mdCell = (s) => String(s).replace(/\|/g, '\\|');
 
 function markdown(results, r = buildReport(results), chartDir) {
-  const lines = [`# ringnet bench: ${results.name}`, '', results.plan.description, '', ...r.facts.map((f) => `- ${f}`), ''];
+  const lead = r.charts.find((c) => c.id === 'summary');
+  const lines = [`# ringnet bench: ${results.name}`, ''];
+  if (lead && chartDir) lines.push(`![${lead.title}](${chartDir}/${lead.id}.svg)`, '');
+  lines.push(results.plan.description, '', ...r.facts.map((f) => `- ${f}`), '');
   for (const t of r.tables) {
     lines.push(`## ${t.title}`, '', `| ${t.header.map(mdCell).join(' | ')} |`, `|${t.header.map((_, i) => (i < 2 ? ' --- ' : ' ---: ')).join('|')}|`);
     for (const row of t.rows) lines.push(`| ${row.map(mdCell).join(' | ')} |`);
@@ -33,10 +36,12 @@ function markdown(results, r = buildReport(results), chartDir) {
   }
   if (chartDir) {
     lines.push('## Charts', '');
-    for (const c of r.charts) lines.push(`![${c.title}](${chartDir}/${c.id}.svg)`, '');
+    for (const c of r.charts.filter((x) => x !== lead)) lines.push(`![${c.title}](${chartDir}/${c.id}.svg)`, '');
   }
   return lines.join('\n');
 }
+
+const figure = (c) => `<figure id="chart-${esc(c.id)}">\n${c.svg}\n</figure>`;
 
 function html(results, r = buildReport(results)) {
   const tableHtml = (t) => `<h2>${esc(t.title)}</h2>\n<table>\n<thead><tr>${t.header.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead>\n<tbody>\n` +
@@ -58,11 +63,12 @@ figure { margin: 1em 0; overflow-x: auto; }
 </head>
 <body>
 <h1>ringnet bench: ${esc(results.name)}</h1>
+${r.charts.filter((c) => c.id === 'summary').map(figure).join('\n')}
 <p>${esc(results.plan.description)}</p>
 <ul>
 ${r.facts.map((f) => `<li>${esc(f)}</li>`).join('\n')}
 </ul>
-${r.charts.map((c) => `<figure id="chart-${esc(c.id)}">\n${c.svg}\n</figure>`).join('\n')}
+${r.charts.filter((c) => c.id !== 'summary').map(figure).join('\n')}
 ${r.tables.map(tableHtml).join('\n')}
 </body>
 </html>

@@ -6,7 +6,7 @@
 const { spawn } = require('node:child_process');
 const proc = require('../lib/proc');
 const { onLines, tryJson } = require('../lib/spawn');
-const { ensureLoadgen, command } = require('./loadgen');
+const { ensureLoadgen, command } = require('./shared/loadgen');
 
 /** Starts the generator in --idle mode; resolves { gen, exited, established } once it holds them. */
 async function openIdle(server, n, ctx) {
@@ -37,6 +37,7 @@ module.exports = {
   name: 'idle',
   description: 'server RSS per idle connection',
   unit: 'connections',
+  reference: 'node:net',
   defaults: { connections: 10000 },
   label: (cell) => `idle-c${cell.connections}`,
   prepare: ensureLoadgen,

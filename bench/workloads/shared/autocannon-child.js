@@ -9,7 +9,8 @@ const autocannon = require('autocannon');
 const cfg = JSON.parse(process.argv[2]);
 
 function run(duration) {
-  return autocannon({ url: cfg.url, connections: cfg.connections, pipelining: cfg.pipelining, duration });
+  return autocannon({ url: cfg.url, connections: cfg.connections, pipelining: cfg.pipelining, duration,
+    ...(cfg.reconnectRate ? { reconnectRate: cfg.reconnectRate } : {}) });
 }
 
 async function main() {

@@ -1,0 +1,62 @@
+'use strict';
+// What every ringnet target shares. The echo/idle server is `ringnet serve --json` (src/cli),
+// started with the cell's options as --options JSON, so the lab measures exactly what the CLI
+// serves; HTTP, goim and broadcast run the small handler scripts in bench/servers/ (the same
+// handlers as their node references), with the cell's options as JSON.
+const fs = require('node:fs');
+const path = require('node:path');
+
+const ROOT = path.join(__dirname, '..', '..', '..');
+const CLI = path.join(ROOT, 'dist', 'cli', 'main.js');
+const SERVERS = path.join(__dirname, '..', '..', 'servers');
+
+/** true, or why ringnet targets cannot run (dist/ missing, backend refused by the kernel). */
+function ringnetAvailable(backend) {
+  if (!fs.existsSync(CLI)) return 'dist/ missing: run `npm run build` first';
+  if (backend !== 'io_uring') return true;
+  try {
+    const { native } = require(path.join(ROOT, 'dist', 'native.js'));
+    const ok = native.backendAvailable(1);
+    return ok === true ? true : `io_uring unavailable: ${ok}`;
+  } catch (e) {
+    return `cannot load the addon: ${e.message}`;
+  }
+}
+
+/** Server options every workload takes from its cell (workers, accept mode, socket flags). */
+function cellOptions(cell, backend) {
+  return {
+    backend,
+    workers: cell.workers ?? 1,
+    ...(cell.inlineWorker !== undefined ? { inlineWorker: cell.inlineWorker } : {}),
+    ...(cell.acceptMode ? { acceptMode: cell.acceptMode } : {}),
+    ...(cell.socketFlags && Object.keys(cell.socketFlags.connection).length ? { connection: cell.socketFlags.connection } : {}),
+  };
+}
+
+const SCRIPTS = { http: 'ringnet-http.js', goim: 'ringnet-goim.js', broadcast: 'ringnet-broadcast.js' };
+
+/** A ringnet target on one backend, serving every workload the lab has a ringnet server for. */
+function ringnetTarget({ name, backend, description, workloads = ['echo', 'idle', 'http', 'goim', 'broadcast'] }) {
+  return {
+    name,
+    description,
+    workloads,
+    stats: true,
+    available: () => ringnetAvailable(backend),
+    /** node argv of the server for a cell. */
+    server(cell, extra = {}) {
+      const options = { ...cellOptions(cell, backend), ...extra };
+      if (SCRIPTS[cell.workload]) {
+        if (cell.workload === 'broadcast') options.expect = cell.connections;
+        return { args: [path.join(SERVERS, SCRIPTS[cell.workload]), '0', '127.0.0.1', JSON.stringify(options)] };
+      }
+      const args = [CLI, 'serve', '--port', '0', '--host', '127.0.0.1', '--json', '--options',
+        JSON.stringify({ framing: { type: 'length' }, ...options })];
+      if (cell.echoWrites === 2) args.push('--echo-writes', '2');
+      return { args };
+    },
+  };
+}
+
+module.exports = { ringnetTarget, ringnetAvailable, CLI };
