@@ -1,9 +1,7 @@
 'use strict';
 // The benchmark lab behind `ringnet bench`: plan -> runs -> results JSON -> report (console
 // tables, Markdown, self-contained HTML with SVG charts) in bench/results/.
-// Exit status: 0 = every run measured and every --expect met; 1 = a run failed (a server did
-// not start, errored, or a generator saw errors); 3 = an expectation was missed; 4 = an
-// expectation is within noise (undecided); 2 = a usage error (before anything runs).
+// Exit status: see exitStatus() in summary.js; 2 = a usage error (before anything runs).
 const fs = require('node:fs');
 const path = require('node:path');
 const { buildPlan, estimateSeconds } = require('./plan');
@@ -12,7 +10,7 @@ const { PRESETS } = require('./presets');
 const { TARGETS } = require('../targets');
 const { WORKLOADS } = require('../workloads');
 const { writeReport, consoleReport } = require('../report');
-const { summarizeResults } = require('./summary');
+const { exitStatus } = require('./summary');
 const { fmtSec } = require('./progress');
 
 const RESULTS_DIR = path.join(__dirname, '..', 'results');
@@ -34,18 +32,9 @@ async function runLab(req) {
   return exitStatus(results);
 }
 
-/** The exit status of a results file (see the top of this file). */
-function exitStatus(results) {
-  if (results.runs.some((r) => r.error)) return 1;
-  const verdicts = summarizeResults(results).expectations.map((e) => e.verdict);
-  if (verdicts.includes('missed')) return 3;
-  if (verdicts.some((v) => v !== 'met')) return 4;
-  return 0;
-}
-
 function listLab() {
   const lines = ['presets:'];
-  for (const [name, p] of Object.entries(PRESETS)) lines.push(`  ${name.padEnd(8)} ${p.description}`);
+  for (const [name, p] of Object.entries(PRESETS)) lines.push(`  ${name.padEnd(10)} ${p.description}`);
   lines.push('targets:');
   for (const t of TARGETS) {
     lines.push(`  ${t.name.padEnd(17)} ${t.description} [${t.workloads.join(', ')}]${t.optional ? ' (optional)' : ''}` +
@@ -57,4 +46,4 @@ function listLab() {
   return lines.join('\n');
 }
 
-module.exports = { runLab, listLab, buildPlan, exitStatus };
+module.exports = { runLab, listLab, buildPlan };

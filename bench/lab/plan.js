@@ -80,7 +80,7 @@ function buildPlan(req) {
   }
   const over = { targets: req.targets, connections: req.connections, depth: req.depth, payload: req.payload,
     reconnect: req.reconnect, acceptMode: req.acceptModes, socketFlags: req.socketFlags, workers: req.workers,
-    generator: req.httpGenerators };
+    generator: req.httpGenerators, pushes: req.pushes };
   for (const e of matrix) {
     for (const [k, v] of Object.entries(over)) if (v !== undefined) e[k] = v;
     if (req.quick) quickTrim(e);

@@ -85,6 +85,19 @@ function summarizeResults(results) {
   return { cells, ratios, expectations, disturbedRuns: disturbed, totalRuns: runs.filter((r) => !r.skipped).length };
 }
 
+/**
+ * The exit status of a results file: 0 = every run measured and every expectation met; 1 = a run
+ * failed (a server did not start or exited, a generator saw errors); 3 = an expectation was
+ * missed; 4 = an expectation is within noise or has no data (undecided).
+ */
+function exitStatus(results) {
+  if (results.runs.some((r) => r.error)) return 1;
+  const verdicts = summarizeResults(results).expectations.map((e) => e.verdict);
+  if (verdicts.includes('missed')) return 3;
+  if (verdicts.some((v) => v !== 'met')) return 4;
+  return 0;
+}
+
 /** Cells an expectation applies to: both targets ran there, and the id starts with its @CELL. */
 function expectationCells(e, cells) {
   return cells.filter((c) => c.targets[e.a] && c.targets[e.b] && (!e.cell || c.id.startsWith(e.cell)));
@@ -135,4 +148,4 @@ function workerBalance(runs) {
   return Object.assign(byIndex, { ranked: { accepted: rank('accepted'), cpuSec: rank('cpuSec') } });
 }
 
-module.exports = { summarizeResults, expectationCells, FIGURES, RATIO_FIGURES };
+module.exports = { summarizeResults, exitStatus, expectationCells, FIGURES, RATIO_FIGURES };

@@ -6,7 +6,8 @@
 // {"ready":true,"port":N,"pid":N}), { shell, port } (a command that serves on that port), or
 // { skip: reason }. `optional: true` targets (e.g. a reference that needs a build step) join
 // every cell of a workload they serve when they are available, and are reported when not.
-// Brought-along targets (--target 'name=cmd {port}') come from byo.js.
+// Brought-along targets (--target 'name=cmd {port}') come from shared/byo.js. Modules outside
+// the source tree: RINGNET_BENCH_TARGETS=dir[:dir...] (every *.js there is a target).
 const fs = require('node:fs');
 const path = require('node:path');
 const { byoTarget } = require('./shared/byo');
@@ -16,7 +17,10 @@ const BUILT_IN = ['ringnet-epoll', 'ringnet-io_uring', 'node-net', 'node-http'];
 const PLUGGED = fs.readdirSync(__dirname)
   .filter((f) => f.endsWith('.js') && !['index.js'].includes(f) && !BUILT_IN.includes(f.slice(0, -3)))
   .sort();
-const TARGETS = [...BUILT_IN, ...PLUGGED.map((f) => f.slice(0, -3))].map((m) => require(path.join(__dirname, m)));
+const EXTRA = (process.env.RINGNET_BENCH_TARGETS || '').split(':').filter(Boolean)
+  .flatMap((dir) => fs.readdirSync(dir).filter((f) => f.endsWith('.js')).sort().map((f) => path.resolve(dir, f)));
+const TARGETS = [...BUILT_IN, ...PLUGGED.map((f) => f.slice(0, -3))].map((m) => require(path.join(__dirname, m)))
+  .concat(EXTRA.map((f) => require(f)));
 
 function findTarget(name) {
   return TARGETS.find((t) => t.name === name);

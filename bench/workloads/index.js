@@ -5,13 +5,16 @@
 //     unavailable?(cell), run(server, target, cell, ctx) -> figures }
 // `reference`: the target ratios are taken against (node:net, node:http); `portOnly: false`
 // when the workload needs more of a server than a port (broadcast's push control), so
-// brought-along targets skip it with a reason. Helpers live in shared/.
+// brought-along targets skip it with a reason. Helpers live in shared/. Modules outside the
+// source tree: RINGNET_BENCH_WORKLOADS=dir[:dir...] (every *.js there is a workload).
 const fs = require('node:fs');
 const path = require('node:path');
 
 const ORDER = ['echo', 'http', 'goim', 'broadcast', 'idle'];
-const files = fs.readdirSync(__dirname).filter((f) => f.endsWith('.js') && f !== 'index.js');
-const WORKLOADS = files.map((f) => require(path.join(__dirname, f)))
+const dirs = [__dirname, ...(process.env.RINGNET_BENCH_WORKLOADS || '').split(':').filter(Boolean)];
+const files = dirs.flatMap((d) => fs.readdirSync(d).filter((f) => f.endsWith('.js') && !(d === __dirname && f === 'index.js'))
+  .map((f) => path.resolve(d, f)));
+const WORKLOADS = files.map((f) => require(f))
   .sort((a, b) => rank(a.name) - rank(b.name) || a.name.localeCompare(b.name));
 
 function rank(name) {

@@ -59,6 +59,7 @@ export interface BenchRequest {
   acceptModes?: Array<'dispatch' | 'reuseport' | 'exclusive'>;
   workers?: number;
   reconnect?: number[];
+  pushes?: number[];
   socketFlags?: SocketFlagVariant[];
   httpGenerators?: Array<'autocannon' | 'wrk'>;
   rounds?: number;
@@ -96,6 +97,7 @@ export const BENCH_FLAGS: FlagSpecs = {
   'accept-mode': { kind: 'string', value: 'LIST', help: 'dispatch,reuseport,exclusive (ringnet targets)' },
   workers: { kind: 'string', value: 'N', help: 'reactor workers of ringnet targets' },
   reconnect: { kind: 'string', value: 'LIST', help: 'echoes per connection before it reconnects (0 = never): the connection rate' },
+  pushes: { kind: 'string', value: 'LIST', help: 'broadcast workload: pushes per run (default 20)' },
   'http-generator': { kind: 'string', value: 'LIST', help: 'autocannon,wrk: HTTP load generators (wrk cells are skipped when it is not installed)' },
   'socket-flags': { kind: 'string', value: 'VARIANTS', help: "';'-separated serve flag sets, e.g. 'default;--no-delay=false;--cork;--sndbuf 4k'" },
   rounds: { kind: 'string', value: 'N', help: 'interleaved rounds (median and min-max are reported)' },
@@ -225,6 +227,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchRequest {
   maybe('depth', ints('depth', { min: 1, max: 65536 }));
   maybe('payload', ints('payload', { min: 0, max: 16 * 1024 * 1024, sizes: true }));
   maybe('reconnect', ints('reconnect', { min: 0 }));
+  maybe('pushes', ints('pushes', { min: 1, max: 100_000 }));
   maybe('acceptModes', list('accept-mode', (f, s) => toChoice(f, s, ACCEPT_MODES)));
   maybe('httpGenerators', list('http-generator', (f, s) => toChoice(f, s, ['autocannon', 'wrk'] as const)));
   const one = (k: string, opts: Parameters<typeof toInt>[2]): number | undefined => {
