@@ -20,10 +20,10 @@ function summaryChart(summary) {
       label: `${cell} ÷ ${mine[0].b}`,
       bars: mine.map((r) => {
         const f = r.figures.serverCpuUsPerOp || r.figures.bytesPerConn;
-        if (!f) return { series: r.a, value: NaN };
+        if (!f || !(f.median > 0)) return { series: r.a, value: NaN };   // no data, or a figure that is not a positive ratio
         const noise = f.verdict === 'within noise';
         return { series: r.a, value: f.median, min: f.min, max: f.max, opacity: noise ? NOISE_OPACITY : 1,
-          note: `(spread ${(f.spread * 100).toFixed(1)}%, ${f.verdict})` };
+          note: `(${Number.isFinite(f.spread) ? `spread ${(f.spread * 100).toFixed(1)}%, ` : ''}${f.verdict})` };
       }),
     };
   });
