@@ -29,7 +29,7 @@ function summaryChart(summary) {
   });
   const title = 'Server CPU per operation relative to the baseline (lower is better; pale = within noise)';
   return { id: 'summary', title, svg: barChart({ id: 'summary', title, xLabel: 'cell ÷ its baseline target',
-    yLabel: 'CPU per op ÷ baseline (idle: bytes per connection)', groups, series, refLine: 1 }) };
+    yLabel: 'CPU per op ÷ baseline (idle: bytes per connection)', groups, series, refLine: 1, valueSuffix: 'x' }) };
 }
 
 function bars(s, key) {

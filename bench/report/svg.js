@@ -42,7 +42,7 @@ function logTicks(min, max) {
  * Each group holds only its own bars, in legend order. Returns an <svg> string with
  * role="img", a <title>, axis labels and one <rect class="bar"> per finite value.
  */
-function barChart({ title, xLabel, yLabel, groups, series, log = false, id, style, refLine }) {
+function barChart({ title, xLabel, yLabel, groups, series, log = false, id, style, refLine, valueSuffix }) {
   const barW = 16;
   const gap = 22;
   const styleOf = (name) => {
@@ -110,6 +110,10 @@ function barChart({ title, xLabel, yLabel, groups, series, log = false, id, styl
         `fill="${st.color}" fill-opacity="${st.opacity}"><title>${esc(`${g.label} · ${b.series}: ${fmt(b.value)}` +
         (Number.isFinite(b.min) && Number.isFinite(b.max) && b.min !== b.max ? ` [${fmt(b.min)}–${fmt(b.max)}]` : '') +
         (b.note ? ` ${b.note}` : ''))}</title></rect>`);
+      if (valueSuffix !== undefined) {
+        const top = Math.min(by, Number.isFinite(b.max) ? y(b.max) : by) - 3;
+        out.push(`<text x="${x + barW / 2}" y="${top.toFixed(1)}" text-anchor="middle" font-size="9" class="value">${esc(b.value.toFixed(2) + valueSuffix)}</text>`);
+      }
       if (Number.isFinite(b.min) && Number.isFinite(b.max) && b.min !== b.max) {
         const cx = x + barW / 2;
         out.push(`<path d="M${cx} ${y(b.min).toFixed(1)}V${y(b.max).toFixed(1)}M${cx - 3} ${y(b.min).toFixed(1)}h6M${cx - 3} ` +
