@@ -20,7 +20,8 @@ async function runLab(req) {
   const plan = buildPlan(req);
   const runs = plan.cells.reduce((n, c) => n + c.targets.length, 0) * plan.rounds;
   process.stderr.write(`ringnet bench: ${plan.preset ? `preset ${plan.preset}` : plan.configFile}${plan.quick ? ' (quick)' : ''}: ` +
-    `${plan.cells.length} cells, ${runs} runs, about ${fmtSec(estimateSeconds(plan))}\n`);
+    `${plan.cells.length} cells, ${runs} runs, about ${fmtSec(estimateSeconds(plan))}` +
+    `${plan.untilStable ? `; then rounds until every spread is <= 5% (at most ${plan.maxRounds} rounds)` : ''}\n`);
   const results = await runPlan(plan, { progress: req.progress });
   const outDir = path.resolve(req.outDir || RESULTS_DIR);
   fs.mkdirSync(outDir, { recursive: true });
