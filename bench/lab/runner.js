@@ -101,6 +101,7 @@ async function runOne(spec, cell, ctx, serverCpus, availability) {
   let handle;
   try {
     handle = await startServer(server, { cpus: serverCpus, timeoutMs: target.byo ? 30000 : 20000 });
+    handle.answersStats = Boolean(server.stats);
   } catch (e) {
     return { error: `server did not start: ${e.message.split('\n').slice(0, 3).join(' ')}` };
   }

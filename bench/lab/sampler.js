@@ -13,7 +13,9 @@ function snapshot(pid) {
 function windowSampler(server, target) {
   let a = null;
   let b = null;
-  const stats = () => (target.stats && server.request ? server.request('stats') : Promise.resolve(null));
+  // Only servers that answer "stats" on stdin (ringnet serve --json) are asked: others would
+  // leave each window edge waiting for the answer's timeout.
+  const stats = () => (target.stats && server.answersStats ? server.request('stats') : Promise.resolve(null));
   return {
     async begin() {
       a = snapshot(server.pid);

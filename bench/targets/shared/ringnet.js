@@ -42,7 +42,7 @@ function ringnetTarget({ name, backend, description, workloads = ['echo', 'idle'
     name,
     description,
     workloads,
-    stats: true,
+    stats: true,   // where the server is `ringnet serve --json` (echo, idle): server() says so per cell
     available: () => ringnetAvailable(backend),
     /** node argv of the server for a cell. */
     server(cell, extra = {}) {
@@ -54,7 +54,7 @@ function ringnetTarget({ name, backend, description, workloads = ['echo', 'idle'
       const args = [CLI, 'serve', '--port', '0', '--host', '127.0.0.1', '--json', '--options',
         JSON.stringify({ framing: { type: 'length' }, ...options })];
       if (cell.echoWrites === 2) args.push('--echo-writes', '2');
-      return { args };
+      return { args, stats: true };
     },
   };
 }
