@@ -147,6 +147,12 @@ function treeCpuSeconds(pid) {
   return alive ? sum : NaN;
 }
 
+/** Open file descriptors of a whole process tree, or NaN. */
+function treeFdCount(pid) {
+  const xs = processTree(pid).map(fdCount).filter(Number.isFinite);
+  return xs.length ? xs.reduce((a, b) => a + b, 0) : NaN;
+}
+
 /** RSS of a whole process tree in bytes (shared pages are counted once per process). */
 function treeRssBytes(pid) {
   const xs = processTree(pid).map(rssBytes).filter(Number.isFinite);
@@ -156,15 +162,15 @@ function treeRssBytes(pid) {
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** RSS once two samples `gapMs` apart agree within `tolerance` (or after `tries` pairs). */
-async function stableRss(pid, { gapMs = 500, tolerance = 0.01, tries = 20 } = {}) {
-  let prev = rssBytes(pid);
+async function stableRss(pid, { gapMs = 500, tolerance = 0.01, tries = 20, read = rssBytes } = {}) {
+  let prev = read(pid);
   for (let i = 0; i < tries; i++) {
     await sleep(gapMs);
-    const cur = rssBytes(pid);
+    const cur = read(pid);
     if (Math.abs(cur - prev) <= tolerance * prev) return { rss: cur, stable: true };
     prev = cur;
   }
   return { rss: prev, stable: false };
 }
 
-module.exports = { clockTicks, cpuSeconds, treeCpuSeconds, treeRssBytes, processTree, threadCpuSeconds, loadAverage, systemBusySeconds, rssBytes, fdCount, fileLimit, stableRss, sleep };
+module.exports = { clockTicks, cpuSeconds, treeCpuSeconds, treeRssBytes, treeFdCount, processTree, threadCpuSeconds, loadAverage, systemBusySeconds, rssBytes, fdCount, fileLimit, stableRss, sleep };
