@@ -28,8 +28,11 @@ function summaryChart(summary) {
     };
   });
   const title = 'Server CPU per operation relative to the baseline (lower is better; pale = within noise)';
+  // Ratios from 0.005 (pipelined HTTP) to 1.5 do not share a linear axis: log scale when they span 20x.
+  const vs = groups.flatMap((g) => g.bars.map((b) => b.value)).filter((v) => v > 0);
+  const log = vs.length > 0 && Math.max(...vs, 1) / Math.min(...vs, 1) > 20;
   return { id: 'summary', title, svg: barChart({ id: 'summary', title, xLabel: 'cell ÷ its baseline target',
-    yLabel: 'CPU per op ÷ baseline (idle: bytes per connection)', groups, series, refLine: 1, valueSuffix: 'x' }) };
+    yLabel: 'CPU per op ÷ baseline (idle: bytes per connection)', groups, series, refLine: 1, valueSuffix: 'x', log, barWidth: 34 }) };
 }
 
 function bars(s, key) {

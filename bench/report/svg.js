@@ -42,8 +42,8 @@ function logTicks(min, max) {
  * Each group holds only its own bars, in legend order. Returns an <svg> string with
  * role="img", a <title>, axis labels and one <rect class="bar"> per finite value.
  */
-function barChart({ title, xLabel, yLabel, groups, series, log = false, id, style, refLine, valueSuffix }) {
-  const barW = 16;
+function barChart({ title, xLabel, yLabel, groups, series, log = false, id, style, refLine, valueSuffix, barWidth = 16 }) {
+  const barW = barWidth;
   const gap = 22;
   const styleOf = (name) => {
     const i = series.indexOf(name);
@@ -112,7 +112,7 @@ function barChart({ title, xLabel, yLabel, groups, series, log = false, id, styl
         (b.note ? ` ${b.note}` : ''))}</title></rect>`);
       if (valueSuffix !== undefined) {
         const top = Math.min(by, Number.isFinite(b.max) ? y(b.max) : by) - 3;
-        out.push(`<text x="${x + barW / 2}" y="${top.toFixed(1)}" text-anchor="middle" font-size="9" class="value">${esc(b.value.toFixed(2) + valueSuffix)}</text>`);
+        out.push(`<text x="${x + barW / 2}" y="${top.toFixed(1)}" text-anchor="middle" font-size="9" class="value">${esc((b.value >= 0.1 ? b.value.toFixed(2) : b.value.toPrecision(2)) + valueSuffix)}</text>`);
       }
       if (Number.isFinite(b.min) && Number.isFinite(b.max) && b.min !== b.max) {
         const cx = x + barW / 2;
