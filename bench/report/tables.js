@@ -13,7 +13,8 @@ const med = (s, f = (x) => num(x)) => (s ? f(s.median) : '-');
 function figureTables(results, summary) {
   const { plan } = results;
   const tables = [];
-  const rounds = plan.rounds > 1 ? `median [min–max] of ${plan.rounds} rounds` : '1 round';
+  const ran = roundsRun(results);
+  const rounds = ran > 1 ? `median [min–max] of up to ${ran} rounds` : '1 round';
   for (const workload of [...new Set(summary.cells.map((c) => c.workload))]) {
     const cells = summary.cells.filter((c) => c.workload === workload);
     const rows = [];
@@ -97,6 +98,9 @@ function status(s) {
   return '';
 }
 
+/** Rounds actually run (--until-stable may add some to a plan's). */
+const roundsRun = (results) => Math.max(results.plan.rounds, ...results.runs.map((r) => r.round));
+
 function factLines(results, summary) {
   const f = results.machine;
   const l0 = f.loadAverageAtStart;
@@ -107,7 +111,8 @@ function factLines(results, summary) {
     `kernel ${f.kernel}; ${f.cpuCount} × ${f.cpuModel}; Node ${f.node}; open-file limit ${f.openFileLimit}`,
     `backends: epoll ${f.backends.epoll}, io_uring ${f.backends.io_uring}; ringnet ${f.ringnetCommit || '?'}`,
     `load average at start ${l0 ? l0.one : '?'}, at end ${l1 ? l1.one : '?'} (${f.cpuCount} CPUs; the machine is shared)`,
-    `${results.plan.rounds} round(s), ${results.plan.warmup} s warm-up + ${results.plan.duration} s measured per run; ` +
+    `${roundsRun(results)} round(s)${results.stability ? ` (${results.plan.rounds} planned, then --until-stable)` : ''}, ` +
+      `${results.plan.warmup} s warm-up + ${results.plan.duration} s measured per run; ` +
       `started ${results.startedAt}, ${Math.round(results.elapsedSec)} s total`,
     pin ? `pinned: generator on CPU ${pin.generator}, server on CPU ${pin.server} (taskset; cells with more workers than server CPUs run unpinned)`
       : 'not pinned: generator and server share the CPUs',
