@@ -166,7 +166,8 @@ function quickTrim(e) {
 }
 
 function defaultTargets(workload) {
-  return TARGETS.filter((t) => t.workloads.includes(workload)).map((t) => t.name);
+  // Ad-hoc targets (ringnet-at: another checkout) run only when named.
+  return TARGETS.filter((t) => !t.adHoc && t.workloads.includes(workload)).map((t) => t.name);
 }
 
 /** Plugged-in targets marked optional (e.g. a C reference) that serve this workload. */

@@ -11,11 +11,11 @@ const CLI = path.join(ROOT, 'dist', 'cli', 'main.js');
 const SERVERS = path.join(__dirname, '..', '..', 'servers');
 
 /** true, or why ringnet targets cannot run (dist/ missing, backend refused by the kernel). */
-function ringnetAvailable(backend) {
-  if (!fs.existsSync(CLI)) return 'dist/ missing: run `npm run build` first';
+function ringnetAvailable(backend, root = ROOT) {
+  if (!fs.existsSync(path.join(root, 'dist', 'cli', 'main.js'))) return `${path.join(root, 'dist')} missing: run \`npm run build\` first`;
   if (backend !== 'io_uring') return true;
   try {
-    const { native } = require(path.join(ROOT, 'dist', 'native.js'));
+    const { native } = require(path.join(root, 'dist', 'native.js'));
     const ok = native.backendAvailable(1);
     return ok === true ? true : `io_uring unavailable: ${ok}`;
   } catch (e) {
@@ -36,27 +36,41 @@ function cellOptions(cell, backend) {
 
 const SCRIPTS = { http: 'ringnet-http.js', goim: 'ringnet-goim.js', broadcast: 'ringnet-broadcast.js' };
 
+/**
+ * The server of one cell from the checkout at `root` (this one by default): `ringnet serve
+ * --json` for echo/idle, else that checkout's bench/servers/ script for the workload.
+ */
+function serverFor(root, backend, cell, extra = {}) {
+  const options = { ...cellOptions(cell, backend), ...extra };
+  if (SCRIPTS[cell.workload]) {
+    const script = path.join(root, 'bench', 'servers', SCRIPTS[cell.workload]);
+    if (!fs.existsSync(script)) return { skip: `${script} missing (that checkout predates the ${cell.workload} workload)` };
+    if (cell.workload === 'broadcast') options.expect = cell.connections;
+    return { args: [script, '0', '127.0.0.1', JSON.stringify(options)] };
+  }
+  return serveArgs(path.join(root, 'dist', 'cli', 'main.js'), backend, cell, extra);
+}
+
+/** `ringnet serve` argv of one cell, from the CLI at `cli`; it answers "stats". */
+function serveArgs(cli, backend, cell, extra = {}) {
+  const args = [cli, 'serve', '--port', '0', '--host', '127.0.0.1', '--json', '--options',
+    JSON.stringify({ framing: { type: 'length' }, ...cellOptions(cell, backend), ...extra })];
+  if (cell.echoWrites === 2) args.push('--echo-writes', '2');
+  return { args, stats: true };
+}
+
+const WORKLOADS = ['echo', 'idle', 'http', 'goim', 'broadcast'];
+
 /** A ringnet target on one backend, serving every workload the lab has a ringnet server for. */
-function ringnetTarget({ name, backend, description, workloads = ['echo', 'idle', 'http', 'goim', 'broadcast'] }) {
+function ringnetTarget({ name, backend, description, workloads = WORKLOADS }) {
   return {
     name,
     description,
     workloads,
     stats: true,   // where the server is `ringnet serve --json` (echo, idle): server() says so per cell
     available: () => ringnetAvailable(backend),
-    /** node argv of the server for a cell. */
-    server(cell, extra = {}) {
-      const options = { ...cellOptions(cell, backend), ...extra };
-      if (SCRIPTS[cell.workload]) {
-        if (cell.workload === 'broadcast') options.expect = cell.connections;
-        return { args: [path.join(SERVERS, SCRIPTS[cell.workload]), '0', '127.0.0.1', JSON.stringify(options)] };
-      }
-      const args = [CLI, 'serve', '--port', '0', '--host', '127.0.0.1', '--json', '--options',
-        JSON.stringify({ framing: { type: 'length' }, ...options })];
-      if (cell.echoWrites === 2) args.push('--echo-writes', '2');
-      return { args, stats: true };
-    },
+    server: (cell, extra = {}) => serverFor(ROOT, backend, cell, extra),
   };
 }
 
-module.exports = { ringnetTarget, ringnetAvailable, CLI };
+module.exports = { ringnetTarget, ringnetAvailable, serverFor, serveArgs, WORKLOADS, CLI };
