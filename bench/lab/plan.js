@@ -51,9 +51,12 @@ function normalizeTargets(list, where) {
     let spec = typeof t === 'string' ? parseTargetSpec(t) : t;
     // "ringnet:{...}" (the old bench/echo.js syntax): ringnet-epoll, options may set the backend.
     if (spec.name === 'ringnet') spec = { ...spec, name: 'ringnet-epoll' };
-    if (!findTarget(spec.name)) {
+    const target = findTarget(spec.name);
+    if (!target) {
       throw new UsageError(`unknown target '${spec.name}' (known: ${TARGETS.map((x) => x.name).join(', ')})`, where);
     }
+    const invalid = target.validate ? target.validate(spec.options || {}) : null;
+    if (invalid) throw new UsageError(`${spec.label || spec.name}: ${invalid}`, where);
     return { ...spec, label: spec.label || spec.name };
   });
 }

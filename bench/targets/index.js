@@ -1,11 +1,14 @@
 'use strict';
 // The lab's targets: one module each, the plug-in point for servers (see bench/README.md,
 // "Adding a target"). A module exports
-//   { name, description, workloads: [...], stats, optional?, available(), server(cell, options) }
+//   { name, description, workloads: [...], stats, optional?, adHoc?, available(), validate?(options),
+//     server(cell, options) }
 // where server() returns (or resolves) { args, stats? } (node argv of a script that prints
 // {"ready":true,"port":N,"pid":N}; stats: it answers "stats" on stdin like ringnet serve),
 // { shell, port } (a command that serves on that port), or { skip: reason }. `optional: true` targets (e.g. a reference that needs a build step) join
-// every cell of a workload they serve when they are available, and are reported when not.
+// every cell of a workload they serve when they are available, and are reported when not;
+// `adHoc: true` ones run only when named; validate(options) -> why the options are wrong, or null
+// (a usage error before anything runs).
 // Brought-along targets (--target 'name=cmd {port}') come from shared/byo.js. Modules outside
 // the source tree: RINGNET_BENCH_TARGETS=dir[:dir...] (every *.js there is a target).
 const fs = require('node:fs');

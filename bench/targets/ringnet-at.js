@@ -4,6 +4,7 @@
 //   ringnet bench --preset http --targets 'ringnet-epoll,ringnet-at:{"root":"/tmp/old-main"}'
 // `root` is a built checkout (its dist/ and bench/servers/ serve, as for this checkout's ringnet
 // targets); the other keys are server options as for ringnet-epoll (backend defaults to epoll).
+const fs = require('node:fs');
 const path = require('node:path');
 const { ringnetAvailable, serverFor, WORKLOADS } = require('./shared/ringnet');
 
@@ -14,6 +15,12 @@ module.exports = {
   stats: true,
   adHoc: true,
   available: () => true, // checked per cell, where the root is known
+  /** Checked when the plan is built: a root that is not a built checkout is a usage error. */
+  validate(extra = {}) {
+    if (typeof extra.root !== 'string' || extra.root === '') return null;   // skipped per cell, saying why
+    const cli = path.join(path.resolve(extra.root), 'dist', 'cli', 'main.js');
+    return fs.existsSync(cli) ? null : `${cli} not found (build that checkout first)`;
+  },
   server(cell, extra = {}) {
     const { root, ...options } = extra;
     if (typeof root !== 'string' || root === '') return { skip: 'ringnet-at needs options {"root": "<checkout>"}' };

@@ -2,7 +2,7 @@
 // HTTP "hello world": GETs from wrk (when installed) or autocannon (programmatic API, in a child
 // process so its CPU is measured apart). Cell parameters: connections, depth (= HTTP
 // pipelining), newConnection (a new connection per request: wrk sends "Connection: close" and
-// reconnects when the server closes, autocannon reconnects after every response), generator
+// reconnects when the server closes; autocannon cannot, see unavailable()), generator
 // ('autocannon' | 'wrk').
 const fs = require('node:fs');
 const path = require('node:path');
@@ -54,7 +54,7 @@ async function runWrk(server, cell, ctx, sampler) {
 /** autocannon in a child process -> { result, exitCode, diag }. */
 async function runAutocannon(server, cell, ctx, sampler) {
   const cfg = { url: `http://127.0.0.1:${server.port}/`, connections: cell.connections, pipelining: cell.depth,
-    duration: ctx.duration, warmup: ctx.warmup, ...(cell.newConnection ? { reconnectRate: 1 } : {}) };
+    duration: ctx.duration, warmup: ctx.warmup };
   const [cmd, argv] = pinned(process.execPath, [CHILD, JSON.stringify(cfg)], ctx.generatorCpus);
   const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
   const pending = [];
@@ -92,6 +92,9 @@ module.exports = {
   unavailable: (cell) => {
     if (cell.generator === 'wrk' && !wrkPath()) return 'wrk is not installed (apt-get install wrk)';
     if (cell.newConnection && cell.depth > 1) return 'a new connection per request cannot pipeline';
+    // autocannon's reconnectRate resets the connection before it records the response, so it
+    // counts none: only wrk measures a new connection per request.
+    if (cell.newConnection && cell.generator === 'autocannon') return 'autocannon cannot count responses on a new connection per request; wrk can';
     return null;
   },
   async run(server, target, cell, ctx) {

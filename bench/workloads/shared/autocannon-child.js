@@ -9,8 +9,7 @@ const autocannon = require('autocannon');
 const cfg = JSON.parse(process.argv[2]);
 
 function run(duration) {
-  return autocannon({ url: cfg.url, connections: cfg.connections, pipelining: cfg.pipelining, duration,
-    ...(cfg.reconnectRate ? { reconnectRate: cfg.reconnectRate } : {}) });
+  return autocannon({ url: cfg.url, connections: cfg.connections, pipelining: cfg.pipelining, duration });
 }
 
 async function main() {
