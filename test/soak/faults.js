@@ -85,10 +85,17 @@ function run(kind) {
           break;
         }
         case 'stop-read': {
-          socket.pause();
+          socket.pause();  // never reads (a paused socket also never sees the RST)
           const chunk = frame(Buffer.alloc(65532, 7));
           for (let i = 0; i < 64; i++) socket.write(chunk);
-          socket.once('close', () => finish(true, ''));  // the server's RST
+          // Once the server has reset the connection, a write fails: that is the outcome.
+          const probe = setInterval(() => socket.write(Buffer.alloc(0)), 250);
+          const done = () => {
+            clearInterval(probe);
+            finish(true, '');
+          };
+          socket.once('error', done);
+          socket.once('close', done);
           break;
         }
         case 'oversized': {

@@ -215,10 +215,12 @@ const EARNED = {
 
 function checkFaults(faults, closes, check, result) {
   const byKind = {};
+  const used = {};  // per address:port, closes matched so far (faults are in start order)
   for (const f of faults) {
     const k = (byKind[f.kind] ??= { count: 0, reasons: {}, wrong: 0, failed: 0 });
     k.count++;
-    const reason = closes[f.key] ?? 'never-closed';
+    const nth = (used[f.key] = (used[f.key] ?? -1) + 1);
+    const reason = closes[f.key]?.[nth] ?? 'never-closed';
     k.reasons[reason] = (k.reasons[reason] ?? 0) + 1;
     if (!EARNED[f.kind].includes(reason)) k.wrong++;
     if (!f.ok) k.failed++;

@@ -25,7 +25,8 @@ const server = createServer(options, {
     conn.send(frame);
   },
   onClose(conn, reason) {
-    if (conn.remoteAddress.startsWith(FAULTY)) faultCloses[`${conn.remoteAddress}:${conn.remotePort}`] = reason;
+    // A list per address:port: a port is reused once its connection is gone.
+    if (conn.remoteAddress.startsWith(FAULTY)) (faultCloses[`${conn.remoteAddress}:${conn.remotePort}`] ??= []).push(reason);
     else closeReasons[reason] = (closeReasons[reason] || 0) + 1;
   },
   onError(err) {
