@@ -18,8 +18,12 @@ export interface ConnectionHandlers<T = unknown, F = Buffer> {
   onFrame?(conn: Connection<T>, frame: F): void;
   /** The outbound queue emptied after send()/write() returned false. */
   onDrain?(conn: Connection<T>): void;
-  /** The peer sent FIN. Unless allowHalfOpen, the server ends its side after this returns. */
-  onEnd?(conn: Connection<T>): void;
+  /**
+   * The peer sent FIN. Unless allowHalfOpen, the server ends its side after this returns.
+   * `truncated`: bytes of an incomplete frame the FIN cut off (they can never
+   * complete, so they are dropped); 0 when the peer stopped at a frame boundary.
+   */
+  onEnd?(conn: Connection<T>, truncated: number): void;
   /** The connection is gone; `error` is set for error reasons. */
   onClose?(conn: Connection<T>, reason: CloseReason, error?: Error): void;
   /** A handler threw (that connection is closed), or a server-level error (accept failures). */

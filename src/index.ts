@@ -26,6 +26,7 @@ export type { GoimFrame, GoimOutFrame, GoimAuthResult } from './protocols/goim/f
 export type GoimHandlers<T = unknown> = Handlers<T, GoimFrame>;
 export type { CloseReason } from './wire';
 export { HttpRequest } from './protocols/http/request';
+export { HTTP_METHODS } from './protocols/http/methods';
 export type { IncomingHeaders } from './protocols/http/request';
 export { HttpResponse } from './protocols/http/response';
 export type { OutgoingHeaderValue, ResponseEvent } from './protocols/http/response';

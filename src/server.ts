@@ -335,7 +335,7 @@ export class Server<T = unknown> implements ConnectionHost<T> {
         const c = w.conns[slot];
         if (c === undefined || c._gen !== gen) return;
         c._markPeerEnded();
-        if (this.handlers.onEnd) this.call(() => this.handlers.onEnd?.(c), c);
+        if (this.handlers.onEnd) this.call(() => this.handlers.onEnd?.(c, offset), c);
         if (!this._options.allowHalfOpen && c._held === undefined) c.end();
         return;
       }

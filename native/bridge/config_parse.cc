@@ -1,5 +1,7 @@
 #include "config_parse.h"
 
+#include <vector>
+
 #include "../core/wire.h"
 
 namespace ringnet {
@@ -85,6 +87,25 @@ bool parseFraming(const Napi::Object& f, FramingConfig* out, std::string* err) {
       h.headerTimeoutMs = static_cast<uint32_t>(num(f, "headerTimeoutMs", h.headerTimeoutMs));
       h.bodyTimeoutMs = static_cast<uint32_t>(num(f, "bodyTimeoutMs", h.bodyTimeoutMs));
       h.keepAliveTimeoutMs = static_cast<uint32_t>(num(f, "keepAliveTimeoutMs", h.keepAliveTimeoutMs));
+      h.maxChunkExtensionSize = static_cast<uint32_t>(num(f, "maxChunkExtensionSize", h.maxChunkExtensionSize));
+      Napi::Value methods = f.Get("methods");
+      if (methods.IsArray()) {
+        Napi::Array a = methods.As<Napi::Array>();
+        std::vector<std::string> names;
+        for (uint32_t i = 0; i < a.Length(); ++i) {
+          Napi::Value m = a.Get(i);
+          if (!m.IsString()) {
+            *err = "framing.methods must be strings";
+            return false;
+          }
+          names.push_back(m.As<Napi::String>().Utf8Value());
+        }
+        h.methods = HttpMethodTable::make(names);
+        if (!h.methods) {
+          *err = "framing.methods: not a valid method table";
+          return false;
+        }
+      }
       return true;
     }
   }

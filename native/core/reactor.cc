@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <climits>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
@@ -25,7 +26,7 @@ uint64_t monotonicMs() {
 }
 
 Reactor::Reactor(int index, const ServerConfig& config, std::vector<ArenaMemory> arenas,
-                 double* writtenCounters, std::atomic<uint32_t>* serverConnections,
+                 double* writtenCounters, ServerCounters* shared,
                  BatchSink* sink)
     : index_(index),
       config_(config),
@@ -35,7 +36,7 @@ Reactor::Reactor(int index, const ServerConfig& config, std::vector<ArenaMemory>
       batch_(std::move(arenas)),
       sink_(sink),
       written_(writtenCounters),
-      serverConnections_(serverConnections),
+      shared_(shared),
       timeouts_(config),
       rooms_(config.rooms.maxRoomsPerConnection) {}
 
@@ -205,6 +206,8 @@ void Reactor::reportAcceptError(int err) {
   if (inbox_.acceptError(err)) wakeBackend();
 }
 
+void Reactor::countAcceptError() { WorkerStats::add(stats_.acceptErrors, 1); }
+
 bool Reactor::submitBroadcast(Broadcast b) {
   bool wake = false;
   if (!inbox_.pushBroadcast(std::move(b), config_.rooms.maxPendingBroadcasts, &wake)) return false;
@@ -238,14 +241,11 @@ void Reactor::processInbox() {
   InboxContents& in = inboxScratch_;
   inbox_.take(in);
   if (in.acceptError) {
-    // From the main reactor (dispatch mode), which already reports once per
-    // burst: pass each on. This worker's own once-per-burst flag is re-armed
-    // only by its own accepts, which may go to another worker or sit in this
-    // same inbox batch behind the error, so it would swallow later bursts.
-    acceptErrorReported_ = false;
-    onAcceptError(in.acceptError);
+    // From the main reactor (dispatch mode), which counted it and decided it
+    // opens a burst (server_counters.h): only deliver it.
+    batch_.control(kEvServerError, 0, 0, in.acceptError, kErrAccept);
   }
-  for (int fd : in.fds) onAccepted(fd);
+  for (int fd : in.fds) admit(fd);  // accepted by the main reactor (dispatch)
   if (!in.commands.empty()) applyCommands(in.commands.data(), in.commands.size());
   if (in.arenaReturned || !blocked_.empty()) unblockConnections();
   if (in.closeRequested && !closing_) beginServerClose(in.closeTimeoutMs);
@@ -354,20 +354,22 @@ void Reactor::applyCommand(int32_t op, Connection& c, const uint8_t* payload, si
 // ---------------------------------------------------------------- accept
 
 void Reactor::onAccepted(int fd) {
-  uint32_t total = serverConnections_->load(std::memory_order_relaxed);
+  shared_->accepted();  // this worker's own accept() worked (reuseport / exclusive)
+  admit(fd);
+}
+
+void Reactor::admit(int fd) {
+  uint32_t total = shared_->connections.load(std::memory_order_relaxed);
   if (closing_ || total >= config_.maxConnections) {
     // Over the limit: refuse at once, keep serving the others.
     ::close(fd);
     WorkerStats::add(stats_.rejected, 1);
-    if (!closing_ && !rejectReported_) {  // once per burst; stats count every one
-      rejectReported_ = true;
-      batch_.control(kEvServerError, 0, 0, 0, kErrMaxConnections);
-    }
+    // Once per burst server-wide; stats count every one (server_counters.h).
+    if (!closing_ && shared_->firstReject()) batch_.control(kEvServerError, 0, 0, 0, kErrMaxConnections);
     return;
   }
-  acceptErrorReported_ = false;
-  rejectReported_ = false;
-  serverConnections_->fetch_add(1, std::memory_order_relaxed);
+  shared_->admitted();
+  shared_->connections.fetch_add(1, std::memory_order_relaxed);
 
   auto* c = new Connection();
   c->fd = fd;
@@ -409,9 +411,7 @@ void Reactor::onAccepted(int fd) {
 
 void Reactor::onAcceptError(int err) {
   WorkerStats::add(stats_.acceptErrors, 1);
-  if (acceptErrorReported_) return;  // once per burst
-  acceptErrorReported_ = true;
-  batch_.control(kEvServerError, 0, 0, err, kErrAccept);
+  if (shared_->firstAcceptError()) batch_.control(kEvServerError, 0, 0, err, kErrAccept);
 }
 
 // ---------------------------------------------------------------- input
@@ -521,7 +521,10 @@ void Reactor::onPeerEnd(Connection& c) {
     closeNow(c, c.closeReason, c.closeErrno, false);
     return;
   }
-  batch_.control(kEvEnd, c.slot, c.gen);
+  // The bytes of an incomplete frame the FIN cut off can never complete: say
+  // how many (onEnd's `truncated`), instead of dropping them silently.
+  const size_t truncated = c.tail.size();
+  batch_.control(kEvEnd, c.slot, c.gen, static_cast<int32_t>(truncated > INT32_MAX ? INT32_MAX : truncated));
   if (c.writeShut && c.out.empty()) closeNow(c, kCloseLocal, 0, false);
 }
 
@@ -713,7 +716,7 @@ void Reactor::onClosed(Connection& c) {
   batch_.control(kEvClose, c.slot, c.gen, c.closeErrno, c.closeReason);
   table_[c.slot] = nullptr;
   freeSlots_.push_back(c.slot);
-  serverConnections_->fetch_sub(1, std::memory_order_relaxed);
+  shared_->connections.fetch_sub(1, std::memory_order_relaxed);
   WorkerStats::add(stats_.connections, static_cast<uint64_t>(-1));
   WorkerStats::add(stats_.closed, 1);
   // (closeNow already took it off lingering_.)
@@ -753,6 +756,7 @@ void Reactor::expire(Connection& c, int32_t reason) {
   // Nothing queued: a graceful close (FIN, bounded linger). Output still
   // queued means the peer is not reading it: it cannot arrive in time, reset.
   if (c.out.empty() && !c.closeQueued) {
+    protocol_->onTimeout(*this, c, reason);  // may queue a last answer, flushed before the FIN
     closeGracefully(c, reason);
   } else {
     closeNow(c, reason, c.closeQueued ? c.closeErrno : 0, true);

@@ -22,6 +22,7 @@
 #include "protocol.h"
 #include "rooms.h"
 #include "server_config.h"
+#include "server_counters.h"
 #include "timeouts.h"
 #include "worker_stats.h"
 
@@ -30,7 +31,7 @@ namespace ringnet {
 class Reactor : public IoHandler, private ConnectionControl {
  public:
   Reactor(int index, const ServerConfig& config, std::vector<ArenaMemory> arenas,
-          double* writtenCounters, std::atomic<uint32_t>* serverConnections, BatchSink* sink);
+          double* writtenCounters, ServerCounters* shared, BatchSink* sink);
   ~Reactor() override;
 
   // Creates the backend; false with *err when it cannot run here.
@@ -60,6 +61,8 @@ class Reactor : public IoHandler, private ConnectionControl {
   void requestClose(uint32_t timeoutMs);
   void releaseArena(uint32_t arena);
   void reportAcceptError(int err);
+  // The main reactor (dispatch mode) failed an accept: counted on this worker.
+  void countAcceptError();
   // A broadcast for this worker's members (rooms.h); false when
   // maxPendingBroadcasts are already waiting.
   bool submitBroadcast(Broadcast b);
@@ -88,6 +91,9 @@ class Reactor : public IoHandler, private ConnectionControl {
   void onWake() override { inboxPending_ = true; }
 
  private:
+  // Takes a connection that accept() returned (here or on the main reactor):
+  // refused over maxConnections, else registered and opened to JS.
+  void admit(int fd);
   void loop();
   bool pass(int timeoutMs);
   void afterPass();
@@ -145,7 +151,7 @@ class Reactor : public IoHandler, private ConnectionControl {
   Inbox inbox_;
   BatchSink* sink_;
   double* written_;  // per-slot bytes written, read by JS (send()'s high-water mark)
-  std::atomic<uint32_t>* serverConnections_;
+  ServerCounters* shared_;  // connections and accept-report bursts, server-wide
   WorkerStats stats_;
 
   std::vector<Connection*> table_;
@@ -173,8 +179,6 @@ class Reactor : public IoHandler, private ConnectionControl {
   TimeoutSweep timeouts_;
   RoomTable rooms_;
   std::vector<Connection*> broadcastVictims_;  // over maxOutbound during a fan-out
-  bool acceptErrorReported_ = false;
-  bool rejectReported_ = false;
   std::atomic<bool> done_{false};
   std::atomic<bool> stop_{false};
   bool doneQueued_ = false;
