@@ -18,6 +18,7 @@ export type {
   GoimFramingOptions,
 } from './options';
 export { GOIM_OP, decodeGoimFrame } from './goim';
+export type { TlsOptions, TlsIdentityOptions, TlsInfo, PemInput } from './tls';
 export type { GoimFrame, GoimOutFrame, GoimAuthResult } from './goim';
 
 /** Handlers of a goim server: frames are typed packets. */

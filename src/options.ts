@@ -4,6 +4,7 @@
  * naming the option; the native layer receives only normalized numbers.
  */
 import { InvalidOptionError } from './errors';
+import { normalizeTls, type TlsOptions } from './tls';
 
 // ------------------------------------------------------------------ framing
 
@@ -237,6 +238,8 @@ export interface ServerOptions {
   connection?: ConnectionSocketOptions;
   /** Tuning of the io_uring backend (ignored by epoll). */
   ioUring?: IoUringOptions;
+  /** Speak TLS on every connection (handshake and records on the native workers). */
+  tls?: TlsOptions;
 }
 
 /** io_uring backend tuning, per worker. */
@@ -296,6 +299,10 @@ export interface NormalizedOptions {
   ioUringSqpoll: boolean;
   ioUringSqpollIdleMs: number;
   ioUringZeroCopyThreshold: number;
+  /** TLS servers: the native certificate context (createTlsContext) and limits. */
+  tlsContext?: unknown;
+  tlsHandshakeTimeoutMs?: number;
+  tlsMaxHandshakes?: number;
   backlog: number;
   listenerOptions: Array<[number, number]>;
   connectionOptions: Array<[number, number]>;
@@ -539,7 +546,7 @@ const SERVER_KEYS = [
   'framing', 'backend', 'workers', 'inlineWorker', 'acceptMode', 'dispatch', 'allowHalfOpen', 'highWaterMark',
   'maxOutbound', 'maxConnections', 'readBudget', 'readBufferSize', 'batchBytes', 'batchRecords', 'batchArenas',
   'closeLinger', 'idleTimeout', 'readTimeout', 'maxRoomsPerConnection', 'maxRoomNameLength', 'maxPendingBroadcasts',
-  'server', 'connection', 'ioUring',
+  'server', 'connection', 'ioUring', 'tls',
 ] as const;
 
 const IO_URING_KEYS = ['entries', 'bufferCount', 'bufferSize', 'sqpoll', 'zeroCopyThreshold'] as const;
@@ -609,6 +616,7 @@ export function normalizeOptions(options: unknown): NormalizedOptions {
     readTimeoutMs = heartbeat;
     readTimeoutReason = 17;
   }
+  const tls = normalizeTls(o.tls, framing.name);
   return {
     backend: backendName === 'io_uring' ? 1 : 0,
     backendName,
@@ -638,6 +646,11 @@ export function normalizeOptions(options: unknown): NormalizedOptions {
     ioUringSqpoll: ioUring.sqpoll,
     ioUringSqpollIdleMs: ioUring.sqpollIdleMs,
     ioUringZeroCopyThreshold: ioUring.zeroCopyThreshold,
+    ...(tls === undefined ? {} : {
+      tlsContext: tls.context,
+      tlsHandshakeTimeoutMs: tls.handshakeTimeoutMs,
+      tlsMaxHandshakes: tls.maxHandshakes,
+    }),
     backlog: listener.backlog,
     listenerOptions: listener.pairs,
     connectionOptions,

@@ -10,7 +10,7 @@ import { CommandLog } from './command_log';
 import {
   AuthRejectedError, AuthRequiredError, BackendUnavailableError, BackpressureError, BadFrameError, FrameTooLargeError,
   HttpParseError, InvalidFrameError, InvalidOptionError, RingnetError, ServerStateError, SystemError, ConnectionTimeoutError,
-  fromNative, type TimeoutKind,
+  TlsError, fromNative, type TimeoutKind,
 } from './errors';
 import { decodeGoimFrame, goimMeta, GOIM_META_BYTES, type GoimAuthResult, type GoimFrame, type GoimOutFrame } from './goim';
 import { roomBytes } from './rooms';
@@ -18,10 +18,12 @@ import { HttpExchange } from './http/exchange';
 import type { HttpRequest } from './http/request';
 import type { HttpResponse } from './http/response';
 import { native, type NativeServer, type NativeWorkerStats } from './native';
+import { secureContext, tlsClientError, tlsCloseError } from './tls_events';
 import { normalizeOptions, type Backend, type NormalizedFraming, type NormalizedOptions, type ServerOptions } from './options';
+import type { TlsOptions } from './tls';
 import {
   CLOSE_REASONS, EVENT_INTS, EV_CLOSE, EV_DRAIN, EV_END, EV_FRAME, EV_FRAME_BIG, EV_OPEN, EV_SERVER_ERROR,
-  EV_WORKER_DONE, SERVER_ERR_ACCEPT, type CloseReason,
+  EV_TLS_CLIENT_ERROR, EV_WORKER_DONE, SERVER_ERR_ACCEPT, SERVER_ERR_MAX_HANDSHAKES, type CloseReason,
 } from './wire';
 
 export interface Handlers<T = unknown, F = Buffer> {
@@ -61,6 +63,13 @@ export interface Handlers<T = unknown, F = Buffer> {
    * with err.status and closed). Not reported to onError: it is the client's fault.
    */
   onClientError?(err: HttpParseError, conn: Connection<T>): void;
+  /**
+   * TLS servers: a handshake failed, timed out or was cut off, so no
+   * Connection was ever opened (onOpen runs once the handshake is done).
+   * err.code: ERR_TLS_HANDSHAKE, ERR_TLS_HANDSHAKE_TIMEOUT, ...; the peer is
+   * err.remoteAddress/remotePort. Not reported to onError: it is the client's doing.
+   */
+  onTlsClientError?(err: TlsError): void;
 }
 
 export interface ListenOptions {
@@ -288,6 +297,19 @@ export class Server<T = unknown> {
     return frame;
   }
 
+  /**
+   * TLS servers: new handshakes use these certificates (same shape as
+   * createServer's `tls`; key, cert, ca, sni, alpn, minVersion, ciphers,
+   * sessionTickets); connections already open keep theirs. Bad material
+   * throws InvalidOptionError and changes nothing.
+   */
+  setSecureContext(tls: TlsOptions): void {
+    if (this._options.tlsContext === undefined) throw new ServerStateError('ERR_TLS_NOT_ENABLED', 'setSecureContext: the server was created without tls');
+    const context = secureContext(tls, this._framing.name);
+    this._options.tlsContext = context;
+    this.nativeServer?.setTlsContext(context);
+  }
+
   /** Counters per worker and in total. */
   stats(): ServerStats {
     const workers = (this.nativeServer?.stats() ?? []).map((s, worker) => ({ worker, ...s }));
@@ -506,10 +528,17 @@ export class Server<T = unknown> {
         if (this.handlers.onClose) this.call(() => this.handlers.onClose?.(c, reason, error), undefined);
         return;
       }
+      case EV_TLS_CLIENT_ERROR: {
+        const h = this.handlers.onTlsClientError;
+        if (h !== undefined) this.call(() => h.call(this.handlers, tlsClientError(aux, gen, data.toString('latin1', offset, offset + length))), undefined);
+        return;
+      }
       case EV_SERVER_ERROR: {
         const err = aux === SERVER_ERR_ACCEPT
           ? new SystemError(native.errnoName(offset), -offset, 'accept', `accept failed: ${native.errnoName(offset)}`)
-          : new RingnetError('ERR_MAX_CONNECTIONS', `connection refused: maxConnections (${this._options.maxConnections}) reached`);
+          : aux === SERVER_ERR_MAX_HANDSHAKES
+            ? new RingnetError('ERR_TLS_MAX_HANDSHAKES', `connection refused: tls.maxHandshakes (${this._options.tlsMaxHandshakes ?? 0}) in progress on a worker`)
+            : new RingnetError('ERR_MAX_CONNECTIONS', `connection refused: maxConnections (${this._options.maxConnections}) reached`);
         this.reportError(err, undefined);
         return;
       }
@@ -583,6 +612,9 @@ function closeError<U>(reason: CloseReason, errno: number, c: Connection<U>): Er
         return new SystemError(code, -errno, 'read', `connection ${c.id}: ${code}`);
       }
       return reason === 'reset' ? new SystemError('ECONNRESET', -104, 'read', `connection ${c.id}: ECONNRESET`) : undefined;
+    case 'tls-error':
+    case 'tls-abrupt':
+      return tlsCloseError(reason, errno, c.id);
     case 'auth-required':
       return new AuthRequiredError(`connection ${c.id}: a packet other than auth arrived before the auth was accepted`);
     case 'auth-rejected':
