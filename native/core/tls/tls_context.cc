@@ -4,6 +4,7 @@
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+#include <openssl/x509err.h>
 
 #include <algorithm>
 #include <cctype>
@@ -75,7 +76,10 @@ bool useIdentity(SSL_CTX* ctx, const TlsIdentity& id, const std::string& label, 
   }
   ok = SSL_CTX_use_PrivateKey(ctx, key);
   EVP_PKEY_free(key);
-  if (ok != 1) return fail(err, label + "key: rejected");
+  if (ok != 1) {
+    bool mismatch = ERR_GET_REASON(ERR_peek_last_error()) == X509_R_KEY_VALUES_MISMATCH;
+    return fail(err, label + (mismatch ? "key does not match the certificate" : "key: rejected"));
+  }
   if (SSL_CTX_check_private_key(ctx) != 1) return fail(err, label + "key does not match the certificate");
   return true;
 }
