@@ -107,15 +107,26 @@ async function idle(target, certs, n) {
     { stdio: ['ignore', 'pipe', 'inherit'] });
   try {
     const before = await proc.stableRss(srv.pid);
+    let up = false;
     await new Promise((resolve, reject) => {
-      onLines(clients.stdout, (line) => { if (tryJson(line)?.open === n) resolve(); });
-      clients.on('exit', (code) => reject(new Error(`idle-clients exited ${code}`)));
+      onLines(clients.stdout, (line) => { if (tryJson(line)?.open === n) { up = true; resolve(); } });
+      clients.on('close', (code) => { if (!up) reject(new Error(`idle-clients exited ${code} before ${n} were open`)); });
     });
     const after = await proc.stableRss(srv.pid);
     return { before, after, perConn: (after - before) / n };
   } finally {
     clients.kill('SIGTERM');
     await stopProcess(srv.child);
+  }
+}
+
+function printRuns(results, o) {
+  for (const [w, byTarget] of Object.entries(results.runs)) {
+    console.log(`\n${WORKLOADS[w].what}; ${o.rounds} round(s) of ${o.duration} s (median [min..max])`);
+    console.log(table(['target', 'req/s', 'server CPU µs/req', 'CPU vs node:https'], Object.entries(byTarget).map(([name, ms]) => [
+      name, spread(summarize(ms.map((m) => m.rps)), 0), spread(summarize(ms.map((m) => m.cpuUs))),
+      name === 'node:https' ? '1' : spread(summarize(ms.map((m) => m.ratio))),
+    ])));
   }
 }
 
@@ -139,6 +150,7 @@ async function main() {
         for (const t of targets) ref[t.name].ratio = ref[t.name].cpuUs / ref['node:https']?.cpuUs;
       }
     }
+    printRuns(results, o);
     if (o.only.includes('idle')) {
       for (const t of targets.filter((x) => x.name !== 'ringnet-io_uring')) {
         results.idle[t.name] = await idle(t, certs, o.idle);
@@ -149,13 +161,6 @@ async function main() {
     fs.rmSync(certs.dir, { recursive: true, force: true });
   }
   results.load.push(proc.loadAverage());
-  for (const [w, byTarget] of Object.entries(results.runs)) {
-    console.log(`\n${WORKLOADS[w].what}; ${o.rounds} round(s) of ${o.duration} s (median [min..max])`);
-    console.log(table(['target', 'req/s', 'server CPU µs/req', 'CPU vs node:https'], Object.entries(byTarget).map(([name, ms]) => [
-      name, spread(summarize(ms.map((m) => m.rps)), 0), spread(summarize(ms.map((m) => m.cpuUs))),
-      name === 'node:https' ? '1' : spread(summarize(ms.map((m) => m.ratio))),
-    ])));
-  }
   if (Object.keys(results.idle).length) {
     console.log(`\nIdle TLS connections: server RSS growth at ${o.idle} connections`);
     console.log(table(['target', 'bytes per connection'], Object.entries(results.idle).map(([n, r]) => [n, num(r.perConn, 0)])));
