@@ -106,13 +106,13 @@ async function idle(target, certs, n) {
   const clients = spawn(process.execPath, [path.join(HERE, 'tls', 'idle-clients.js'), String(srv.port), String(n)],
     { stdio: ['ignore', 'pipe', 'inherit'] });
   try {
-    const before = await proc.stableRss(srv.pid);
+    const before = (await proc.stableRss(srv.pid)).rss;
     let up = false;
     await new Promise((resolve, reject) => {
       onLines(clients.stdout, (line) => { if (tryJson(line)?.open === n) { up = true; resolve(); } });
       clients.on('close', (code) => { if (!up) reject(new Error(`idle-clients exited ${code} before ${n} were open`)); });
     });
-    const after = await proc.stableRss(srv.pid);
+    const after = (await proc.stableRss(srv.pid)).rss;
     return { before, after, perConn: (after - before) / n };
   } finally {
     clients.kill('SIGTERM');
