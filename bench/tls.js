@@ -61,7 +61,7 @@ function makeCerts() {
 function start(target, certs) {
   const tlsFiles = { key: certs.key, cert: certs.cert };
   const extra = target.script === 'node-https.js' ? tlsFiles : { ...target.options, tls: tlsFiles };
-  return startServer([path.join(HERE, 'servers', target.script), '0', '127.0.0.1', JSON.stringify(extra)]);
+  return startServer({ args: [path.join(HERE, 'servers', target.script), '0', '127.0.0.1', JSON.stringify(extra)] });
 }
 
 function wrk(port, args, seconds) {
