@@ -30,6 +30,13 @@
       'native/core/acceptor.cc',
       'native/core/server.cc',
       'native/core/backend_factory.cc',
+      'native/core/reactor_tls.cc',
+    ],
+    # TLS over OpenSSL (linked statically, symbols hidden: binding.gyp).
+    'ringnet_tls_sources': [
+      'native/core/tls/tls_context.cc',
+      'native/core/tls/tls_session.cc',
+      'native/core/tls/ktls.cc',
     ],
     'ringnet_epoll_sources': [
       'native/epoll/epoll_backend.cc',
@@ -46,6 +53,7 @@
       'native/bridge/config_parse.cc',
       'native/bridge/errors.cc',
       'native/bridge/js_server.cc',
+      'native/bridge/tls_bridge.cc',
       'native/addon.cc',
     ],
   },

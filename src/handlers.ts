@@ -5,6 +5,7 @@
  * them into the public Handlers type.
  */
 import type { Connection } from './connection';
+import type { TlsError } from './errors';
 import type { CloseReason } from './wire';
 
 export interface ConnectionHandlers<T = unknown, F = Buffer> {
@@ -28,4 +29,11 @@ export interface ConnectionHandlers<T = unknown, F = Buffer> {
   onClose?(conn: Connection<T>, reason: CloseReason, error?: Error): void;
   /** A handler threw (that connection is closed), or a server-level error (accept failures). */
   onError?(err: Error, conn?: Connection<T>): void;
+  /**
+   * TLS servers: a handshake failed, timed out or was cut off, so no
+   * Connection was ever opened (onOpen runs once the handshake is done).
+   * err.code: ERR_TLS_HANDSHAKE, ERR_TLS_HANDSHAKE_TIMEOUT; the peer is
+   * err.remoteAddress/remotePort. Not reported to onError: it is the client's doing.
+   */
+  onTlsClientError?(err: TlsError): void;
 }

@@ -20,6 +20,7 @@ export type {
   GoimFramingOptions,
 } from './options';
 export { GOIM_OP, decodeGoimFrame } from './protocols/goim/frame';
+export type { TlsOptions, TlsIdentityOptions, TlsInfo, PemInput } from './tls';
 export type { GoimFrame, GoimOutFrame, GoimAuthResult } from './protocols/goim/frame';
 
 /** Handlers of a goim server: frames are typed packets. */

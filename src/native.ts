@@ -33,6 +33,10 @@ export interface NativeWorkerStats {
   framesOut: number;
   acceptErrors: number;
   batches: number;
+  /** TLS handshakes completed. */
+  tlsHandshakes: number;
+  /** TLS handshakes that failed, timed out or were cut off by the client. */
+  tlsHandshakeFailures: number;
 }
 
 export interface NativeTcpInfo {
@@ -70,12 +74,18 @@ export interface NativeServer {
   unref(): void;
   /** room null = every connection; false when a worker's broadcast queue is full. */
   broadcast(room: Buffer | null, payload: Uint8Array): boolean;
+  /** New handshakes use this context (from createTlsContext). */
+  setTlsContext(context: unknown): void;
 }
 
 export interface NativeBinding {
   NativeServer: new (config: object, onBatch: BatchCallback) => NativeServer;
   backendAvailable(kind: number): true | string;
   errnoName(errno: number): string;
+  /** Builds an OpenSSL context from validated PEM text; throws { code: 'ERR_TLS_CONTEXT' }. */
+  createTlsContext(tls: object): unknown;
+  kernelTlsAvailable(): true | string;
+  tlsErrorString(code: number): string;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires

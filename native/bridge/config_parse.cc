@@ -2,7 +2,9 @@
 
 #include <vector>
 
+#include "../core/tls/tls_context.h"
 #include "../core/wire.h"
+#include "tls_bridge.h"
 
 namespace ringnet {
 
@@ -155,11 +157,24 @@ bool parseServerConfig(const Napi::Object& o, ServerConfig* c, std::string* err)
     return false;
   }
   if (!parseFraming(f.As<Napi::Object>(), &c->framing, err)) return false;
+  Napi::Value tls = o.Get("tlsContext");
+  if (!tls.IsUndefined() && !tls.IsNull()) {
+    std::shared_ptr<const TlsContext> ctx = tlsContextOf(tls);
+    if (!ctx) {
+      *err = "tlsContext must come from createTlsContext()";
+      return false;
+    }
+    c->tls = std::make_shared<TlsContextSlot>();
+    c->tls->set(std::move(ctx));
+    c->tlsHandshakeTimeoutMs = static_cast<uint32_t>(num(o, "tlsHandshakeTimeoutMs", 10000));
+    c->tlsMaxHandshakes = static_cast<uint32_t>(num(o, "tlsMaxHandshakes", 1024));
+  }
   // The shortest protocol deadline sizes the timeout sweep (timeouts.h).
   auto shorten = [c](uint32_t t) {
     if (t != 0 && (c->protocolTimeoutMs == 0 || t < c->protocolTimeoutMs)) c->protocolTimeoutMs = t;
   };
   if (c->framing.type == FramingType::kGoim && c->framing.goimAuth) shorten(c->framing.goimAuthTimeoutMs);
+  if (c->tls) shorten(c->tlsHandshakeTimeoutMs);
   if (c->framing.type == FramingType::kHttp) {
     const HttpFraming& h = c->framing.http;
     for (uint32_t t : {h.headerTimeoutMs, h.bodyTimeoutMs, h.keepAliveTimeoutMs}) shorten(t);

@@ -14,6 +14,7 @@
 #include "codec_factory.h"
 #include "listener.h"
 #include "socket_options.h"
+#include "tls/tls_session.h"
 
 namespace ringnet {
 
@@ -51,10 +52,10 @@ void Reactor::releaseIo() {
     if (!c) continue;
     if (c->fd >= 0) ::close(c->fd);
     c->out.clear(pool_);
-    delete c;
+    destroy(c);
     c = nullptr;
   }
-  for (Connection* z : zombies_) delete z;
+  for (Connection* z : zombies_) destroy(z);
   zombies_.clear();
 }
 
@@ -132,15 +133,22 @@ void Reactor::afterPass() {
     if (!published || !inline_) break;
   }
   if (doneQueued_ && batch_.idle()) done_.store(true, std::memory_order_release);
-  for (Connection* z : zombies_) delete z;
+  for (Connection* z : zombies_) destroy(z);
   zombies_.clear();
+}
+
+void Reactor::destroy(Connection* c) {
+  delete c->tls;  // after the backend let go of its records (onClosed ran)
+  delete c;
 }
 
 void Reactor::flushDirty() {
   for (size_t i = 0; i < dirty_.size(); ++i) {
     Connection* c = dirty_[i];
     c->inFlushList = false;
-    if (!c->closed && !c->out.empty()) backend_->flush(*c);
+    if (c->closed) continue;
+    if (c->tls) tlsEncrypt(*c);  // plaintext -> records, bounded ahead of the kernel
+    if (!c->closed && !c->wire().empty()) backend_->flush(*c);
   }
   dirty_.clear();
 }
@@ -298,7 +306,7 @@ void Reactor::applyCommand(int32_t op, Connection& c, const uint8_t* payload, si
       return;
     case kCmdEnd:
       c.endQueued = true;
-      if (c.out.empty()) afterOutputDrained(c);
+      if (c.outputEmpty()) afterOutputDrained(c);
       return;
     case kCmdClose:
       closeGracefully(c, kCloseLocal);
@@ -340,7 +348,7 @@ void Reactor::applyCommand(int32_t op, Connection& c, const uint8_t* payload, si
       if (len > 0) rooms_.leave(c, std::string(reinterpret_cast<const char*>(payload), len));
       return;
     case kCmdWantDrain:
-      if (c.out.empty()) {
+      if (c.outputEmpty()) {
         batch_.control(kEvDrain, c.slot, c.gen);
       } else {
         c.wantDrain = true;
@@ -360,13 +368,26 @@ void Reactor::onAccepted(int fd) {
 
 void Reactor::admit(int fd) {
   uint32_t total = shared_->connections.load(std::memory_order_relaxed);
-  if (closing_ || total >= config_.maxConnections) {
-    // Over the limit: refuse at once, keep serving the others.
+  const bool handshakesFull = config_.tls && handshaking_ >= config_.tlsMaxHandshakes;
+  if (closing_ || total >= config_.maxConnections || handshakesFull) {
+    // Over a limit: refuse at once, keep serving the others.
     ::close(fd);
     WorkerStats::add(stats_.rejected, 1);
     // Once per burst server-wide; stats count every one (server_counters.h).
-    if (!closing_ && shared_->firstReject()) batch_.control(kEvServerError, 0, 0, 0, kErrMaxConnections);
+    if (!closing_ && shared_->firstReject()) {
+      batch_.control(kEvServerError, 0, 0, 0, handshakesFull ? kErrMaxHandshakes : kErrMaxConnections);
+    }
     return;
+  }
+  TlsSession* tls = nullptr;
+  if (config_.tls) {
+    std::shared_ptr<const TlsContext> ctx = config_.tls->get();
+    tls = ctx ? TlsSession::create(std::move(ctx), pool_, addressText(fd)) : nullptr;
+    if (tls == nullptr) {  // out of memory: refuse this one
+      ::close(fd);
+      WorkerStats::add(stats_.rejected, 1);
+      return;
+    }
   }
   shared_->admitted();
   shared_->connections.fetch_add(1, std::memory_order_relaxed);
@@ -397,16 +418,23 @@ void Reactor::admit(int fd) {
   int err = applySockOpts(fd, config_.connectionOptions, &failed);
   (void)err;  // options were validated up front; a kernel refusal leaves the default
 
+  WorkerStats::add(stats_.accepted, 1);
+  WorkerStats::add(stats_.connections, 1);
+  if (tls != nullptr) {
+    tlsAccept(*c, tls);  // JS hears of it once the handshake is done
+  } else {
+    batch_.open(c->slot, c->gen, addressText(fd));
+    protocol_->onOpen(*this, *c);
+  }
+  if (!backend_->attach(*c)) closeNow(*c, kCloseError, errno, false);
+}
+
+std::string Reactor::addressText(int fd) {
   BoundAddress peer, local;
   peerAddress(fd, &peer);
   localAddress(fd, &local);
-  std::string text = peer.family + "|" + peer.address + "|" + std::to_string(peer.port) + "|" +
-                     local.address + "|" + std::to_string(local.port);
-  WorkerStats::add(stats_.accepted, 1);
-  WorkerStats::add(stats_.connections, 1);
-  batch_.open(c->slot, c->gen, text);
-  protocol_->onOpen(*this, *c);
-  if (!backend_->attach(*c)) closeNow(*c, kCloseError, errno, false);
+  return peer.family + "|" + peer.address + "|" + std::to_string(peer.port) + "|" +
+         local.address + "|" + std::to_string(local.port);
 }
 
 void Reactor::onAcceptError(int err) {
@@ -421,6 +449,10 @@ bool Reactor::onData(Connection& c, const uint8_t* data, size_t len) {
   c.lastInMs = coarseMs();
   WorkerStats::add(stats_.bytesIn, len);
   if (c.lingering || c.closed) return !c.closed;  // closing: input is discarded
+  return c.tls ? tlsInput(c, data, len) : plainInput(c, data, len);
+}
+
+bool Reactor::plainInput(Connection& c, const uint8_t* data, size_t len) {
   size_t used = 0;
   if (c.tail.empty()) {
     used = decodeInto(c, data, len);
@@ -516,6 +548,7 @@ void Reactor::unblockConnections() {
 
 void Reactor::onPeerEnd(Connection& c) {
   if (c.peerEnded || c.closed) return;
+  if (c.tls && tlsPeerEnd(c)) return;
   c.peerEnded = true;
   if (c.lingering) {
     closeNow(c, c.closeReason, c.closeErrno, false);
@@ -525,7 +558,7 @@ void Reactor::onPeerEnd(Connection& c) {
   // how many (onEnd's `truncated`), instead of dropping them silently.
   const size_t truncated = c.tail.size();
   batch_.control(kEvEnd, c.slot, c.gen, static_cast<int32_t>(truncated > INT32_MAX ? INT32_MAX : truncated));
-  if (c.writeShut && c.out.empty()) closeNow(c, kCloseLocal, 0, false);
+  if (c.writeShut && c.outputEmpty()) closeNow(c, kCloseLocal, 0, false);
 }
 
 // ---------------------------------------------------------------- output
@@ -611,6 +644,10 @@ void Reactor::markDirty(Connection& c) {
 }
 
 void Reactor::onWritten(Connection& c, size_t n) {
+  if (c.tls) {
+    tlsWritten(c, n);
+    return;
+  }
   c.out.consume(pool_, n);
   c.bytesOut += n;
   c.lastOutMs = coarseMs();
@@ -634,6 +671,7 @@ void Reactor::afterOutputDrained(Connection& c) {
   if (c.closeQueued) {
     finishGracefulClose(c);
   } else if (c.endQueued && !c.writeShut) {
+    if (c.tls && tlsCloseNotify(c)) return;  // FIN once close_notify is out
     c.writeShut = true;
     backend_->shutdownWrite(c);
     if (c.peerEnded) closeNow(c, kClosePeer, 0, false);
@@ -646,11 +684,12 @@ void Reactor::closeGracefully(Connection& c, int32_t reason) {
   if (c.closed || c.closeQueued) return;
   c.closeQueued = true;
   c.closeReason = reason;
-  if (c.out.empty()) finishGracefulClose(c);
+  if (c.outputEmpty()) finishGracefulClose(c);
 }
 
 void Reactor::finishGracefulClose(Connection& c) {
   if (c.lingering || c.closed) return;
+  if (c.tls && tlsCloseNotify(c)) return;  // back here once it is flushed
   if (c.peerEnded) {
     closeNow(c, c.closeReason, c.closeErrno, false);
     return;
@@ -713,7 +752,11 @@ void Reactor::onIoError(Connection& c, int err) {
 void Reactor::onClosed(Connection& c) {
   c.out.clear(pool_);
   c.tail.release();
-  batch_.control(kEvClose, c.slot, c.gen, c.closeErrno, c.closeReason);
+  if (c.tls) {
+    tlsClosed(c);  // a handshake that never finished is reported as such, not as a close
+  } else {
+    batch_.control(kEvClose, c.slot, c.gen, c.closeErrno, c.closeReason);
+  }
   table_[c.slot] = nullptr;
   freeSlots_.push_back(c.slot);
   shared_->connections.fetch_sub(1, std::memory_order_relaxed);
@@ -753,9 +796,15 @@ void Reactor::checkDeadlines() {
 }
 
 void Reactor::expire(Connection& c, int32_t reason) {
+  if (c.tls && !tlsEstablished(c)) {
+    // Mid-handshake (a slowloris, or a silent client): nothing of ours to
+    // flush and no FIN to wait for.
+    closeNow(c, reason, 0, false);
+    return;
+  }
   // Nothing queued: a graceful close (FIN, bounded linger). Output still
   // queued means the peer is not reading it: it cannot arrive in time, reset.
-  if (c.out.empty() && !c.closeQueued) {
+  if (c.outputEmpty() && !c.closeQueued) {
     protocol_->onTimeout(*this, c, reason);  // may queue a last answer, flushed before the FIN
     closeGracefully(c, reason);
   } else {

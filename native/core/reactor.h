@@ -117,6 +117,7 @@ class Reactor : public IoHandler, private ConnectionControl {
   void expire(Connection& c, int32_t reason);
 
   // Decoding.
+  bool plainInput(Connection& c, const uint8_t* data, size_t len);
   size_t decodeInto(Connection& c, const uint8_t* data, size_t len);
   void unblockConnections();
   bool emitFrame(Connection& c, const uint8_t* payload, size_t len);
@@ -137,7 +138,21 @@ class Reactor : public IoHandler, private ConnectionControl {
   void closeNow(Connection& c, int32_t reason, int err, bool abortive);
   void beginServerClose(uint32_t timeoutMs);
 
+  // TLS (reactor_tls.cc): between the socket bytes and the decoder / output queue.
+  void tlsAccept(Connection& c, TlsSession* session);
+  bool tlsInput(Connection& c, const uint8_t* data, size_t len);
+  void tlsHandshakeDone(Connection& c);
+  void tlsFail(Connection& c, int32_t reason);
+  void tlsEncrypt(Connection& c);
+  void tlsWritten(Connection& c, size_t n);
+  bool tlsCloseNotify(Connection& c);
+  bool tlsPeerEnd(Connection& c);
+  void tlsClosed(Connection& c);
+  static bool tlsEstablished(const Connection& c);
+
   Connection* lookup(uint32_t slot, int32_t gen);
+  static std::string addressText(int fd);
+  void destroy(Connection* c);
   void setWritten(Connection& c);
 
   const int index_;
@@ -179,6 +194,8 @@ class Reactor : public IoHandler, private ConnectionControl {
   TimeoutSweep timeouts_;
   RoomTable rooms_;
   std::vector<Connection*> broadcastVictims_;  // over maxOutbound during a fan-out
+  std::vector<uint8_t> tlsPlain_;  // decrypted bytes of one record at a time (TLS servers)
+  uint32_t handshaking_ = 0;       // TLS handshakes in progress (bounded: tlsMaxHandshakes)
   std::atomic<bool> done_{false};
   std::atomic<bool> stop_{false};
   bool doneQueued_ = false;
