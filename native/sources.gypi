@@ -10,6 +10,7 @@
       'native/core/codec/goim_codec.cc',
       'native/core/codec/http_head.cc',
       'native/core/codec/http_decoder.cc',
+      'native/core/codec/proxy_header.cc',
       'native/core/http/http_protocol.cc',
       'native/core/codec_factory.cc',
       'native/core/output_queue.cc',
