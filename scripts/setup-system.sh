@@ -9,10 +9,13 @@
 #   cmake               builds the fuzz targets (test/fuzz/CMakeLists.txt)
 #   curl                a real HTTP client for the HTTP tests
 #   wrk                 HTTP load generator for npm run bench:http (optional there)
+#   haproxy             a real load balancer in front of the server (PROXY protocol tests)
+#   redis-server,       the cluster brokers (test/cluster*.test.ts start private
+#   nats-server         instances on free ports; the packages' daemons are never used)
 # Installs only what is missing; needs root (CI and the dev machines are root).
 set -euo pipefail
 
-packages=(liburing-dev clang libclang-rt-14-dev cmake curl wrk)
+packages=(liburing-dev clang libclang-rt-14-dev cmake curl wrk haproxy redis-server nats-server)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

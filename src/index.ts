@@ -23,6 +23,7 @@ export type { GoimFrame, GoimOutFrame, GoimAuthResult } from './goim';
 /** Handlers of a goim server: frames are typed packets. */
 export type GoimHandlers<T = unknown> = Handlers<T, GoimFrame>;
 export type { CloseReason } from './wire';
+export type { ProxyProtocolOptions } from './proxy';
 export { HttpRequest } from './http/request';
 export type { IncomingHeaders } from './http/request';
 export { HttpResponse } from './http/response';

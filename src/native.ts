@@ -58,7 +58,7 @@ export interface NativeTcpInfo {
 export type BatchCallback = (worker: number, arena: number, records: number, big: Buffer[] | undefined) => void;
 
 export interface NativeServer {
-  listen(address: { kind: number; host?: string; port?: number; path?: string }): NativeListenResult;
+  listen(address: { kind: number; host?: string; port?: number; path?: string; proxy?: { timeout: number; v1: boolean; v2: boolean; maxLength: number } }): NativeListenResult;
   submit(worker: number, log: Uint8Array, length: number): void;
   close(timeoutMs: number): void;
   finish(): void;

@@ -14,6 +14,7 @@ import {
 } from './errors';
 import { decodeGoimFrame, goimMeta, GOIM_META_BYTES, type GoimAuthResult, type GoimFrame, type GoimOutFrame } from './goim';
 import { roomBytes } from './rooms';
+import { proxyCloseError, proxyListenOption, type NativeProxyOptions, type ProxyProtocolOptions } from './proxy';
 import { HttpExchange } from './http/exchange';
 import type { HttpRequest } from './http/request';
 import type { HttpResponse } from './http/response';
@@ -69,6 +70,11 @@ export interface ListenOptions {
   host?: string;
   /** Unix domain socket path; a leading '\0' makes it an abstract name. */
   path?: string;
+  /**
+   * Expect a PROXY protocol v1/v2 header (HAProxy, cloud L4 balancers) on every
+   * connection: `conn.remoteAddress` is then the client's. See ProxyProtocolOptions.
+   */
+  proxyProtocol?: boolean | ProxyProtocolOptions;
 }
 
 export interface AddressInfo {
@@ -585,13 +591,16 @@ function closeError<U>(reason: CloseReason, errno: number, c: Connection<U>): Er
       return reason === 'reset' ? new SystemError('ECONNRESET', -104, 'read', `connection ${c.id}: ECONNRESET`) : undefined;
     case 'auth-required':
       return new AuthRequiredError(`connection ${c.id}: a packet other than auth arrived before the auth was accepted`);
+    case 'proxy-error':
+      return proxyCloseError(errno, c.id);
     case 'auth-rejected':
       return new AuthRejectedError(`connection ${c.id}: onAuth rejected the auth`);
     case 'idle-timeout':
     case 'read-timeout':
     case 'header-timeout':
     case 'auth-timeout':
-    case 'heartbeat-timeout': {
+    case 'heartbeat-timeout':
+    case 'proxy-timeout': {
       const kind = reason.slice(0, reason.indexOf('-')) as TimeoutKind;
       return new ConnectionTimeoutError(kind, `connection ${c.id}: ${reason}`);
     }
@@ -600,12 +609,15 @@ function closeError<U>(reason: CloseReason, errno: number, c: Connection<U>): Er
   }
 }
 
-async function resolveListenAddress(o: ListenOptions): Promise<{ kind: number; host?: string; port?: number; path?: string }> {
+interface NativeListenAddress { kind: number; host?: string; port?: number; path?: string; proxy?: NativeProxyOptions }
+
+async function resolveListenAddress(o: ListenOptions): Promise<NativeListenAddress> {
   if (typeof o !== 'object' || o === null) throw new RingnetError('ERR_INVALID_OPTION', 'listen(options): options must be an object');
+  const proxy = proxyListenOption(o.proxyProtocol);
   if (o.path !== undefined) {
     if (typeof o.path !== 'string' || o.path.length === 0) throw new RingnetError('ERR_INVALID_OPTION', 'path must be a non-empty string');
-    if (o.path.startsWith('\0')) return { kind: 2, path: o.path.slice(1) };
-    return { kind: 1, path: o.path };
+    if (o.path.startsWith('\0')) return { kind: 2, path: o.path.slice(1), proxy };
+    return { kind: 1, path: o.path, proxy };
   }
   const port = o.port ?? 0;
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
@@ -619,5 +631,5 @@ async function resolveListenAddress(o: ListenOptions): Promise<{ kind: number; h
       throw new SystemError((err as { code?: string }).code ?? 'ENOTFOUND', 0, 'getaddrinfo', `cannot resolve ${host}`, host, port);
     }
   }
-  return { kind: 0, host, port };
+  return { kind: 0, host, port, proxy };
 }

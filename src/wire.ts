@@ -61,7 +61,9 @@ export type CloseReason =
   | 'auth-timeout'
   | 'heartbeat-timeout'
   | 'auth-required'
-  | 'auth-rejected';
+  | 'auth-rejected'
+  | 'proxy-error'
+  | 'proxy-timeout';
 
 /** Indexed by the native CloseReason number. */
 export const CLOSE_REASONS: readonly CloseReason[] = [
@@ -85,6 +87,8 @@ export const CLOSE_REASONS: readonly CloseReason[] = [
   'heartbeat-timeout',
   'auth-required',
   'auth-rejected',
+  'proxy-error',
+  'proxy-timeout',
 ];
 
 export const CLOSE_HEARTBEAT_TIMEOUT = 17;

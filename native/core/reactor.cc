@@ -1,5 +1,6 @@
 #include "reactor.h"
 
+#include <arpa/inet.h>
 #include <pthread.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -395,16 +396,81 @@ void Reactor::onAccepted(int fd) {
   int err = applySockOpts(fd, config_.connectionOptions, &failed);
   (void)err;  // options were validated up front; a kernel refusal leaves the default
 
-  BoundAddress peer, local;
-  peerAddress(fd, &peer);
-  localAddress(fd, &local);
-  std::string text = peer.family + "|" + peer.address + "|" + std::to_string(peer.port) + "|" +
-                     local.address + "|" + std::to_string(local.port);
   WorkerStats::add(stats_.accepted, 1);
   WorkerStats::add(stats_.connections, 1);
-  batch_.open(c->slot, c->gen, text);
-  protocol_->onOpen(*this, *c);
+  if (config_.proxy.enabled) {
+    // JS meets the connection once the header names its client (announceOpen).
+    c->proxyPending = true;
+    if (config_.proxy.timeoutMs != 0) armDeadline(*c, config_.proxy.timeoutMs, kCloseProxyTimeout);
+  } else {
+    announceOpen(*c, nullptr);
+    protocol_->onOpen(*this, *c);
+  }
   if (!backend_->attach(*c)) closeNow(*c, kCloseError, errno, false);
+}
+
+namespace {
+
+std::string ipText(int af, const uint8_t* addr) {
+  char text[INET6_ADDRSTRLEN];
+  return inet_ntop(af, addr, text, sizeof text) != nullptr ? std::string(text) : std::string();
+}
+
+}  // namespace
+
+void Reactor::announceOpen(Connection& c, const proxy::Header* h) {
+  BoundAddress peer, local;
+  if (h != nullptr && h->family == proxy::Family::kInet4) {
+    peer = {"IPv4", ipText(AF_INET, h->srcAddr), h->srcPort};
+    local = {"IPv4", ipText(AF_INET, h->dstAddr), h->dstPort};
+  } else if (h != nullptr && h->family == proxy::Family::kInet6) {
+    peer = {"IPv6", ipText(AF_INET6, h->srcAddr), h->srcPort};
+    local = {"IPv6", ipText(AF_INET6, h->dstAddr), h->dstPort};
+  } else if (h != nullptr && h->family == proxy::Family::kUnix) {
+    peer = {"unix", h->srcPath, 0};
+    local = {"unix", h->dstPath, 0};
+  } else {
+    // No header, or one without addresses (LOCAL, UNKNOWN): the socket's own.
+    peerAddress(c.fd, &peer);
+    localAddress(c.fd, &local);
+  }
+  std::string text = peer.family + "|" + peer.address + "|" + std::to_string(peer.port) + "|" +
+                     local.address + "|" + std::to_string(local.port);
+  batch_.open(c.slot, c.gen, text);
+}
+
+bool Reactor::proxyInput(Connection& c, const uint8_t* data, size_t len) {
+  const bool buffered = !c.tail.empty();
+  if (buffered && !c.tail.append(data, len)) {
+    closeNow(c, kCloseError, ENOMEM, false);
+    return false;
+  }
+  const uint8_t* bytes = buffered ? c.tail.data() : data;
+  const size_t n = buffered ? c.tail.size() : len;
+  proxy::Header h;
+  const proxy::Result r = proxy::parse(bytes, n, config_.proxy.limits, &h);
+  if (r.status == proxy::Status::kError) {
+    closeNow(c, kCloseProxyError, static_cast<int>(r.error), false);
+    return false;
+  }
+  if (r.status == proxy::Status::kNeedMore) {
+    // At most one header's worth (parse() decides by then).
+    if (!buffered && !c.tail.append(data, len)) {
+      closeNow(c, kCloseError, ENOMEM, false);
+      return false;
+    }
+    return true;
+  }
+  c.proxyPending = false;
+  timeouts_.clear(c);
+  announceOpen(c, &h);
+  protocol_->onOpen(*this, c);  // its timeouts start now, after the header
+  if (c.closed) return false;
+  if (buffered) {
+    c.tail.consume(h.length);
+    return frameInput(c, nullptr, 0);  // whatever followed the header, from the tail
+  }
+  return h.length < len ? frameInput(c, data + h.length, len - h.length) : true;
 }
 
 void Reactor::onAcceptError(int err) {
@@ -421,6 +487,12 @@ bool Reactor::onData(Connection& c, const uint8_t* data, size_t len) {
   c.lastInMs = coarseMs();
   WorkerStats::add(stats_.bytesIn, len);
   if (c.lingering || c.closed) return !c.closed;  // closing: input is discarded
+  if (c.proxyPending) return proxyInput(c, data, len);
+  return frameInput(c, data, len);
+}
+
+// Decodes new input (data may be empty: then only what waits in the tail).
+bool Reactor::frameInput(Connection& c, const uint8_t* data, size_t len) {
   size_t used = 0;
   if (c.tail.empty()) {
     used = decodeInto(c, data, len);
@@ -430,7 +502,7 @@ bool Reactor::onData(Connection& c, const uint8_t* data, size_t len) {
       return false;
     }
   } else {
-    if (!c.tail.append(data, len)) {
+    if (len != 0 && !c.tail.append(data, len)) {
       closeNow(c, kCloseError, ENOMEM, false);
       return false;
     }
@@ -517,6 +589,11 @@ void Reactor::unblockConnections() {
 void Reactor::onPeerEnd(Connection& c) {
   if (c.peerEnded || c.closed) return;
   c.peerEnded = true;
+  if (c.proxyPending) {  // FIN before (the rest of) the header: it is missing
+    const proxy::Error e = c.tail.empty() ? proxy::Error::kNotProxy : proxy::Error::kTruncated;
+    closeNow(c, kCloseProxyError, static_cast<int>(e), false);
+    return;
+  }
   if (c.lingering) {
     closeNow(c, c.closeReason, c.closeErrno, false);
     return;
@@ -567,6 +644,7 @@ void Reactor::reply(Connection& c, const uint8_t* data, size_t len) {
 constexpr size_t kShareFromBytes = 1024;
 
 bool Reactor::queueBroadcast(Connection& c, SharedBytes& frame) {
+  if (c.proxyPending) return true;  // not a member of anything yet
   if (c.closed || c.lingering || c.closeQueued || c.endQueued || c.writeShut) return true;
   const size_t n = frame.size();
   if (c.out.size() + n > config_.maxOutbound) return false;
@@ -675,6 +753,12 @@ void Reactor::closeAfterFlush(Connection& c, int32_t reason, int32_t detail) {
 
 void Reactor::closeNow(Connection& c, int32_t reason, int err, bool abortive) {
   if (c.closed) return;
+  if (c.proxyPending) {
+    // JS has not met it: announce it (the socket's addresses) so the close
+    // it is about to get has a connection, and its reason is seen.
+    c.proxyPending = false;
+    announceOpen(c, nullptr);
+  }
   c.closed = true;
   c.closeReason = reason;
   if (c.lingering) {
@@ -750,6 +834,10 @@ void Reactor::checkDeadlines() {
 }
 
 void Reactor::expire(Connection& c, int32_t reason) {
+  if (c.proxyPending) {  // nothing owed to a peer that never sent its header
+    closeNow(c, reason, 0, false);
+    return;
+  }
   // Nothing queued: a graceful close (FIN, bounded linger). Output still
   // queued means the peer is not reading it: it cannot arrive in time, reset.
   if (c.out.empty() && !c.closeQueued) {
@@ -766,6 +854,10 @@ void Reactor::beginServerClose(uint32_t timeoutMs) {
   listeners_.clear();
   for (Connection* c : table_) {
     if (!c || c->closed || c->closeQueued) continue;
+    if (c->proxyPending) {
+      closeNow(*c, kCloseServerClose, 0, false);
+      continue;
+    }
     // A protocol that still owes answers (HTTP in-flight requests) closes the
     // connection itself once they are out.
     if (!c->lingering && protocol_->holdsOpenOnServerClose(*this, *c)) continue;

@@ -75,6 +75,7 @@ struct ServerConfig {
   int32_t readTimeoutReason = 14;             // wire::kCloseReadTimeout, or kCloseHeartbeatTimeout (goim)
   RoomLimits rooms;
   IoUringConfig ioUring;
+  ListenAddress::Proxy proxy;                 // from listen(): the PROXY protocol on accepted connections
 };
 
 }  // namespace ringnet

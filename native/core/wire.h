@@ -46,6 +46,8 @@ enum CloseReason : int32_t {
   kCloseHeartbeatTimeout = 17, // goim: nothing received for heartbeatTimeout (the read timeout, named)
   kCloseAuthRequired = 18,  // goim: a frame other than one auth arrived before the auth was accepted
   kCloseAuthRejected = 19,  // goim: onAuth refused (closed by JS; listed for completeness)
+  kCloseProxyError = 20,    // PROXY protocol listener: bad or missing header; offset: proxy::Error
+  kCloseProxyTimeout = 21,  // PROXY protocol listener: no complete header within its timeout
 };
 
 enum ServerErrorKind : int32_t {

@@ -274,6 +274,7 @@ const char* describe(Error e) {
     case Error::kBadChecksum: return "PROXY v2 CRC32C mismatch";
     case Error::kTooLong: return "PROXY header too long";
     case Error::kVersionRefused: return "PROXY protocol version not accepted by this listener";
+    case Error::kTruncated: return "connection ended before the PROXY header was complete";
   }
   return "unknown PROXY header error";
 }

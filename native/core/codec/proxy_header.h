@@ -32,6 +32,7 @@ enum class Error : uint8_t {
   kBadChecksum = 5,       // v2 PP2_TYPE_CRC32C present and wrong
   kTooLong = 6,           // v1 without CRLF in 107 bytes, or v2 longer than maxV2Length
   kVersionRefused = 7,    // a version the listener does not accept
+  kTruncated = 8,         // never returned by parse(): the peer closed inside the header
 };
 
 enum class Family : uint8_t {
