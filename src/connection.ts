@@ -57,6 +57,7 @@ export class Connection<T = unknown> {
   /** @internal protocol state (HTTP: response order) */ _proto: unknown = undefined;
   /** @internal "family|remote|rport|local|lport" */ private readonly _addr: string;
   /** @internal rooms joined (in the order joined); undefined until the first join */ private _rooms: Set<string> | undefined;
+  /** @internal bindUser() */ private _user: string | undefined;
 
   /** @internal */
   constructor(w: WorkerState<T>, slot: number, gen: number, addr: string) {
@@ -182,6 +183,7 @@ export class Connection<T = unknown> {
     }
     rooms.add(room);
     this.command(CMD_JOIN, bytes);
+    this._w.server._cluster?.joined(room);
   }
 
   /** Leaves a room; a room it is not in is ignored. */
@@ -189,6 +191,31 @@ export class Connection<T = unknown> {
     const bytes = roomBytes(room, this._w.server._options.maxRoomNameLength);
     if (this._rooms === undefined || !this._rooms.delete(room) || this._state & CLOSED) return;
     this.command(CMD_LEAVE, bytes);
+    this._w.server._cluster?.left(room);
+  }
+
+  /**
+   * Binds this connection to a user id (goim's mid): server.pushUser(id, frame)
+   * reaches it, on whichever node it is. One user per connection; binding
+   * again rebinds. Ignored once closed.
+   */
+  bindUser(userId: string): void {
+    if (typeof userId !== 'string' || userId.length === 0 || Buffer.byteLength(userId) > 256) {
+      throw new InvalidOptionError('bindUser', 'a user id must be a non-empty string of at most 256 bytes');
+    }
+    if (this._state & CLOSED) return;
+    this._user = userId;
+    this._w.server._cluster?.bind(this, userId);
+  }
+
+  /** The user id given to bindUser(), if any. */
+  get userId(): string | undefined {
+    return this._user;
+  }
+
+  /** The id that names this connection's node ("node.id") for server.pushConnection(); conn.id without a cluster. */
+  get clusterId(): string {
+    return this._w.server._cluster?.clusterId(this) ?? String(this.id);
   }
 
   /** The rooms this connection is in. */

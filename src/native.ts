@@ -69,7 +69,10 @@ export interface NativeServer {
   ref(): void;
   unref(): void;
   /** room null = every connection; false when a worker's broadcast queue is full. */
-  broadcast(room: Buffer | null, payload: Uint8Array): boolean;
+  /** encoded: payload is already wire bytes (encodeFrame()). */
+  broadcast(room: Buffer | null, payload: Uint8Array, encoded?: boolean): boolean;
+  /** The wire bytes send() would write for this payload (header, payload, trailer). */
+  encodeFrame(payload: Uint8Array): Buffer;
 }
 
 export interface NativeBinding {

@@ -3,6 +3,7 @@
  * get wrong is rejected here, at createServer(), with an InvalidOptionError
  * naming the option; the native layer receives only normalized numbers.
  */
+import type { ClusterOptions } from './cluster/options';
 import { InvalidOptionError } from './errors';
 
 // ------------------------------------------------------------------ framing
@@ -186,6 +187,8 @@ export type AcceptMode = 'dispatch' | 'reuseport' | 'exclusive';
 
 export interface ServerOptions {
   framing?: FramingOptions;
+  /** Share rooms, pushes and online counts with other nodes through Redis or NATS (src/cluster). */
+  cluster?: ClusterOptions;
   /** I/O backend. Default 'epoll'. */
   backend?: Backend;
   /** Sub reactors (native threads owning connections). Default 1 (see README). */

@@ -14,6 +14,9 @@ import {
 } from './errors';
 import { decodeGoimFrame, goimMeta, GOIM_META_BYTES, type GoimAuthResult, type GoimFrame, type GoimOutFrame } from './goim';
 import { roomBytes } from './rooms';
+import { ServerCluster } from './cluster/server-cluster';
+import { normalizeCluster } from './cluster/options';
+import type { ClusterNode } from './cluster/node';
 import { proxyCloseError, proxyListenOption, type NativeProxyOptions, type ProxyProtocolOptions } from './proxy';
 import { HttpExchange } from './http/exchange';
 import type { HttpRequest } from './http/request';
@@ -156,9 +159,17 @@ export class Server<T = unknown> {
   private readonly flushAll = (): void => this.flush();
   /** framing 'http': requests and ordered responses. */
   private readonly http: HttpExchange<T> | undefined;
+  /** @internal createServer({ cluster }): rooms, pushes and counts shared with other nodes. */
+  readonly _cluster: ServerCluster<Connection<T>> | undefined;
 
   constructor(options: ServerOptions | undefined, handlers: Handlers<T, any>) {
-    this._options = normalizeOptions(options);
+    const { cluster, ...local } = options ?? {};
+    this._options = normalizeOptions(options === undefined ? undefined : local);
+    if (cluster !== undefined) {
+      this._cluster = new ServerCluster<Connection<T>>(normalizeCluster(cluster), {
+        broadcastWire: (room, wire) => this.broadcastWire(room, wire),
+      });
+    }
     this._framing = this._options.framing;
     if (typeof handlers !== 'object' || handlers === null) {
       throw new TypeError('createServer(options, handlers): handlers must be an object');
@@ -210,6 +221,8 @@ export class Server<T = unknown> {
     // Abstract names are reported the way they were given ('\0name'), as Node does.
     const shown = address.kind === 2 ? `\0${address.path ?? ''}` : result.address;
     this.bound = { address: shown, family: result.family, port: result.port };
+    // The broker, once local service runs (up to cluster.startTimeout; it keeps trying after).
+    await this._cluster?.start();
     return this.bound;
   }
 
@@ -244,6 +257,12 @@ export class Server<T = unknown> {
       this.state = 'closing';
       this._closing = true;
       this.nativeServer?.close(timeout);
+      // Draining: stop accepting (above), unsubscribe, withdraw online counts,
+      // then connections close gracefully; close() waits for both.
+      if (this._cluster !== undefined) {
+        const left = this._cluster.node.drain(Math.min(timeout, 2000));
+        return Promise.all([done, left]).then(() => undefined);
+      }
     }
     return done;
   }
@@ -257,12 +276,72 @@ export class Server<T = unknown> {
    * holds maxPendingBroadcasts broadcasts (try again after a tick).
    */
   broadcast(room: string, frame: Uint8Array | string | GoimOutFrame): boolean {
-    return this.fanOut(roomBytes(room, this._options.maxRoomNameLength), frame);
+    const bytes = roomBytes(room, this._options.maxRoomNameLength);
+    if (this._cluster === undefined) return this.fanOut(bytes, frame);
+    // Cluster: encoded once; the same wire bytes go to local members natively
+    // and to the other nodes (which hand them to their native fan-out as is).
+    const wire = this.wireFor(frame);
+    if (wire === undefined || !this.fanOutWire(bytes, wire)) return false;
+    this._cluster.room(room, wire);
+    return true;
   }
 
-  /** Like broadcast(), to every open connection. */
+  /** Like broadcast(), to every open connection (on every node with a cluster). */
   broadcastAll(frame: Uint8Array | string | GoimOutFrame): boolean {
-    return this.fanOut(null, frame);
+    if (this._cluster === undefined) return this.fanOut(null, frame);
+    const wire = this.wireFor(frame);
+    if (wire === undefined || !this.fanOutWire(null, wire)) return false;
+    this._cluster.all(wire);
+    return true;
+  }
+
+  /**
+   * Sends a frame to every connection bound to `userId` (conn.bindUser) on
+   * every node. Returns false when not listening. Without a cluster: this
+   * node's connections only.
+   */
+  pushUser(userId: string, frame: Uint8Array | string | GoimOutFrame): boolean {
+    const wire = this.wireFor(frame);
+    if (wire === undefined) return false;
+    if (this._cluster !== undefined) this._cluster.user(String(userId), wire);
+    else for (const c of this.connections()) if (c.userId === userId) c.write(wire);
+    return true;
+  }
+
+  /**
+   * Sends a frame to one connection on any node: `id` is conn.clusterId
+   * ("node.localId"), or conn.id for a connection of this node. Returns false
+   * when it is known not to exist here (a remote one is published, and
+   * dropped by its node if it is gone).
+   */
+  pushConnection(id: string | number, frame: Uint8Array | string | GoimOutFrame): boolean {
+    const wire = this.wireFor(frame);
+    if (wire === undefined) return false;
+    if (this._cluster !== undefined) return this._cluster.connection(id, wire);
+    const c = this.connections().find((x) => x.id === Number(id));
+    return c !== undefined && (c.write(wire), true);
+  }
+
+  /** The cluster (createServer({ cluster })): online(room), stats(), events; undefined without one. */
+  get cluster(): ClusterNode | undefined {
+    return this._cluster?.node;
+  }
+
+  private wireFor(frame: Uint8Array | string | GoimOutFrame): Buffer | undefined {
+    const payload = this._sendPayload(frame);
+    if (this.state !== 'listening' || this.nativeServer === undefined) return undefined;
+    return this.nativeServer.encodeFrame(payload);
+  }
+
+  private fanOutWire(room: Buffer | null, wire: Buffer): boolean {
+    if (this.state !== 'listening' || this.nativeServer === undefined) return false;
+    this.flush(); // commands queued before (joins, leaves, sends) apply first
+    return this.nativeServer.broadcast(room, wire, true);
+  }
+
+  /** @internal frames from other nodes: already encoded. */
+  private broadcastWire(room: string | null, wire: Buffer): boolean {
+    return this.fanOutWire(room === null ? null : Buffer.from(room, 'utf8'), wire);
   }
 
   private fanOut(room: Buffer | null, frame: Uint8Array | string | GoimOutFrame): boolean {
@@ -471,6 +550,7 @@ export class Server<T = unknown> {
       case EV_OPEN: {
         const c = new Connection<T>(w, slot, gen, data.toString('latin1', offset, offset + length));
         w.conns[slot] = c;
+        this._cluster?.opened(c);
         if (this.handlers.onOpen) this.call(() => this.handlers.onOpen?.(c), c);
         return;
       }
@@ -498,6 +578,7 @@ export class Server<T = unknown> {
         const c = w.conns[slot];
         if (c === undefined || c._gen !== gen) return;
         w.conns[slot] = undefined;
+        this._cluster?.closing(c);
         c._markClosed();
         const reason = c._reason ?? CLOSE_REASONS[aux] ?? 'error';
         let error = closeError(reason, offset, c);
