@@ -25,7 +25,9 @@ export class RedisAdapter implements ClusterAdapter {
   private pub: Client | undefined;
   private sub: Client | undefined;
   private events: AdapterEvents | undefined;
-  private readonly channels = new Set<string>();
+  // One listener per channel, kept: node-redis stores listeners in a Set, so
+  // subscribing again with the same function never doubles deliveries.
+  private readonly channels = new Map<string, (message: Buffer) => void>();
   private pubReady = false;
   private subReady = false;
   private _state: AdapterState = 'connecting';
@@ -53,7 +55,12 @@ export class RedisAdapter implements ClusterAdapter {
     this.pub = createClient(base);
     this.sub = createClient(base);
     this.watch(this.pub, (ok) => (this.pubReady = ok));
-    this.watch(this.sub, (ok) => (this.subReady = ok));
+    this.watch(this.sub, (ok) => {
+      this.subReady = ok;
+      // node-redis restores subscriptions it had confirmed; one refused while
+      // down (offline queue off) was never recorded: (re)subscribe them all.
+      if (ok) for (const [ch, fn] of this.channels) void this.sub?.subscribe(ch, fn, true).catch(() => undefined);
+    });
     // connect() rejects if the first attempt fails but the client keeps
     // retrying with reconnectStrategy; state follows the events.
     this.pub.connect().catch(() => undefined);
@@ -98,18 +105,17 @@ export class RedisAdapter implements ClusterAdapter {
   }
 
   async subscribe(channel: string): Promise<void> {
-    if (this.channels.has(channel) || this.sub === undefined) return;
-    this.channels.add(channel);
-    // Buffers in and out; node-redis keeps the subscription across reconnects.
-    await this.sub.subscribe(channel, (message: Buffer) => this.events?.message(channel, message), true).catch(() => {
-      // While down (offline queue off) the SUBSCRIBE is refused: the client
-      // has still recorded the listener and subscribes when it reconnects.
-    });
+    if (this.channels.has(channel)) return;
+    const fn = (message: Buffer) => this.events?.message(channel, message);
+    this.channels.set(channel, fn);
+    // Buffers in and out. Refused while down: subscribed again on 'ready'.
+    if (this.subReady && this.sub !== undefined) await this.sub.subscribe(channel, fn, true).catch(() => undefined);
   }
 
   async unsubscribe(channel: string): Promise<void> {
-    if (!this.channels.delete(channel) || this.sub === undefined) return;
-    await this.sub.unsubscribe(channel).catch(() => undefined);
+    const fn = this.channels.get(channel);
+    if (fn === undefined || !this.channels.delete(channel) || this.sub === undefined) return;
+    if (this.subReady) await this.sub.unsubscribe(channel, fn, true).catch(() => undefined);
   }
 
   async close(): Promise<void> {
