@@ -72,6 +72,7 @@ export class ClusterNode extends EventEmitter {
   private inFlight = 0;
   private everUp = false;
   private draining = false;
+  private holding = false;   // just reconnected: the queue waits reconnectFlushDelay
   private timer: NodeJS.Timeout | undefined;
   private expiry: NodeJS.Timeout | undefined;
   private counters = { published: 0, received: 0, failed: 0, reconnects: 0, lag: 0, maxLag: 0, invalid: 0 };
@@ -146,11 +147,18 @@ export class ClusterNode extends EventEmitter {
       // The adapter has resubscribed every channel; peers' counts are re-sent
       // within an interval, ours at once.
       this.emit('resync', { subscriptions: this.subscribed.size });
+      // The backlog waits a moment for the other nodes to resubscribe; new
+      // publishes queue behind it meanwhile, so order holds.
+      this.holding = true;
+      setTimeout(() => {
+        this.holding = false;
+        this.pump();
+      }, this.o.reconnectFlushDelay).unref();
     } else {
       this.everUp = true;
       this.emit('up', { reconnect: false });
+      this.pump();
     }
-    this.pump();
     this.publishOnline();
   }
 
@@ -203,7 +211,7 @@ export class ClusterNode extends EventEmitter {
   private publish(channel: string, payload: Buffer): void {
     if (this.draining) return;
     // Straight out only when nothing waits before it: per-channel order holds.
-    if (this.adapter.state === 'up' && this.queue.length === 0 && this.inFlight < this.o.maxInFlight) {
+    if (this.adapter.state === 'up' && !this.holding && this.queue.length === 0 && this.inFlight < this.o.maxInFlight) {
       this.send({ channel, payload, at: Date.now() });
     } else {
       this.queue.push(channel, payload);
@@ -226,7 +234,7 @@ export class ClusterNode extends EventEmitter {
   }
 
   private pump(): void {
-    while (this.adapter.state === 'up' && this.inFlight < this.o.maxInFlight) {
+    while (this.adapter.state === 'up' && !this.holding && this.inFlight < this.o.maxInFlight) {
       const p = this.queue.shift();
       if (p === undefined) return;
       this.send(p);

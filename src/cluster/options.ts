@@ -28,6 +28,12 @@ export interface ClusterOptions {
   onlineTtl?: number;
   /** ms listen() waits for the broker before going on without it (state 'down'). Default 5000. */
   startTimeout?: number;
+  /**
+   * ms to hold the queue after a reconnect before sending it, so that the
+   * other nodes (reconnecting too) have resubscribed and pub/sub, which only
+   * delivers to current subscribers, does not lose the backlog. Default 250.
+   */
+  reconnectFlushDelay?: number;
 }
 
 export interface NormalizedCluster {
@@ -39,9 +45,10 @@ export interface NormalizedCluster {
   onlineInterval: number;
   onlineTtl: number;
   startTimeout: number;
+  reconnectFlushDelay: number;
 }
 
-const KNOWN = ['redis', 'nats', 'adapter', 'prefix', 'nodeId', 'queue', 'maxInFlight', 'onlineInterval', 'onlineTtl', 'startTimeout'];
+const KNOWN = ['redis', 'nats', 'adapter', 'prefix', 'nodeId', 'queue', 'maxInFlight', 'onlineInterval', 'onlineTtl', 'startTimeout', 'reconnectFlushDelay'];
 const ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 function int(name: string, v: unknown, fallback: number, min: number): number {
@@ -90,5 +97,6 @@ export function normalizeCluster(o: ClusterOptions): NormalizedCluster {
     onlineInterval,
     onlineTtl: int('onlineTtl', o.onlineTtl, 3 * onlineInterval, 1),
     startTimeout: int('startTimeout', o.startTimeout, 5000, 0),
+    reconnectFlushDelay: int('reconnectFlushDelay', o.reconnectFlushDelay, 250, 0),
   };
 }
