@@ -19,8 +19,9 @@ import { PublishQueue, type Pending } from './queue';
 
 /** What the server does with what arrives from other nodes. */
 export interface ClusterHost {
-  deliverRoom(room: string, wire: Buffer): void;
-  deliverAll(wire: Buffer): void;
+  /** false: the native fan-out refused it (maxPendingBroadcasts waiting); counted in stats().refused. */
+  deliverRoom(room: string, wire: Buffer): boolean;
+  deliverAll(wire: Buffer): boolean;
   deliverUser(user: string, wire: Buffer): void;
   /** `id` is the connection's local id (the part after the node id). */
   deliverConnection(id: string, wire: Buffer): void;
@@ -56,6 +57,8 @@ export interface ClusterStats {
   subscriptions: number;
   /** Messages that were not ringnet envelopes (ignored). */
   invalid: number;
+  /** Room/all messages received that the local native fan-out refused (a worker had maxPendingBroadcasts waiting). */
+  refused: number;
 }
 
 export type ClusterEventName = 'up' | 'down' | 'resync' | 'error';
@@ -75,7 +78,7 @@ export class ClusterNode extends EventEmitter {
   private holding = false;   // just reconnected: the queue waits reconnectFlushDelay
   private timer: NodeJS.Timeout | undefined;
   private expiry: NodeJS.Timeout | undefined;
-  private counters = { published: 0, received: 0, failed: 0, reconnects: 0, lag: 0, maxLag: 0, invalid: 0 };
+  private counters = { published: 0, received: 0, failed: 0, reconnects: 0, lag: 0, maxLag: 0, invalid: 0, refused: 0 };
 
   constructor(private readonly o: NormalizedCluster) {
     super();
@@ -266,10 +269,10 @@ export class ClusterNode extends EventEmitter {
     if (lag > this.counters.maxLag) this.counters.maxLag = lag;
     switch (env.kind) {
       case Kind.Room:
-        if (this.rooms.has(env.target)) host.deliverRoom(env.target, env.frame);
+        if (this.rooms.has(env.target) && !host.deliverRoom(env.target, env.frame)) this.counters.refused++;
         return;
       case Kind.All:
-        host.deliverAll(env.frame);
+        if (!host.deliverAll(env.frame)) this.counters.refused++;
         return;
       case Kind.User:
         if (this.users.has(env.target)) host.deliverUser(env.target, env.frame);
@@ -323,6 +326,7 @@ export class ClusterNode extends EventEmitter {
       queueAge: this.queue.oldestAge(),
       subscriptions: this.subscribed.size,
       invalid: c.invalid,
+      refused: c.refused,
     };
   }
 

@@ -122,12 +122,12 @@ export class ServerCluster<C extends ClusterConnection> implements ClusterHost {
 
   // ------------------------------------------------------------ ClusterHost (incoming)
 
-  deliverRoom(room: string, wire: Buffer): void {
-    this.fanOut.broadcastWire(room, wire);
+  deliverRoom(room: string, wire: Buffer): boolean {
+    return this.fanOut.broadcastWire(room, wire);
   }
 
-  deliverAll(wire: Buffer): void {
-    this.fanOut.broadcastWire(null, wire);
+  deliverAll(wire: Buffer): boolean {
+    return this.fanOut.broadcastWire(null, wire);
   }
 
   deliverUser(user: string, wire: Buffer): void {
@@ -150,7 +150,11 @@ export class ServerCluster<C extends ClusterConnection> implements ClusterHost {
     const set = this.users.get(user);
     if (set === undefined) return 0;
     let n = 0;
-    for (const c of set) if (!c.closed && (c.write(wire) || true)) n++;
+    for (const c of set) {
+      if (c.closed) continue;
+      c.write(wire);  // false only means above highWaterMark: it is queued all the same
+      n++;
+    }
     return n;
   }
 
