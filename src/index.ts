@@ -26,7 +26,9 @@ export type { GoimFrame, GoimOutFrame, GoimAuthResult } from './protocols/goim/f
 export type GoimHandlers<T = unknown> = Handlers<T, GoimFrame>;
 export type { CloseReason } from './wire';
 export type { ProxyProtocolOptions } from './proxy';
-export type { ClusterOptions, ClusterStats, ClusterAdapter, AdapterEvents, AdapterState, ClusterNode } from './cluster';
+export type { AdapterEvents, AdapterState, ClusterAdapter, NatsAdapterOptions, RedisAdapterOptions } from './cluster/adapter';
+export type { ClusterNode, ClusterStats } from './cluster/node';
+export type { ClusterOptions } from './cluster/options';
 export { HttpRequest } from './protocols/http/request';
 export type { IncomingHeaders } from './protocols/http/request';
 export { HttpResponse } from './protocols/http/response';

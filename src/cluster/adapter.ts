@@ -35,3 +35,22 @@ export interface ClusterAdapter {
   unsubscribe(channel: string): Promise<void>;
   close(): Promise<void>;
 }
+
+/** cluster: { redis: {...} } (src/cluster/redis-adapter.ts). Here so that options need no broker client's types. */
+export interface RedisAdapterOptions {
+  /** redis://host:port; for a Unix socket give `socketPath` instead. */
+  url?: string;
+  socketPath?: string;
+  /** ms between reconnect attempts (capped backoff). Default 200. */
+  reconnectDelay?: number;
+  /** ms to wait for a connection before the attempt fails. Default 2000. */
+  connectTimeout?: number;
+}
+
+/** cluster: { nats: {...} } (src/cluster/nats-adapter.ts). */
+export interface NatsAdapterOptions {
+  /** nats://host:port (one or several). */
+  servers: string | string[];
+  reconnectDelay?: number;   // ms between reconnect attempts, default 200
+  pingInterval?: number;     // ms, default 2000: a dead server is noticed within ~2 pings
+}

@@ -6,14 +6,10 @@
  */
 import { connect } from '@nats-io/transport-node';
 import type { NatsConnection, Subscription } from '@nats-io/nats-core';
-import type { AdapterEvents, AdapterState, ClusterAdapter } from './adapter';
+import type { AdapterEvents, AdapterState, ClusterAdapter, NatsAdapterOptions } from './adapter';
 
-export interface NatsAdapterOptions {
-  /** nats://host:port (one or several). */
-  servers: string | string[];
-  reconnectDelay?: number;   // ms between reconnect attempts, default 200
-  pingInterval?: number;     // ms, default 2000: a dead server is noticed within ~2 pings
-}
+export type { NatsAdapterOptions } from './adapter';
+
 
 export class NatsAdapter implements ClusterAdapter {
   readonly engine = 'nats';

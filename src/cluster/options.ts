@@ -2,9 +2,7 @@
 import * as os from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { InvalidOptionError } from '../errors';
-import type { ClusterAdapter } from './adapter';
-import type { NatsAdapterOptions } from './nats-adapter';
-import type { RedisAdapterOptions } from './redis-adapter';
+import type { ClusterAdapter, NatsAdapterOptions, RedisAdapterOptions } from './adapter';
 import type { QueueLimits } from './queue';
 
 export interface ClusterOptions {
@@ -73,10 +71,11 @@ export function normalizeCluster(o: ClusterOptions): NormalizedCluster {
     adapter = o.adapter;
   } else if (o.redis !== undefined) {
     // Loaded on demand: a server without a cluster never loads a broker client.
-    const { RedisAdapter } = require('./redis-adapter') as typeof import('./redis-adapter');
+    // (Typed here, not with typeof import(): the broker clients' types stay out of users' builds.)
+    const { RedisAdapter } = require('./redis-adapter') as { RedisAdapter: new (o: RedisAdapterOptions) => ClusterAdapter };
     adapter = new RedisAdapter(typeof o.redis === 'string' ? { url: o.redis } : o.redis);
   } else {
-    const { NatsAdapter } = require('./nats-adapter') as typeof import('./nats-adapter');
+    const { NatsAdapter } = require('./nats-adapter') as { NatsAdapter: new (o: NatsAdapterOptions) => ClusterAdapter };
     const n = o.nats as string | string[] | NatsAdapterOptions;
     adapter = new NatsAdapter(typeof n === 'string' || Array.isArray(n) ? { servers: n } : n);
   }

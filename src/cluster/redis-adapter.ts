@@ -6,17 +6,10 @@
  * reconnects by itself and re-issues SUBSCRIBE for every channel it holds.
  */
 import { createClient } from 'redis';
-import type { AdapterEvents, AdapterState, ClusterAdapter } from './adapter';
+import type { AdapterEvents, AdapterState, ClusterAdapter, RedisAdapterOptions } from './adapter';
 
-export interface RedisAdapterOptions {
-  /** redis://host:port, redis+unix? no: for a Unix socket give `socketPath`. */
-  url?: string;
-  socketPath?: string;
-  /** ms between reconnect attempts (capped backoff). Default 200. */
-  reconnectDelay?: number;
-  /** ms to wait for a connection before the attempt fails. Default 2000. */
-  connectTimeout?: number;
-}
+export type { RedisAdapterOptions } from './adapter';
+
 
 type Client = ReturnType<typeof createClient>;
 
@@ -81,7 +74,16 @@ export class RedisAdapter implements ClusterAdapter {
       if (was !== 'up') return;
       this.events?.error(err);
     });
-    c.on('end', () => set(false));
+    // A socket closed by Redis (e.g. client-output-buffer-limit) may show up
+    // as 'reconnecting' without an 'error': it is an outage all the same.
+    c.on('reconnecting', () => {
+      set(false);
+      this.update('connection lost, reconnecting');
+    });
+    c.on('end', () => {
+      set(false);
+      this.update('connection closed');
+    });
   }
 
   private update(reason: string): void {
