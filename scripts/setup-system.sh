@@ -8,10 +8,10 @@
 #                       versioned libclang-rt package
 #   cmake               builds the fuzz targets (test/fuzz/CMakeLists.txt)
 #   curl                a real HTTP client for the HTTP tests
-#   wrk                 HTTP load generator for npm run bench:http (optional there)
+#   wrk                 HTTP load generator of the lab's http workload (ringnet bench; its cells are skipped without it)
 #   haproxy             a real load balancer in front of the server (PROXY protocol tests)
-#   redis-server,       the cluster brokers (test/cluster*.test.ts start private
-#   nats-server         instances on free ports; the packages' daemons are never used)
+#   redis-server,       the cluster brokers (test/cluster.test.ts and bench/cluster.js start
+#   nats-server         private instances on a Unix socket / free port; the packages' daemons are never used)
 # Installs only what is missing; needs root (CI and the dev machines are root).
 set -euo pipefail
 
