@@ -227,10 +227,10 @@ describe.each(ENGINES)('cluster over %s: broker faults', (engine, start) => {
     await cb.ask('join:slow', 'joined:');
     await sleep(400);
     await broker.command?.(['CONFIG', 'SET', 'client-output-buffer-limit', 'pubsub 64kb 32kb 1']);
-    const big = 'x'.repeat(2000);
-    const blocked = b.rpc('block', { ms: 2500 });  // b stops reading its subscriber socket
-    await sleep(100);
-    for (let i = 0; i < 400; i++) void a.rpc('broadcast', { room: 'slow', text: `s:${i}:${big}` });
+    const blocked = b.rpc('block', { ms: 4000 });  // b stops reading its subscriber socket
+    await sleep(300);
+    // 2 MB in one go: far past the socket buffers and the 64 kB hard limit while b sleeps.
+    await a.rpc('flood', { room: 'slow', tag: 's', count: 500, size: 4000 });
     await blocked;
     await until(() => b.events.some((e) => e.event === 'resync'), 15_000, () => `b events ${b.events.map((e) => e.event)}`);
     const stats = await b.rpc<{ reconnects: number }>('stats');

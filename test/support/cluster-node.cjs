@@ -50,6 +50,7 @@ process.on('message', async (m) => {
         result = true;
         break;
       }
+      case 'flood': { const body = 'x'.repeat(m.size); for (let i = 0; i < m.count; i++) server.broadcast(m.room, `${m.tag}:${i}:${body}`); result = true; break; }
       case 'block': { const until = Date.now() + m.ms; while (Date.now() < until); result = true; break; }
       case 'close': await server.close({ timeout: 2000 }); result = true; break;
       default: result = `unknown op ${m.op}`;
