@@ -20,6 +20,7 @@
       'native/core/listener.cc',
       'native/core/accept_loop.cc',
       'native/core/reactor.cc',
+      'native/core/reactor_proxy.cc',
       'native/core/timeouts.cc',
       'native/core/protocol.cc',
       'native/core/goim/goim_protocol.cc',
