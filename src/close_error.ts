@@ -6,6 +6,7 @@ import type { Connection } from './connection';
 import { BackpressureError, BadFrameError, ConnectionTimeoutError, FrameTooLargeError, SystemError, type TimeoutKind } from './errors';
 import { native } from './native';
 import { tlsCloseError } from './tls_events';
+import { proxyCloseError } from './proxy';
 import type { CloseReason } from './wire';
 
 export function closeError<T>(reason: CloseReason, errno: number, c: Connection<T>): Error | undefined {
@@ -16,6 +17,8 @@ export function closeError<T>(reason: CloseReason, errno: number, c: Connection<
       return new BadFrameError(`connection ${c.id}: malformed frame`);
     case 'backpressure':
       return new BackpressureError(c._submitted - (c._w.written[c._slot] as number), c._w.server._options.maxOutbound);
+    case 'proxy-error':
+      return proxyCloseError(errno, c.id);
     case 'reset':
     case 'error':
       if (errno > 0) {
@@ -30,7 +33,8 @@ export function closeError<T>(reason: CloseReason, errno: number, c: Connection<
     case 'read-timeout':
     case 'header-timeout':
     case 'auth-timeout':
-    case 'heartbeat-timeout': {
+    case 'heartbeat-timeout':
+    case 'proxy-timeout': {
       const kind = reason.slice(0, reason.indexOf('-')) as TimeoutKind;
       return new ConnectionTimeoutError(kind, `connection ${c.id}: ${reason}`);
     }

@@ -3,6 +3,7 @@
  * for that worker; nothing here blocks or makes a system call except the
  * socket-option accessors.
  */
+import type { ServerCluster } from './cluster/server-cluster';
 import type { CommandLog } from './command_log';
 import { InvalidOptionError, RingnetError, RoomLimitError, SystemError } from './errors';
 import type { Protocol, SendPayload } from './protocol';
@@ -24,6 +25,8 @@ const AUTHENTICATED = 32;
 
 /** @internal what a connection needs from the server that owns it (the server implements it). */
 export interface ConnectionHost<T> {
+  /** createServer({ cluster }): rooms and bound users feed the cluster's interest. */
+  readonly _cluster: ServerCluster<Connection<T>> | undefined;
   readonly _options: {
     readonly highWaterMark: number;
     readonly maxOutbound: number;
@@ -82,6 +85,7 @@ export class Connection<T = unknown> {
   /** @internal protocol state (HTTP: response order) */ _proto: unknown = undefined;
   /** @internal "family|remote|rport|local|lport" */ private readonly _addr: string;
   /** @internal rooms joined (in the order joined); undefined until the first join */ private _rooms: Set<string> | undefined;
+  /** @internal bindUser() */ private _user: string | undefined;
 
   /** @internal */
   constructor(w: WorkerLink<T>, slot: number, gen: number, addr: string, protocol: Protocol<Connection<T>>) {
@@ -199,6 +203,7 @@ export class Connection<T = unknown> {
     }
     rooms.add(room);
     this.command(CMD_JOIN, bytes);
+    this._w.server._cluster?.joined(room);
   }
 
   /** Leaves a room; a room it is not in is ignored. */
@@ -206,6 +211,31 @@ export class Connection<T = unknown> {
     const bytes = roomBytes(room, this._w.server._options.maxRoomNameLength);
     if (this._rooms === undefined || !this._rooms.delete(room) || this._state & CLOSED) return;
     this.command(CMD_LEAVE, bytes);
+    this._w.server._cluster?.left(room);
+  }
+
+  /**
+   * Binds this connection to a user id (goim's mid): server.pushUser(id, frame)
+   * reaches it, on whichever node it is. One user per connection; binding
+   * again rebinds. Ignored once closed.
+   */
+  bindUser(userId: string): void {
+    if (typeof userId !== 'string' || userId.length === 0 || Buffer.byteLength(userId) > 256) {
+      throw new InvalidOptionError('bindUser', 'a user id must be a non-empty string of at most 256 bytes');
+    }
+    if (this._state & CLOSED) return;
+    this._user = userId;
+    this._w.server._cluster?.bind(this, userId);
+  }
+
+  /** The user id given to bindUser(), if any. */
+  get userId(): string | undefined {
+    return this._user;
+  }
+
+  /** The id that names this connection's node ("node.id") for server.pushConnection(); conn.id without a cluster. */
+  get clusterId(): string {
+    return this._w.server._cluster?.clusterId(this) ?? String(this.id);
   }
 
   /** The rooms this connection is in. */

@@ -50,7 +50,7 @@ export class BackpressureError extends RingnetError {
 }
 
 /** Which timeout closed a connection. */
-export type TimeoutKind = 'idle' | 'read' | 'header' | 'auth' | 'heartbeat';
+export type TimeoutKind = 'idle' | 'read' | 'header' | 'auth' | 'heartbeat' | 'proxy';
 
 /**
  * A connection timed out and was closed: `idle` (no bytes either way),
@@ -62,6 +62,26 @@ export class ConnectionTimeoutError extends RingnetError {
   constructor(timeout: TimeoutKind, message: string) {
     super(`ERR_${timeout.toUpperCase()}_TIMEOUT`, message);
     this.timeout = timeout;
+  }
+}
+
+/** What was wrong with a PROXY protocol header (ProxyProtocolError#fault). */
+export type ProxyHeaderFault =
+  | 'missing' | 'malformed' | 'bad-tlv' | 'bad-checksum' | 'too-long' | 'version-refused' | 'truncated';
+
+/**
+ * A listener with `proxyProtocol` got a connection whose PROXY header was
+ * missing or invalid; that connection was closed (reason 'proxy-error').
+ * Code: ERR_PROXY_PROTOCOL; `fault` says what was wrong, `version` which
+ * header version it was when known.
+ */
+export class ProxyProtocolError extends RingnetError {
+  readonly fault: ProxyHeaderFault;
+  readonly version: 1 | 2 | undefined;
+  constructor(fault: ProxyHeaderFault, message: string, version?: 1 | 2) {
+    super('ERR_PROXY_PROTOCOL', message);
+    this.fault = fault;
+    this.version = version;
   }
 }
 

@@ -26,6 +26,10 @@ export type { GoimFrame, GoimOutFrame, GoimAuthResult } from './protocols/goim/f
 /** Handlers of a goim server: frames are typed packets. */
 export type GoimHandlers<T = unknown> = Handlers<T, GoimFrame>;
 export type { CloseReason } from './wire';
+export type { ProxyProtocolOptions } from './proxy';
+export type { AdapterEvents, AdapterState, ClusterAdapter, NatsAdapterOptions, RedisAdapterOptions } from './cluster/adapter';
+export type { ClusterNode, ClusterStats } from './cluster/node';
+export type { ClusterOptions } from './cluster/options';
 export { HttpRequest } from './protocols/http/request';
 export { HTTP_METHODS } from './protocols/http/methods';
 export type { IncomingHeaders } from './protocols/http/request';

@@ -2,6 +2,7 @@
 import * as dns from 'node:dns';
 import * as net from 'node:net';
 import { RingnetError, SystemError } from './errors';
+import { proxyListenOption, type NativeProxyOptions, type ProxyProtocolOptions } from './proxy';
 
 export interface ListenOptions {
   port?: number;
@@ -9,6 +10,11 @@ export interface ListenOptions {
   host?: string;
   /** Unix domain socket path; a leading '\0' makes it an abstract name. */
   path?: string;
+  /**
+   * Expect a PROXY protocol v1/v2 header (HAProxy, cloud L4 balancers) on every
+   * connection: `conn.remoteAddress` is then the client's. See ProxyProtocolOptions.
+   */
+  proxyProtocol?: boolean | ProxyProtocolOptions;
 }
 
 /** What native listen() takes: kind 0 TCP, 1 Unix path, 2 abstract Unix name. */
@@ -17,14 +23,16 @@ export interface NativeAddress {
   host?: string;
   port?: number;
   path?: string;
+  proxy?: NativeProxyOptions;
 }
 
 export async function resolveListenAddress(o: ListenOptions): Promise<NativeAddress> {
   if (typeof o !== 'object' || o === null) throw new RingnetError('ERR_INVALID_OPTION', 'listen(options): options must be an object');
+  const proxy = proxyListenOption(o.proxyProtocol);
   if (o.path !== undefined) {
     if (typeof o.path !== 'string' || o.path.length === 0) throw new RingnetError('ERR_INVALID_OPTION', 'path must be a non-empty string');
-    if (o.path.startsWith('\0')) return { kind: 2, path: o.path.slice(1) };
-    return { kind: 1, path: o.path };
+    if (o.path.startsWith('\0')) return { kind: 2, path: o.path.slice(1), proxy };
+    return { kind: 1, path: o.path, proxy };
   }
   const port = o.port ?? 0;
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
@@ -38,5 +46,5 @@ export async function resolveListenAddress(o: ListenOptions): Promise<NativeAddr
       throw new SystemError((err as { code?: string }).code ?? 'ENOTFOUND', 0, 'getaddrinfo', `cannot resolve ${host}`, host, port);
     }
   }
-  return { kind: 0, host, port };
+  return { kind: 0, host, port, proxy };
 }

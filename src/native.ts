@@ -62,7 +62,7 @@ export interface NativeTcpInfo {
 export type BatchCallback = (worker: number, arena: number, records: number, big: Buffer[] | undefined) => void;
 
 export interface NativeServer {
-  listen(address: { kind: number; host?: string; port?: number; path?: string }): NativeListenResult;
+  listen(address: { kind: number; host?: string; port?: number; path?: string; proxy?: { timeout: number; v1: boolean; v2: boolean; maxLength: number } }): NativeListenResult;
   submit(worker: number, log: Uint8Array, length: number): void;
   close(timeoutMs: number): void;
   finish(): void;
@@ -73,7 +73,10 @@ export interface NativeServer {
   ref(): void;
   unref(): void;
   /** room null = every connection; false when a worker's broadcast queue is full. */
-  broadcast(room: Buffer | null, payload: Uint8Array): boolean;
+  /** room null = every connection; false when a worker's broadcast queue is full. encoded: payload is already wire bytes (encodeFrame()). */
+  broadcast(room: Buffer | null, payload: Uint8Array, encoded?: boolean): boolean;
+  /** The wire bytes send() would write for this payload (header, payload, trailer). */
+  encodeFrame(payload: Uint8Array): Buffer;
   /** New handshakes use this context (from createTlsContext). */
   setTlsContext(context: unknown): void;
 }

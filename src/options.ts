@@ -5,6 +5,7 @@
  * Each protocol's framing options live with it (src/protocols/<name>/options.ts),
  * socket options in ./options/socket.ts; both are re-exported here.
  */
+import type { ClusterOptions } from './cluster/options';
 import { InvalidOptionError } from './errors';
 import { normalizeTls, type TlsOptions } from './tls';
 import { CLOSE_READ_TIMEOUT } from './wire';
@@ -30,6 +31,8 @@ export type AcceptMode = 'dispatch' | 'reuseport' | 'exclusive';
 
 export interface ServerOptions {
   framing?: FramingOptions;
+  /** Share rooms, pushes and online counts with other nodes through Redis or NATS (src/cluster). */
+  cluster?: ClusterOptions;
   /** I/O backend. Default 'epoll'. */
   backend?: Backend;
   /** Sub reactors (native threads owning connections). Default 1 (see README). */

@@ -8,7 +8,7 @@
 import { Connection, type ConnectionHost, type WorkerLink } from './connection';
 import { CommandLog } from './command_log';
 import { closeError } from './close_error';
-import { BackendUnavailableError, RingnetError, ServerStateError, SystemError, fromNative } from './errors';
+import { BackendUnavailableError, InvalidOptionError, RingnetError, ServerStateError, SystemError, fromNative } from './errors';
 import { resolveListenAddress, type ListenOptions } from './listen_address';
 import { native, type NativeServer, type NativeWorkerStats } from './native';
 import { normalizeOptions, type Backend, type NormalizedOptions, type ServerOptions } from './options';
@@ -18,6 +18,9 @@ import type { Protocol, SendPayload } from './protocol';
 import { checkForeignHandlers, protocolModule, type Handlers } from './protocols';
 import type { ProtocolHost } from './protocols/module';
 import { roomBytes } from './rooms';
+import type { ClusterNode } from './cluster/node';
+import { normalizeCluster } from './cluster/options';
+import { ServerCluster } from './cluster/server-cluster';
 import {
   CLOSE_REASONS, EVENT_INTS, EV_CLOSE, EV_DRAIN, EV_END, EV_FRAME, EV_FRAME_BIG, EV_OPEN, EV_SERVER_ERROR,
   EV_TLS_CLIENT_ERROR, EV_WORKER_DONE, SERVER_ERR_ACCEPT, SERVER_ERR_MAX_HANDSHAKES,
@@ -98,9 +101,17 @@ export class Server<T = unknown> implements ConnectionHost<T> {
   private workersDone = 0;
   private closeWaiters: Array<() => void> = [];
   private readonly flushAll = (): void => this.flush();
+  /** @internal createServer({ cluster }): rooms, pushes and counts shared with other nodes. */
+  readonly _cluster: ServerCluster<Connection<T>> | undefined;
 
   constructor(options: ServerOptions | undefined, handlers: Handlers<T, any>) {
-    this._options = normalizeOptions(options);
+    const { cluster, ...local } = options ?? {};
+    this._options = normalizeOptions(options === undefined ? undefined : local);
+    if (cluster !== undefined) {
+      this._cluster = new ServerCluster<Connection<T>>(normalizeCluster(cluster), {
+        broadcastWire: (room, wire) => this.fanOutWire(room === null ? null : Buffer.from(room, 'utf8'), wire),
+      });
+    }
     const framing = this._options.framing;
     if (typeof handlers !== 'object' || handlers === null) {
       throw new TypeError('createServer(options, handlers): handlers must be an object');
@@ -121,6 +132,10 @@ export class Server<T = unknown> implements ConnectionHost<T> {
   async listen(options: ListenOptions = {}): Promise<AddressInfo> {
     if (this.state !== 'idle') throw new ServerStateError('ERR_SERVER_ALREADY_LISTEN', 'listen() was already called');
     const address = await resolveListenAddress(options);
+    if (address.proxy !== undefined && this._options.tlsContext !== undefined) {
+      // The PROXY header precedes the ClientHello in clear; the TLS read path does not take it yet.
+      throw new InvalidOptionError('proxyProtocol', 'is not supported on a TLS server (yet): terminate TLS behind the balancer, or listen without tls');
+    }
     if (this.state !== 'idle') throw new ServerStateError('ERR_SERVER_ALREADY_LISTEN', 'listen() was already called');
     const ns = new native.NativeServer(this._options, (w, a, n, big) => this.onBatch(w, a, n, big));
     let result;
@@ -142,6 +157,8 @@ export class Server<T = unknown> implements ConnectionHost<T> {
     // Abstract names are reported the way they were given ('\0name'), as Node does.
     const shown = address.kind === 2 ? `\0${address.path ?? ''}` : result.address;
     this.bound = { address: shown, family: result.family, port: result.port };
+    // The broker, once local service runs (up to cluster.startTimeout; it keeps trying after).
+    await this._cluster?.start();
     return this.bound;
   }
 
@@ -176,6 +193,11 @@ export class Server<T = unknown> implements ConnectionHost<T> {
       this.state = 'closing';
       this._closing = true;
       this.nativeServer?.close(timeout);
+      // Draining a cluster node: stop accepting (above), unsubscribe, withdraw
+      // its online counts; connections close gracefully meanwhile.
+      if (this._cluster !== undefined) {
+        return Promise.all([done, this._cluster.node.drain(Math.min(timeout, 2000))]).then(() => undefined);
+      }
     }
     return done;
   }
@@ -189,12 +211,68 @@ export class Server<T = unknown> implements ConnectionHost<T> {
    * holds maxPendingBroadcasts broadcasts (try again after a tick).
    */
   broadcast(room: string, frame: SendPayload): boolean {
-    return this.fanOut(roomBytes(room, this._options.maxRoomNameLength), frame);
+    const bytes = roomBytes(room, this._options.maxRoomNameLength);
+    if (this._cluster === undefined) return this.fanOut(bytes, frame);
+    // Cluster: encoded once; the same wire bytes go to local members natively
+    // and to the other nodes, which hand them to their native fan-out as is.
+    const wire = this.wireFor(frame);
+    if (wire === undefined || !this.fanOutWire(bytes, wire)) return false;
+    this._cluster.room(room, wire);
+    return true;
   }
 
-  /** Like broadcast(), to every open connection. */
+  /** Like broadcast(), to every open connection (on every node, with a cluster). */
   broadcastAll(frame: SendPayload): boolean {
-    return this.fanOut(null, frame);
+    if (this._cluster === undefined) return this.fanOut(null, frame);
+    const wire = this.wireFor(frame);
+    if (wire === undefined || !this.fanOutWire(null, wire)) return false;
+    this._cluster.all(wire);
+    return true;
+  }
+
+  /**
+   * Sends a frame to every connection bound to `userId` (conn.bindUser), on
+   * every node with a cluster (this node's only without). False when not listening.
+   */
+  pushUser(userId: string, frame: SendPayload): boolean {
+    const wire = this.wireFor(frame);
+    if (wire === undefined) return false;
+    if (this._cluster !== undefined) this._cluster.user(String(userId), wire);
+    else for (const c of this.connections()) if (c.userId === userId) c.write(wire);
+    return true;
+  }
+
+  /**
+   * Sends a frame to one connection on any node: `id` is conn.clusterId
+   * ("node.id"), or conn.id on this node. False when it is known not to be
+   * here (a remote one is published; its node drops it if it is gone).
+   */
+  pushConnection(id: string | number, frame: SendPayload): boolean {
+    const wire = this.wireFor(frame);
+    if (wire === undefined) return false;
+    if (this._cluster !== undefined) return this._cluster.connection(id, wire);
+    const c = this.connections().find((x) => x.id === Number(id));
+    if (c === undefined) return false;
+    c.write(wire);
+    return true;
+  }
+
+  /** createServer({ cluster }): online(room), stats(), events ('up', 'down', 'resync', 'error'). */
+  get cluster(): ClusterNode | undefined {
+    return this._cluster?.node;
+  }
+
+  /** The frame's wire bytes, encoded once natively (undefined when not listening). */
+  private wireFor(frame: SendPayload): Buffer | undefined {
+    const payload = this.protocol.broadcastPayload(frame);
+    if (this.state !== 'listening' || this.nativeServer === undefined) return undefined;
+    return this.nativeServer.encodeFrame(payload);
+  }
+
+  private fanOutWire(room: Buffer | null, wire: Buffer): boolean {
+    if (this.state !== 'listening' || this.nativeServer === undefined) return false;
+    this.flush(); // commands queued before (joins, leaves, sends) apply first
+    return this.nativeServer.broadcast(room, wire, true);
   }
 
   private fanOut(room: Buffer | null, frame: SendPayload): boolean {
@@ -330,6 +408,7 @@ export class Server<T = unknown> implements ConnectionHost<T> {
       case EV_OPEN: {
         const c = new Connection<T>(w, slot, gen, data.toString('latin1', offset, offset + length), this.protocol);
         w.conns[slot] = c;
+        this._cluster?.opened(c);
         if (c._protocol.open !== undefined) c._protocol.open(c);
         if (this.handlers.onOpen) this.call(() => this.handlers.onOpen?.(c), c);
         return;
@@ -358,6 +437,7 @@ export class Server<T = unknown> implements ConnectionHost<T> {
         const c = w.conns[slot];
         if (c === undefined || c._gen !== gen) return;
         w.conns[slot] = undefined;
+        this._cluster?.closing(c);
         c._markClosed();
         const reason = c._reason ?? CLOSE_REASONS[aux] ?? 'error';
         let error = closeError(reason, offset, c);

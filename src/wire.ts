@@ -65,7 +65,9 @@ export type CloseReason =
   | 'tls-handshake-timeout'
   | 'tls-handshake-failed'
   | 'tls-error'
-  | 'tls-abrupt';
+  | 'tls-abrupt'
+  | 'proxy-error'
+  | 'proxy-timeout';
 
 /** Indexed by the native CloseReason number. */
 export const CLOSE_REASONS: readonly CloseReason[] = [
@@ -93,6 +95,8 @@ export const CLOSE_REASONS: readonly CloseReason[] = [
   'tls-handshake-failed', // 21: likewise
   'tls-error',
   'tls-abrupt',
+  'proxy-error',
+  'proxy-timeout',
 ];
 
 export const CLOSE_READ_TIMEOUT = 14;

@@ -189,6 +189,19 @@ bool parseListenAddress(const Napi::Object& o, ListenAddress* a, std::string* er
   a->port = static_cast<uint16_t>(num(o, "port", 0));
   Napi::Value path = o.Get("path");
   if (path.IsString()) a->path = path.As<Napi::String>().Utf8Value();
+  Napi::Value px = o.Get("proxy");
+  if (px.IsObject()) {
+    Napi::Object p = px.As<Napi::Object>();
+    a->proxy.enabled = true;
+    a->proxy.timeoutMs = static_cast<uint32_t>(num(p, "timeout", 0));
+    a->proxy.limits.acceptV1 = flag(p, "v1", true);
+    a->proxy.limits.acceptV2 = flag(p, "v2", true);
+    a->proxy.limits.maxV2Length = static_cast<size_t>(num(p, "maxLength", 4096));
+    if (a->proxy.limits.maxV2Length < proxy::kV2HeaderLength) {
+      *err = "proxy maxLength must be at least 16";
+      return false;
+    }
+  }
   if (a->kind != AddressKind::kTcp && a->path.empty()) {
     *err = "a Unix socket needs a path";
     return false;

@@ -38,6 +38,7 @@ Napi::Function JsServer::Define(Napi::Env env) {
                          InstanceMethod("unref", &JsServer::Unref),
                          InstanceMethod("broadcast", &JsServer::Broadcast),
                          InstanceMethod("setTlsContext", &JsServer::SetTlsContext),
+                         InstanceMethod("encodeFrame", &JsServer::EncodeFrame),
                      });
 }
 
@@ -322,9 +323,11 @@ void JsServer::closeHandles() {
 // ---------------------------------------------------------------- broadcast
 
 Napi::Value JsServer::Broadcast(const Napi::CallbackInfo& info) {
-  // broadcast(room: Buffer | null, payload: Uint8Array) -> boolean.
+  // broadcast(room: Buffer | null, payload: Uint8Array, encoded?: boolean) -> boolean.
   // null = every connection. One encoding, one inbox entry per worker; false
   // (nothing queued anywhere) when a worker already holds maxPendingBroadcasts.
+  // encoded: the payload is already wire bytes (encodeFrame(), or a frame
+  // another cluster node encoded): queued as is.
   Napi::Env env = info.Env();
   if (!server_ || !encoder_ || info.Length() < 2 || !info[1].IsTypedArray()) {
     return Napi::Boolean::New(env, false);
@@ -337,7 +340,14 @@ Napi::Value JsServer::Broadcast(const Napi::CallbackInfo& info) {
     b.all = true;
   }
   auto payload = info[1].As<Napi::Uint8Array>();
-  b.frame = encodeBroadcast(*encoder_, payload.Data(), payload.ByteLength());
+  if (info.Length() > 2 && info[2].ToBoolean().Value()) {
+    b.frame = SharedRef(SharedBytes::create(payload.ByteLength()));
+    if (b.frame.get() != nullptr && payload.ByteLength() != 0) {
+      std::memcpy(b.frame.get()->data(), payload.Data(), payload.ByteLength());
+    }
+  } else {
+    b.frame = encodeBroadcast(*encoder_, payload.Data(), payload.ByteLength());
+  }
   if (b.frame.get() == nullptr) {
     Napi::TypeError::New(env, "broadcast: the framing cannot encode this payload").ThrowAsJavaScriptException();
     return env.Undefined();
@@ -349,6 +359,23 @@ Napi::Value JsServer::Broadcast(const Napi::CallbackInfo& info) {
   }
   for (size_t i = 0; i < server_->workerCount(); ++i) server_->worker(i).submitBroadcast(b);
   return Napi::Boolean::New(env, true);
+}
+
+// encodeFrame(payload: Uint8Array) -> Buffer: the wire bytes send() would
+// write (header, payload, trailer), encoded once for the cluster layer.
+Napi::Value JsServer::EncodeFrame(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!encoder_ || info.Length() < 1 || !info[0].IsTypedArray()) {
+    Napi::TypeError::New(env, "encodeFrame(payload)").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  auto payload = info[0].As<Napi::Uint8Array>();
+  SharedRef frame = encodeBroadcast(*encoder_, payload.Data(), payload.ByteLength());
+  if (frame.get() == nullptr) {
+    Napi::TypeError::New(env, "encodeFrame: the framing cannot encode this payload").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  return Napi::Buffer<uint8_t>::Copy(env, frame.get()->data(), frame.get()->size());
 }
 
 // ---------------------------------------------------------------- ref/unref

@@ -62,6 +62,7 @@ struct Connection {
   bool lingering = false;    // closed for writing, draining input until the peer's FIN
   bool wantDrain = false;    // emit drain when the output queue empties
   bool ioPending = false;    // a backend operation holds the fd (io_uring); closing waits for it
+  bool proxyPending = false; // PROXY listener: header not in yet; JS has not seen the connection
   bool closed = false;
   int32_t closeReason = 0;   // wire::CloseReason once closing
   int32_t closeErrno = 0;

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 
+#include "codec/proxy_header.h"
 #include "socket_options.h"
 
 namespace ringnet {
@@ -16,6 +17,13 @@ struct ListenAddress {
   std::string host;        // numeric IPv4 or IPv6 literal (the JS layer resolves names); "" = "::" with dual stack
   uint16_t port = 0;       // 0 = any free port
   std::string path;        // kUnixPath: filesystem path; kUnixAbstract: name without the leading NUL
+  // PROXY protocol on this listener (opt-in): every connection must start with
+  // a v1/v2 header naming the client, within timeoutMs.
+  struct Proxy {
+    bool enabled = false;
+    uint32_t timeoutMs = 0;   // 0 = no header timeout
+    proxy::Limits limits;
+  } proxy;
 };
 
 struct ListenerOptions {

@@ -422,8 +422,13 @@ void Reactor::admit(int fd) {
   WorkerStats::add(stats_.connections, 1);
   if (tls != nullptr) {
     tlsAccept(*c, tls);  // JS hears of it once the handshake is done
+  } else if (config_.proxy.enabled) {
+    // JS meets the connection once the header names its client (announceOpen).
+    // (PROXY protocol and TLS on one listener are refused at listen().)
+    c->proxyPending = true;
+    if (config_.proxy.timeoutMs != 0) armDeadline(*c, config_.proxy.timeoutMs, kCloseProxyTimeout);
   } else {
-    batch_.open(c->slot, c->gen, addressText(fd));
+    announceOpen(*c, nullptr);
     protocol_->onOpen(*this, *c);
   }
   if (!backend_->attach(*c)) closeNow(*c, kCloseError, errno, false);
@@ -449,10 +454,12 @@ bool Reactor::onData(Connection& c, const uint8_t* data, size_t len) {
   c.lastInMs = coarseMs();
   WorkerStats::add(stats_.bytesIn, len);
   if (c.lingering || c.closed) return !c.closed;  // closing: input is discarded
-  return c.tls ? tlsInput(c, data, len) : plainInput(c, data, len);
+  if (c.proxyPending) return proxyInput(c, data, len);
+  return c.tls ? tlsInput(c, data, len) : frameInput(c, data, len);
 }
 
-bool Reactor::plainInput(Connection& c, const uint8_t* data, size_t len) {
+// Decodes new input (data may be empty: then only what waits in the tail).
+bool Reactor::frameInput(Connection& c, const uint8_t* data, size_t len) {
   size_t used = 0;
   if (c.tail.empty()) {
     used = decodeInto(c, data, len);
@@ -462,7 +469,7 @@ bool Reactor::plainInput(Connection& c, const uint8_t* data, size_t len) {
       return false;
     }
   } else {
-    if (!c.tail.append(data, len)) {
+    if (len != 0 && !c.tail.append(data, len)) {
       closeNow(c, kCloseError, ENOMEM, false);
       return false;
     }
@@ -550,6 +557,11 @@ void Reactor::onPeerEnd(Connection& c) {
   if (c.peerEnded || c.closed) return;
   if (c.tls && tlsPeerEnd(c)) return;
   c.peerEnded = true;
+  if (c.proxyPending) {  // FIN before (the rest of) the header: it is missing
+    const proxy::Error e = c.tail.empty() ? proxy::Error::kNotProxy : proxy::Error::kTruncated;
+    closeNow(c, kCloseProxyError, static_cast<int>(e), false);
+    return;
+  }
   if (c.lingering) {
     closeNow(c, c.closeReason, c.closeErrno, false);
     return;
@@ -603,6 +615,7 @@ void Reactor::reply(Connection& c, const uint8_t* data, size_t len) {
 constexpr size_t kShareFromBytes = 1024;
 
 bool Reactor::queueBroadcast(Connection& c, SharedBytes& frame) {
+  if (c.proxyPending) return true;  // not a member of anything yet
   if (c.closed || c.lingering || c.closeQueued || c.endQueued || c.writeShut) return true;
   const size_t n = frame.size();
   if (c.out.size() + n > config_.maxOutbound) return false;
@@ -717,6 +730,12 @@ void Reactor::closeAfterFlush(Connection& c, int32_t reason, int32_t detail) {
 
 void Reactor::closeNow(Connection& c, int32_t reason, int err, bool abortive) {
   if (c.closed) return;
+  if (c.proxyPending) {
+    // JS has not met it: announce it (the socket's addresses) so the close
+    // it is about to get has a connection, and its reason is seen.
+    c.proxyPending = false;
+    announceOpen(c, nullptr);
+  }
   c.closed = true;
   c.closeReason = reason;
   if (c.lingering) {
@@ -796,9 +815,9 @@ void Reactor::checkDeadlines() {
 }
 
 void Reactor::expire(Connection& c, int32_t reason) {
-  if (c.tls && !tlsEstablished(c)) {
-    // Mid-handshake (a slowloris, or a silent client): nothing of ours to
-    // flush and no FIN to wait for.
+  if (c.proxyPending || (c.tls && !tlsEstablished(c))) {
+    // Nothing owed to a peer that never sent its PROXY header, or one
+    // mid-handshake (a slowloris, or a silent client): no FIN to wait for.
     closeNow(c, reason, 0, false);
     return;
   }
@@ -819,6 +838,10 @@ void Reactor::beginServerClose(uint32_t timeoutMs) {
   listeners_.clear();
   for (Connection* c : table_) {
     if (!c || c->closed || c->closeQueued) continue;
+    if (c->proxyPending) {
+      closeNow(*c, kCloseServerClose, 0, false);
+      continue;
+    }
     // A protocol that still owes answers (HTTP in-flight requests) closes the
     // connection itself once they are out.
     if (!c->lingering && protocol_->holdsOpenOnServerClose(*this, *c)) continue;

@@ -116,8 +116,12 @@ class Reactor : public IoHandler, private ConnectionControl {
   void closeAfterFlush(Connection& c, int32_t reason, int32_t detail) override;
   void expire(Connection& c, int32_t reason);
 
+  // PROXY protocol listeners: the header before the connection is announced.
+  bool proxyInput(Connection& c, const uint8_t* data, size_t len);
+  void announceOpen(Connection& c, const proxy::Header* header);
+  bool frameInput(Connection& c, const uint8_t* data, size_t len);
+
   // Decoding.
-  bool plainInput(Connection& c, const uint8_t* data, size_t len);
   size_t decodeInto(Connection& c, const uint8_t* data, size_t len);
   void unblockConnections();
   bool emitFrame(Connection& c, const uint8_t* payload, size_t len);

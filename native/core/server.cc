@@ -19,6 +19,8 @@ int Server::openOne(const ListenAddress& address, bool reusePort, ListenError* e
 
 bool Server::listen(const ListenAddress& address, std::vector<WorkerMemory> memory,
                     BatchSink* sink, BoundAddress* bound, ListenError* error) {
+  // Listener options that shape connections (read by the reactors made below).
+  config_.proxy = address.proxy;
   const int n = config_.workers;
   for (int i = 0; i < n; ++i) {
     auto r = std::make_unique<Reactor>(i, config_, std::move(memory[i].arenas), memory[i].written,

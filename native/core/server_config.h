@@ -86,6 +86,7 @@ struct ServerConfig {
   std::shared_ptr<TlsContextSlot> tls;
   uint32_t tlsHandshakeTimeoutMs = 10000;
   uint32_t tlsMaxHandshakes = 1024;  // per worker
+  ListenAddress::Proxy proxy;                 // from listen(): the PROXY protocol on accepted connections
 };
 
 }  // namespace ringnet

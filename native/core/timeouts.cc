@@ -20,7 +20,8 @@ namespace {
 // timeout itself; the bounds keep short test timeouts precise and long ones cheap.
 uint32_t sweepInterval(const ServerConfig& config) {
   uint32_t shortest = 0;
-  for (uint32_t t : {config.idleTimeoutMs, config.readTimeoutMs, config.protocolTimeoutMs}) {
+  const uint32_t proxyMs = config.proxy.enabled ? config.proxy.timeoutMs : 0;
+  for (uint32_t t : {config.idleTimeoutMs, config.readTimeoutMs, config.protocolTimeoutMs, proxyMs}) {
     if (t != 0 && (shortest == 0 || t < shortest)) shortest = t;
   }
   if (shortest == 0) return 1000;

@@ -52,6 +52,8 @@ enum CloseReason : int32_t {
   kCloseTlsHandshakeFailed = 21,   // TLS: the handshake failed (offset: OpenSSL error)
   kCloseTlsError = 22,      // TLS: a bad record after the handshake (offset: OpenSSL error)
   kCloseTlsAbrupt = 23,     // TLS: the peer closed TCP without close_notify
+  kCloseProxyError = 24,    // PROXY protocol listener: bad or missing header; offset: proxy::Error
+  kCloseProxyTimeout = 25,  // PROXY protocol listener: no complete header within its timeout
 };
 
 enum ServerErrorKind : int32_t {

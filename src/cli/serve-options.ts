@@ -7,6 +7,7 @@
 import { InvalidOptionError } from '../errors';
 import { normalizeOptions, type ConnectionSocketOptions, type FramingOptions, type ListenerSocketOptions, type ServerOptions } from '../options';
 import type { ListenOptions } from '../server';
+import { normalizeCluster } from '../cluster/options';
 import { parseFlags, toChoice, toInt, toJsonObject, UsageError, type FlagSpecs } from './args';
 
 export type HandlerKind = 'echo' | 'fixed';
@@ -21,6 +22,8 @@ export interface ServeConfig {
   echoWrites: 1 | 2;
   /** Machine-readable mode: one JSON line when ready; "stats" on stdin prints server.stats(). */
   json: boolean;
+  /** Server processes sharing the port with SO_REUSEPORT (1 = this process only). */
+  processes: number;
 }
 
 export const SERVE_FLAGS: FlagSpecs = {
@@ -62,6 +65,11 @@ export const SERVE_FLAGS: FlagSpecs = {
   'fast-open': { kind: 'string', value: 'N', help: 'TCP_FASTOPEN queue length on the listener' },
   options: { kind: 'string', value: 'JSON', help: 'more createServer() options as JSON; flags override it' },
   json: { kind: 'boolean', help: 'print {"ready":true,...} as JSON; then "stats" on stdin prints server.stats()' },
+  processes: { kind: 'string', value: 'N', help: 'N server processes share the port with SO_REUSEPORT (the kernel spreads connections; default 1)' },
+  'proxy-protocol': { kind: 'boolean', help: 'expect a PROXY protocol v1/v2 header on every connection (behind HAProxy or an L4 balancer)' },
+  'cluster-redis': { kind: 'string', value: 'URL', help: 'join a cluster through Redis pub/sub (redis://host:port)' },
+  'cluster-nats': { kind: 'string', value: 'URL', help: 'join a cluster through NATS (nats://host:port)' },
+  'node-id': { kind: 'string', value: 'ID', help: 'cluster node id (default: host, pid, random)' },
   help: { kind: 'boolean', help: 'show this help' },
 };
 
@@ -163,6 +171,22 @@ export function parseServeArgs(argv: readonly string[]): ServeConfig {
   if (values.has('fast-open')) srv.fastOpen = int('fast-open');
   if (Object.keys(srv).length) options.server = srv;
 
+  if (values.has('cluster-redis') && values.has('cluster-nats')) throw new UsageError('give one of --cluster-redis or --cluster-nats', '--cluster-nats');
+  if (values.has('cluster-redis') || values.has('cluster-nats')) {
+    options.cluster = {
+      ...(values.has('cluster-redis') ? { redis: str('cluster-redis') as string } : { nats: str('cluster-nats') as string }),
+      ...(values.has('node-id') ? { nodeId: str('node-id') as string } : {}),
+    };
+  } else if (values.has('node-id')) {
+    throw new UsageError('needs --cluster-redis or --cluster-nats', '--node-id');
+  }
+  const processes = int('processes', { max: 256 }) ?? 1;
+  if (processes < 1) throw new UsageError('must be at least 1', '--processes');
+  if (processes > 1) {
+    if (values.has('unix')) throw new UsageError('needs TCP (Unix sockets do not balance with SO_REUSEPORT)', '--processes');
+    options.server = { ...(options.server ?? {}), reusePort: true };
+  }
+
   validate(options);
 
   const handler = toChoice('--handler', str('handler') ?? 'echo', ['echo', 'fixed'] as const);
@@ -182,6 +206,7 @@ export function parseServeArgs(argv: readonly string[]): ServeConfig {
   } else {
     listen = { port: int('port', { max: 65535 }) ?? 7000, host: str('host') ?? '127.0.0.1' };
   }
+  if (flag('proxy-protocol')) listen.proxyProtocol = true;
   return {
     options,
     listen,
@@ -189,6 +214,7 @@ export function parseServeArgs(argv: readonly string[]): ServeConfig {
     response: values.has('response') ? unescape('--response', str('response') as string) : Buffer.from('ok'),
     echoWrites,
     json: flag('json') ?? false,
+    processes,
   };
 }
 
@@ -247,7 +273,9 @@ function keepAliveFlag(v: string): ConnectionSocketOptions['keepAlive'] {
 /** Runs the option rules of createServer(); a violation names the flag that set it. */
 function validate(options: ServerOptions): void {
   try {
-    normalizeOptions(options);
+    const { cluster, ...local } = options;
+    normalizeOptions(local);
+    if (cluster !== undefined) normalizeCluster(cluster);
   } catch (e) {
     if (e instanceof InvalidOptionError) {
       const flag = FLAG_OF_OPTION[e.option];

@@ -8,13 +8,16 @@ import { createServer } from '../index';
 import type { Connection } from '../connection';
 import type { Handlers } from '../server';
 import type { ServeConfig } from './serve-options';
+import { CHILD_ENV, superviseProcesses } from './serve-processes';
 
 export async function runServe(cfg: ServeConfig): Promise<void> {
+  if (cfg.processes > 1 && process.env[CHILD_ENV] === undefined) return superviseProcesses(cfg);
   const server = createServer(cfg.options, handlersFor(cfg));
   const addr = await server.listen(cfg.listen);
   if (cfg.json) {
     const at = cfg.listen.path !== undefined ? { path: cfg.listen.path } : { port: addr.port, host: addr.address };
-    process.stdout.write(JSON.stringify({ ready: true, ...at, pid: process.pid, backend: server.backend }) + '\n');
+    const node = server.cluster?.nodeId;
+    process.stdout.write(JSON.stringify({ ready: true, ...at, pid: process.pid, backend: server.backend, ...(node ? { nodeId: node } : {}) }) + '\n');
     const rl = readline.createInterface({ input: process.stdin });
     rl.on('line', (line) => {
       if (line.trim() === 'stats') process.stdout.write(JSON.stringify({ stats: server.stats() }) + '\n');

@@ -11,6 +11,23 @@ const u32 = (n) => { const b = Buffer.alloc(4); b.writeUInt32LE(n >>> 0); return
 const cat = (...parts) => Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'latin1') : Buffer.isBuffer(p) ? p : Buffer.from(p))));
 const SEED = u32(0x12345678);
 
+// PROXY v2: signature, ver/cmd, family, u16 length (big-endian), block; crc:
+// true fills a trailing CRC32C TLV value (the block must end with one).
+const crc32cTable = Array.from({ length: 256 }, (_, i) => {
+  let c = i;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0x82f63b78 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+function proxyV2(verCmd, fam, block, { crc = false } = {}) {
+  const b = cat([0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d, 0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a, verCmd, fam, block.length >> 8, block.length & 0xff], block);
+  if (crc) {
+    let c = 0xffffffff;
+    for (const x of b) c = crc32cTable[(c ^ x) & 0xff] ^ (c >>> 8);
+    b.writeUInt32BE((c ^ 0xffffffff) >>> 0, b.length - 4);
+  }
+  return b;
+}
+
 function lengthFrame(body, { size = 4, little = false, prefix = '' } = {}) {
   const h = Buffer.alloc(size);
   let v = BigInt(body.length);
@@ -142,6 +159,21 @@ const seeds = {
     'chunk-ext-grammar': cat(httpConfig({ ext: 40 }), SEED, 'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n' +
       '2 ; a = b;q="x \\" y"\r\nxy\r\n2;na me\r\nxy\r\n0\r\n\r\n'),
     'defaults': cat([0x0f], SEED, 'OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n'),
+  },
+  // [limits] (bit 0 refuse v1, bit 1 refuse v2, bits 2.. maxV2Length/8 above 16), the rng seed, the stream.
+  proxy_header: {
+    'v1-tcp4': cat([0xfc], SEED, 'PROXY TCP4 192.0.2.1 198.51.100.7 56324 443\r\nGET / HTTP/1.1\r\n'),
+    'v1-tcp6': cat([0xfc], SEED, 'PROXY TCP6 2001:db8::1 ::ffff:10.0.0.1 65535 0\r\n'),
+    'v1-unknown': cat([0xfc], SEED, 'PROXY UNKNOWN ignored stuff\r\nx'),
+    'v1-bad-lf': cat([0xfc], SEED, 'PROXY TCP4 1.2.3.4 5.6.7.8 1 2\n'),
+    'v2-inet': cat([0xfc], SEED, proxyV2(0x21, 0x11, [192, 0, 2, 1, 198, 51, 100, 7, 0xc3, 0x50, 1, 0xbb]), 'data'),
+    'v2-inet6-tlv': cat([0xfc], SEED, proxyV2(0x21, 0x21, cat(Buffer.alloc(36, 1), [1, 0, 2], 'h2', [0xea, 0, 1, 0x7f]))),
+    'v2-unix': cat([0xfc], SEED, proxyV2(0x21, 0x31, cat('/run/a.sock', Buffer.alloc(97), '/run/b.sock', Buffer.alloc(97)))),
+    'v2-local': cat([0x04], SEED, proxyV2(0x20, 0x00, [])),
+    'v2-crc': cat([0xfc], SEED, proxyV2(0x21, 0x11, cat([10, 0, 0, 1, 10, 0, 0, 2, 0, 80, 0, 81], [3, 0, 4, 0, 0, 0, 0]), { crc: true })),
+    'v2-too-long': cat([0x08], SEED, proxyV2(0x21, 0x11, Buffer.alloc(40))),
+    'v1-refused': cat([0x01], SEED, 'PROXY UNKNOWN\r\n'),
+    'not-proxy': cat([0xfc], SEED, 'GET / HTTP/1.1\r\n'),
   },
   // [pool size] then ops: op % 6 = 0 append, 1 appendFrame, 2 gather, 3 consume,
   // 4 clear, 5 flush; bit 7 picks the second queue. Sizes: [shape][u16].
