@@ -9,12 +9,21 @@
         # the addon needs nothing at run time. RINGNET_NO_IO_URING=1 builds
         # epoll only.
         'ringnet_liburing': '<!(node -e "const fs=require(\'fs\');const a=[\'/usr/lib/x86_64-linux-gnu\',\'/usr/lib/aarch64-linux-gnu\',\'/usr/lib64\',\'/usr/lib\'].map(d=>d+\'/liburing.a\').find(f=>fs.existsSync(f));process.stdout.write(process.env.RINGNET_NO_IO_URING!==\'1\'&&a&&fs.existsSync(\'/usr/include/liburing.h\')?a:\'\')")',
+        # OpenSSL for TLS, from Debian's libssl-dev: the static libraries, linked
+        # into the addon with their symbols hidden (Node exports its own copy;
+        # two OpenSSLs must never bind to each other).
+        'ringnet_libssl': '<!(node -e "const fs=require(\'fs\');const d=[\'/usr/lib/x86_64-linux-gnu\',\'/usr/lib/aarch64-linux-gnu\',\'/usr/lib64\',\'/usr/lib\'].find(d=>fs.existsSync(d+\'/libssl.a\')&&fs.existsSync(d+\'/libcrypto.a\'));if(!d){console.error(\'ringnet: libssl.a/libcrypto.a not found (apt-get install libssl-dev)\');process.exit(1)}process.stdout.write(d)")',
       },
       'sources': [
         '<@(ringnet_core_sources)',
         '<@(ringnet_epoll_sources)',
         '<@(ringnet_bridge_sources)',
+        '<@(ringnet_tls_sources)',
       ],
+      'libraries': ['<(ringnet_libssl)/libssl.a', '<(ringnet_libssl)/libcrypto.a', '-lpthread', '-ldl'],
+      # Only the Node-API entry points are exported (native/exports.map);
+      # --exclude-libs keeps the static libraries' symbols out as well.
+      'ldflags': ['-Wl,--exclude-libs,ALL', '-Wl,--version-script=<(module_root_dir)/native/exports.map'],
       'include_dirs': ["<!(node -p \"require('node-addon-api').include_dir\")"],
       'defines': ['NAPI_VERSION=8', 'NAPI_DISABLE_CPP_EXCEPTIONS', 'NODE_ADDON_API_DISABLE_DEPRECATED'],
       'cflags!': ['-fno-exceptions'],

@@ -5,6 +5,7 @@
 
 #include "bridge/errors.h"
 #include "bridge/js_server.h"
+#include "bridge/tls_bridge.h"
 #include "core/backend_factory.h"
 
 namespace {
@@ -27,6 +28,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("NativeServer", ringnet::JsServer::Define(env));
   exports.Set("backendAvailable", Napi::Function::New(env, BackendAvailable));
   exports.Set("errnoName", Napi::Function::New(env, ErrnoName));
+  exports.Set("createTlsContext", Napi::Function::New(env, ringnet::CreateTlsContext));
+  exports.Set("kernelTlsAvailable", Napi::Function::New(env, ringnet::KernelTlsAvailable));
+  exports.Set("tlsErrorString", Napi::Function::New(env, ringnet::TlsErrorString));
   return exports;
 }
 

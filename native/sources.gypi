@@ -8,7 +8,10 @@
       'native/core/codec/fixed_codec.cc',
       'native/core/codec/raw_codec.cc',
       'native/core/codec/goim_codec.cc',
+      'native/core/codec/http_methods.cc',
+      'native/core/codec/http_request_line.cc',
       'native/core/codec/http_head.cc',
+      'native/core/codec/http_chunked.cc',
       'native/core/codec/http_decoder.cc',
       'native/core/codec/proxy_header.cc',
       'native/core/http/http_protocol.cc',
@@ -29,6 +32,13 @@
       'native/core/acceptor.cc',
       'native/core/server.cc',
       'native/core/backend_factory.cc',
+      'native/core/reactor_tls.cc',
+    ],
+    # TLS over OpenSSL (linked statically, symbols hidden: binding.gyp).
+    'ringnet_tls_sources': [
+      'native/core/tls/tls_context.cc',
+      'native/core/tls/tls_session.cc',
+      'native/core/tls/ktls.cc',
     ],
     'ringnet_epoll_sources': [
       'native/epoll/epoll_backend.cc',
@@ -45,6 +55,7 @@
       'native/bridge/config_parse.cc',
       'native/bridge/errors.cc',
       'native/bridge/js_server.cc',
+      'native/bridge/tls_bridge.cc',
       'native/addon.cc',
     ],
   },

@@ -6,6 +6,7 @@ import type { Connection } from './connection';
 import { BackpressureError, BadFrameError, ConnectionTimeoutError, FrameTooLargeError, SystemError, type TimeoutKind } from './errors';
 import { native } from './native';
 import { proxyCloseError } from './proxy';
+import { tlsCloseError } from './tls_events';
 import type { CloseReason } from './wire';
 
 export function closeError<T>(reason: CloseReason, errno: number, c: Connection<T>): Error | undefined {
@@ -25,6 +26,9 @@ export function closeError<T>(reason: CloseReason, errno: number, c: Connection<
         return new SystemError(code, -errno, 'read', `connection ${c.id}: ${code}`);
       }
       return reason === 'reset' ? new SystemError('ECONNRESET', -104, 'read', `connection ${c.id}: ECONNRESET`) : undefined;
+    case 'tls-error':
+    case 'tls-abrupt':
+      return tlsCloseError(reason, errno, c.id);
     case 'idle-timeout':
     case 'read-timeout':
     case 'header-timeout':

@@ -10,6 +10,7 @@ import type { Protocol, SendPayload } from './protocol';
 import { roomBytes } from './rooms';
 import { connectionOptionPairs, SOCKET_OPTION_IDS, type KeepAliveOptions } from './options/socket';
 import { native, type NativeServer, type NativeTcpInfo } from './native';
+import { parseTlsInfo, type TlsInfo } from './tls';
 import {
   CMD_CLOSE, CMD_DESTROY, CMD_END, CMD_JOIN, CMD_LEAVE, CMD_PAUSE, CMD_RESUME, CMD_SEND, CMD_WANT_DRAIN, CMD_WRITE,
   type CloseReason,
@@ -106,6 +107,11 @@ export class Connection<T = unknown> {
   get remotePort(): number { return Number(this.field(2)); }
   get localAddress(): string { return this.field(3); }
   get localPort(): number { return Number(this.field(4)); }
+  /** TLS servers: the negotiated session (set before onOpen); undefined without TLS. */
+  get tls(): TlsInfo | undefined {
+    const f = this._addr.split('|');
+    return f.length > 5 ? parseTlsInfo(f.slice(5)) : undefined;
+  }
   /** Index of the worker (sub reactor) that owns this connection. */
   get worker(): number { return this._w.index; }
 

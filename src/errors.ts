@@ -137,3 +137,30 @@ export function fromNative(err: unknown): Error {
   if (e.code) return new RingnetError(e.code, e.message);
   return err;
 }
+
+/**
+ * TLS failed: `code` ERR_TLS_HANDSHAKE (the handshake failed: garbage instead
+ * of a ClientHello, no shared cipher or version...), ERR_TLS_HANDSHAKE_TIMEOUT
+ * (tls.handshakeTimeout passed), ERR_TLS (a bad record after the handshake),
+ * ERR_TLS_ABRUPT_CLOSE (the peer closed TCP without close_notify).
+ * `reason` is OpenSSL's text where it has one ("wrong version number").
+ */
+export class TlsError extends RingnetError {
+  readonly reason: string;
+  /** The peer, for a handshake that failed before a Connection existed. */
+  readonly remoteAddress: string | undefined;
+  readonly remotePort: number | undefined;
+  constructor(code: string, reason: string, message: string, remoteAddress?: string, remotePort?: number) {
+    super(code, message);
+    this.reason = reason;
+    this.remoteAddress = remoteAddress;
+    this.remotePort = remotePort;
+  }
+}
+
+/** tls.ktls 'require' on a machine (or build) where kernel TLS cannot be used. */
+export class KtlsUnavailableError extends RingnetError {
+  constructor(message: string) {
+    super('ERR_KTLS_UNAVAILABLE', message);
+  }
+}

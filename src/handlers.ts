@@ -5,6 +5,7 @@
  * them into the public Handlers type.
  */
 import type { Connection } from './connection';
+import type { TlsError } from './errors';
 import type { CloseReason } from './wire';
 
 export interface ConnectionHandlers<T = unknown, F = Buffer> {
@@ -18,10 +19,21 @@ export interface ConnectionHandlers<T = unknown, F = Buffer> {
   onFrame?(conn: Connection<T>, frame: F): void;
   /** The outbound queue emptied after send()/write() returned false. */
   onDrain?(conn: Connection<T>): void;
-  /** The peer sent FIN. Unless allowHalfOpen, the server ends its side after this returns. */
-  onEnd?(conn: Connection<T>): void;
+  /**
+   * The peer sent FIN. Unless allowHalfOpen, the server ends its side after this returns.
+   * `truncated`: bytes of an incomplete frame the FIN cut off (they can never
+   * complete, so they are dropped); 0 when the peer stopped at a frame boundary.
+   */
+  onEnd?(conn: Connection<T>, truncated: number): void;
   /** The connection is gone; `error` is set for error reasons. */
   onClose?(conn: Connection<T>, reason: CloseReason, error?: Error): void;
   /** A handler threw (that connection is closed), or a server-level error (accept failures). */
   onError?(err: Error, conn?: Connection<T>): void;
+  /**
+   * TLS servers: a handshake failed, timed out or was cut off, so no
+   * Connection was ever opened (onOpen runs once the handshake is done).
+   * err.code: ERR_TLS_HANDSHAKE, ERR_TLS_HANDSHAKE_TIMEOUT; the peer is
+   * err.remoteAddress/remotePort. Not reported to onError: it is the client's doing.
+   */
+  onTlsClientError?(err: TlsError): void;
 }

@@ -20,6 +20,7 @@ export type {
   GoimFramingOptions,
 } from './options';
 export { GOIM_OP, decodeGoimFrame } from './protocols/goim/frame';
+export type { TlsOptions, TlsIdentityOptions, TlsInfo, PemInput } from './tls';
 export type { GoimFrame, GoimOutFrame, GoimAuthResult } from './protocols/goim/frame';
 
 /** Handlers of a goim server: frames are typed packets. */
@@ -30,6 +31,7 @@ export type { AdapterEvents, AdapterState, ClusterAdapter, NatsAdapterOptions, R
 export type { ClusterNode, ClusterStats } from './cluster/node';
 export type { ClusterOptions } from './cluster/options';
 export { HttpRequest } from './protocols/http/request';
+export { HTTP_METHODS } from './protocols/http/methods';
 export type { IncomingHeaders } from './protocols/http/request';
 export { HttpResponse } from './protocols/http/response';
 export type { OutgoingHeaderValue, ResponseEvent } from './protocols/http/response';

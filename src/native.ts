@@ -33,6 +33,10 @@ export interface NativeWorkerStats {
   framesOut: number;
   acceptErrors: number;
   batches: number;
+  /** TLS handshakes completed. */
+  tlsHandshakes: number;
+  /** TLS handshakes that failed, timed out or were cut off by the client. */
+  tlsHandshakeFailures: number;
 }
 
 export interface NativeTcpInfo {
@@ -73,12 +77,18 @@ export interface NativeServer {
   broadcast(room: Buffer | null, payload: Uint8Array, encoded?: boolean): boolean;
   /** The wire bytes send() would write for this payload (header, payload, trailer). */
   encodeFrame(payload: Uint8Array): Buffer;
+  /** New handshakes use this context (from createTlsContext). */
+  setTlsContext(context: unknown): void;
 }
 
 export interface NativeBinding {
   NativeServer: new (config: object, onBatch: BatchCallback) => NativeServer;
   backendAvailable(kind: number): true | string;
   errnoName(errno: number): string;
+  /** Builds an OpenSSL context from validated PEM text; throws { code: 'ERR_TLS_CONTEXT' }. */
+  createTlsContext(tls: object): unknown;
+  kernelTlsAvailable(): true | string;
+  tlsErrorString(code: number): string;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires

@@ -7,6 +7,7 @@
  */
 import type { ClusterOptions } from './cluster/options';
 import { InvalidOptionError } from './errors';
+import { normalizeTls, type TlsOptions } from './tls';
 import { CLOSE_READ_TIMEOUT } from './wire';
 import type { NormalizedFraming } from './protocol';
 import { normalizeFraming, type FramingOptions } from './protocols';
@@ -83,6 +84,8 @@ export interface ServerOptions {
   connection?: ConnectionSocketOptions;
   /** Tuning of the io_uring backend (ignored by epoll). */
   ioUring?: IoUringOptions;
+  /** Speak TLS on every connection (handshake and records on the native workers). */
+  tls?: TlsOptions;
 }
 
 /** io_uring backend tuning, per worker. */
@@ -140,6 +143,10 @@ export interface NormalizedOptions {
   ioUringSqpoll: boolean;
   ioUringSqpollIdleMs: number;
   ioUringZeroCopyThreshold: number;
+  /** TLS servers: the native certificate context (createTlsContext) and limits. */
+  tlsContext?: unknown;
+  tlsHandshakeTimeoutMs?: number;
+  tlsMaxHandshakes?: number;
   backlog: number;
   listenerOptions: Array<[number, number]>;
   connectionOptions: Array<[number, number]>;
@@ -150,7 +157,7 @@ const SERVER_KEYS = [
   'framing', 'backend', 'workers', 'inlineWorker', 'acceptMode', 'dispatch', 'allowHalfOpen', 'highWaterMark',
   'maxOutbound', 'maxConnections', 'readBudget', 'readBufferSize', 'batchBytes', 'batchRecords', 'batchArenas',
   'closeLinger', 'idleTimeout', 'readTimeout', 'maxRoomsPerConnection', 'maxRoomNameLength', 'maxPendingBroadcasts',
-  'server', 'connection', 'ioUring',
+  'server', 'connection', 'ioUring', 'tls',
 ] as const;
 
 const IO_URING_KEYS = ['entries', 'bufferCount', 'bufferSize', 'sqpoll', 'zeroCopyThreshold'] as const;
@@ -220,6 +227,7 @@ export function normalizeOptions(options: unknown): NormalizedOptions {
     readTimeoutMs = own;
     readTimeoutReason = framing.readTimeoutReason ?? CLOSE_READ_TIMEOUT;
   }
+  const tls = normalizeTls(o.tls, framing.name);
   return {
     backend: backendName === 'io_uring' ? 1 : 0,
     backendName,
@@ -249,6 +257,11 @@ export function normalizeOptions(options: unknown): NormalizedOptions {
     ioUringSqpoll: ioUring.sqpoll,
     ioUringSqpollIdleMs: ioUring.sqpollIdleMs,
     ioUringZeroCopyThreshold: ioUring.zeroCopyThreshold,
+    ...(tls === undefined ? {} : {
+      tlsContext: tls.context,
+      tlsHandshakeTimeoutMs: tls.handshakeTimeoutMs,
+      tlsMaxHandshakes: tls.maxHandshakes,
+    }),
     backlog: listener.backlog,
     listenerOptions: listener.pairs,
     connectionOptions,

@@ -8,10 +8,12 @@
 import { Connection, type ConnectionHost, type WorkerLink } from './connection';
 import { CommandLog } from './command_log';
 import { closeError } from './close_error';
-import { BackendUnavailableError, RingnetError, ServerStateError, SystemError, fromNative } from './errors';
+import { BackendUnavailableError, InvalidOptionError, RingnetError, ServerStateError, SystemError, fromNative } from './errors';
 import { resolveListenAddress, type ListenOptions } from './listen_address';
 import { native, type NativeServer, type NativeWorkerStats } from './native';
 import { normalizeOptions, type Backend, type NormalizedOptions, type ServerOptions } from './options';
+import type { TlsOptions } from './tls';
+import { secureContext, tlsClientError } from './tls_events';
 import type { Protocol, SendPayload } from './protocol';
 import { checkForeignHandlers, protocolModule, type Handlers } from './protocols';
 import type { ProtocolHost } from './protocols/module';
@@ -21,7 +23,7 @@ import { normalizeCluster } from './cluster/options';
 import { ServerCluster } from './cluster/server-cluster';
 import {
   CLOSE_REASONS, EVENT_INTS, EV_CLOSE, EV_DRAIN, EV_END, EV_FRAME, EV_FRAME_BIG, EV_OPEN, EV_SERVER_ERROR,
-  EV_WORKER_DONE, SERVER_ERR_ACCEPT,
+  EV_TLS_CLIENT_ERROR, EV_WORKER_DONE, SERVER_ERR_ACCEPT, SERVER_ERR_MAX_HANDSHAKES,
 } from './wire';
 
 export type { Handlers } from './protocols';
@@ -130,6 +132,10 @@ export class Server<T = unknown> implements ConnectionHost<T> {
   async listen(options: ListenOptions = {}): Promise<AddressInfo> {
     if (this.state !== 'idle') throw new ServerStateError('ERR_SERVER_ALREADY_LISTEN', 'listen() was already called');
     const address = await resolveListenAddress(options);
+    if (address.proxy !== undefined && this._options.tlsContext !== undefined) {
+      // The PROXY header comes before the TLS handshake; that order is not wired natively yet.
+      throw new InvalidOptionError('proxyProtocol', 'cannot be combined with tls yet');
+    }
     if (this.state !== 'idle') throw new ServerStateError('ERR_SERVER_ALREADY_LISTEN', 'listen() was already called');
     const ns = new native.NativeServer(this._options, (w, a, n, big) => this.onBatch(w, a, n, big));
     let result;
@@ -276,6 +282,19 @@ export class Server<T = unknown> implements ConnectionHost<T> {
     return this.nativeServer.broadcast(room, payload);
   }
 
+  /**
+   * TLS servers: new handshakes use these certificates (same shape as
+   * createServer's `tls`: key, cert, ca, sni, alpn, minVersion, ciphers,
+   * sessionTickets); connections already open keep theirs. Bad material
+   * throws InvalidOptionError and changes nothing.
+   */
+  setSecureContext(tls: TlsOptions): void {
+    if (this._options.tlsContext === undefined) throw new ServerStateError('ERR_TLS_NOT_ENABLED', 'setSecureContext: the server was created without tls');
+    const context = secureContext(tls, this._options.framing.name);
+    this._options.tlsContext = context;
+    this.nativeServer?.setTlsContext(context);
+  }
+
   /** Counters per worker and in total. */
   stats(): ServerStats {
     const workers = (this.nativeServer?.stats() ?? []).map((s, worker) => ({ worker, ...s }));
@@ -410,7 +429,7 @@ export class Server<T = unknown> implements ConnectionHost<T> {
         const c = w.conns[slot];
         if (c === undefined || c._gen !== gen) return;
         c._markPeerEnded();
-        if (this.handlers.onEnd) this.call(() => this.handlers.onEnd?.(c), c);
+        if (this.handlers.onEnd) this.call(() => this.handlers.onEnd?.(c, offset), c);
         if (!this._options.allowHalfOpen && c._held === undefined) c.end();
         return;
       }
@@ -427,10 +446,17 @@ export class Server<T = unknown> implements ConnectionHost<T> {
         if (this.handlers.onClose) this.call(() => this.handlers.onClose?.(c, reason, error), undefined);
         return;
       }
+      case EV_TLS_CLIENT_ERROR: {
+        const h = this.handlers.onTlsClientError;
+        if (h !== undefined) this.call(() => h.call(this.handlers, tlsClientError(aux, gen, data.toString('latin1', offset, offset + length))), undefined);
+        return;
+      }
       case EV_SERVER_ERROR: {
         const err = aux === SERVER_ERR_ACCEPT
           ? new SystemError(native.errnoName(offset), -offset, 'accept', `accept failed: ${native.errnoName(offset)}`)
-          : new RingnetError('ERR_MAX_CONNECTIONS', `connection refused: maxConnections (${this._options.maxConnections}) reached`);
+          : aux === SERVER_ERR_MAX_HANDSHAKES
+            ? new RingnetError('ERR_TLS_MAX_HANDSHAKES', `connection refused: tls.maxHandshakes (${this._options.tlsMaxHandshakes ?? 0}) in progress on a worker`)
+            : new RingnetError('ERR_MAX_CONNECTIONS', `connection refused: maxConnections (${this._options.maxConnections}) reached`);
         this.reportError(err, undefined);
         return;
       }

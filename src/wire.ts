@@ -19,6 +19,8 @@ export const EV_END = 5;
 export const EV_CLOSE = 6;
 export const EV_SERVER_ERROR = 7;
 export const EV_WORKER_DONE = 8;
+/** A TLS handshake failed (native/core/wire.h): gen = OpenSSL error, aux = reason, offset/length = peer address text. */
+export const EV_TLS_CLIENT_ERROR = 9;
 
 export const CMD_SEND = 1;
 export const CMD_WRITE = 2;
@@ -38,6 +40,7 @@ export const COMMAND_HEADER_BYTES = 16;
 
 export const SERVER_ERR_ACCEPT = 1;
 export const SERVER_ERR_MAX_CONNECTIONS = 2;
+export const SERVER_ERR_MAX_HANDSHAKES = 3;
 
 /** Why a connection closed, as onClose reports it. */
 export type CloseReason =
@@ -59,6 +62,10 @@ export type CloseReason =
   | 'heartbeat-timeout'
   | 'auth-required'
   | 'auth-rejected'
+  | 'tls-handshake-timeout'
+  | 'tls-handshake-failed'
+  | 'tls-error'
+  | 'tls-abrupt'
   | 'proxy-error'
   | 'proxy-timeout';
 
@@ -84,6 +91,10 @@ export const CLOSE_REASONS: readonly CloseReason[] = [
   'heartbeat-timeout',
   'auth-required',
   'auth-rejected',
+  'tls-handshake-timeout', // 20: reported by onTlsClientError (the connection never opened)
+  'tls-handshake-failed', // 21: likewise
+  'tls-error',
+  'tls-abrupt',
   'proxy-error',
   'proxy-timeout',
 ];

@@ -34,6 +34,18 @@ const CASES: Array<[string, string, number]> = [
   ['two Host fields', 'GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n', 400],
   ['not HTTP at all', '\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03', 400],
   ['unsupported version', 'GET / HTTP/2.0\r\nHost: a\r\n\r\n', 505],
+  // Issue 17: methods from a table, RFC 3986 target bytes, chunk-extension grammar.
+  ['unknown method', 'BREW /pot HTTP/1.1\r\nHost: a\r\n\r\n', 501],
+  ['lower-case get', 'get / HTTP/1.1\r\nHost: a\r\n\r\n', 501],
+  ['raw byte >= 0x80 in the target', 'GET /caf\xc3\xa9 HTTP/1.1\r\nHost: a\r\n\r\n', 400],
+  ['"{" in the target', 'GET /a{b} HTTP/1.1\r\nHost: a\r\n\r\n', 400],
+  ['broken pct-encoding', 'GET /%zz HTTP/1.1\r\nHost: a\r\n\r\n', 400],
+  ['asterisk-form for GET', 'GET * HTTP/1.1\r\nHost: a\r\n\r\n', 400],
+  ['CONNECT without a port', 'CONNECT example.com HTTP/1.1\r\nHost: a\r\n\r\n', 400],
+  ['empty chunk extension name', 'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n2;\r\nxy\r\n0\r\n\r\n', 400],
+  ['space inside a chunk extension', 'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n2;na me=v\r\nxy\r\n0\r\n\r\n', 400],
+  ['unbalanced quote in a chunk extension', 'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n2;a="x\r\nxy\r\n0\r\n\r\n', 400],
+  ['chunk extensions over the cap', `POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n2;${'e'.repeat(5000)}\r\nxy\r\n0\r\n\r\n`, 413],
 ];
 
 describe.each(VARIANTS)('http strictness ($name)', ({ options }) => {
@@ -115,6 +127,28 @@ describe.each(VARIANTS)('http strictness ($name)', ({ options }) => {
     const ok = await raw(port);
     ok.socket.write(request('POST', `/${'u'.repeat(49)}`, {}, 'b'.repeat(100)));
     expect((await ok.waitResponses(1))[0]?.body.toString()).toBe(`POST /${'u'.repeat(49)} 100`);
+  });
+
+  it('framing.methods: extension methods are served, methods left out get 501; valid grammar is served', async () => {
+    const srv = start({ methods: ['GET', 'BREW', 'OPTIONS', 'CONNECT'], maxChunkExtensionSize: 8 });
+    const { port } = await srv.listening;
+    const c = await raw(port);
+    c.socket.write('BREW /pot HTTP/1.1\r\nHost: a\r\n\r\n' + 'OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n' +
+      'GET http://example.com:8080/a%20b?x=1&y=:@ HTTP/1.1\r\nHost: a\r\n\r\n' +
+      'CONNECT [::1]:443 HTTP/1.1\r\nHost: a\r\n\r\n');
+    const rs = await c.waitResponses(4);
+    expect(rs.map((r) => r.body.toString())).toEqual(['BREW /pot 0', 'OPTIONS * 0', 'GET http://example.com:8080/a%20b?x=1&y=:@ 0', 'CONNECT [::1]:443 0']);
+    expect(srv.requests.map((r) => r.method)).toEqual(['BREW', 'OPTIONS', 'GET', 'CONNECT']);
+    const post = await raw(port);
+    post.socket.write(request('POST', '/'));
+    await post.waitEnd();
+    expect(post.responses()[0]?.status).toBe(501);
+    // Chunk extensions within the cap (8 bytes here) and its grammar: served.
+    const ok = start({ maxChunkExtensionSize: 64 });
+    const { port: port2 } = await ok.listening;
+    const d = await raw(port2);
+    d.socket.write('POST /x HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n2 ; a = b;q="x \\" y"\r\nxy\r\n0;end\r\n\r\n');
+    expect((await d.waitResponses(1))[0]?.body.toString()).toBe('POST /x 2');
   });
 
   it('answers earlier pipelined requests before the 400, even when their handler is slow', async () => {

@@ -33,7 +33,7 @@ describe.each(VARIANTS)('http timeouts ($name)', ({ options }) => {
     return new RawHttpClient(await h.connect(port));
   }
 
-  it('headerTimeout closes a slowloris client (header bytes trickling in) and one that sends nothing', async () => {
+  it('headerTimeout answers 408 and closes a slowloris client (header bytes trickling in) and one that sends nothing', async () => {
     const { port, closes } = await start({ headerTimeout: 400, keepAliveTimeout: 0 });
     const slow = await raw(port);
     const silent = await raw(port);
@@ -59,7 +59,23 @@ describe.each(VARIANTS)('http timeouts ($name)', ({ options }) => {
       expect((c.error as ConnectionTimeoutError).code).toBe('ERR_HEADER_TIMEOUT');
       expect(c.at - started).toBeGreaterThanOrEqual(350);
     }
-    expect(slow.responses()).toEqual([]);
+    // Nothing was owed to either: each gets 408 Request Timeout (Connection: close), then FIN.
+    for (const c of [slow, silent]) {
+      expect(c.responses().map((r) => [r.status, r.headers.connection])).toEqual([[408, 'close']]);
+    }
+  });
+
+  it('a header timeout while a response is owed sends no 408 (it would answer nothing the client can match)', async () => {
+    const { port, closes } = await start({ headerTimeout: 300, keepAliveTimeout: 0 }, (res) => {
+      setTimeout(() => res.end('late'), 600);
+    });
+    const c = await raw(port);
+    const local = c.socket.localPort as number;
+    c.socket.write(request('GET', '/a') + 'GET /b HTTP/1.1\r\n'); // the second head never completes
+    await c.waitEnd();
+    await waitFor(() => closes.has(local), 10_000, 'onClose');
+    expect(closes.get(local)?.reason).toBe('header-timeout');
+    expect(c.responses().filter((r) => r.status === 408)).toEqual([]);
   });
 
   it('the header timeout restarts with each request and stops once the head is complete', async () => {

@@ -41,6 +41,13 @@ describe('createServer() rejects invalid options with InvalidOptionError naming 
     ['server.backlog', { server: { backlog: 0 } }],
     ['server.bogus', { server: { bogus: true } }],
     ['maxOutbound', { highWaterMark: 1000, maxOutbound: 999 }],
+    ['framing.methods', { framing: { type: 'http', methods: [] } }],
+    ['framing.methods', { framing: { type: 'http', methods: 'GET' } }],
+    ['framing.methods', { framing: { type: 'http', methods: ['GET', 'GET'] } }],
+    ['framing.methods', { framing: { type: 'http', methods: ['GET', 'NOT A TOKEN'] } }],
+    ['framing.methods', { framing: { type: 'http', methods: ['X'.repeat(33)] } }],
+    ['framing.methods', { framing: { type: 'http', methods: [7] } }],
+    ['framing.maxChunkExtensionSize', { framing: { type: 'http', maxChunkExtensionSize: 65537 } }],
   ];
 
   it.each(cases)('%s: %j', (option, options) => {

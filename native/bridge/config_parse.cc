@@ -1,6 +1,10 @@
 #include "config_parse.h"
 
+#include <vector>
+
+#include "../core/tls/tls_context.h"
 #include "../core/wire.h"
+#include "tls_bridge.h"
 
 namespace ringnet {
 
@@ -85,6 +89,25 @@ bool parseFraming(const Napi::Object& f, FramingConfig* out, std::string* err) {
       h.headerTimeoutMs = static_cast<uint32_t>(num(f, "headerTimeoutMs", h.headerTimeoutMs));
       h.bodyTimeoutMs = static_cast<uint32_t>(num(f, "bodyTimeoutMs", h.bodyTimeoutMs));
       h.keepAliveTimeoutMs = static_cast<uint32_t>(num(f, "keepAliveTimeoutMs", h.keepAliveTimeoutMs));
+      h.maxChunkExtensionSize = static_cast<uint32_t>(num(f, "maxChunkExtensionSize", h.maxChunkExtensionSize));
+      Napi::Value methods = f.Get("methods");
+      if (methods.IsArray()) {
+        Napi::Array a = methods.As<Napi::Array>();
+        std::vector<std::string> names;
+        for (uint32_t i = 0; i < a.Length(); ++i) {
+          Napi::Value m = a.Get(i);
+          if (!m.IsString()) {
+            *err = "framing.methods must be strings";
+            return false;
+          }
+          names.push_back(m.As<Napi::String>().Utf8Value());
+        }
+        h.methods = HttpMethodTable::make(names);
+        if (!h.methods) {
+          *err = "framing.methods: not a valid method table";
+          return false;
+        }
+      }
       return true;
     }
   }
@@ -134,11 +157,24 @@ bool parseServerConfig(const Napi::Object& o, ServerConfig* c, std::string* err)
     return false;
   }
   if (!parseFraming(f.As<Napi::Object>(), &c->framing, err)) return false;
+  Napi::Value tls = o.Get("tlsContext");
+  if (!tls.IsUndefined() && !tls.IsNull()) {
+    std::shared_ptr<const TlsContext> ctx = tlsContextOf(tls);
+    if (!ctx) {
+      *err = "tlsContext must come from createTlsContext()";
+      return false;
+    }
+    c->tls = std::make_shared<TlsContextSlot>();
+    c->tls->set(std::move(ctx));
+    c->tlsHandshakeTimeoutMs = static_cast<uint32_t>(num(o, "tlsHandshakeTimeoutMs", 10000));
+    c->tlsMaxHandshakes = static_cast<uint32_t>(num(o, "tlsMaxHandshakes", 1024));
+  }
   // The shortest protocol deadline sizes the timeout sweep (timeouts.h).
   auto shorten = [c](uint32_t t) {
     if (t != 0 && (c->protocolTimeoutMs == 0 || t < c->protocolTimeoutMs)) c->protocolTimeoutMs = t;
   };
   if (c->framing.type == FramingType::kGoim && c->framing.goimAuth) shorten(c->framing.goimAuthTimeoutMs);
+  if (c->tls) shorten(c->tlsHandshakeTimeoutMs);
   if (c->framing.type == FramingType::kHttp) {
     const HttpFraming& h = c->framing.http;
     for (uint32_t t : {h.headerTimeoutMs, h.bodyTimeoutMs, h.keepAliveTimeoutMs}) shorten(t);

@@ -5,8 +5,10 @@
 #include "../core/broadcast.h"
 #include "../core/codec_factory.h"
 #include "../core/socket_options.h"
+#include "../core/tls/tls_context.h"
 #include "config_parse.h"
 #include "errors.h"
+#include "tls_bridge.h"
 
 namespace ringnet {
 
@@ -36,6 +38,7 @@ Napi::Function JsServer::Define(Napi::Env env) {
                          InstanceMethod("unref", &JsServer::Unref),
                          InstanceMethod("broadcast", &JsServer::Broadcast),
                          InstanceMethod("encodeFrame", &JsServer::EncodeFrame),
+                         InstanceMethod("setTlsContext", &JsServer::SetTlsContext),
                      });
 }
 
@@ -397,6 +400,17 @@ Napi::Value JsServer::Unref(const Napi::CallbackInfo& info) {
 
 // ---------------------------------------------------------------- stats & options
 
+// setTlsContext(handle): new handshakes use these certificates; connections
+// open (or mid-handshake) keep theirs.
+Napi::Value JsServer::SetTlsContext(const Napi::CallbackInfo& info) {
+  std::shared_ptr<const TlsContext> ctx = tlsContextOf(info[0]);
+  if (!ctx || !config_.tls) {
+    return throwError(info.Env(), "ERR_TLS_CONTEXT", "setTlsContext needs a TLS server and a context");
+  }
+  config_.tls->set(std::move(ctx));  // the slot is shared with the running server's config
+  return info.Env().Undefined();
+}
+
 Napi::Value JsServer::Stats(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Array out = Napi::Array::New(env);
@@ -417,6 +431,8 @@ Napi::Value JsServer::Stats(const Napi::CallbackInfo& info) {
     put("framesOut", s.framesOut);
     put("acceptErrors", s.acceptErrors);
     put("batches", s.batches);
+    put("tlsHandshakes", s.tlsHandshakes);
+    put("tlsHandshakeFailures", s.tlsHandshakeFailures);
     out.Set(static_cast<uint32_t>(i), o);
   }
   return out;

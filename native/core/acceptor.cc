@@ -7,8 +7,8 @@
 
 namespace ringnet {
 
-Acceptor::Acceptor(const ServerConfig& config, std::vector<Reactor*> workers)
-    : config_(config), workers_(std::move(workers)) {}
+Acceptor::Acceptor(const ServerConfig& config, std::vector<Reactor*> workers, ServerCounters* shared)
+    : config_(config), workers_(std::move(workers)), shared_(shared) {}
 
 Acceptor::~Acceptor() { stop(); }
 
@@ -52,15 +52,15 @@ Reactor* Acceptor::pick() {
 }
 
 void Acceptor::onAccepted(int fd) {
-  errorReported_ = false;
+  shared_->accepted();
   pick()->adoptFd(fd);
 }
 
 void Acceptor::onAcceptError(int err) {
-  // Reported through worker 0's batch stream, once per burst.
-  if (errorReported_) return;
-  errorReported_ = true;
-  workers_[0]->reportAcceptError(err);
+  // Counted on worker 0 and reported through its batch stream, once per
+  // burst server-wide (server_counters.h), as the other accept modes do.
+  workers_[0]->countAcceptError();
+  if (shared_->firstAcceptError()) workers_[0]->reportAcceptError(err);
 }
 
 }  // namespace ringnet

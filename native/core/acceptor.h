@@ -12,6 +12,7 @@
 #include "chunk_pool.h"
 #include "io_backend.h"
 #include "server_config.h"
+#include "server_counters.h"
 
 namespace ringnet {
 
@@ -19,7 +20,7 @@ class Reactor;
 
 class Acceptor final : public IoHandler {
  public:
-  Acceptor(const ServerConfig& config, std::vector<Reactor*> workers);
+  Acceptor(const ServerConfig& config, std::vector<Reactor*> workers, ServerCounters* shared);
   ~Acceptor() override;
 
   bool init(int listenFd, std::string* err);
@@ -46,7 +47,7 @@ class Acceptor final : public IoHandler {
   std::atomic<bool> stopping_{false};
   std::thread thread_;
   size_t next_ = 0;
-  bool errorReported_ = false;
+  ServerCounters* shared_;  // accept-report bursts, server-wide
 };
 
 }  // namespace ringnet

@@ -12,6 +12,7 @@
 namespace ringnet {
 
 struct Room;
+class TlsSession;
 // One room the connection is in, and its index in the room's member list (rooms.h).
 struct RoomMembership {
   Room* room;
@@ -38,6 +39,13 @@ struct Connection {
   uint32_t protoFlags = 0;       // protocol-defined per-connection state (protocol.h)
   uint64_t nativeOut = 0;        // bytes queued natively (protocol replies, broadcasts), not by JS
   std::vector<RoomMembership> rooms;  // rooms.h; empty (no allocation) for most connections
+  TlsSession* tls = nullptr;     // TLS servers only (tls/tls_session.h); owned by the reactor
+  OutputQueue* tlsOut = nullptr; // tls->cipher: the records the kernel gets instead of `out`
+
+  // What the backend sends: the output queue, or its TLS records.
+  OutputQueue& wire() { return tlsOut != nullptr ? *tlsOut : out; }
+  // Nothing left to send at all (plaintext waiting for encryption included).
+  bool outputEmpty() const { return out.empty() && (tlsOut == nullptr || tlsOut->empty()); }
 
   // Readiness and lifecycle flags.
   bool readable = false;     // the kernel may have bytes for us (edge-triggered bookkeeping)

@@ -82,7 +82,12 @@ void EventBatch::control(int32_t type, uint32_t slot, int32_t gen, int32_t offse
 }
 
 void EventBatch::open(uint32_t slot, int32_t gen, const std::string& addressText) {
-  int32_t rec[kEventInts] = {kEvOpen, static_cast<int32_t>(slot), gen, 0, 0, 0};
+  text(kEvOpen, slot, gen, addressText, 0);
+}
+
+void EventBatch::text(int32_t type, uint32_t slot, int32_t gen, const std::string& addressText,
+                      int32_t aux) {
+  int32_t rec[kEventInts] = {type, static_cast<int32_t>(slot), gen, 0, 0, aux};
   const auto* text = reinterpret_cast<const uint8_t*>(addressText.data());
   if (overflow_.empty() && (current_ >= 0 || acquire()) &&
       place(rec, text, addressText.size())) {

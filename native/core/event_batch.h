@@ -42,6 +42,8 @@ class EventBatch {
   // Control events are never refused.
   void control(int32_t type, uint32_t slot, int32_t gen, int32_t offset = 0, int32_t aux = 0);
   void open(uint32_t slot, int32_t gen, const std::string& addressText);
+  // A control event carrying text (offset/length point at it), never refused.
+  void text(int32_t type, uint32_t slot, int32_t gen, const std::string& text, int32_t aux);
 
   // Ends the current arena if it holds anything: the caller hands it to JS.
   bool publish(PublishedBatch* out);

@@ -86,6 +86,10 @@ class Protocol {
   // owed. The server close timeout still bounds it. False: the reactor closes
   // it gracefully now.
   virtual bool holdsOpenOnServerClose(ConnectionControl&, Connection&) { return false; }
+  // A deadline the protocol or the server armed expired with `reason` and the
+  // connection is about to close gracefully (nothing queued for the peer):
+  // the last chance to answer (HTTP: 408 on a header timeout).
+  virtual void onTimeout(ConnectionControl&, Connection&, int32_t reason) { (void)reason; }
   // A protocol command from JS (wire::kCmdProtocol); `op` is protocol-defined.
   virtual void onCommand(ConnectionControl&, Connection&, int32_t op, const uint8_t* payload,
                          size_t len) {

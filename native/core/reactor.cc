@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <climits>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
@@ -13,6 +14,7 @@
 #include "codec_factory.h"
 #include "listener.h"
 #include "socket_options.h"
+#include "tls/tls_session.h"
 
 namespace ringnet {
 
@@ -25,7 +27,7 @@ uint64_t monotonicMs() {
 }
 
 Reactor::Reactor(int index, const ServerConfig& config, std::vector<ArenaMemory> arenas,
-                 double* writtenCounters, std::atomic<uint32_t>* serverConnections,
+                 double* writtenCounters, ServerCounters* shared,
                  BatchSink* sink)
     : index_(index),
       config_(config),
@@ -35,7 +37,7 @@ Reactor::Reactor(int index, const ServerConfig& config, std::vector<ArenaMemory>
       batch_(std::move(arenas)),
       sink_(sink),
       written_(writtenCounters),
-      serverConnections_(serverConnections),
+      shared_(shared),
       timeouts_(config),
       rooms_(config.rooms.maxRoomsPerConnection) {}
 
@@ -50,10 +52,10 @@ void Reactor::releaseIo() {
     if (!c) continue;
     if (c->fd >= 0) ::close(c->fd);
     c->out.clear(pool_);
-    delete c;
+    destroy(c);
     c = nullptr;
   }
-  for (Connection* z : zombies_) delete z;
+  for (Connection* z : zombies_) destroy(z);
   zombies_.clear();
 }
 
@@ -131,15 +133,22 @@ void Reactor::afterPass() {
     if (!published || !inline_) break;
   }
   if (doneQueued_ && batch_.idle()) done_.store(true, std::memory_order_release);
-  for (Connection* z : zombies_) delete z;
+  for (Connection* z : zombies_) destroy(z);
   zombies_.clear();
+}
+
+void Reactor::destroy(Connection* c) {
+  delete c->tls;  // after the backend let go of its records (onClosed ran)
+  delete c;
 }
 
 void Reactor::flushDirty() {
   for (size_t i = 0; i < dirty_.size(); ++i) {
     Connection* c = dirty_[i];
     c->inFlushList = false;
-    if (!c->closed && !c->out.empty()) backend_->flush(*c);
+    if (c->closed) continue;
+    if (c->tls) tlsEncrypt(*c);  // plaintext -> records, bounded ahead of the kernel
+    if (!c->closed && !c->wire().empty()) backend_->flush(*c);
   }
   dirty_.clear();
 }
@@ -205,6 +214,8 @@ void Reactor::reportAcceptError(int err) {
   if (inbox_.acceptError(err)) wakeBackend();
 }
 
+void Reactor::countAcceptError() { WorkerStats::add(stats_.acceptErrors, 1); }
+
 bool Reactor::submitBroadcast(Broadcast b) {
   bool wake = false;
   if (!inbox_.pushBroadcast(std::move(b), config_.rooms.maxPendingBroadcasts, &wake)) return false;
@@ -238,14 +249,11 @@ void Reactor::processInbox() {
   InboxContents& in = inboxScratch_;
   inbox_.take(in);
   if (in.acceptError) {
-    // From the main reactor (dispatch mode), which already reports once per
-    // burst: pass each on. This worker's own once-per-burst flag is re-armed
-    // only by its own accepts, which may go to another worker or sit in this
-    // same inbox batch behind the error, so it would swallow later bursts.
-    acceptErrorReported_ = false;
-    onAcceptError(in.acceptError);
+    // From the main reactor (dispatch mode), which counted it and decided it
+    // opens a burst (server_counters.h): only deliver it.
+    batch_.control(kEvServerError, 0, 0, in.acceptError, kErrAccept);
   }
-  for (int fd : in.fds) onAccepted(fd);
+  for (int fd : in.fds) admit(fd);  // accepted by the main reactor (dispatch)
   if (!in.commands.empty()) applyCommands(in.commands.data(), in.commands.size());
   if (in.arenaReturned || !blocked_.empty()) unblockConnections();
   if (in.closeRequested && !closing_) beginServerClose(in.closeTimeoutMs);
@@ -298,7 +306,7 @@ void Reactor::applyCommand(int32_t op, Connection& c, const uint8_t* payload, si
       return;
     case kCmdEnd:
       c.endQueued = true;
-      if (c.out.empty()) afterOutputDrained(c);
+      if (c.outputEmpty()) afterOutputDrained(c);
       return;
     case kCmdClose:
       closeGracefully(c, kCloseLocal);
@@ -340,7 +348,7 @@ void Reactor::applyCommand(int32_t op, Connection& c, const uint8_t* payload, si
       if (len > 0) rooms_.leave(c, std::string(reinterpret_cast<const char*>(payload), len));
       return;
     case kCmdWantDrain:
-      if (c.out.empty()) {
+      if (c.outputEmpty()) {
         batch_.control(kEvDrain, c.slot, c.gen);
       } else {
         c.wantDrain = true;
@@ -354,20 +362,35 @@ void Reactor::applyCommand(int32_t op, Connection& c, const uint8_t* payload, si
 // ---------------------------------------------------------------- accept
 
 void Reactor::onAccepted(int fd) {
-  uint32_t total = serverConnections_->load(std::memory_order_relaxed);
-  if (closing_ || total >= config_.maxConnections) {
-    // Over the limit: refuse at once, keep serving the others.
+  shared_->accepted();  // this worker's own accept() worked (reuseport / exclusive)
+  admit(fd);
+}
+
+void Reactor::admit(int fd) {
+  uint32_t total = shared_->connections.load(std::memory_order_relaxed);
+  const bool handshakesFull = config_.tls && handshaking_ >= config_.tlsMaxHandshakes;
+  if (closing_ || total >= config_.maxConnections || handshakesFull) {
+    // Over a limit: refuse at once, keep serving the others.
     ::close(fd);
     WorkerStats::add(stats_.rejected, 1);
-    if (!closing_ && !rejectReported_) {  // once per burst; stats count every one
-      rejectReported_ = true;
-      batch_.control(kEvServerError, 0, 0, 0, kErrMaxConnections);
+    // Once per burst server-wide; stats count every one (server_counters.h).
+    if (!closing_ && shared_->firstReject()) {
+      batch_.control(kEvServerError, 0, 0, 0, handshakesFull ? kErrMaxHandshakes : kErrMaxConnections);
     }
     return;
   }
-  acceptErrorReported_ = false;
-  rejectReported_ = false;
-  serverConnections_->fetch_add(1, std::memory_order_relaxed);
+  TlsSession* tls = nullptr;
+  if (config_.tls) {
+    std::shared_ptr<const TlsContext> ctx = config_.tls->get();
+    tls = ctx ? TlsSession::create(std::move(ctx), pool_, addressText(fd)) : nullptr;
+    if (tls == nullptr) {  // out of memory: refuse this one
+      ::close(fd);
+      WorkerStats::add(stats_.rejected, 1);
+      return;
+    }
+  }
+  shared_->admitted();
+  shared_->connections.fetch_add(1, std::memory_order_relaxed);
 
   auto* c = new Connection();
   c->fd = fd;
@@ -397,23 +420,31 @@ void Reactor::onAccepted(int fd) {
 
   WorkerStats::add(stats_.accepted, 1);
   WorkerStats::add(stats_.connections, 1);
-  if (config_.proxy.enabled) {
-    // JS meets the connection once the header names its client (announceOpen).
+  if (tls != nullptr) {
+    tlsAccept(*c, tls);  // JS hears of it once the handshake is done
+  } else if (config_.proxy.enabled) {
+    // JS meets the connection once the PROXY header names its client (reactor_proxy.cc).
     c->proxyPending = true;
     if (config_.proxy.timeoutMs != 0) armDeadline(*c, config_.proxy.timeoutMs, kCloseProxyTimeout);
   } else {
-    announceOpen(*c, nullptr);
+    batch_.open(c->slot, c->gen, addressText(fd));
     protocol_->onOpen(*this, *c);
   }
   if (!backend_->attach(*c)) closeNow(*c, kCloseError, errno, false);
 }
 
+std::string Reactor::addressText(int fd) {
+  BoundAddress peer, local;
+  peerAddress(fd, &peer);
+  localAddress(fd, &local);
+  return peer.family + "|" + peer.address + "|" + std::to_string(peer.port) + "|" +
+         local.address + "|" + std::to_string(local.port);
+}
+
 
 void Reactor::onAcceptError(int err) {
   WorkerStats::add(stats_.acceptErrors, 1);
-  if (acceptErrorReported_) return;  // once per burst
-  acceptErrorReported_ = true;
-  batch_.control(kEvServerError, 0, 0, err, kErrAccept);
+  if (shared_->firstAcceptError()) batch_.control(kEvServerError, 0, 0, err, kErrAccept);
 }
 
 // ---------------------------------------------------------------- input
@@ -424,11 +455,11 @@ bool Reactor::onData(Connection& c, const uint8_t* data, size_t len) {
   WorkerStats::add(stats_.bytesIn, len);
   if (c.lingering || c.closed) return !c.closed;  // closing: input is discarded
   if (c.proxyPending) return proxyInput(c, data, len);
-  return frameInput(c, data, len);
+  return c.tls ? tlsInput(c, data, len) : plainInput(c, data, len);
 }
 
 // Decodes new input (data may be empty: then only what waits in the tail).
-bool Reactor::frameInput(Connection& c, const uint8_t* data, size_t len) {
+bool Reactor::plainInput(Connection& c, const uint8_t* data, size_t len) {
   size_t used = 0;
   if (c.tail.empty()) {
     used = decodeInto(c, data, len);
@@ -524,6 +555,7 @@ void Reactor::unblockConnections() {
 
 void Reactor::onPeerEnd(Connection& c) {
   if (c.peerEnded || c.closed) return;
+  if (c.tls && tlsPeerEnd(c)) return;
   c.peerEnded = true;
   if (c.proxyPending) {  // FIN before (the rest of) the header: it is missing
     const proxy::Error e = c.tail.empty() ? proxy::Error::kNotProxy : proxy::Error::kTruncated;
@@ -534,8 +566,11 @@ void Reactor::onPeerEnd(Connection& c) {
     closeNow(c, c.closeReason, c.closeErrno, false);
     return;
   }
-  batch_.control(kEvEnd, c.slot, c.gen);
-  if (c.writeShut && c.out.empty()) closeNow(c, kCloseLocal, 0, false);
+  // The bytes of an incomplete frame the FIN cut off can never complete: say
+  // how many (onEnd's `truncated`), instead of dropping them silently.
+  const size_t truncated = c.tail.size();
+  batch_.control(kEvEnd, c.slot, c.gen, static_cast<int32_t>(truncated > INT32_MAX ? INT32_MAX : truncated));
+  if (c.writeShut && c.outputEmpty()) closeNow(c, kCloseLocal, 0, false);
 }
 
 // ---------------------------------------------------------------- output
@@ -622,6 +657,10 @@ void Reactor::markDirty(Connection& c) {
 }
 
 void Reactor::onWritten(Connection& c, size_t n) {
+  if (c.tls) {
+    tlsWritten(c, n);
+    return;
+  }
   c.out.consume(pool_, n);
   c.bytesOut += n;
   c.lastOutMs = coarseMs();
@@ -645,6 +684,7 @@ void Reactor::afterOutputDrained(Connection& c) {
   if (c.closeQueued) {
     finishGracefulClose(c);
   } else if (c.endQueued && !c.writeShut) {
+    if (c.tls && tlsCloseNotify(c)) return;  // FIN once close_notify is out
     c.writeShut = true;
     backend_->shutdownWrite(c);
     if (c.peerEnded) closeNow(c, kClosePeer, 0, false);
@@ -657,11 +697,12 @@ void Reactor::closeGracefully(Connection& c, int32_t reason) {
   if (c.closed || c.closeQueued) return;
   c.closeQueued = true;
   c.closeReason = reason;
-  if (c.out.empty()) finishGracefulClose(c);
+  if (c.outputEmpty()) finishGracefulClose(c);
 }
 
 void Reactor::finishGracefulClose(Connection& c) {
   if (c.lingering || c.closed) return;
+  if (c.tls && tlsCloseNotify(c)) return;  // back here once it is flushed
   if (c.peerEnded) {
     closeNow(c, c.closeReason, c.closeErrno, false);
     return;
@@ -730,10 +771,14 @@ void Reactor::onIoError(Connection& c, int err) {
 void Reactor::onClosed(Connection& c) {
   c.out.clear(pool_);
   c.tail.release();
-  batch_.control(kEvClose, c.slot, c.gen, c.closeErrno, c.closeReason);
+  if (c.tls) {
+    tlsClosed(c);  // a handshake that never finished is reported as such, not as a close
+  } else {
+    batch_.control(kEvClose, c.slot, c.gen, c.closeErrno, c.closeReason);
+  }
   table_[c.slot] = nullptr;
   freeSlots_.push_back(c.slot);
-  serverConnections_->fetch_sub(1, std::memory_order_relaxed);
+  shared_->connections.fetch_sub(1, std::memory_order_relaxed);
   WorkerStats::add(stats_.connections, static_cast<uint64_t>(-1));
   WorkerStats::add(stats_.closed, 1);
   // (closeNow already took it off lingering_.)
@@ -770,13 +815,16 @@ void Reactor::checkDeadlines() {
 }
 
 void Reactor::expire(Connection& c, int32_t reason) {
-  if (c.proxyPending) {  // nothing owed to a peer that never sent its header
+  if (c.proxyPending || (c.tls && !tlsEstablished(c))) {
+    // A peer that never sent its PROXY header, or mid-handshake (a slowloris,
+    // or a silent client): nothing of ours to flush and no FIN to wait for.
     closeNow(c, reason, 0, false);
     return;
   }
   // Nothing queued: a graceful close (FIN, bounded linger). Output still
   // queued means the peer is not reading it: it cannot arrive in time, reset.
-  if (c.out.empty() && !c.closeQueued) {
+  if (c.outputEmpty() && !c.closeQueued) {
+    protocol_->onTimeout(*this, c, reason);  // may queue a last answer, flushed before the FIN
     closeGracefully(c, reason);
   } else {
     closeNow(c, reason, c.closeQueued ? c.closeErrno : 0, true);

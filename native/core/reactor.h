@@ -22,6 +22,7 @@
 #include "protocol.h"
 #include "rooms.h"
 #include "server_config.h"
+#include "server_counters.h"
 #include "timeouts.h"
 #include "worker_stats.h"
 
@@ -30,7 +31,7 @@ namespace ringnet {
 class Reactor : public IoHandler, private ConnectionControl {
  public:
   Reactor(int index, const ServerConfig& config, std::vector<ArenaMemory> arenas,
-          double* writtenCounters, std::atomic<uint32_t>* serverConnections, BatchSink* sink);
+          double* writtenCounters, ServerCounters* shared, BatchSink* sink);
   ~Reactor() override;
 
   // Creates the backend; false with *err when it cannot run here.
@@ -60,6 +61,8 @@ class Reactor : public IoHandler, private ConnectionControl {
   void requestClose(uint32_t timeoutMs);
   void releaseArena(uint32_t arena);
   void reportAcceptError(int err);
+  // The main reactor (dispatch mode) failed an accept: counted on this worker.
+  void countAcceptError();
   // A broadcast for this worker's members (rooms.h); false when
   // maxPendingBroadcasts are already waiting.
   bool submitBroadcast(Broadcast b);
@@ -88,6 +91,9 @@ class Reactor : public IoHandler, private ConnectionControl {
   void onWake() override { inboxPending_ = true; }
 
  private:
+  // Takes a connection that accept() returned (here or on the main reactor):
+  // refused over maxConnections, else registered and opened to JS.
+  void admit(int fd);
   void loop();
   bool pass(int timeoutMs);
   void afterPass();
@@ -113,9 +119,9 @@ class Reactor : public IoHandler, private ConnectionControl {
   // PROXY protocol listeners: the header before the connection is announced.
   bool proxyInput(Connection& c, const uint8_t* data, size_t len);
   void announceOpen(Connection& c, const proxy::Header* header);
-  bool frameInput(Connection& c, const uint8_t* data, size_t len);
 
   // Decoding.
+  bool plainInput(Connection& c, const uint8_t* data, size_t len);
   size_t decodeInto(Connection& c, const uint8_t* data, size_t len);
   void unblockConnections();
   bool emitFrame(Connection& c, const uint8_t* payload, size_t len);
@@ -136,7 +142,21 @@ class Reactor : public IoHandler, private ConnectionControl {
   void closeNow(Connection& c, int32_t reason, int err, bool abortive);
   void beginServerClose(uint32_t timeoutMs);
 
+  // TLS (reactor_tls.cc): between the socket bytes and the decoder / output queue.
+  void tlsAccept(Connection& c, TlsSession* session);
+  bool tlsInput(Connection& c, const uint8_t* data, size_t len);
+  void tlsHandshakeDone(Connection& c);
+  void tlsFail(Connection& c, int32_t reason);
+  void tlsEncrypt(Connection& c);
+  void tlsWritten(Connection& c, size_t n);
+  bool tlsCloseNotify(Connection& c);
+  bool tlsPeerEnd(Connection& c);
+  void tlsClosed(Connection& c);
+  static bool tlsEstablished(const Connection& c);
+
   Connection* lookup(uint32_t slot, int32_t gen);
+  static std::string addressText(int fd);
+  void destroy(Connection* c);
   void setWritten(Connection& c);
 
   const int index_;
@@ -150,7 +170,7 @@ class Reactor : public IoHandler, private ConnectionControl {
   Inbox inbox_;
   BatchSink* sink_;
   double* written_;  // per-slot bytes written, read by JS (send()'s high-water mark)
-  std::atomic<uint32_t>* serverConnections_;
+  ServerCounters* shared_;  // connections and accept-report bursts, server-wide
   WorkerStats stats_;
 
   std::vector<Connection*> table_;
@@ -178,8 +198,8 @@ class Reactor : public IoHandler, private ConnectionControl {
   TimeoutSweep timeouts_;
   RoomTable rooms_;
   std::vector<Connection*> broadcastVictims_;  // over maxOutbound during a fan-out
-  bool acceptErrorReported_ = false;
-  bool rejectReported_ = false;
+  std::vector<uint8_t> tlsPlain_;  // decrypted bytes of one record at a time (TLS servers)
+  uint32_t handshaking_ = 0;       // TLS handshakes in progress (bounded: tlsMaxHandshakes)
   std::atomic<bool> done_{false};
   std::atomic<bool> stop_{false};
   bool doneQueued_ = false;

@@ -24,7 +24,7 @@ bool Server::listen(const ListenAddress& address, std::vector<WorkerMemory> memo
   const int n = config_.workers;
   for (int i = 0; i < n; ++i) {
     auto r = std::make_unique<Reactor>(i, config_, std::move(memory[i].arenas), memory[i].written,
-                                       &connections_, sink);
+                                       &counters_, sink);
     if (!r->init(&error->message)) {
       error->syscall = "init";
       return false;
@@ -47,7 +47,7 @@ bool Server::listen(const ListenAddress& address, std::vector<WorkerMemory> memo
     case AcceptMode::kDispatch: {
       std::vector<Reactor*> workers;
       for (auto& r : reactors_) workers.push_back(r.get());
-      acceptor_ = std::make_unique<Acceptor>(config_, workers);
+      acceptor_ = std::make_unique<Acceptor>(config_, workers, &counters_);
       if (!acceptor_->init(first, &error->message)) return false;
       break;
     }

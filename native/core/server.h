@@ -11,6 +11,7 @@
 #include "batch_sink.h"
 #include "listener.h"
 #include "reactor.h"
+#include "server_counters.h"
 #include "server_config.h"
 
 namespace ringnet {
@@ -61,7 +62,7 @@ class Server {
   std::unique_ptr<Acceptor> acceptor_;
   std::vector<int> listeners_;
   std::string unixPath_;
-  std::atomic<uint32_t> connections_{0};
+  ServerCounters counters_;
   bool finished_ = false;
 };
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "codec/codec.h"
@@ -10,6 +11,10 @@
 #include "codec/http_codec.h"
 #include "listener.h"
 #include "socket_options.h"
+
+namespace ringnet {
+class TlsContextSlot;
+}
 
 namespace ringnet {
 
@@ -75,6 +80,12 @@ struct ServerConfig {
   int32_t readTimeoutReason = 14;             // wire::kCloseReadTimeout, or kCloseHeartbeatTimeout (goim)
   RoomLimits rooms;
   IoUringConfig ioUring;
+
+  // TLS (tls/): set when the server speaks TLS. The slot holds the current
+  // certificates (swapped by setSecureContext); the rest is fixed at listen.
+  std::shared_ptr<TlsContextSlot> tls;
+  uint32_t tlsHandshakeTimeoutMs = 10000;
+  uint32_t tlsMaxHandshakes = 1024;  // per worker
   ListenAddress::Proxy proxy;                 // from listen(): the PROXY protocol on accepted connections
 };
 

@@ -24,6 +24,8 @@ enum EventType : int32_t {
                        // closeAfterFlush() its detail (HTTP: the 4xx/5xx status answered)
   kEvServerError = 7,  // slot -1; offset: errno; aux: ServerErrorKind
   kEvWorkerDone = 8,   // worker finished shutting down (server close)
+  kEvTlsClientError = 9,  // a TLS handshake failed (the connection never opened): text is the
+                          // peer's address as kEvOpen's; aux: CloseReason; offset: OpenSSL error
 };
 
 enum CloseReason : int32_t {
@@ -46,13 +48,18 @@ enum CloseReason : int32_t {
   kCloseHeartbeatTimeout = 17, // goim: nothing received for heartbeatTimeout (the read timeout, named)
   kCloseAuthRequired = 18,  // goim: a frame other than one auth arrived before the auth was accepted
   kCloseAuthRejected = 19,  // goim: onAuth refused (closed by JS; listed for completeness)
-  kCloseProxyError = 20,    // PROXY protocol listener: bad or missing header; offset: proxy::Error
-  kCloseProxyTimeout = 21,  // PROXY protocol listener: no complete header within its timeout
+  kCloseTlsHandshakeTimeout = 20,  // TLS: the handshake took longer than tls.handshakeTimeout
+  kCloseTlsHandshakeFailed = 21,   // TLS: the handshake failed (offset: OpenSSL error)
+  kCloseTlsError = 22,      // TLS: a bad record after the handshake (offset: OpenSSL error)
+  kCloseTlsAbrupt = 23,     // TLS: the peer closed TCP without close_notify
+  kCloseProxyError = 24,    // PROXY protocol listener: bad or missing header; offset: proxy::Error
+  kCloseProxyTimeout = 25,  // PROXY protocol listener: no complete header within its timeout
 };
 
 enum ServerErrorKind : int32_t {
   kErrAccept = 1,       // accept failed (EMFILE/ENFILE/...), reported once per burst
   kErrMaxConnections = 2,
+  kErrMaxHandshakes = 3,   // TLS: a worker already had tls.maxHandshakes in progress
 };
 
 enum CommandOp : int32_t {

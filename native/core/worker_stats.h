@@ -18,6 +18,8 @@ struct WorkerStats {
   std::atomic<uint64_t> framesOut{0};
   std::atomic<uint64_t> acceptErrors{0};
   std::atomic<uint64_t> batches{0};
+  std::atomic<uint64_t> tlsHandshakes{0};         // completed
+  std::atomic<uint64_t> tlsHandshakeFailures{0};  // failed, timed out or cut off
 
   // Single writer: a plain load + store is enough and avoids a locked add.
   static void add(std::atomic<uint64_t>& counter, uint64_t n) {

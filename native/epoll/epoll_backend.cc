@@ -147,7 +147,7 @@ void EpollBackend::onConnectionEvent(Connection& c, uint32_t events) {
   }
   if (events & EPOLLOUT) {
     c.writable = true;
-    if (!c.out.empty()) writeSome(c);
+    if (!c.wire().empty()) writeSome(c);
   }
 }
 
@@ -197,9 +197,9 @@ void EpollBackend::readSome(Connection& c) {
 }
 
 void EpollBackend::writeSome(Connection& c) {
-  while (!c.out.empty() && !c.closed) {
+  while (!c.closed && !c.wire().empty()) {
     struct iovec iov[kMaxIov];
-    int n = c.out.gather(iov, kMaxIov);
+    int n = c.wire().gather(iov, kMaxIov);
     size_t total = 0;
     for (int i = 0; i < n; ++i) total += iov[i].iov_len;
     msghdr msg{};

@@ -136,17 +136,17 @@ void UringBackend::finishClose(Connection& c) {
   if (s.zcPending > 0) {
     // The kernel may still read chunks of this connection's zero-copy sends:
     // keep them until their notifications arrive (stale by generation now).
-    zcOrphans_.push_back(ZcOrphan{c.slot, oldGen, s.zcPending, c.out.takeHeld()});
+    zcOrphans_.push_back(ZcOrphan{c.slot, oldGen, s.zcPending, c.wire().takeHeld()});
     s.zcPending = 0;
   } else {
-    c.out.endHold(pool_);
+    c.wire().endHold(pool_);
   }
 }
 
 void UringBackend::onZeroCopyNotif(Connection& c) {
   ConnIo& s = io(c);
   opDone(s);  // the notification is a zero-copy send's final completion
-  if (--s.zcPending == 0) c.out.endHold(pool_);
+  if (--s.zcPending == 0) c.wire().endHold(pool_);
   if (s.closing) maybeFinishClose(c);
 }
 
@@ -344,27 +344,28 @@ void UringBackend::shutdownWrite(Connection& c) {
 
 void UringBackend::startSend(Connection& c) {
   ConnIo& s = io(c);
-  if (c.closed || s.closing || s.sendInFlight || c.out.empty()) return;
+  if (c.closed || s.closing || s.sendInFlight || c.wire().empty()) return;
   io_uring_sqe* q = haveRoom() ? sqe() : nullptr;
   if (!q) {
     waitFor(c, s, false, true);
     return;
   }
   SendState* st = takeSendState();
-  int n = c.out.gather(st->iov, kMaxIov);
+  OutputQueue& out = c.wire();  // TLS records, or the plain queue
+  int n = out.gather(st->iov, kMaxIov);
   // Zero-copy pays off for large sends only (pinning pages and the extra
   // notification cost more than copying a few KiB). One at a time: while a
   // notification is pending, the queue holds what it lets go of, and a new
   // zero-copy send would keep that hold alive indefinitely under streaming.
   const bool zc = options_.zeroCopyThreshold > 0 && !s.zcRefused && s.zcPending == 0 &&
-                  c.out.size() >= options_.zeroCopyThreshold;
+                  out.size() >= options_.zeroCopyThreshold;
   std::memset(&st->msg, 0, sizeof st->msg);
   st->msg.msg_iov = st->iov;
   st->msg.msg_iovlen = static_cast<size_t>(n);
   // One buffer: a plain send skips the msghdr and iovec import. MSG_NOSIGNAL:
   // never SIGPIPE.
   if (zc) {
-    c.out.beginHold();
+    out.beginHold();
     ++s.zcPending;
     if (n == 1) {
       io_uring_prep_send_zc(q, c.fd, st->iov[0].iov_base, st->iov[0].iov_len, MSG_NOSIGNAL, 0);
@@ -394,7 +395,7 @@ void UringBackend::onSendCqe(Connection& c, const io_uring_cqe& cqe) {
   if (!zc || !(cqe.flags & IORING_CQE_F_MORE)) {
     opDone(s);
     // A zero-copy send without F_MORE gets no notification: it is over.
-    if (zc && --s.zcPending == 0) c.out.endHold(pool_);
+    if (zc && --s.zcPending == 0) c.wire().endHold(pool_);
   }
   if (s.closing) {
     maybeFinishClose(c);

@@ -72,8 +72,11 @@ function goimPacket(op, seq, body, { headerLen = 16, packLen, ver = 1, crc = fal
 // max: maxFrameLength = header + max % 1024, 0xffff = 2^32 - 1.
 const goimConfig = ({ reject = false, checksum = false, seal = false, max = 1000 } = {}) =>
   cat([(reject ? 1 : 0) | (checksum ? 2 : 0) | (seal ? 4 : 0)], u16(max));
-const httpConfig = ({ header = 1024, uri = 256, headers = 16, body = 1024 }) =>
-  cat([0], u16(header - 64), u16(uri), [headers], u16(body));
+// shape bit 4: a chunk-extension cap follows (u16 % 300); bit 5: a method
+// table follows (u16 mask over the target's pool: GET POST BREW WHEN M-SEARCH x ...).
+const httpConfig = ({ header = 1024, uri = 256, headers = 16, body = 1024, ext, methods }) =>
+  cat([(ext === undefined ? 0 : 16) | (methods === undefined ? 0 : 32)], u16(header - 64), u16(uri), [headers], u16(body),
+    ext === undefined ? [] : u16(ext), methods === undefined ? [] : u16(methods));
 
 const seeds = {
   length_codec: {
@@ -148,6 +151,13 @@ const seeds = {
     'body-too-large': cat(httpConfig({ body: 8 }), SEED, 'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n5\r\nworld\r\n0\r\n\r\n'),
     'bad-chunk': cat(httpConfig({}), SEED, 'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5 \r\nhello\r\n0\r\n\r\n'),
     'tls-hello': cat(httpConfig({}), SEED, '\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03'),
+    // Issue 17: the strict grammar.
+    'target-forms': cat(httpConfig({}), SEED, 'OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\nCONNECT [::1]:443 HTTP/1.1\r\nHost: a\r\n\r\n' +
+      'GET http://u@example.com:80/p%20q?x=1 HTTP/1.1\r\nHost: a\r\n\r\nGET /caf\xc3\xa9 HTTP/1.1\r\nHost: a\r\n\r\n'),
+    'unknown-method': cat(httpConfig({}), SEED, 'get / HTTP/1.1\r\nHost: a\r\n\r\n'),
+    'extension-methods': cat(httpConfig({ methods: 0x0f }), SEED, 'BREW /pot HTTP/1.1\r\nHost: a\r\n\r\nPUT / HTTP/1.1\r\nHost: a\r\n\r\n'),
+    'chunk-ext-grammar': cat(httpConfig({ ext: 40 }), SEED, 'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n' +
+      '2 ; a = b;q="x \\" y"\r\nxy\r\n2;na me\r\nxy\r\n0\r\n\r\n'),
     'defaults': cat([0x0f], SEED, 'OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n'),
   },
   // [limits] (bit 0 refuse v1, bit 1 refuse v2, bits 2.. maxV2Length/8 above 16), the rng seed, the stream.

@@ -7,6 +7,7 @@
 #   npm run fuzz -- --time 20            # CI's short pass
 #   npm run fuzz -- --replay             # only re-run seeds + regressions (seconds)
 #   npm run fuzz -- length delimiter     # targets whose name contains a word
+#   (npm run fuzz:long: an execution budget per target, corpus minimised; long.sh)
 #
 # Environment: FUZZ_TIME (seconds per target, default 60), FUZZ_MAX_LEN
 # (largest input, default 4096). New coverage-increasing inputs go to
@@ -18,10 +19,8 @@
 # them to build/fuzz/summary.txt. Exits non-zero on any finding.
 set -uo pipefail
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-cd "$ROOT" || exit 1
-HERE="test/fuzz"
-BUILD="build/fuzz"
+# shellcheck source=test/fuzz/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 TIME="${FUZZ_TIME:-60}"
 MAX_LEN="${FUZZ_MAX_LEN:-4096}"
 REPLAY=0
@@ -37,31 +36,8 @@ while (($#)); do
 done
 [[ "$TIME" =~ ^[0-9]+$ ]] || { echo "fuzz: --time wants whole seconds, got '$TIME'" >&2; exit 2; }
 
-for tool in clang clang++ cmake; do
-  command -v "$tool" >/dev/null || { echo "fuzz: $tool not found: run scripts/setup-system.sh" >&2; exit 1; }
-done
-
-mkdir -p "$BUILD"
-cmake -S "$HERE" -B "$BUILD" -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ >"$BUILD/configure.log" 2>&1 \
-  || { cat "$BUILD/configure.log"; exit 1; }
-cmake --build "$BUILD" -j 2 >"$BUILD/build.log" 2>&1 || { cat "$BUILD/build.log"; exit 1; }
-
-shopt -s nullglob
-targets=()
-for src in "$HERE"/targets/*.cc; do
-  name="$(basename "$src" .cc)"
-  if ((${#filters[@]})); then
-    keep=0
-    for f in "${filters[@]}"; do [[ "$name" == *"$f"* ]] && keep=1; done
-    ((keep)) || continue
-  fi
-  targets+=("$name")
-done
-((${#targets[@]})) || { echo "fuzz: no target matches ${filters[*]}" >&2; exit 2; }
-
-# Sanitizer reports must fail the run; abort so libFuzzer saves the input.
-export ASAN_OPTIONS="${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1}"
-export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
+fuzz_build
+fuzz_targets "${filters[@]}"
 
 summary="$BUILD/summary.txt"
 : >"$summary"

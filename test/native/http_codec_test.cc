@@ -11,102 +11,12 @@
 #include <vector>
 
 #include "core/codec/http_codec.h"
+#include "http_feed.h"
 
 using namespace ringnet;
+using namespace ringnet::httptest;
 
 namespace {
-
-int g_passed = 0;
-int g_failed = 0;
-
-void check(bool ok, int line, const std::string& what) {
-  if (ok) {
-    ++g_passed;
-  } else {
-    ++g_failed;
-    std::printf("FAIL http_codec_test.cc:%d: %s\n", line, what.c_str());
-  }
-}
-#define CHECK(cond, what) check((cond), __LINE__, std::string(#cond) + "  " + (what))
-
-HttpFraming limits() {
-  HttpFraming f;
-  f.maxHeaderSize = 1024;
-  f.maxUriLength = 256;
-  f.maxHeaders = 16;
-  f.maxBodySize = 4096;
-  return f;
-}
-
-struct Outcome {
-  DecodeStatus status = DecodeStatus::kNeedMore;
-  int httpStatus = 0;    // kError: the status answered
-  size_t consumed = 0;   // kFrame
-};
-
-// Feeds `input` the way the reactor does: a pending tail plus each new piece.
-Outcome feed(const FrameDecoder& dec, const std::string& input, const std::vector<size_t>& cuts) {
-  DecoderState st;
-  std::string pending;
-  size_t prev = 0;
-  std::vector<size_t> ends = cuts;
-  ends.push_back(input.size());
-  for (size_t end : ends) {
-    pending.append(input, prev, end - prev);
-    prev = end;
-    // Each piece gets its own exact-size heap copy so ASan sees any overread.
-    std::unique_ptr<uint8_t[]> buf(new uint8_t[pending.size() + 1]);
-    std::memcpy(buf.get(), pending.data(), pending.size());
-    DecodeResult r = dec.decode(buf.get(), pending.size(), st);
-    if (r.status == DecodeStatus::kError) return {DecodeStatus::kError, httpErrorStatus(r.error), 0};
-    if (r.status == DecodeStatus::kFrame) return {DecodeStatus::kFrame, 0, r.consumed};
-  }
-  return {};
-}
-
-Outcome once(const std::string& input, const HttpFraming& f = limits()) {
-  auto dec = makeHttpDecoder(f);
-  return feed(*dec, input, {});
-}
-
-// Accepted as one frame of exactly input.size() bytes, however it is split.
-void accepts(const std::string& input, int line, const HttpFraming& f = limits()) {
-  auto dec = makeHttpDecoder(f);
-  Outcome whole = feed(*dec, input, {});
-  check(whole.status == DecodeStatus::kFrame && whole.consumed == input.size(), line,
-        "accepts in one read (status " + std::to_string(int(whole.status)) + ", http " +
-            std::to_string(whole.httpStatus) + ", consumed " + std::to_string(whole.consumed) + ")");
-  for (size_t cut = 1; cut < input.size(); ++cut) {
-    Outcome o = feed(*dec, input, {cut});
-    if (o.status != DecodeStatus::kFrame || o.consumed != input.size()) {
-      check(false, line, "accepts split at byte " + std::to_string(cut));
-      return;
-    }
-  }
-  std::vector<size_t> every;
-  for (size_t i = 1; i < input.size(); ++i) every.push_back(i);
-  Outcome o = feed(*dec, input, every);
-  check(o.status == DecodeStatus::kFrame && o.consumed == input.size(), line, "accepts byte by byte");
-}
-
-// Rejected with `status`, in one read and byte by byte.
-void rejects(const std::string& input, int status, int line, const HttpFraming& f = limits()) {
-  auto dec = makeHttpDecoder(f);
-  Outcome whole = feed(*dec, input, {});
-  check(whole.status == DecodeStatus::kError && whole.httpStatus == status, line,
-        "rejects with " + std::to_string(status) + " (got status " + std::to_string(int(whole.status)) +
-            ", http " + std::to_string(whole.httpStatus) + ")");
-  std::vector<size_t> every;
-  for (size_t i = 1; i < input.size(); ++i) every.push_back(i);
-  Outcome o = feed(*dec, input, every);
-  check(o.status == DecodeStatus::kError && o.httpStatus == status, line,
-        "rejects byte by byte with " + std::to_string(status) + " (got http " + std::to_string(o.httpStatus) + ")");
-}
-
-void needsMore(const std::string& input, int line) {
-  Outcome o = once(input);
-  check(o.status == DecodeStatus::kNeedMore, line, "needs more input");
-}
 
 struct Collected {
   std::vector<std::string> names, values;
@@ -157,7 +67,6 @@ void testAccepted() {
           "1;ext=1\r\na\r\nA ; x=\"q\"\r\n0123456789\r\n0\r\nTrailer-A: 1\r\nT-B:\r\n\r\n",
           __LINE__);
   accepts("GET / HTTP/1.1\r\nHost: a\r\nX: \x80\xff obs-text\r\n\r\n", __LINE__);
-  accepts("GET /caf\xc3\xa9 HTTP/1.1\r\nHost: a\r\n\r\n", __LINE__);
   accepts("GET / HTTP/1.2\r\nHost: a\r\n\r\n", __LINE__);  // a later 1.x is served as 1.1
 
   // Pipelined: one frame per decode, the rest left for the next call.
@@ -248,7 +157,7 @@ void testLimits() {
   rejects(te + "800\r\n" + std::string(2048, 'c') + "\r\n801\r\n", 413, __LINE__);
   // Tiny chunks: the framing overhead is bounded too (2 x maxBodySize + head).
   std::string tiny = te;
-  while (tiny.size() < 1024 + 2 * 4096 + 4200) tiny += "1\r\nx\r\n";
+  while (tiny.size() < makeHttpDecoder(f)->maxFrameLength() + 10) tiny += "1\r\nx\r\n";
   o = once(tiny);
   CHECK(o.status == DecodeStatus::kError && o.httpStatus == 413, "chunk framing overhead bounded");
   // Endless empty lines before a request.
@@ -266,24 +175,26 @@ void testSameAnswerHoweverSplit() {
   small.maxUriLength = 16;
   // A control character ends the target (400); before the fix a read that
   // stopped inside the line measured the target up to SP/LF and said 414.
-  rejects(std::string("T \x00\x00\x01\x10\x00\x04xV4\x12GET\xf5\xb7\x90\x8c\x8b\xce a\r\n\r\n", 27), 400,
+  rejects(std::string("PUT \x00\x00\x01\x10\x00\x04xV4\x12GET\xf5\xb7\x90\x8c\x8b\xce a\r\n\r\n", 29), 400,
           __LINE__, small);
   rejects("GET /a\tbbbbbbbbbbbbbbbbbbbbbbbb HTTP/1.1\r\nHost: a\r\n\r\n", 400, __LINE__, small);
   // A target over the limit stays 414 when a bare LF follows it (was 400 in one read).
   rejects("GET /" + std::string(300, 'a') + "\n", 414, __LINE__);
   // Only the first maxHeaderSize bytes of a head count: junk for a method is
-  // 400 even when the head is also too large (was 431 in one read) ...
+  // 400 even when the head is also too large (was 431 in one read), an
+  // unknown method 501 ...
   std::string filler;
   while (filler.size() < 1100) filler += "X-Filler: 0123456789012345678901234567890123456789\r\n";
   rejects("G(T / HTTP/1.1\r\nHost: a\r\n" + filler + "\r\n", 400, __LINE__);
+  rejects("G-T / HTTP/1.1\r\nHost: a\r\n" + filler + "\r\n", 501, __LINE__);
   // ... and a bare LF past the limit does not turn 431 into 400.
   rejects("GET / HTTP/1.1\r\nHost: a\r\n" + filler + "X: y\n\r\n", 431, __LINE__);
-  // Likewise a chunked message is read only within maxFrameLength (head +
-  // 2 x body + 4096 = 13312 here): a chunk that would end past it is 413 even
-  // if its bytes turn out malformed later (was 400 in one read, 413 in pieces).
+  // Likewise a chunked message is read only within maxFrameLength (2 x head +
+  // 2 x body + 4096 + 17 = 14353 here): a chunk that would end past it is 413
+  // even if its bytes turn out malformed later (was 400 in one read, 413 in pieces).
   std::string overhead = "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n";
   for (int i = 0; i < 3; ++i) overhead += "1;" + std::string(4000, 'e') + "\r\nx\r\n";
-  const std::string pastLimit = overhead + "800\r\n" + std::string(2048, 'c') + "XY";
+  const std::string pastLimit = overhead + "C00\r\n" + std::string(3072, 'c') + "XY";
   rejects(pastLimit, 413, __LINE__);
   auto dec = makeHttpDecoder(limits());
   CHECK(overhead.size() < dec->maxFrameLength() && pastLimit.size() > dec->maxFrameLength(), "straddles the limit");
@@ -322,6 +233,5 @@ int main() {
   testLimits();
   testSameAnswerHoweverSplit();
   testIncompleteAndState();
-  std::printf("%d passed, %d failed\n", g_passed, g_failed);
-  return g_failed == 0 ? 0 : 1;
+  return summary();
 }

@@ -10,13 +10,24 @@ const { createServer } = require(path.join(__dirname, '..', '..', 'dist', 'index
 const options = { framing: { type: 'length' }, maxConnections: 12000, server: { backlog: 4096 }, ...JSON.parse(process.argv[2] || '{}') };
 const errors = { count: 0, first: '' };
 const closeReasons = {};
+// Connections from 127.0.100.x are test/soak/faults.js's misbehaving clients:
+// their close reasons are kept per address:port, and their frames counted
+// apart, so the well-behaved majority is checked alone.
+const FAULTY = '127.0.100.';
+const faultCloses = {};
+let faultFramesIn = 0;
+let normalFramesIn = 0;  // frames handed to onFrame from the well-behaved connections
 
 const server = createServer(options, {
   onFrame(conn, frame) {
+    if (conn.remoteAddress.startsWith(FAULTY)) faultFramesIn++;
+    else normalFramesIn++;
     conn.send(frame);
   },
   onClose(conn, reason) {
-    closeReasons[reason] = (closeReasons[reason] || 0) + 1;
+    // A list per address:port: a port is reused once its connection is gone.
+    if (conn.remoteAddress.startsWith(FAULTY)) (faultCloses[`${conn.remoteAddress}:${conn.remotePort}`] ??= []).push(reason);
+    else closeReasons[reason] = (closeReasons[reason] || 0) + 1;
   },
   onError(err) {
     errors.count++;
@@ -31,7 +42,7 @@ server.listen({ host: '127.0.0.1', port: 0 }).then(({ port }) => {
 readline.createInterface({ input: process.stdin }).on('line', (line) => {
   if (line.trim() !== 'stats') return;
   const s = server.stats();
-  process.stdout.write(`${JSON.stringify({ stats: true, connections: s.connections, framesIn: s.framesIn, framesOut: s.framesOut, bytesIn: s.bytesIn, bytesOut: s.bytesOut, errors, closeReasons })}\n`);
+  process.stdout.write(`${JSON.stringify({ stats: true, connections: s.connections, framesIn: s.framesIn, framesOut: s.framesOut, bytesIn: s.bytesIn, bytesOut: s.bytesOut, errors, closeReasons, faultFramesIn, normalFramesIn, faultCloses })}\n`);
 });
 process.stdin.on('end', () => {
   server.close({ timeout: 2000 }).then(() => process.exit(0));

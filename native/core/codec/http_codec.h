@@ -3,8 +3,10 @@
 // mode and what RFC 9112 says a server must not guess at (request smuggling):
 // Content-Length together with Transfer-Encoding, duplicate or malformed
 // Content-Length, a Transfer-Encoding whose last coding is not chunked, bad
-// chunk sizes, invalid header names or values, obs-fold, bare CR or LF, a
-// missing or repeated Host in HTTP/1.1. Limits answer with their usual status
+// chunk sizes or chunk extensions, invalid header names or values, obs-fold,
+// bare CR or LF, a missing or repeated Host in HTTP/1.1, a method the server's
+// table lacks (501), a request target outside RFC 9112/3986's grammar
+// (http_request_line.h). Limits answer with their usual status
 // (431 header section, 414 request target, 413 body).
 //
 // Progress is kept in the 8-byte DecoderState in the tail-rescanning style of
@@ -20,6 +22,7 @@
 #include <vector>
 
 #include "codec.h"
+#include "http_methods.h"
 
 namespace ringnet {
 
@@ -28,6 +31,8 @@ struct HttpFraming {
   uint32_t maxUriLength = 8 * 1024;    // request target (414)
   uint32_t maxHeaders = 100;           // header fields (431)
   uint64_t maxBodySize = 1024 * 1024;  // decoded body (413); at most kHttpMaxBodyLimit
+  uint32_t maxChunkExtensionSize = 4096;  // bytes after a chunk size, before its CRLF (413)
+  std::shared_ptr<const HttpMethodTable> methods;  // nullptr: HttpMethodTable::standard()
   // Timeouts (used by the protocol, http/http_protocol.cc; 0 = off):
   uint32_t headerTimeoutMs = 10000;    // a request head must arrive within this
   uint32_t bodyTimeoutMs = 10000;      // longest pause between reads of a request body
@@ -37,14 +42,7 @@ struct HttpFraming {
 // The DecoderState packing caps the body limit (29 bits of decoded length).
 constexpr uint64_t kHttpMaxBodyLimit = (uint64_t{1} << 29) - 1;
 constexpr uint32_t kHttpMaxHeaderLimit = 1024 * 1024;
-// A chunk-size line (size and extensions) longer than this is rejected (400).
-constexpr size_t kHttpMaxChunkLine = 4096;
-
-// Method codes (the record carries them so JS need not compare strings).
-enum HttpMethod : uint8_t {
-  kHttpOther = 0, kHttpGet, kHttpHead, kHttpPost, kHttpPut, kHttpDelete, kHttpConnect,
-  kHttpOptions, kHttpTrace, kHttpPatch,
-};
+constexpr uint32_t kHttpMaxChunkExtensionLimit = 64 * 1024;
 
 // The status an error answers with.
 int httpErrorStatus(CodecError e);

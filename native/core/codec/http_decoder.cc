@@ -1,10 +1,13 @@
 // The HTTP request decoder: finds the end of each request message (head, then
 // a Content-Length or chunked body) and validates it; see http_codec.h.
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 
 #include "http_chars.h"
+#include "http_chunked.h"
 #include "http_codec.h"
+#include "http_request_line.h"
 
 namespace ringnet {
 
@@ -15,10 +18,11 @@ namespace {
 // DecoderState::scanned, 64 bits:
 //   bits 62-63  phase (HttpPhase)
 //   bit  61     the head asked for 100-continue
-//   head:       bits 0-31  input already searched for line ends
+//   head:       bits 0-31  input already searched for line ends,
+//               bits 32-60 the request line's progress (packRequestLine)
 //   length:     bits 0-40  total message length (head + Content-Length)
 //   chunked:    bits 0-31  offset of the next chunk-size (or trailer) line,
-//               bits 32-60 decoded body bytes so far
+//               bits 32-60 decoded body bytes so far (trailers: where they began)
 constexpr int kPhaseShift = 62;
 constexpr uint64_t kExpectBit = uint64_t{1} << 61;
 constexpr uint64_t kLow32 = 0xffffffffu;
@@ -72,92 +76,11 @@ size_t skipLeadingCrlf(const uint8_t* d, size_t len, bool* bareLf) {
   return p;
 }
 
-// A chunk-size line: 1*HEXDIG [BWS ; ext...] CRLF. Returns the offset after
-// the CRLF, 0 when more input is needed; sets *size or *err.
-size_t chunkLine(const uint8_t* d, size_t pos, size_t len, uint64_t* size, CodecError* err) {
-  size_t p = pos;
-  uint64_t s = 0;
-  while (p < len && hexValue(d[p]) >= 0) {
-    if (p - pos >= 15) {  // more than 60 bits of size: no body limit allows that
-      *err = CodecError::kHttpBodyTooLarge;
-      return 0;
-    }
-    s = (s << 4) | static_cast<uint64_t>(hexValue(d[p]));
-    ++p;
-  }
-  if (p == len) return 0;
-  if (p == pos) {
-    *err = CodecError::kHttpBadRequest;  // no digits: "-1", "0x10", " 5", ...
-    return 0;
-  }
-  size_t q = p;
-  while (q < len && (d[q] == ' ' || d[q] == '\t')) ++q;  // BWS, only before an extension
-  if (q < len && d[q] == ';') {
-    p = q + 1;
-    while (p < len && d[p] != '\r') {
-      if (!isFieldValueChar(d[p])) {
-        *err = CodecError::kHttpBadRequest;
-        return 0;
-      }
-      ++p;
-    }
-  } else if (q < len && q != p) {
-    *err = CodecError::kHttpBadRequest;  // whitespace after the size without an extension
-    return 0;
-  } else {
-    p = q;
-  }
-  if (p - pos > kHttpMaxChunkLine) {
-    *err = CodecError::kHttpBadRequest;
-    return 0;
-  }
-  if (p + 1 >= len) return 0;
-  if (d[p] != '\r' || d[p + 1] != '\n') {
-    *err = CodecError::kHttpBadRequest;
-    return 0;
-  }
-  *size = s;
-  return p + 2;
-}
-
-// One trailer field line (validated like a header field), or the final CRLF.
-// Returns the offset after it, 0 when more input is needed; *last for the final CRLF.
-size_t trailerLine(const uint8_t* d, size_t pos, size_t len, bool* last, CodecError* err) {
-  if (len - pos < 2) return 0;
-  if (d[pos] == '\r') {
-    if (d[pos + 1] != '\n') {
-      *err = CodecError::kHttpBadRequest;
-      return 0;
-    }
-    *last = true;
-    return pos + 2;
-  }
-  size_t p = pos;
-  while (p < len && isTchar(d[p])) ++p;
-  if (p == len) return 0;
-  if (p == pos || d[p] != ':') {
-    *err = CodecError::kHttpBadRequest;
-    return 0;
-  }
-  for (++p; p < len && d[p] != '\r'; ++p) {
-    if (!isFieldValueChar(d[p])) {
-      *err = CodecError::kHttpBadRequest;
-      return 0;
-    }
-  }
-  if (p + 1 >= len) return 0;
-  if (d[p + 1] != '\n') {
-    *err = CodecError::kHttpBadRequest;
-    return 0;
-  }
-  return p + 2;
-}
-
 class HttpDecoder final : public FrameDecoder {
  public:
   explicit HttpDecoder(const HttpFraming& f)
       : limits_(f),
-        maxWire_(static_cast<uint64_t>(f.maxHeaderSize) + 2 * f.maxBodySize + kHttpMaxChunkLine) {}
+        maxWire_(static_cast<uint64_t>(f.maxHeaderSize) * 2 + 2 * f.maxBodySize + f.maxChunkExtensionSize + 17) {}
 
   DecodeResult decode(const uint8_t* data, size_t len, DecoderState& state) const override {
     if (len == 0) return DecodeResult{};
@@ -195,7 +118,11 @@ class HttpDecoder final : public FrameDecoder {
     // bytes past that window are never looked at, so the answer cannot depend
     // on how much of them has arrived.
     const size_t window = std::min<size_t>(len, start + limits_.maxHeaderSize);
-    // Line ends before `scanned` were checked: each LF has its CR.
+    // The request line is checked as its bytes arrive (each byte once).
+    RequestLineScan line = unpackRequestLine(state.scanned >> 32, d, start);
+    if (CodecError e = scanRequestLine(d, start, window, limits_, &line); e != CodecError::kNone) return error(e);
+    // Line ends before `scanned` were checked: each LF has its CR. A bare LF
+    // inside the request line was refused by the scan above.
     size_t p = std::max(start, static_cast<size_t>(state.scanned & kLow32));
     size_t end = 0;
     while (p < window) {
@@ -205,12 +132,7 @@ class HttpDecoder final : public FrameDecoder {
         break;
       }
       const size_t q = static_cast<size_t>(static_cast<const uint8_t*>(hit) - d);
-      if (q == 0 || d[q - 1] != '\r') {
-        // Bare LF; a request line already refused by the bytes before it keeps
-        // that answer (what a read ending just before the LF was told).
-        const CodecError e = earlyCheck(d, start, q);
-        return error(e != CodecError::kNone ? e : CodecError::kHttpBadRequest);
-      }
+      if (q == 0 || d[q - 1] != '\r') return error(CodecError::kHttpBadRequest);  // bare LF
       if (q >= start + 3 && d[q - 2] == '\n') {
         end = q + 1;
         break;
@@ -218,9 +140,8 @@ class HttpDecoder final : public FrameDecoder {
       p = q + 1;
     }
     if (end == 0) {
-      if (CodecError e = earlyCheck(d, start, window); e != CodecError::kNone) return error(e);
       if (window - start == limits_.maxHeaderSize) return error(CodecError::kHttpHeaderTooLarge);
-      state.scanned = pack(HttpPhase::kHead, false, std::min<size_t>(p, kLow32));
+      state.scanned = pack(HttpPhase::kHead, false, std::min<size_t>(p, kLow32)) | (packRequestLine(line) << 32);
       return DecodeResult{};
     }
 
@@ -238,44 +159,28 @@ class HttpDecoder final : public FrameDecoder {
     return r;
   }
 
-  // Rejections that need not wait for the whole head, from d[start, stop): a
-  // request line that is not one (junk, TLS to a plain port), a target over
-  // its limit (414). Each only grows more certain with more bytes, and
-  // parseHttpHead checks the same in the same order, so a head gets the same
-  // answer however it is split.
-  CodecError earlyCheck(const uint8_t* d, size_t start, size_t stop) const {
-    size_t p = start;
-    const size_t methodEnd = std::min(stop, start + 33);
-    while (p < methodEnd && isTchar(d[p])) ++p;
-    if (p == stop) return CodecError::kNone;
-    if (p == start || p == start + 33 || d[p] != ' ') return CodecError::kHttpBadRequest;
-    if (stop - start <= limits_.maxUriLength) return CodecError::kNone;  // cannot hold a longer target
-    // The target as far as it has arrived; no need to look past the limit.
-    const size_t targetStart = p + 1;
-    const size_t targetStop = std::min<size_t>(stop, targetStart + limits_.maxUriLength + 1);
-    size_t q = targetStart;
-    while (q < targetStop && isTargetChar(d[q])) ++q;
-    return q - targetStart > limits_.maxUriLength ? CodecError::kHttpUriTooLong : CodecError::kNone;
-  }
-
   // Like the head, the body is read only within maxFrameLength(): a message
   // that has not ended there is too large (413), whatever the bytes after it
-  // are and however they are split.
+  // are and however they are split. Trailers count against maxHeaderSize as a
+  // head does (431), as llhttp's users count them.
   DecodeResult chunks(const uint8_t* d, size_t len, DecoderState& state, HttpPhase phase, size_t pos,
                       uint64_t decoded, bool expect, const uint8_t* parsedFrom = nullptr) const {
     if (pos > maxWire_) return error(CodecError::kHttpBodyTooLarge);  // leading CRLFs + head already
     const size_t avail = static_cast<size_t>(std::min<uint64_t>(len, maxWire_));
+    // In the trailers `decoded` holds the trailer bytes already accepted.
+    size_t trailerStart = phase == HttpPhase::kTrailers ? pos - static_cast<size_t>(decoded) : 0;
+    size_t trailerAvail = 0;
     CodecError err = CodecError::kNone;
     while (true) {
       if (phase == HttpPhase::kChunkedBody) {
         uint64_t size = 0;
-        const size_t dataStart = chunkLine(d, pos, avail, &size, &err);
+        const size_t dataStart = chunkLine(d, pos, avail, limits_.maxChunkExtensionSize, &size, &err);
         if (err != CodecError::kNone) return error(err);
         if (dataStart == 0) break;
         if (size > limits_.maxBodySize - decoded) return error(CodecError::kHttpBodyTooLarge);
         if (size == 0) {
           phase = HttpPhase::kTrailers;
-          pos = dataStart;
+          pos = trailerStart = dataStart;
           expect = false;  // the body is complete: no 100-continue any more
           continue;
         }
@@ -287,15 +192,20 @@ class HttpDecoder final : public FrameDecoder {
         pos = dataStart + static_cast<size_t>(size) + 2;
         expect = false;  // body bytes arrived: the client did not wait
       } else {
+        trailerAvail = std::min<size_t>(avail, trailerStart + limits_.maxHeaderSize);
         bool last = false;
-        const size_t next = trailerLine(d, pos, avail, &last, &err);
+        const size_t next = trailerLine(d, pos, trailerAvail, &last, &err);
         if (err != CodecError::kNone) return error(err);
         if (next == 0) break;
         if (last) return frame(next, state, parsedFrom);
         pos = next;
       }
     }
-    // Chunk framing beyond the limit (tiny chunks, long trailers) is refused too.
+    if (phase == HttpPhase::kTrailers) {
+      if (trailerAvail == trailerStart + limits_.maxHeaderSize) return error(CodecError::kHttpHeaderTooLarge);
+      decoded = pos - trailerStart;
+    }
+    // Chunk framing beyond the limit (tiny chunks) is refused too.
     if (avail == maxWire_) return error(CodecError::kHttpBodyTooLarge);
     state.scanned = pack(phase, expect, (decoded << 32) | pos);
     return DecodeResult{};
@@ -330,7 +240,7 @@ size_t copyChunkedBody(const uint8_t* d, size_t pos, size_t end, uint8_t* out) {
   while (pos < end) {
     uint64_t size = 0;
     CodecError err = CodecError::kNone;
-    const size_t dataStart = chunkLine(d, pos, end, &size, &err);
+    const size_t dataStart = chunkLine(d, pos, end, SIZE_MAX, &size, &err);
     if (dataStart == 0 || size == 0) break;  // validated before: only the last chunk stops us
     std::memcpy(out + written, d + dataStart, static_cast<size_t>(size));
     written += static_cast<size_t>(size);
@@ -340,7 +250,8 @@ size_t copyChunkedBody(const uint8_t* d, size_t pos, size_t end, uint8_t* out) {
 }
 
 std::unique_ptr<FrameDecoder> makeHttpDecoder(const HttpFraming& f) {
-  if (f.maxBodySize > kHttpMaxBodyLimit || f.maxHeaderSize > kHttpMaxHeaderLimit || f.maxHeaderSize < 64) {
+  if (f.maxBodySize > kHttpMaxBodyLimit || f.maxHeaderSize > kHttpMaxHeaderLimit || f.maxHeaderSize < 64 ||
+      f.maxChunkExtensionSize > kHttpMaxChunkExtensionLimit) {
     return nullptr;
   }
   return std::make_unique<HttpDecoder>(f);

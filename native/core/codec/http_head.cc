@@ -3,6 +3,7 @@
 
 #include "http_chars.h"
 #include "http_codec.h"
+#include "http_request_line.h"
 
 namespace ringnet {
 
@@ -20,25 +21,6 @@ int httpErrorStatus(CodecError e) {
 }
 
 namespace {
-
-constexpr size_t kMaxMethodLength = 32;
-
-uint8_t methodCode(const uint8_t* m, size_t n) {
-  struct Known {
-    const char* name;
-    size_t len;
-    uint8_t code;
-  };
-  static const Known known[] = {
-      {"GET", 3, kHttpGet},         {"HEAD", 4, kHttpHead},       {"POST", 4, kHttpPost},
-      {"PUT", 3, kHttpPut},         {"DELETE", 6, kHttpDelete},   {"CONNECT", 7, kHttpConnect},
-      {"OPTIONS", 7, kHttpOptions}, {"TRACE", 5, kHttpTrace},     {"PATCH", 5, kHttpPatch},
-  };
-  for (const Known& k : known) {
-    if (k.len == n && std::memcmp(k.name, m, n) == 0) return k.code;  // methods are case-sensitive
-  }
-  return kHttpOther;
-}
 
 bool isOws(uint8_t c) { return c == ' ' || c == '\t'; }
 
@@ -152,24 +134,16 @@ CodecError parseHttpHead(const uint8_t* d, size_t start, size_t end, const HttpF
   head->end = end;
   if (end - start > limits.maxHeaderSize) return CodecError::kHttpHeaderTooLarge;
   if (end - start < 4 || d[end - 2] != '\r' || d[end - 1] != '\n') return CodecError::kHttpBadRequest;
-  size_t p = start;
 
-  // method SP
-  while (p < end && isTchar(d[p])) ++p;
-  head->methodLen = p - start;
-  if (head->methodLen == 0 || head->methodLen > kMaxMethodLength || p >= end || d[p] != ' ') {
-    return CodecError::kHttpBadRequest;
-  }
-  head->method = methodCode(d + start, head->methodLen);
-  ++p;
-
-  // request-target SP: visible characters (and obs-text) only
-  head->targetOffset = p;
-  while (p < end && isTargetChar(d[p])) ++p;
-  head->targetLength = p - head->targetOffset;
-  if (head->targetLength > limits.maxUriLength) return CodecError::kHttpUriTooLong;
-  if (head->targetLength == 0 || p >= end || d[p] != ' ') return CodecError::kHttpBadRequest;
-  ++p;
+  // method SP request-target SP (the checks the decoder made as the bytes came)
+  RequestLineScan line{start};
+  if (CodecError e = scanRequestLine(d, start, end, limits, &line); e != CodecError::kNone) return e;
+  if (line.state != RequestLineScan::kDone) return CodecError::kHttpBadRequest;
+  head->methodLen = line.methodLength;
+  head->method = httpMethodCode(d + start, head->methodLen);
+  head->targetOffset = start + head->methodLen + 1;
+  head->targetLength = line.pos - 1 - head->targetOffset;
+  size_t p = line.pos;
 
   // HTTP-version CRLF
   if (end - p < 10 || std::memcmp(d + p, "HTTP/", 5) != 0) return CodecError::kHttpBadRequest;

@@ -43,6 +43,7 @@ const char* reasonPhrase(int status) {
 }
 
 constexpr char kContinue[] = "HTTP/1.1 100 Continue\r\n\r\n";
+constexpr char kRequestTimeout[] = "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n";
 
 // Per-thread scratch for building records (a reactor runs on one thread).
 struct Scratch {
@@ -105,6 +106,15 @@ class HttpProtocol final : public Protocol {
       ctl.clearDeadline(c);  // the error waits for the handlers' responses
     }
     return true;
+  }
+
+  void onTimeout(ConnectionControl& ctl, Connection& c, int32_t reason) override {
+    // A head that did not arrive in time is answered 408 (as nginx and
+    // node:http do) when no response is owed: one owed would come first and a
+    // 408 after it would answer nothing. Then the connection closes.
+    if (reason != wire::kCloseHeaderTimeout || outstanding(c) != 0 || (c.protoFlags & (kFailed | kNoMore))) return;
+    c.protoFlags |= kNoMore;
+    ctl.reply(c, reinterpret_cast<const uint8_t*>(kRequestTimeout), sizeof kRequestTimeout - 1);
   }
 
   bool holdsOpenOnServerClose(ConnectionControl& ctl, Connection& c) override {

@@ -1,6 +1,8 @@
 /** HTTP/1.1 framing options and their validation (native side: native/core/http). */
 import type { NormalizedFraming } from '../../protocol';
+import { InvalidOptionError } from '../../errors';
 import { INT32_MAX, int, rejectUnknown } from '../../options/validate';
+import { methodListError } from './methods';
 
 /**
  * HTTP/1.1 requests, parsed natively; handle them with onRequest(req, res).
@@ -31,6 +33,14 @@ export interface HttpFramingOptions {
   keepAliveTimeout?: number;
   /** Unanswered requests per connection before it stops reading (pipelining bound). Default 64. */
   maxPipelined?: number;
+  /**
+   * The request methods served (case-sensitive tokens); any other is answered
+   * 501. Default HTTP_METHODS (llhttp's list, as node:http's METHODS). To add
+   * extension methods: [...HTTP_METHODS, 'BREW'].
+   */
+  methods?: readonly string[];
+  /** Bytes of chunk extensions per chunk-size line (413 beyond). Default 4096, at most 65536; 0 refuses any extension. */
+  maxChunkExtensionSize?: number;
 }
 
 /** What native/bridge/config_parse.cc reads for HTTP (native FramingType 5). */
@@ -42,12 +52,19 @@ export interface NormalizedHttpFraming extends NormalizedFraming {
   headerTimeoutMs: number;
   bodyTimeoutMs: number;
   keepAliveTimeoutMs: number;
+  maxChunkExtensionSize: number;
+  /** The method table (absent: the native standard one). */
+  methods?: string[];
   /** JS only: unanswered requests before the connection is paused. */
   maxPipelined: number;
 }
 
 export function normalizeHttpFraming(f: Record<string, unknown>): NormalizedHttpFraming {
-  rejectUnknown('framing', f, ['type', 'maxHeaderSize', 'maxUriLength', 'maxHeaders', 'maxBodySize', 'headerTimeout', 'bodyTimeout', 'keepAliveTimeout', 'maxPipelined']);
+  rejectUnknown('framing', f, ['type', 'maxHeaderSize', 'maxUriLength', 'maxHeaders', 'maxBodySize', 'headerTimeout', 'bodyTimeout', 'keepAliveTimeout', 'maxPipelined', 'methods', 'maxChunkExtensionSize']);
+  if (f.methods !== undefined) {
+    const problem = methodListError(f.methods);
+    if (problem !== undefined) throw new InvalidOptionError('framing.methods', problem);
+  }
   const maxHeaderSize = f.maxHeaderSize === undefined ? 16 * 1024 : int('framing.maxHeaderSize', f.maxHeaderSize, 64, 1024 * 1024);
   const maxUriLength = f.maxUriLength === undefined ? Math.min(8 * 1024, maxHeaderSize) : int('framing.maxUriLength', f.maxUriLength, 1, maxHeaderSize);
   return {
@@ -61,6 +78,8 @@ export function normalizeHttpFraming(f: Record<string, unknown>): NormalizedHttp
     bodyTimeoutMs: f.bodyTimeout === undefined ? 10000 : int('framing.bodyTimeout', f.bodyTimeout, 0, INT32_MAX),
     keepAliveTimeoutMs: f.keepAliveTimeout === undefined ? 5000 : int('framing.keepAliveTimeout', f.keepAliveTimeout, 0, INT32_MAX),
     maxPipelined: f.maxPipelined === undefined ? 64 : int('framing.maxPipelined', f.maxPipelined, 1, 65535),
+    maxChunkExtensionSize: f.maxChunkExtensionSize === undefined ? 4096 : int('framing.maxChunkExtensionSize', f.maxChunkExtensionSize, 0, 65536),
+    ...(f.methods === undefined ? {} : { methods: [...(f.methods as string[])] }),
     overhead: 0,
     maxPayload: Number.MAX_SAFE_INTEGER,
   };

@@ -30,7 +30,7 @@ Decoded reference(const DelimiterFraming& f, const std::string& s) {
   for (;;) {
     const size_t pos = s.find(delim, at);
     if (pos != std::string::npos && pos - at <= f.maxFrameLength) {
-      out.frames.push_back(s.substr(at, pos - at + (f.stripDelimiter ? 0 : d)));
+      out.frames.push_back(std::string_view(s).substr(at, pos - at + (f.stripDelimiter ? 0 : d)));
       out.consumed.push_back(pos - at + d);
       at = pos + d;
       continue;

@@ -22,7 +22,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const size_t n = static_cast<size_t>(f.frameLength);
   size_t at = 0;
   for (; stream.size() - at >= n; at += n) {
-    want.frames.push_back(stream.substr(at, n));
+    want.frames.push_back(std::string_view(stream).substr(at, n));
     want.consumed.push_back(n);
   }
   want.leftover = stream.size() - at;

@@ -9,15 +9,21 @@
 //     an exact-size heap copy (ASan reports any read past the input). Each
 //     request is read back the way the protocol builds its record
 //     (http_protocol.cc buildRecord): the head the decoder cached must equal a
-//     fresh parse, and a reference de-chunker written from the RFC 9112 grammar
-//     must agree with copyChunkedBody and end exactly where the frame ends.
-//  2. as a program for a generator of well-formed pipelined requests (method,
-//     target, version, headers with OWS, Content-Length or a chunked body in
-//     random chunk sizes with extensions and trailers): decoded whole and cut,
-//     they must come back exactly as generated.
+//     fresh parse; its method must be in the server's table and its target
+//     obey RFC 9112/3986 (support/http_reference.h); a reference de-chunker
+//     written from the RFC 9112 grammar (chunk-extension grammar and cap,
+//     trailers within maxHeaderSize) must agree with copyChunkedBody and end
+//     exactly where the frame ends.
+//  2. as a program for a generator of well-formed pipelined requests (a method
+//     of the table, a target in each of the four forms, version, headers with
+//     OWS, Content-Length or a chunked body in random chunk sizes with
+//     extensions — tokens, quoted strings with quoted-pairs, BWS — and
+//     trailers): decoded whole and cut, they must come back exactly as generated.
 #include <algorithm>
 #include <cctype>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -26,14 +32,21 @@
 
 #include "core/codec/http_codec.h"
 #include "support/codec_props.h"
+#include "support/http_reference.h"
 
 using namespace ringnet;
 using namespace ringnet::fuzz;
 
 namespace {
 
-HttpFraming readConfig(FuzzInput& in) {
+struct Config {
   HttpFraming f;
+  std::vector<std::string> methods;  // the table the server was given
+};
+
+Config readConfig(FuzzInput& in) {
+  Config c;
+  HttpFraming& f = c.f;
   const uint8_t shape = in.u8();
   // Small limits make every limit path reachable within -max_len; shape bits
   // pick the production defaults or the largest body limit now and then.
@@ -41,7 +54,19 @@ HttpFraming readConfig(FuzzInput& in) {
   f.maxUriLength = (shape & 2) ? 8 * 1024 : in.u16() % 1100;
   f.maxHeaders = (shape & 4) ? 100 : in.u8() % 40;
   f.maxBodySize = (shape & 8) ? kHttpMaxBodyLimit : in.u16() % 3000;
-  return f;
+  if (shape & 16) f.maxChunkExtensionSize = in.u16() % 300;
+  c.methods = standardHttpMethods();
+  if (shape & 32) {  // a server's own table: some standard, some extension methods
+    static const char* const kPool[] = {"GET", "POST", "BREW", "WHEN", "M-SEARCH", "x", "PUT", "OPTIONS",
+                                        "CONNECT", "PROPFIND", "get", "~!#$%&'*+-.^_`|", "HEAD", "QUERY"};
+    const uint16_t pick = in.u16() | 1;
+    c.methods.clear();
+    for (size_t i = 0; i < sizeof kPool / sizeof kPool[0]; ++i) {
+      if (pick & (1u << i)) c.methods.emplace_back(kPool[i]);
+    }
+    f.methods = HttpMethodTable::make(c.methods);
+  }
+  return c;
 }
 
 // One decoded request, as the protocol hands it to JS.
@@ -62,59 +87,6 @@ struct Request {
   }
 };
 
-bool isTcharRef(uint8_t c) {
-  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-         std::strchr("!#$%&'*+-.^_`|~", c) != nullptr;
-}
-bool isFieldCharRef(uint8_t c) { return c == '\t' || (c >= 0x20 && c != 0x7f); }
-int hexRef(uint8_t c) {
-  const char* digits = "0123456789abcdef";
-  const char* hit = std::strchr(digits, c | 0x20);
-  return c != 0 && hit != nullptr ? static_cast<int>(hit - digits) : -1;
-}
-
-// The chunked body from `pos` per RFC 9112 7.1 (as strict as the decoder:
-// at most 15 size digits, BWS only before an extension, trailer fields are
-// token ":" field-chars). Returns the offset after the final CRLF, or 0.
-size_t dechunkRef(const std::string& s, size_t pos, std::string* body) {
-  auto at = [&](size_t i) -> int { return i < s.size() ? static_cast<uint8_t>(s[i]) : -1; };
-  auto crlf = [&](size_t i) { return at(i) == '\r' && at(i + 1) == '\n'; };
-  for (;;) {
-    uint64_t size = 0;
-    size_t digits = 0;
-    while (at(pos) >= 0 && hexRef(static_cast<uint8_t>(at(pos))) >= 0) {
-      if (++digits > 15) return 0;
-      size = size * 16 + static_cast<uint64_t>(hexRef(static_cast<uint8_t>(at(pos))));
-      ++pos;
-    }
-    if (digits == 0) return 0;
-    size_t q = pos;
-    while (at(q) == ' ' || at(q) == '\t') ++q;
-    if (at(q) == ';') {
-      for (pos = q + 1; at(pos) >= 0 && at(pos) != '\r'; ++pos) {
-        if (!isFieldCharRef(static_cast<uint8_t>(at(pos)))) return 0;
-      }
-    }
-    if (!crlf(pos)) return 0;
-    pos += 2;
-    if (size == 0) break;
-    if (s.size() - pos < size + 2 || !crlf(pos + size)) return 0;
-    body->append(s, pos, size);
-    pos += size + 2;
-  }
-  while (!crlf(pos)) {  // trailer fields
-    const size_t nameStart = pos;
-    while (at(pos) >= 0 && isTcharRef(static_cast<uint8_t>(at(pos)))) ++pos;
-    if (pos == nameStart || at(pos) != ':') return 0;
-    for (++pos; at(pos) >= 0 && at(pos) != '\r'; ++pos) {
-      if (!isFieldCharRef(static_cast<uint8_t>(at(pos)))) return 0;
-    }
-    if (!crlf(pos)) return 0;
-    pos += 2;
-  }
-  return pos + 2;
-}
-
 void collectField(void* ctx, size_t nameOffset, size_t nameLength, size_t valueOffset, size_t valueLength) {
   auto* fields = static_cast<std::vector<int32_t>*>(ctx);
   for (size_t v : {nameOffset, nameLength, valueOffset, valueLength}) fields->push_back(static_cast<int32_t>(v));
@@ -129,7 +101,8 @@ bool sameHead(const HttpHead& a, const HttpHead& b) {
 
 // Reads the frame just returned by decode() the way buildRecord does, checking
 // that it is a valid request within the limits.
-Request readRequest(const uint8_t* data, size_t length, const HttpFraming& f) {
+Request readRequest(const uint8_t* data, size_t length, const Config& cfg) {
+  const HttpFraming& f = cfg.f;
   size_t start = 0;
   while (start + 1 < length && data[start] == '\r' && data[start + 1] == '\n') start += 2;
   FUZZ_CHECK(start <= f.maxHeaderSize);
@@ -160,13 +133,15 @@ Request readRequest(const uint8_t* data, size_t length, const HttpFraming& f) {
   r.keepAlive = h.keepAlive;
   r.expectContinue = h.expectContinue;
   r.chunked = h.chunked;
+  FUZZ_CHECK(std::find(cfg.methods.begin(), cfg.methods.end(), r.method) != cfg.methods.end());
+  FUZZ_CHECK(ref::targetOk(r.method, r.target));
   for (size_t i = 0; i < fields.size(); i += 4) {
     r.headers.emplace_back(std::string(c + fields[i], static_cast<size_t>(fields[i + 1])),
                            std::string(c + fields[i + 2], static_cast<size_t>(fields[i + 3])));
   }
   if (h.chunked) {
     const std::string frame(c, length);
-    const size_t end = dechunkRef(frame, h.end, &r.body);
+    const size_t end = ref::dechunk(frame, h.end, {f.maxChunkExtensionSize, f.maxHeaderSize}, &r.body);
     FUZZ_CHECK(end == length);  // the frame ends where the chunked body does
     // copyChunkedBody writes into a buffer of exactly the decoded size.
     std::unique_ptr<uint8_t[]> out(new uint8_t[r.body.size() + 1]);
@@ -204,12 +179,12 @@ struct Outcome {
 
 // Feeds `stream` in the given pieces the way the reactor does (pending tail +
 // new bytes in one exact-size heap copy, decode until it needs more).
-Outcome decodeHttpStream(const FrameDecoder& dec, const HttpFraming& f, const std::string& stream,
+Outcome decodeHttpStream(const FrameDecoder& dec, const Config& f, const std::string& stream,
                          const std::vector<size_t>& pieces) {
   Outcome out;
   const size_t pending = feedStream(
       dec, stream, pieces,
-      [&](const uint8_t* data, const DecodeResult& r) {
+      [&](const uint8_t* data, const DecodeResult& r, size_t) {
         FUZZ_CHECK(r.payloadOffset == 0 && r.payloadLength == r.consumed);  // the whole message
         out.requests.push_back(readRequest(data, r.consumed, f));
         out.consumed.push_back(r.consumed);
@@ -236,13 +211,10 @@ bool sameHttpOutcome(const Outcome& a, const Outcome& b) {
          (a.error || a.leftover == b.leftover);
 }
 
-Outcome checkHttpCutAnywhere(const FrameDecoder& dec, const HttpFraming& f, const std::string& stream, Rng& rng) {
+Outcome checkHttpCutAnywhere(const FrameDecoder& dec, const Config& f, const std::string& stream, Rng& rng) {
   const Outcome whole =
       decodeHttpStream(dec, f, stream, stream.empty() ? std::vector<size_t>{} : std::vector<size_t>{stream.size()});
-  const size_t maxPieces[] = {1, 7, 64, 4096};
-  for (size_t maxPiece : maxPieces) {
-    FUZZ_CHECK(sameHttpOutcome(decodeHttpStream(dec, f, stream, randomCuts(stream.size(), rng, maxPiece)), whole));
-  }
+  FUZZ_CHECK(sameHttpOutcome(decodeHttpStream(dec, f, stream, sampledCuts(stream.size(), rng)), whole));
   return whole;
 }
 
@@ -261,7 +233,7 @@ std::string fieldValue(FuzzInput& g, size_t maxLen) {
   std::string v(g.u8() % (maxLen + 1), 'x');
   for (char& ch : v) {
     const uint8_t b = g.u8();
-    ch = static_cast<char>(isFieldCharRef(b) ? b : 'a' + b % 26);
+    ch = static_cast<char>(ref::isFieldChar(b) ? b : 'a' + b % 26);
   }
   while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.back() = '.';
   if (!v.empty() && (v[0] == ' ' || v[0] == '\t')) v[0] = '.';
@@ -305,49 +277,126 @@ std::string hex(uint64_t v, bool upper) {
   return s;
 }
 
-// A chunk extension (";name=value", ";flag", with BWS before the ';').
-std::string chunkExtension(FuzzInput& g) {
-  switch (g.u8() % 5) {
-    case 0: return ";" + token(g, 8) + "=" + token(g, 8);
-    case 1: return " ;" + token(g, 6);
-    case 2: return "\t; " + token(g, 4) + "=\"" + fieldValue(g, 8) + "\"";
-    default: return "";
+std::string bws(FuzzInput& g) {
+  static const char* const kBws[] = {"", "", "", " ", "\t", " \t"};
+  return kBws[g.u8() % 6];
+}
+
+// quoted-string: qdtext and quoted-pairs (obs-text included).
+std::string quoted(FuzzInput& g, size_t maxLen) {
+  std::string q = "\"";
+  for (size_t n = g.u8() % (maxLen + 1); n > 0; --n) {
+    const uint8_t b = g.u8();
+    if (b == '"' || b == '\\') {
+      q += '\\';
+      q += static_cast<char>(b);
+    } else if (b == '\t' || (b >= 0x20 && b != 0x7f)) {
+      q += static_cast<char>(b);
+    } else {
+      q += "\\ ";  // a quoted-pair of SP
+    }
   }
+  return q + "\"";
+}
+
+// Chunk extensions: ';' name [ '=' token / quoted-string ], BWS where RFC 9112 allows it.
+std::string chunkExtension(FuzzInput& g) {
+  std::string e;
+  for (int n = g.u8() % 3; n > 0; --n) {
+    e += bws(g) + ";" + bws(g) + token(g, 8);
+    switch (g.u8() % 3) {
+      case 1: e += bws(g) + "=" + bws(g) + token(g, 8); break;
+      case 2: e += bws(g) + "=" + bws(g) + quoted(g, 8); break;
+      default: break;
+    }
+  }
+  return e;
 }
 
 // The chunked encoding of `body`: chunk sizes 1..64 from g, hex in either case
-// with leading zeros, extensions, last chunk, 0-2 trailer fields.
-std::string chunked(FuzzInput& g, const std::string& body) {
+// with leading zeros, extensions (within the cap), last chunk, 0-2 trailer
+// fields (within maxHeaderSize).
+std::string chunked(FuzzInput& g, const HttpFraming& f, const std::string& body) {
+  const auto ext = [&] {
+    std::string e = chunkExtension(g);
+    return e.size() <= f.maxChunkExtensionSize ? e : std::string();
+  };
   std::string w;
   for (size_t at = 0; at < body.size();) {
     const size_t n = std::min<size_t>(body.size() - at, 1 + g.u8() % 64);
     const uint8_t style = g.u8();
-    w += std::string(style % 3 == 0 ? style % 5 : 0, '0') + hex(n, style & 0x40) + chunkExtension(g) + "\r\n";
+    w += std::string(style % 3 == 0 ? style % 5 : 0, '0') + hex(n, style & 0x40) + ext() + "\r\n";
     w.append(body, at, n);
     w += "\r\n";
     at += n;
   }
-  w += std::string(1 + g.u8() % 3, '0') + chunkExtension(g) + "\r\n";
-  for (int t = g.u8() % 3; t > 0; --t) w += token(g, 12) + ":" + ows(g) + fieldValue(g, 16) + "\r\n";
-  return w + "\r\n";
+  w += std::string(1 + g.u8() % 3, '0') + ext() + "\r\n";
+  std::string trailers;
+  for (int t = g.u8() % 3; t > 0; --t) trailers += token(g, 12) + ":" + ows(g) + fieldValue(g, 16) + "\r\n";
+  if (trailers.size() + 2 > f.maxHeaderSize) trailers.clear();
+  return w + trailers + "\r\n";
+}
+
+// path / query bytes (pchar / "/" / "?", pct-encodings), exactly n of them.
+std::string pathBytes(FuzzInput& g, size_t n) {
+  static const char kPath[] = "abcxyzABZ019-._~!$&'()*+,;=:@/?";
+  std::string s;
+  while (s.size() < n) {
+    const uint8_t b = g.u8();
+    if (b % 11 == 0 && s.size() + 3 <= n) {
+      s += '%';
+      s += "0123456789abcdefABCDEF"[g.u8() % 22];
+      s += "0123456789abcdefABCDEF"[g.u8() % 22];
+    } else {
+      s += kPath[b % (sizeof kPath - 1)];
+    }
+  }
+  return s;
+}
+
+// A request target in the form `method` takes (RFC 9112 3.2), about len bytes.
+std::string requestTarget(FuzzInput& g, const std::string& method, size_t len) {
+  static const char kHost[] = "abcxyz019-._~!$&'()*+,;=";
+  if (method == "CONNECT") {
+    std::string host;
+    if (g.flag()) {
+      host = "[";
+      for (size_t n = 1 + g.u8() % 20; n > 0; --n) host += "0123456789abcdef:."[g.u8() % 18];
+      host += "]";
+    } else {
+      for (size_t n = 1 + g.u8() % std::max<size_t>(1, len); n > 0; --n) host += kHost[g.u8() % (sizeof kHost - 1)];
+    }
+    return host + ":" + std::to_string(g.u16());
+  }
+  if (method == "OPTIONS" && g.u8() % 3 == 0) return "*";
+  switch (g.u8() % 5) {
+    case 0: {
+      std::string auth = g.flag() ? "user@" : "";
+      auth += g.flag() ? "[::1]" : "example.com";
+      if (g.flag()) auth += ":" + std::to_string(g.u16());
+      return (g.flag() ? "http://" : "HTTPS+x.-://") + auth + (g.flag() ? "/" + pathBytes(g, len / 2) : "");
+    }
+    case 1: {
+      std::string rest = pathBytes(g, len / 2);
+      if (rest.compare(0, 2, "//") == 0) rest[0] = 'x';  // "urn://..." would need an authority
+      return "urn:" + rest;
+    }
+    default: return "/" + pathBytes(g, len - 1);
+  }
 }
 
 // One well-formed request from g that fits the limits; false if it would not
 // (then it is left out of the stream).
-bool generate(FuzzInput& g, const HttpFraming& f, size_t maxFrame, std::string* wire, Request* want) {
+bool generate(FuzzInput& g, const Config& cfg, size_t maxFrame, std::string* wire, Request* want) {
+  const HttpFraming& f = cfg.f;
   Request r;
-  static const char* const kKnown[] = {"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"};
-  const uint8_t m = g.u8();
-  r.method = m % 4 ? kKnown[(m / 4) % 9] : token(g, 32);
+  r.method = cfg.methods[g.u8() % cfg.methods.size()];
   r.methodCode = methodCodeRef(r.method);
 
   if (f.maxUriLength == 0) return false;
   const size_t targetLen = g.u8() == 0xff ? f.maxUriLength : 1 + g.u16() % std::min<size_t>(f.maxUriLength, 300);
-  r.target.resize(targetLen);
-  for (char& ch : r.target) {
-    const uint8_t b = g.u8();
-    ch = static_cast<char>(b > 0x20 && b != 0x7f ? b : 'a' + b % 26);
-  }
+  r.target = requestTarget(g, r.method, targetLen);
+  if (r.target.size() > f.maxUriLength) return false;
   const uint8_t v = g.u8() % 8;
   const std::string version = v < 5 ? "1.1" : v < 7 ? "1.0" : "1." + std::to_string(2 + g.u8() % 8);
   r.minor = v >= 5 && v < 7 ? 0 : 1;
@@ -392,7 +441,7 @@ bool generate(FuzzInput& g, const HttpFraming& f, size_t maxFrame, std::string* 
   if (bodyKind == 2 && r.minor == 1) {
     r.chunked = true;
     insert("transfer-encoding", g.flag() ? "chunked" : "Chunked");
-    bodyWire = chunked(g, r.body);
+    bodyWire = chunked(g, f, r.body);
   } else if (bodyKind) {
     insert("content-length", std::string(g.u8() % 3, '0') + std::to_string(r.body.size()));
   }
@@ -418,14 +467,14 @@ bool generate(FuzzInput& g, const HttpFraming& f, size_t maxFrame, std::string* 
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FuzzInput in(data, size);
-  const HttpFraming f = readConfig(in);
-  auto dec = makeHttpDecoder(f);
+  const Config cfg = readConfig(in);
+  auto dec = makeHttpDecoder(cfg.f);
   FUZZ_CHECK(dec != nullptr);  // readConfig only builds valid configurations
   Rng rng(in.u32());
   const std::string stream = in.rest();
 
   // 1. The input as it comes.
-  checkHttpCutAnywhere(*dec, f, stream, rng);
+  checkHttpCutAnywhere(*dec, cfg, stream, rng);
 
   // 2. Round trip: the same bytes drive a generator of pipelined requests.
   FuzzInput g(reinterpret_cast<const uint8_t*>(stream.data()), stream.size());
@@ -435,12 +484,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (int i = 0; i < 8 && g.remaining() > 0; ++i) {
     std::string one;
     Request r;
-    if (!generate(g, f, dec->maxFrameLength(), &one, &r)) continue;
+    if (!generate(g, cfg, dec->maxFrameLength(), &one, &r)) continue;
     wire += one;
     want.push_back(std::move(r));
     sizes.push_back(one.size());
   }
-  const Outcome got = checkHttpCutAnywhere(*dec, f, wire, rng);
+  const Outcome got = checkHttpCutAnywhere(*dec, cfg, wire, rng);
+  if (got.error && std::getenv("FUZZ_VERBOSE") != nullptr) {  // what the generator made, escaped
+    std::fprintf(stderr, "generated (error %d):\n", httpErrorStatus(got.code));
+    for (unsigned char ch : wire) {
+      if (ch >= 0x20 && ch < 0x7f) std::fputc(ch, stderr); else std::fprintf(stderr, "\\x%02x", ch);
+    }
+    std::fputc('\n', stderr);
+  }
   FUZZ_CHECK(!got.error && got.leftover == 0);
   FUZZ_CHECK(got.consumed == sizes);
   FUZZ_CHECK(got.requests == want);

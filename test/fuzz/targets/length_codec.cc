@@ -66,7 +66,7 @@ Decoded reference(const LengthFraming& f, const std::string& s) {
     }
     if (i128{len} < frame) break;
     const size_t n = static_cast<size_t>(frame);
-    d.frames.push_back(s.substr(at + f.initialBytesToStrip, n - f.initialBytesToStrip));
+    d.frames.push_back(std::string_view(s).substr(at + f.initialBytesToStrip, n - f.initialBytesToStrip));
     d.consumed.push_back(n);
     at += n;
   }

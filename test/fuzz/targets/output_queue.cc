@@ -4,12 +4,15 @@
 // After every operation size() matches the model; on every gather operation
 // and at the end, gather() yields the model's bytes in order, in non-empty
 // iovecs, no more than asked for. Content checks are not run after every
-// operation to keep one input in the millisecond range.
+// operation to keep one input cheap.
 // LeakSanitizer (on by default under libFuzzer) checks that clear() and the
 // pool give back every chunk.
 #include <sys/uio.h>
 
+#include <algorithm>
 #include <cstdint>
+#include <cstring>
+#include <deque>
 #include <string>
 #include <vector>
 
@@ -26,35 +29,72 @@ namespace {
 constexpr size_t kMaxQueued = 1024 * 1024;  // keeps one input fast
 constexpr int kMaxOps = 256;
 
-struct Model {
-  OutputQueue q;
-  std::string bytes;  // unsent bytes, oldest first
-  size_t head = 0;    // bytes[0, head) already consumed
-  size_t size() const { return bytes.size() - head; }
-  void drop(size_t n) {
-    head += n;
-    if (head > 64 * 1024 && head * 2 > bytes.size()) {
-      bytes.erase(0, head);
-      head = 0;
-    }
-  }
+// Appended bytes are windows of a fixed pseudo-random table at a running
+// offset, so consecutive appends differ and a reordered, lost or repeated byte
+// shows (the table's period, 1 MiB, is the queue's limit). The model keeps
+// (offset, length) windows, not copies: one input stays cheap even with
+// hundreds of 64 KiB appends.
+constexpr size_t kPeriod = 1 << 20;
+
+const uint8_t* table() {
+  static const std::string t = [] {
+    std::string bytes(kPeriod + 256 * 1024, '\0');
+    Rng rng(12345);
+    for (char& c : bytes) c = static_cast<char>(rng.next() >> 24);
+    return bytes;
+  }();
+  return reinterpret_cast<const uint8_t*>(t.data());
+}
+
+struct Window {
+  size_t offset;  // into table()
+  size_t length;
 };
 
-// Content for appended bytes: a window of a fixed pseudo-random table at a
-// running offset, so consecutive appends differ and a reordered, lost or
-// repeated byte shows (the table's period, 1 MiB, is the queue's limit).
-std::string fresh(uint32_t& counter, size_t n) {
-  constexpr size_t kPeriod = 1 << 20;
-  static const std::string table = [] {
-    std::string t(kPeriod + 256 * 1024, '\0');
-    Rng rng(12345);
-    for (char& c : t) c = static_cast<char>(rng.next() >> 24);
-    return t;
-  }();
-  const size_t at = counter % kPeriod;
+Window fresh(uint32_t& counter, size_t n) {
+  const Window w{counter % kPeriod, n};
   counter += static_cast<uint32_t>(n) + 1;  // +1: equal-sized appends start at different bytes
-  return table.substr(at, n);
+  return w;
 }
+
+struct Model {
+  OutputQueue q;
+  std::deque<Window> windows;  // unsent bytes, oldest first
+  size_t total = 0;
+  size_t size() const { return total; }
+  void add(Window w) {
+    if (w.length == 0) return;
+    windows.push_back(w);
+    total += w.length;
+  }
+  void drop(size_t n) {
+    total -= n;
+    while (n > 0) {
+      Window& w = windows.front();
+      const size_t k = n < w.length ? n : w.length;
+      w.offset += k;
+      w.length -= k;
+      n -= k;
+      if (w.length == 0) windows.pop_front();
+    }
+  }
+  // Do the n bytes at p equal the model's bytes from `at`?
+  bool matches(size_t at, const uint8_t* p, size_t n) const {
+    for (const Window& w : windows) {
+      if (n == 0) break;
+      if (at >= w.length) {
+        at -= w.length;
+        continue;
+      }
+      const size_t k = std::min(n, w.length - at);
+      if (std::memcmp(table() + w.offset + at, p, k) != 0) return false;
+      p += k;
+      n -= k;
+      at = 0;
+    }
+    return n == 0;
+  }
+};
 
 size_t payloadSize(FuzzInput& in) {
   const uint8_t shape = in.u8();
@@ -77,8 +117,7 @@ void verify(const Model& m, int maxIov) {
   for (int i = 0; i < n; i++) {
     FUZZ_CHECK(iov[i].iov_len > 0);
     FUZZ_CHECK(total + iov[i].iov_len <= m.size());
-    FUZZ_CHECK(m.bytes.compare(m.head + total, iov[i].iov_len,
-                               static_cast<const char*>(iov[i].iov_base), iov[i].iov_len) == 0);
+    FUZZ_CHECK(m.matches(total, static_cast<const uint8_t*>(iov[i].iov_base), iov[i].iov_len));
     total += iov[i].iov_len;
   }
   if (n < maxIov) FUZZ_CHECK(total == m.size());  // room left: everything was gathered
@@ -112,21 +151,22 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     Model& m = queues[op >> 7];
     switch (op % 6) {
       case 0: {
-        const std::string s = fresh(counter, payloadSize(in));
-        if (m.size() + s.size() > kMaxQueued) break;
-        m.q.append(pool, reinterpret_cast<const uint8_t*>(s.data()), s.size());
-        m.bytes += s;
+        const Window w = fresh(counter, payloadSize(in));
+        if (m.size() + w.length > kMaxQueued) break;
+        m.q.append(pool, table() + w.offset, w.length);
+        m.add(w);
         break;
       }
       case 1: {
-        const std::string h = fresh(counter, in.u8() % 16);
-        const std::string p = fresh(counter, payloadSize(in));
-        const std::string t = fresh(counter, in.u8() % 8);
-        if (m.size() + h.size() + p.size() + t.size() > kMaxQueued) break;
-        m.q.appendFrame(pool, reinterpret_cast<const uint8_t*>(h.data()), h.size(),
-                        reinterpret_cast<const uint8_t*>(p.data()), p.size(),
-                        reinterpret_cast<const uint8_t*>(t.data()), t.size());
-        m.bytes += h + p + t;
+        const Window h = fresh(counter, in.u8() % 16);
+        const Window p = fresh(counter, payloadSize(in));
+        const Window t = fresh(counter, in.u8() % 8);
+        if (m.size() + h.length + p.length + t.length > kMaxQueued) break;
+        m.q.appendFrame(pool, table() + h.offset, h.length, table() + p.offset, p.length, table() + t.offset,
+                        t.length);
+        m.add(h);
+        m.add(p);
+        m.add(t);
         break;
       }
       case 2:
