@@ -9,15 +9,15 @@
 #   cmake               builds the fuzz targets (test/fuzz/CMakeLists.txt)
 #   curl                a real HTTP client for the HTTP tests
 #   wrk                 HTTP load generator of the lab's http workload (ringnet bench; its cells are skipped without it)
-#   libssl-dev          OpenSSL's static libraries, linked into the addon for TLS
-#   openssl             the s_client / certificate tool the TLS tests use
 #   haproxy             a real load balancer in front of the server (PROXY protocol tests)
 #   redis-server,       the cluster brokers (test/cluster.test.ts and bench/cluster.js start
 #   nats-server         private instances on a Unix socket / free port; the packages' daemons are never used)
+#   libssl-dev          OpenSSL's static libraries, linked into the addon for TLS
+#   openssl             the s_client / certificate tool the TLS tests use
 # Installs only what is missing; needs root (CI and the dev machines are root).
 set -euo pipefail
 
-packages=(liburing-dev clang libclang-rt-14-dev cmake curl wrk libssl-dev openssl haproxy redis-server nats-server)
+packages=(liburing-dev clang libclang-rt-14-dev cmake curl wrk haproxy redis-server nats-server libssl-dev openssl)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -5,8 +5,8 @@
 import type { Connection } from './connection';
 import { BackpressureError, BadFrameError, ConnectionTimeoutError, FrameTooLargeError, SystemError, type TimeoutKind } from './errors';
 import { native } from './native';
-import { tlsCloseError } from './tls_events';
 import { proxyCloseError } from './proxy';
+import { tlsCloseError } from './tls_events';
 import type { CloseReason } from './wire';
 
 export function closeError<T>(reason: CloseReason, errno: number, c: Connection<T>): Error | undefined {

@@ -73,7 +73,7 @@ export interface NativeServer {
   ref(): void;
   unref(): void;
   /** room null = every connection; false when a worker's broadcast queue is full. */
-  /** room null = every connection; false when a worker's broadcast queue is full. encoded: payload is already wire bytes (encodeFrame()). */
+  /** encoded: payload is already wire bytes (encodeFrame()). */
   broadcast(room: Buffer | null, payload: Uint8Array, encoded?: boolean): boolean;
   /** The wire bytes send() would write for this payload (header, payload, trailer). */
   encodeFrame(payload: Uint8Array): Buffer;

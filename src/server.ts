@@ -133,8 +133,8 @@ export class Server<T = unknown> implements ConnectionHost<T> {
     if (this.state !== 'idle') throw new ServerStateError('ERR_SERVER_ALREADY_LISTEN', 'listen() was already called');
     const address = await resolveListenAddress(options);
     if (address.proxy !== undefined && this._options.tlsContext !== undefined) {
-      // The PROXY header precedes the ClientHello in clear; the TLS read path does not take it yet.
-      throw new InvalidOptionError('proxyProtocol', 'is not supported on a TLS server (yet): terminate TLS behind the balancer, or listen without tls');
+      // The PROXY header comes before the TLS handshake; that order is not wired natively yet.
+      throw new InvalidOptionError('proxyProtocol', 'cannot be combined with tls yet');
     }
     if (this.state !== 'idle') throw new ServerStateError('ERR_SERVER_ALREADY_LISTEN', 'listen() was already called');
     const ns = new native.NativeServer(this._options, (w, a, n, big) => this.onBatch(w, a, n, big));

@@ -182,6 +182,8 @@ describe.each(VARIANTS)('PROXY protocol ($name)', ({ options }) => {
     const took = Date.now() - t0;
     expect(took).toBeGreaterThanOrEqual(250);
     expect(r.events).toContain('end');  // FIN, not a reset
+    // The client may see the FIN before the server's onClose has run.
+    await eventually(() => closed.length === 1, 5000, () => 'onClose after the proxy timeout');
     expect(closed[0]?.reason).toBe('proxy-timeout');
     expect(closed[0]?.error).toBeInstanceOf(ConnectionTimeoutError);
     expect((closed[0]?.error as ConnectionTimeoutError).code).toBe('ERR_PROXY_TIMEOUT');

@@ -37,8 +37,8 @@ Napi::Function JsServer::Define(Napi::Env env) {
                          InstanceMethod("ref", &JsServer::Ref),
                          InstanceMethod("unref", &JsServer::Unref),
                          InstanceMethod("broadcast", &JsServer::Broadcast),
-                         InstanceMethod("setTlsContext", &JsServer::SetTlsContext),
                          InstanceMethod("encodeFrame", &JsServer::EncodeFrame),
+                         InstanceMethod("setTlsContext", &JsServer::SetTlsContext),
                      });
 }
 

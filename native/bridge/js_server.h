@@ -42,8 +42,8 @@ class JsServer : public Napi::ObjectWrap<JsServer>, public BatchSink {
   Napi::Value Ref(const Napi::CallbackInfo& info);
   Napi::Value Unref(const Napi::CallbackInfo& info);
   Napi::Value Broadcast(const Napi::CallbackInfo& info);
-  Napi::Value SetTlsContext(const Napi::CallbackInfo& info);
   Napi::Value EncodeFrame(const Napi::CallbackInfo& info);
+  Napi::Value SetTlsContext(const Napi::CallbackInfo& info);
 
   void callJs(Reactor& reactor, const PublishedBatch& batch);
   void drainQueue();

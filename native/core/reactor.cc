@@ -423,12 +423,11 @@ void Reactor::admit(int fd) {
   if (tls != nullptr) {
     tlsAccept(*c, tls);  // JS hears of it once the handshake is done
   } else if (config_.proxy.enabled) {
-    // JS meets the connection once the header names its client (announceOpen).
-    // (PROXY protocol and TLS on one listener are refused at listen().)
+    // JS meets the connection once the PROXY header names its client (reactor_proxy.cc).
     c->proxyPending = true;
     if (config_.proxy.timeoutMs != 0) armDeadline(*c, config_.proxy.timeoutMs, kCloseProxyTimeout);
   } else {
-    announceOpen(*c, nullptr);
+    batch_.open(c->slot, c->gen, addressText(fd));
     protocol_->onOpen(*this, *c);
   }
   if (!backend_->attach(*c)) closeNow(*c, kCloseError, errno, false);
@@ -441,6 +440,7 @@ std::string Reactor::addressText(int fd) {
   return peer.family + "|" + peer.address + "|" + std::to_string(peer.port) + "|" +
          local.address + "|" + std::to_string(local.port);
 }
+
 
 void Reactor::onAcceptError(int err) {
   WorkerStats::add(stats_.acceptErrors, 1);
@@ -455,11 +455,11 @@ bool Reactor::onData(Connection& c, const uint8_t* data, size_t len) {
   WorkerStats::add(stats_.bytesIn, len);
   if (c.lingering || c.closed) return !c.closed;  // closing: input is discarded
   if (c.proxyPending) return proxyInput(c, data, len);
-  return c.tls ? tlsInput(c, data, len) : frameInput(c, data, len);
+  return c.tls ? tlsInput(c, data, len) : plainInput(c, data, len);
 }
 
 // Decodes new input (data may be empty: then only what waits in the tail).
-bool Reactor::frameInput(Connection& c, const uint8_t* data, size_t len) {
+bool Reactor::plainInput(Connection& c, const uint8_t* data, size_t len) {
   size_t used = 0;
   if (c.tail.empty()) {
     used = decodeInto(c, data, len);
@@ -816,8 +816,8 @@ void Reactor::checkDeadlines() {
 
 void Reactor::expire(Connection& c, int32_t reason) {
   if (c.proxyPending || (c.tls && !tlsEstablished(c))) {
-    // Nothing owed to a peer that never sent its PROXY header, or one
-    // mid-handshake (a slowloris, or a silent client): no FIN to wait for.
+    // A peer that never sent its PROXY header, or mid-handshake (a slowloris,
+    // or a silent client): nothing of ours to flush and no FIN to wait for.
     closeNow(c, reason, 0, false);
     return;
   }

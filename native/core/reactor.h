@@ -119,7 +119,6 @@ class Reactor : public IoHandler, private ConnectionControl {
   // PROXY protocol listeners: the header before the connection is announced.
   bool proxyInput(Connection& c, const uint8_t* data, size_t len);
   void announceOpen(Connection& c, const proxy::Header* header);
-  bool frameInput(Connection& c, const uint8_t* data, size_t len);
 
   // Decoding.
   size_t decodeInto(Connection& c, const uint8_t* data, size_t len);

@@ -73,9 +73,9 @@ bool Reactor::proxyInput(Connection& c, const uint8_t* data, size_t len) {
   if (c.closed) return false;
   if (buffered) {
     c.tail.consume(h.length);
-    return frameInput(c, nullptr, 0);  // whatever followed the header, from the tail
+    return plainInput(c, nullptr, 0);  // whatever followed the header, from the tail
   }
-  return h.length < len ? frameInput(c, data + h.length, len - h.length) : true;
+  return h.length < len ? plainInput(c, data + h.length, len - h.length) : true;
 }
 
 }  // namespace ringnet
