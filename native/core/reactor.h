@@ -121,6 +121,7 @@ class Reactor : public IoHandler, private ConnectionControl {
   void announceOpen(Connection& c, const proxy::Header* header);
 
   // Decoding.
+  bool plainInput(Connection& c, const uint8_t* data, size_t len);
   size_t decodeInto(Connection& c, const uint8_t* data, size_t len);
   void unblockConnections();
   bool emitFrame(Connection& c, const uint8_t* payload, size_t len);

@@ -4,7 +4,7 @@
 // records) and reports what the kernel took.
 //
 //   input:  onData(ciphertext span) -> TlsSession reads it in place (BIO over
-//           the span) -> plaintext, one record at a time, -> frameInput()
+//           the span) -> plaintext, one record at a time, -> plainInput()
 //   output: conn.out (plaintext, as queued by JS and protocols) -> SSL_write,
 //           at most kCipherAhead ahead of the kernel -> tls->cipher -> backend
 #include <sys/uio.h>
@@ -62,7 +62,7 @@ bool Reactor::tlsInput(Connection& c, const uint8_t* data, size_t len) {
     size_t n = 0;
     TlsSession::Status st = t.read(tlsPlain_.data(), tlsPlain_.size(), &n);
     if (st == TlsSession::Status::kData) {
-      frameInput(c, tlsPlain_.data(), n);
+      plainInput(c, tlsPlain_.data(), n);
       if (c.closed) return false;
       continue;
     }
