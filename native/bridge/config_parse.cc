@@ -38,6 +38,16 @@ bool optionList(const Napi::Object& o, const char* key, SockOptList* out, std::s
   return true;
 }
 
+void parseHttpLimits(const Napi::Object& f, HttpFraming* h) {
+  h->maxHeaderSize = static_cast<uint32_t>(num(f, "maxHeaderSize", h->maxHeaderSize));
+  h->maxUriLength = static_cast<uint32_t>(num(f, "maxUriLength", h->maxUriLength));
+  h->maxHeaders = static_cast<uint32_t>(num(f, "maxHeaders", h->maxHeaders));
+  h->maxBodySize = static_cast<uint64_t>(num(f, "maxBodySize", static_cast<double>(h->maxBodySize)));
+  h->headerTimeoutMs = static_cast<uint32_t>(num(f, "headerTimeoutMs", h->headerTimeoutMs));
+  h->bodyTimeoutMs = static_cast<uint32_t>(num(f, "bodyTimeoutMs", h->bodyTimeoutMs));
+  h->keepAliveTimeoutMs = static_cast<uint32_t>(num(f, "keepAliveTimeoutMs", h->keepAliveTimeoutMs));
+}
+
 bool parseFraming(const Napi::Object& f, FramingConfig* out, std::string* err) {
   out->type = static_cast<FramingType>(static_cast<int>(num(f, "type", 0)));
   switch (out->type) {
@@ -76,17 +86,24 @@ bool parseFraming(const Napi::Object& f, FramingConfig* out, std::string* err) {
       out->goimAuth = flag(f, "auth", false);
       out->goimAuthTimeoutMs = static_cast<uint32_t>(num(f, "authTimeoutMs", 0));
       return true;
-    case FramingType::kHttp: {
-      HttpFraming& h = out->http;
-      h.maxHeaderSize = static_cast<uint32_t>(num(f, "maxHeaderSize", h.maxHeaderSize));
-      h.maxUriLength = static_cast<uint32_t>(num(f, "maxUriLength", h.maxUriLength));
-      h.maxHeaders = static_cast<uint32_t>(num(f, "maxHeaders", h.maxHeaders));
-      h.maxBodySize = static_cast<uint64_t>(num(f, "maxBodySize", static_cast<double>(h.maxBodySize)));
-      h.headerTimeoutMs = static_cast<uint32_t>(num(f, "headerTimeoutMs", h.headerTimeoutMs));
-      h.bodyTimeoutMs = static_cast<uint32_t>(num(f, "bodyTimeoutMs", h.bodyTimeoutMs));
-      h.keepAliveTimeoutMs = static_cast<uint32_t>(num(f, "keepAliveTimeoutMs", h.keepAliveTimeoutMs));
+    case FramingType::kWebSocket: {
+      WebSocketFraming& w = out->websocket;
+      w.maxPayloadLength = static_cast<uint64_t>(num(f, "maxPayloadLength", static_cast<double>(w.maxPayloadLength)));
+      Napi::Value path = f.Get("path");
+      if (path.IsString()) w.path = path.As<Napi::String>().Utf8Value();
+      w.httpRequests = flag(f, "httpRequests", false);
+      w.jsUpgrade = flag(f, "jsUpgrade", false);
+      w.deliverPings = flag(f, "deliverPings", false);
+      w.idleTimeoutMs = static_cast<uint32_t>(num(f, "idleTimeoutMs", w.idleTimeoutMs));
+      w.sendPings = flag(f, "sendPings", w.sendPings);
+      w.closeTimeoutMs = static_cast<uint32_t>(num(f, "closeTimeoutMs", w.closeTimeoutMs));
+      w.upgradeTimeoutMs = static_cast<uint32_t>(num(f, "upgradeTimeoutMs", w.upgradeTimeoutMs));
+      parseHttpLimits(f, &w.http);
       return true;
     }
+    case FramingType::kHttp:
+      parseHttpLimits(f, &out->http);
+      return true;
   }
   *err = "unknown framing type";
   return false;
@@ -142,6 +159,13 @@ bool parseServerConfig(const Napi::Object& o, ServerConfig* c, std::string* err)
   if (c->framing.type == FramingType::kHttp) {
     const HttpFraming& h = c->framing.http;
     for (uint32_t t : {h.headerTimeoutMs, h.bodyTimeoutMs, h.keepAliveTimeoutMs}) shorten(t);
+  }
+  if (c->framing.type == FramingType::kWebSocket) {
+    const WebSocketFraming& w = c->framing.websocket;
+    for (uint32_t t : {w.http.headerTimeoutMs, w.http.bodyTimeoutMs, w.http.keepAliveTimeoutMs,
+                       w.sendPings ? w.idleTimeoutMs / 2 : w.idleTimeoutMs, w.closeTimeoutMs, w.upgradeTimeoutMs}) {
+      shorten(t);
+    }
   }
   return true;
 }

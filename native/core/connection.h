@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "codec/codec.h"
@@ -16,6 +17,13 @@ struct Room;
 struct RoomMembership {
   Room* room;
   uint32_t index;
+};
+
+// Per-connection state a protocol allocates when it needs more than
+// protoFlags (WebSocket: a fragmented message being assembled). Null for
+// most connections.
+struct ProtocolState {
+  virtual ~ProtocolState() = default;
 };
 
 struct Connection {
@@ -38,6 +46,7 @@ struct Connection {
   uint32_t protoFlags = 0;       // protocol-defined per-connection state (protocol.h)
   uint64_t nativeOut = 0;        // bytes queued natively (protocol replies, broadcasts), not by JS
   std::vector<RoomMembership> rooms;  // rooms.h; empty (no allocation) for most connections
+  std::unique_ptr<ProtocolState> protoState;  // protocol.h; usually null
 
   // Readiness and lifecycle flags.
   bool readable = false;     // the kernel may have bytes for us (edge-triggered bookkeeping)
@@ -55,6 +64,7 @@ struct Connection {
   bool wantDrain = false;    // emit drain when the output queue empties
   bool ioPending = false;    // a backend operation holds the fd (io_uring); closing waits for it
   bool closed = false;
+  bool sealed = false;       // the protocol sent its last message (WebSocket close): sends are dropped
   int32_t closeReason = 0;   // wire::CloseReason once closing
   int32_t closeErrno = 0;
 };

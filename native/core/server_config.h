@@ -8,12 +8,15 @@
 #include "codec/codec.h"
 #include "codec/goim_codec.h"
 #include "codec/http_codec.h"
+#include "codec/ws_codec.h"
 #include "listener.h"
 #include "socket_options.h"
 
 namespace ringnet {
 
-enum class FramingType : uint8_t { kLength, kDelimiter, kFixed, kRaw, kGoim, kHttp };
+// kWebSocket also serves 'http' framing with a websocket path (httpRequests)
+// and goim over WebSocket.
+enum class FramingType : uint8_t { kLength, kDelimiter, kFixed, kRaw, kGoim, kHttp, kWebSocket };
 
 struct FramingConfig {
   FramingType type = FramingType::kLength;
@@ -25,6 +28,7 @@ struct FramingConfig {
   bool goimAuth = false;        // goim: frames wait behind an accepted auth (op 7)
   uint32_t goimAuthTimeoutMs = 0;  // goim: close unless the auth is accepted within (0 = never)
   HttpFraming http;
+  WebSocketFraming websocket;
 };
 
 // Rooms and broadcast (rooms.h), per worker.

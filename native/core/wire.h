@@ -46,6 +46,12 @@ enum CloseReason : int32_t {
   kCloseHeartbeatTimeout = 17, // goim: nothing received for heartbeatTimeout (the read timeout, named)
   kCloseAuthRequired = 18,  // goim: a frame other than one auth arrived before the auth was accepted
   kCloseAuthRejected = 19,  // goim: onAuth refused (closed by JS; listed for completeness)
+  // WebSocket (websocket/ws_protocol.h); offset carries the close code or status:
+  kCloseWsPeer = 20,        // the peer's close frame was answered; offset: its code (1005: none)
+  kCloseWsLocal = 21,       // ws.end(): the peer answered our close; offset: our code
+  kCloseWsError = 22,       // the peer broke the protocol; offset: the code we closed with (1002, 1003, 1007, 1009)
+  kCloseWsCloseTimeout = 23,  // ws.end(): no close from the peer within closeTimeout
+  kCloseWsRejected = 24,    // the upgrade was refused; offset: the HTTP status (400, 404, 426, or onUpgrade's)
 };
 
 enum ServerErrorKind : int32_t {

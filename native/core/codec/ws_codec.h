@@ -34,8 +34,16 @@ struct WebSocketFraming {
   // Largest message (all fragments; for compressed ones, after inflating)
   // accepted; larger: close 1009. At most kWsMaxPayloadLimit.
   uint64_t maxPayloadLength = 16 * 1024 * 1024;
-  bool perMessageDeflate = false;  // RSV1 is legal only when negotiated (per connection)
   HttpFraming http;                // the request carrying the upgrade (and, with httpRequests, others)
+  // The protocol above (websocket/ws_protocol.h):
+  std::string path;                // the upgrade path ("" = any)
+  bool httpRequests = false;       // other requests go to JS as HTTP (framing 'http' + websocket)
+  bool jsUpgrade = false;          // JS decides each upgrade (onUpgrade); else accepted natively
+  bool deliverPings = false;       // pings and pongs reach JS (onPing / onPong)
+  uint32_t idleTimeoutMs = 120000; // nothing received for this long: close (0 = off)
+  bool sendPings = true;           // ... after half of it, ping first
+  uint32_t closeTimeoutMs = 5000;  // ws.end(): wait this long for the peer's close
+  uint32_t upgradeTimeoutMs = 10000;  // onUpgrade must answer within this
 };
 
 constexpr uint64_t kWsMaxPayloadLimit = uint64_t{1} << 30;

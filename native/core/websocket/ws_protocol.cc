@@ -1,0 +1,352 @@
+#include "ws_protocol.h"
+
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "../codec/ws_handshake.h"
+#include "../codec/ws_mask.h"
+#include "../http/http_protocol.h"
+#include "../timeouts.h"
+#include "../wire.h"
+
+namespace ringnet {
+
+namespace {
+
+using namespace ws;
+
+// Connection::protoFlags once upgraded (before, the HTTP protocol owns bits
+// 0-27; bit 31 is ours on both layers):
+constexpr uint32_t kPingSent = 1u << 0;      // idle ping sent, nothing received since
+constexpr int kOurCodeShift = 16;            // bits 16-31: the code of the close we sent
+constexpr uint32_t kUpgradeSeen = 1u << 31;  // HTTP layer: the request being delivered is an upgrade
+
+// A fragmented message being assembled (allocated for it, freed after it).
+struct WsState final : ProtocolState {
+  std::vector<uint8_t> message;
+  size_t committed = 0;  // bytes of fragments already consumed
+};
+
+// Unmasked payload of the frame being delivered (one reactor per thread).
+thread_local std::vector<uint8_t> t_payload;
+constexpr size_t kKeepScratch = 256 * 1024;
+
+uint32_t layerOf(const Connection& c) { return c.decoder.layer & kLayerMask; }
+void setLayer(Connection& c, uint32_t layer) { c.decoder.layer = (c.decoder.layer & ~kLayerMask) | layer; }
+
+void unmaskPayload(uint8_t* out, const uint8_t* frame, const DecodeResult& r) {
+  const uint8_t* payload = frame + r.payloadOffset;
+  unmask(out, payload, r.payloadLength, payload - 4, 0);
+}
+
+// The parsed head of an HTTP-layer frame: the decoder's when it parsed it in
+// this same pass, else parsed again (the body completed in a later read).
+struct HeadView {
+  HttpHead head;
+  const int32_t* fields = nullptr;
+  size_t count = 0;
+};
+
+void collectField(void* ctx, size_t nameOffset, size_t nameLength, size_t valueOffset, size_t valueLength) {
+  auto* v = static_cast<std::vector<int32_t>*>(ctx);
+  for (size_t x : {nameOffset, nameLength, valueOffset, valueLength}) v->push_back(static_cast<int32_t>(x));
+}
+
+thread_local std::vector<int32_t> t_fields;
+
+HeadView headOf(const uint8_t* data, size_t length, const HttpFraming& limits) {
+  HeadView v;
+  HttpLastHead& last = httpLastHead();
+  if (last.data == data) {
+    v.head = last.head;
+    v.fields = last.fields.data();
+    v.count = last.fields.size() / 4;
+    return v;
+  }
+  size_t start = 0;
+  while (start + 1 < length && data[start] == '\r' && data[start + 1] == '\n') start += 2;
+  const void* hit = memmem(data + start, length - start, "\r\n\r\n", 4);
+  const size_t end = static_cast<size_t>(static_cast<const uint8_t*>(hit) - data) + 4;
+  t_fields.clear();
+  parseHttpHead(data, start, end, limits, &v.head, collectField, &t_fields);
+  v.fields = t_fields.data();
+  v.count = t_fields.size() / 4;
+  return v;
+}
+
+class WebSocketProtocol final : public Protocol {
+ public:
+  explicit WebSocketProtocol(const FramingConfig& f)
+      : o_(f.websocket), http_(makeHttpProtocol(f.websocket.http)) {}
+
+  void onOpen(ConnectionControl& ctl, Connection& c) override { http_->onOpen(ctl, c); }
+
+  void afterInput(ConnectionControl& ctl, Connection& c, size_t pending) override {
+    if (layerOf(c) == kLayerHttp) {
+      http_->afterInput(ctl, c, pending);
+    } else {
+      c.protoFlags &= ~kPingSent;  // the peer is alive: the next idle period may ping again
+    }
+  }
+
+  FrameVerdict onFrame(ConnectionControl& ctl, Connection& c, const uint8_t* data, const DecodeResult& r,
+                       int32_t* closeReason) override {
+    switch (layerOf(c)) {
+      case kLayerHttp: return onRequest(ctl, c, data, r, closeReason);
+      case kLayerFrames: break;
+      default: return FrameVerdict::kConsumed;  // awaiting JS, or closing: nothing is read
+    }
+    const uint8_t op = r.info & kInfoOpcodeMask;
+    switch (op) {
+      case kPing:
+        if (o_.deliverPings) return FrameVerdict::kDeliver;  // answered once delivered
+        t_payload.resize(r.payloadLength);
+        unmaskPayload(t_payload.data(), data, r);
+        pong(ctl, c, t_payload.data(), t_payload.size());
+        return FrameVerdict::kConsumed;
+      case kPong:
+        return o_.deliverPings ? FrameVerdict::kDeliver : FrameVerdict::kConsumed;
+      case kClose:
+        return FrameVerdict::kDeliver;  // JS learns the code and reason; answered once delivered
+      default:
+        break;
+    }
+    if (!(r.info & kInfoFin)) {
+      // A fragment: kept here until the message is whole (the decoder checked
+      // the sum against maxPayloadLength from each header).
+      if (!c.protoState) c.protoState = std::make_unique<WsState>();
+      auto& s = static_cast<WsState&>(*c.protoState);
+      s.message.resize(s.committed + r.payloadLength);
+      unmaskPayload(s.message.data() + s.committed, data, r);
+      s.committed += r.payloadLength;
+      advance(c.decoder, r);
+      return FrameVerdict::kConsumed;
+    }
+    return FrameVerdict::kDeliver;
+  }
+
+  FrameBytes frameForJs(Connection& c, const uint8_t* data, const DecodeResult& r) override {
+    last_ = r;
+    if (layerOf(c) == kLayerHttp) {
+      FrameBytes b = http_->frameForJs(c, data, r);
+      b.kind = (c.protoFlags & kUpgradeSeen) ? kWsKindUpgrade : kWsKindRequest;
+      return b;
+    }
+    const uint8_t op = r.info & kInfoOpcodeMask;
+    if (op == kContinuation) {
+      // The last fragment: the message is the fragments so far plus this one.
+      // (Called again for the same frame after a full batch: resize first.)
+      auto& s = static_cast<WsState&>(*c.protoState);
+      s.message.resize(s.committed + r.payloadLength);
+      unmaskPayload(s.message.data() + s.committed, data, r);
+      const int32_t kind = (c.decoder.layer & kMessageText) ? kText : kBinary;
+      return FrameBytes{s.message.data(), s.message.size(), kind};
+    }
+    t_payload.resize(r.payloadLength);
+    unmaskPayload(t_payload.data(), data, r);
+    return FrameBytes{t_payload.data(), t_payload.size(), op};
+  }
+
+  void onDelivered(ConnectionControl& ctl, Connection& c) override {
+    switch (layerOf(c)) {
+      case kLayerHttp:
+        if (c.protoFlags & kUpgradeSeen) {
+          upgradeDelivered(ctl, c);
+        } else {
+          http_->onDelivered(ctl, c);
+        }
+        return;
+      case kLayerFrames: break;
+      default: return;
+    }
+    const uint8_t op = last_.info & kInfoOpcodeMask;
+    if (op == kPing) {
+      pong(ctl, c, t_payload.data(), t_payload.size());
+    } else if (op == kClose) {
+      peerClosed(ctl, c);
+    } else if (!isControl(op)) {
+      advance(c.decoder, last_);
+      if (op == kContinuation) c.protoState.reset();
+    }
+    if (t_payload.capacity() > kKeepScratch) {
+      t_payload.clear();
+      t_payload.shrink_to_fit();
+    }
+  }
+
+  bool onDecodeError(ConnectionControl& ctl, Connection& c, const DecodeResult& r) override {
+    if (layerOf(c) == kLayerHttp) return http_->onDecodeError(ctl, c, r);
+    closeWith(ctl, c, closeCodeFor(r.error), wire::kCloseWsError);
+    return true;
+  }
+
+  bool holdsOpenOnServerClose(ConnectionControl& ctl, Connection& c) override {
+    return layerOf(c) == kLayerHttp && http_->holdsOpenOnServerClose(ctl, c);
+  }
+
+  bool onDeadline(ConnectionControl& ctl, Connection& c, int32_t reason) override {
+    if (reason != wire::kCloseIdleTimeout || layerOf(c) != kLayerFrames || c.sealed) return false;
+    const uint64_t now = coarseMs();
+    const uint64_t silent = now > c.lastInMs ? now - c.lastInMs : 0;
+    const uint64_t idle = o_.idleTimeoutMs;
+    if (o_.sendPings && !(c.protoFlags & kPingSent)) {
+      if (silent < idle / 2) {
+        ctl.armDeadline(c, static_cast<uint32_t>(idle / 2 - silent), wire::kCloseIdleTimeout);
+        return true;
+      }
+      static const uint8_t ping[2] = {0x89, 0x00};
+      ctl.reply(c, ping, sizeof ping);
+      c.protoFlags |= kPingSent;
+    }
+    if (silent < idle) {
+      ctl.armDeadline(c, static_cast<uint32_t>(idle - silent), wire::kCloseIdleTimeout);
+      return true;
+    }
+    closeWith(ctl, c, kCloseGoingAway, wire::kCloseIdleTimeout);
+    return true;
+  }
+
+  void onCommand(ConnectionControl& ctl, Connection& c, int32_t op, const uint8_t* payload,
+                 size_t len) override {
+    switch (op) {
+      case kWsCmdAccept:
+        if (layerOf(c) != kLayerAwait || len < 24) return;
+        accept(ctl, c, payload, std::string(reinterpret_cast<const char*>(payload + 24), len - 24));
+        ctl.resumeInput(c);  // bytes that followed the request are decoded now
+        return;
+      case kWsCmdReject: {
+        if (layerOf(c) != kLayerAwait || len < 4) return;
+        int32_t status;
+        std::memcpy(&status, payload, 4);
+        refuse(ctl, c, status);
+        return;
+      }
+      case kWsCmdEnd: {
+        if (layerOf(c) != kLayerFrames || c.sealed) return;
+        const size_t n = len > kWsMaxControlPayload ? kWsMaxControlPayload : len;
+        const uint32_t code = n >= 2 ? (uint32_t{payload[0]} << 8) | payload[1] : uint32_t{kCloseNoStatus};
+        sendClose(ctl, c, payload, n);
+        c.protoFlags = (c.protoFlags & 0xffffu) | (code << kOurCodeShift);
+        // The peer's close completes the handshake (onDelivered); none in time: reset.
+        ctl.armDeadline(c, o_.closeTimeoutMs, wire::kCloseWsCloseTimeout);
+        return;
+      }
+      default:
+        if (layerOf(c) == kLayerHttp) http_->onCommand(ctl, c, op, payload, len);
+        return;
+    }
+  }
+
+ private:
+  FrameVerdict onRequest(ConnectionControl& ctl, Connection& c, const uint8_t* data, const DecodeResult& r,
+                         int32_t* closeReason) {
+    c.protoFlags &= ~kUpgradeSeen;
+    const HeadView v = headOf(data, r.consumed, o_.http);
+    UpgradeCheck u = checkUpgrade(data, v.head, v.fields, v.count, o_.path);
+    if (!u.upgrade && o_.httpRequests) return http_->onFrame(ctl, c, data, r, closeReason);
+    // An upgrade is not pipelined behind requests still being answered.
+    if (u.status == 0 && o_.httpRequests && httpOutstanding(c) != 0) u.status = 400;
+    if (u.status != 0) {
+      refuse(ctl, c, u.status);
+      return FrameVerdict::kConsumed;
+    }
+    std::memcpy(key_, data + u.keyOffset, sizeof key_);
+    c.protoFlags |= kUpgradeSeen;
+    return FrameVerdict::kDeliver;
+  }
+
+  // The upgrade request reached JS (which creates the WebSocket).
+  void upgradeDelivered(ConnectionControl& ctl, Connection& c) {
+    c.protoFlags &= ~kUpgradeSeen;
+    ctl.clearDeadline(c);
+    if (!o_.jsUpgrade) {
+      accept(ctl, c, key_, std::string());
+      return;
+    }
+    // onUpgrade decides; nothing more is read until it does.
+    setLayer(c, kLayerAwait);
+    ctl.pauseInput(c);
+    if (o_.upgradeTimeoutMs != 0) ctl.armDeadline(c, o_.upgradeTimeoutMs, wire::kCloseHeaderTimeout);
+  }
+
+  void accept(ConnectionControl& ctl, Connection& c, const uint8_t* key, const std::string& protocol) {
+    const std::string response = acceptResponse(key, 24, protocol, std::string());
+    ctl.reply(c, reinterpret_cast<const uint8_t*>(response.data()), response.size());
+    ctl.clearDeadline(c);
+    c.protoFlags = 0;
+    c.decoder.scanned = 0;
+    c.decoder.message = 0;
+    c.decoder.layer = kLayerFrames;
+    if (o_.idleTimeoutMs != 0) {
+      ctl.armDeadline(c, o_.sendPings ? o_.idleTimeoutMs / 2 : o_.idleTimeoutMs, wire::kCloseIdleTimeout);
+    }
+  }
+
+  void refuse(ConnectionControl& ctl, Connection& c, int32_t status) {
+    const std::string response = refusalResponse(status);
+    ctl.reply(c, reinterpret_cast<const uint8_t*>(response.data()), response.size());
+    setLayer(c, kLayerDiscard);
+    c.sealed = true;
+    ctl.closeAfterFlush(c, wire::kCloseWsRejected, status);
+    // A client that never reads the answer is reset when this passes.
+    ctl.armDeadline(c, o_.closeTimeoutMs, wire::kCloseWsRejected);
+  }
+
+  void pong(ConnectionControl& ctl, Connection& c, const uint8_t* payload, size_t len) {
+    if (c.sealed) return;
+    uint8_t frame[2 + kWsMaxControlPayload];
+    const size_t h = writeHeader(kPong, true, false, len, frame);
+    std::memcpy(frame + h, payload, len);
+    ctl.reply(c, frame, h + len);
+  }
+
+  void sendClose(ConnectionControl& ctl, Connection& c, const uint8_t* body, size_t len) {
+    uint8_t frame[2 + kWsMaxControlPayload];
+    const size_t h = writeHeader(kClose, true, false, len, frame);
+    if (len) std::memcpy(frame + h, body, len);
+    ctl.reply(c, frame, h + len);
+    c.sealed = true;  // nothing may follow a close frame
+  }
+
+  // Closes with `code`: the close frame, then FIN once it is written; a peer
+  // that does not read it is reset after closeTimeout.
+  void closeWith(ConnectionControl& ctl, Connection& c, uint16_t code, int32_t reason) {
+    if (!c.sealed) {
+      const uint8_t body[2] = {static_cast<uint8_t>(code >> 8), static_cast<uint8_t>(code)};
+      sendClose(ctl, c, body, 2);
+    }
+    setLayer(c, kLayerDiscard);
+    ctl.closeAfterFlush(c, reason, code);
+    ctl.armDeadline(c, o_.closeTimeoutMs, reason);
+  }
+
+  // The peer's close frame reached JS: answer it (unless ours went first) and
+  // close the TCP connection (the server closes first, RFC 6455 7.1.1).
+  void peerClosed(ConnectionControl& ctl, Connection& c) {
+    const bool ours = c.sealed;
+    const uint32_t code = t_payload.size() >= 2 ? (uint32_t{t_payload[0]} << 8) | t_payload[1] : uint32_t{kCloseNoStatus};
+    if (!ours) sendClose(ctl, c, t_payload.data(), t_payload.size() >= 2 ? 2 : 0);
+    setLayer(c, kLayerDiscard);
+    if (ours) {
+      ctl.clearDeadline(c);
+      ctl.closeAfterFlush(c, wire::kCloseWsLocal, static_cast<int32_t>(c.protoFlags >> kOurCodeShift));
+    } else {
+      ctl.closeAfterFlush(c, wire::kCloseWsPeer, static_cast<int32_t>(code));
+      ctl.armDeadline(c, o_.closeTimeoutMs, wire::kCloseWsPeer);
+    }
+  }
+
+  const WebSocketFraming o_;
+  const std::unique_ptr<Protocol> http_;
+  DecodeResult last_;  // the frame frameForJs built last (onDelivered follows it)
+  uint8_t key_[24] = {};  // Sec-WebSocket-Key of the upgrade being delivered
+};
+
+}  // namespace
+
+std::unique_ptr<Protocol> makeWebSocketProtocol(const FramingConfig& framing) {
+  return std::make_unique<WebSocketProtocol>(framing);
+}
+
+}  // namespace ringnet
