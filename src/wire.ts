@@ -58,7 +58,12 @@ export type CloseReason =
   | 'auth-timeout'
   | 'heartbeat-timeout'
   | 'auth-required'
-  | 'auth-rejected';
+  | 'auth-rejected'
+  | 'ws-closed'
+  | 'ws-ended'
+  | 'ws-protocol-error'
+  | 'ws-close-timeout'
+  | 'upgrade-rejected';
 
 /** Indexed by the native CloseReason number. */
 export const CLOSE_REASONS: readonly CloseReason[] = [
@@ -82,6 +87,11 @@ export const CLOSE_REASONS: readonly CloseReason[] = [
   'heartbeat-timeout',
   'auth-required',
   'auth-rejected',
+  'ws-closed', // 20: the peer's close frame was answered (offset: its code)
+  'ws-ended', // 21: ws.end()'s close was answered
+  'ws-protocol-error', // 22: closed with offset's code (1002, 1003, 1007, 1009)
+  'ws-close-timeout', // 23
+  'upgrade-rejected', // 24: offset: the HTTP status
 ];
 
 export const CLOSE_READ_TIMEOUT = 14;

@@ -1,0 +1,139 @@
+/**
+ * WebSocket options and their validation (native side: native/core/websocket
+ * and codec/ws_codec.h, FramingType 6). Two shapes: framing { type:
+ * 'websocket' } (a WebSocket server), and framing { type: 'http', websocket:
+ * { path } } (HTTP requests to onRequest, upgrades on `path` to
+ * handlers.websocket).
+ */
+import { InvalidOptionError } from '../../errors';
+import type { NormalizedFraming } from '../../protocol';
+import { INT32_MAX, bool, int, plainObject, rejectUnknown } from '../../options/validate';
+import { normalizeHttpFraming, type HttpFramingOptions, type NormalizedHttpFraming } from '../http/options';
+
+/** Options of the WebSocket layer, in either shape. */
+export interface WebSocketOptions {
+  /** The path upgrades are accepted on ('/ws'; the query is ignored). Default: every path. */
+  path?: string;
+  /** Largest message accepted (all fragments), bytes; larger closes with 1009. Default 1 MiB, at most 1 GiB. */
+  maxPayloadLength?: number;
+  /** ws.send() returns BACKPRESSURE once this many bytes are queued, DROPPED while above it. Default 64 KiB. */
+  maxBackpressure?: number;
+  /** Above maxBackpressure, close the connection ('backpressure') instead of dropping messages. Default false. */
+  closeOnBackpressureLimit?: boolean;
+  /** ms without receiving anything before the connection is closed (1001). 0: never. Default 120000. */
+  idleTimeout?: number;
+  /** Ping the client after half of idleTimeout in silence (its pong keeps it open). Default true. */
+  sendPings?: boolean;
+  /** ms ws.end() waits for the client's close frame before resetting the connection. Default 5000. */
+  closeTimeout?: number;
+  /** ms onUpgrade may take to accept or reject (then 'header-timeout'). Default 10000. */
+  upgradeTimeout?: number;
+}
+
+/** framing { type: 'websocket' }: a WebSocket server (handlers: onOpen(ws), onMessage(ws, data, isBinary), ...). */
+export interface WebSocketFramingOptions extends WebSocketOptions {
+  type: 'websocket';
+  /** The upgrade request's header section, bytes (431 beyond). Default 16 KiB. */
+  maxHeaderSize?: number;
+  /** Header fields of the upgrade request (431 beyond). Default 100. */
+  maxHeaders?: number;
+  /** ms the upgrade request may take to arrive. Default 10000. */
+  headerTimeout?: number;
+}
+
+/** framing { type: 'http', websocket: {...} }: HTTP and WebSocket on one server. */
+export interface HttpWebSocketFramingOptions extends HttpFramingOptions {
+  websocket: WebSocketOptions;
+}
+
+/** What native/bridge/config_parse.cc reads for WebSocket (FramingType 6), plus the JS-only limits. */
+export interface NormalizedWebSocketFraming extends NormalizedFraming {
+  path: string;
+  maxPayloadLength: number;
+  idleTimeoutMs: number;
+  sendPings: boolean;
+  closeTimeoutMs: number;
+  upgradeTimeoutMs: number;
+  /** Set by the protocol when handlers.onUpgrade exists. */
+  jsUpgrade: boolean;
+  /** Set when onPing/onPong exist. */
+  deliverPings: boolean;
+  httpRequests: boolean;
+  maxHeaderSize: number;
+  maxUriLength: number;
+  maxHeaders: number;
+  maxBodySize: number;
+  headerTimeoutMs: number;
+  bodyTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  /** JS only. */
+  maxBackpressure: number;
+  closeOnBackpressureLimit: boolean;
+  /** framing 'http' + websocket: the HTTP side's options. */
+  http?: NormalizedHttpFraming;
+}
+
+const WS_KEYS = ['path', 'maxPayloadLength', 'maxBackpressure', 'closeOnBackpressureLimit', 'idleTimeout', 'sendPings', 'closeTimeout', 'upgradeTimeout'] as const;
+
+function wsOptions(prefix: string, f: Record<string, unknown>) {
+  let path = '';
+  if (f.path !== undefined) {
+    if (typeof f.path !== 'string' || !f.path.startsWith('/') || /[\s?#]/.test(f.path) || f.path.length > 4096) {
+      throw new InvalidOptionError(`${prefix}.path`, "must be a path starting with '/' (no spaces, '?' or '#')");
+    }
+    path = f.path;
+  }
+  const maxPayloadLength = f.maxPayloadLength === undefined ? 1024 * 1024 : int(`${prefix}.maxPayloadLength`, f.maxPayloadLength, 1, 2 ** 30);
+  const maxBackpressure = f.maxBackpressure === undefined ? 64 * 1024 : int(`${prefix}.maxBackpressure`, f.maxBackpressure, 0, 2 ** 40);
+  return {
+    path,
+    maxPayloadLength,
+    maxBackpressure,
+    closeOnBackpressureLimit: f.closeOnBackpressureLimit === undefined ? false : bool(`${prefix}.closeOnBackpressureLimit`, f.closeOnBackpressureLimit),
+    idleTimeoutMs: f.idleTimeout === undefined ? 120_000 : int(`${prefix}.idleTimeout`, f.idleTimeout, 0, INT32_MAX),
+    sendPings: f.sendPings === undefined ? true : bool(`${prefix}.sendPings`, f.sendPings),
+    closeTimeoutMs: f.closeTimeout === undefined ? 5000 : int(`${prefix}.closeTimeout`, f.closeTimeout, 1, INT32_MAX),
+    upgradeTimeoutMs: f.upgradeTimeout === undefined ? 10_000 : int(`${prefix}.upgradeTimeout`, f.upgradeTimeout, 0, INT32_MAX),
+    jsUpgrade: false,
+    deliverPings: false,
+    overhead: 10,
+    maxPayload: 2 ** 30,
+  };
+}
+
+export function normalizeWebSocketFraming(f: Record<string, unknown>): NormalizedWebSocketFraming {
+  rejectUnknown('framing', f, ['type', ...WS_KEYS, 'maxHeaderSize', 'maxHeaders', 'headerTimeout']);
+  const maxHeaderSize = f.maxHeaderSize === undefined ? 16 * 1024 : int('framing.maxHeaderSize', f.maxHeaderSize, 64, 1024 * 1024);
+  return {
+    type: 6,
+    name: 'websocket',
+    ...wsOptions('framing', f),
+    httpRequests: false,
+    maxHeaderSize,
+    maxUriLength: Math.min(8 * 1024, maxHeaderSize),
+    maxHeaders: f.maxHeaders === undefined ? 100 : int('framing.maxHeaders', f.maxHeaders, 1, 10000),
+    maxBodySize: 0,
+    headerTimeoutMs: f.headerTimeout === undefined ? 10_000 : int('framing.headerTimeout', f.headerTimeout, 0, INT32_MAX),
+    bodyTimeoutMs: 10_000,
+    keepAliveTimeoutMs: 0,
+  };
+}
+
+/** framing 'http': with `websocket`, the combined server (native type 6); without, plain HTTP. */
+export function normalizeHttpFramingWithWebSocket(f: Record<string, unknown>): NormalizedFraming {
+  if (f.websocket === undefined) return normalizeHttpFraming(f);
+  const { websocket, ...rest } = f;
+  const http = normalizeHttpFraming(rest);
+  const w = plainObject('framing.websocket', websocket);
+  rejectUnknown('framing.websocket', w, WS_KEYS);
+  if (w.path === undefined) throw new InvalidOptionError('framing.websocket.path', "is required (the path upgrades are accepted on, e.g. '/ws')");
+  const out: NormalizedWebSocketFraming = {
+    ...http,
+    ...wsOptions('framing.websocket', w),
+    type: 6,
+    name: 'http',
+    httpRequests: true,
+    http,
+  };
+  return out;
+}
