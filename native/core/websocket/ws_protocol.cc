@@ -326,7 +326,7 @@ class WebSocketProtocol final : public Protocol {
   void peerClosed(ConnectionControl& ctl, Connection& c) {
     const bool ours = c.sealed;
     const uint32_t code = t_payload.size() >= 2 ? (uint32_t{t_payload[0]} << 8) | t_payload[1] : uint32_t{kCloseNoStatus};
-    if (!ours) sendClose(ctl, c, t_payload.data(), t_payload.size() >= 2 ? 2 : 0);
+    if (!ours) sendClose(ctl, c, t_payload.data(), t_payload.size());  // the peer's code and reason, echoed
     setLayer(c, kLayerDiscard);
     if (ours) {
       ctl.clearDeadline(c);
