@@ -165,14 +165,14 @@ describe.each(VARIANTS)('websocket ($name)', ({ options }) => {
     const aClosed = closed(a);
     a.close(4000, 'client done');
     expect(await aClosed).toEqual({ code: 4000, reason: 'client done' });
-    await waitFor(() => closes.length === 1, 'onClose #1');
+    await waitFor(() => closes.length === 1, 10_000, 'onClose #1');
     expect(closes[0]).toEqual([4000, 'client done', undefined]);
     // Server first: ws.end() -> the client answers -> the TCP connection closes.
     const b = await openWs(`ws://127.0.0.1:${port}/`);
     const bClosed = closed(b);
     b.send('end');
     expect(await bClosed).toEqual({ code: 4001, reason: 'bye ✓' });
-    await waitFor(() => closes.length === 2, 'onClose #2');
+    await waitFor(() => closes.length === 2, 10_000, 'onClose #2');
     expect(closes[1]).toEqual([4001, 'bye ✓', undefined]);
     expect(server?.readyState).toBe('closed');
     expect(server?.send('late')).toBe(SendStatus.DROPPED);
@@ -189,7 +189,7 @@ describe.each(VARIANTS)('websocket ($name)', ({ options }) => {
     expect(await raw.closeCode()).toBe(1000);
     raw.write(clientFrame(1, 'still talking')); // data after our close is allowed; no close from the client
     const t0 = Date.now();
-    await waitFor(() => closes.length === 1, 'onClose');
+    await waitFor(() => closes.length === 1, 10_000, 'onClose');
     expect(Date.now() - t0).toBeGreaterThanOrEqual(100);
     expect(closes[0]?.[1]).toBeInstanceOf(WebSocketCloseTimeoutError);
     await raw.until(() => raw.closed, 'the reset');
@@ -208,13 +208,13 @@ describe.each(VARIANTS)('websocket ($name)', ({ options }) => {
     raw.write(clientFrame(9, 'p1'));
     const pong = await raw.frame(0);
     expect([pong.opcode, pong.payload.toString()]).toEqual([10, 'p1']);
-    await waitFor(() => pings.length === 1, 'onPing');
+    await waitFor(() => pings.length === 1, 10_000, 'onPing');
     expect(pings).toEqual(['p1']);
     const c = await openWs(`ws://127.0.0.1:${port}/`);
     const gotPing = new Promise<string>((resolve) => c.once('ping', (d: Buffer) => resolve(d.toString())));
     c.send('x');
     expect(await gotPing).toBe('srv');
-    await waitFor(() => pongs.length === 1, 'onPong');
+    await waitFor(() => pongs.length === 1, 10_000, 'onPong');
     expect(pongs).toEqual(['srv']);
     c.close();
   });

@@ -65,7 +65,7 @@ describe.each(VARIANTS)('websocket flow ($name)', ({ options }) => {
     const stalled = drains;
     // Reading again lets the queue drain; every message reported as sent arrives, in order.
     raw.socket.resume();
-    await waitFor(() => drains > stalled, 'onDrain after the client reads');
+    await waitFor(() => drains > stalled, 10_000, 'onDrain after the client reads');
     stop = true;
     await raw.until(() => raw.frames.length >= sentSeq.length, 'every sent message', 20_000);
     const got = raw.frames.slice(0, sentSeq.length).map((f) => f.payload.readUInt32BE(0));
@@ -82,7 +82,7 @@ describe.each(VARIANTS)('websocket flow ($name)', ({ options }) => {
     });
     const raw = await RawWsClient.open(port);
     raw.socket.pause();
-    await waitFor(() => closes.length === 1, 'onClose');
+    await waitFor(() => closes.length === 1, 10_000, 'onClose');
     expect(closes[0]?.[0]).toBe(1006);
     expect(closes[0]?.[1]).toBeInstanceOf(BackpressureError);
   });
@@ -101,7 +101,7 @@ describe.each(VARIANTS)('websocket flow ($name)', ({ options }) => {
       'GET /slow HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n'));
     await slow.upgraded();
     slow.socket.pause();
-    await waitFor(() => joined.length === 4, 'four members');
+    await waitFor(() => joined.length === 4, 10_000, 'four members');
     const received = fast.map(() => [] as number[]);
     fast.forEach((c, i) => c.on('message', (d: Buffer) => received[i]?.push(d.readUInt32BE(0))));
     const N = 1500; // 6 MB: more than the slow member's kernel buffers and maxOutbound
@@ -111,10 +111,10 @@ describe.each(VARIANTS)('websocket flow ($name)', ({ options }) => {
       while (!server.broadcast('r', b)) await sleep(1);
       if (n % 10 === 0) await sleep(2);
     }
-    await waitFor(() => received.every((r) => r.length === N) || closes.some((c) => c[0] === '/fast'), 'every message at every fast member', 30_000);
+    await waitFor(() => received.every((r) => r.length === N) || closes.some((c) => c[0] === '/fast'), 30_000, 'every message at every fast member');
     expect(closes.filter((c) => c[0] === '/fast')).toEqual([]);
     for (const r of received) expect(r).toEqual(Array.from({ length: N }, (_, i) => i));
-    await waitFor(() => closes.length === 1, 'the slow member closed');
+    await waitFor(() => closes.length === 1, 10_000, 'the slow member closed');
     expect(closes[0]?.[0]).toBe('/slow');
     expect(closes[0]?.[1]).toBeInstanceOf(BackpressureError);
     // broadcastAll, text.

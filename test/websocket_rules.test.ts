@@ -58,7 +58,7 @@ describe.each(VARIANTS)('websocket rules ($name)', ({ options }) => {
     raw.write(bytes);
     expect(await raw.closeCode()).toBe(code);
     await raw.until(() => raw.ended, 'FIN after the close frame');
-    await waitFor(() => closes.length === 1, 'onClose');
+    await waitFor(() => closes.length === 1, 10_000, 'onClose');
     expect(closes[0]?.[0]).toBe(code);
     expect(closes[0]?.[1]).toBeInstanceOf(WebSocketProtocolError);
     expect((closes[0]?.[1] as WebSocketProtocolError).closeCode).toBe(code);
@@ -111,7 +111,7 @@ describe.each(VARIANTS)('websocket rules ($name)', ({ options }) => {
       expect(await raw.closeCode()).toBe(1000);
       await raw.until(() => raw.ended, 'FIN');
       expect(raw.frames.map((f) => f.opcode)).toEqual([10, 8]);
-      await waitFor(() => got.length === 3, `messages with the cut at ${cut}`);
+      await waitFor(() => got.length === 3, 10_000, `messages with the cut at ${cut}`);
       expect(got).toEqual(want);
       raw.close();
     }

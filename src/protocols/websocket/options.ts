@@ -16,7 +16,11 @@ export interface WebSocketOptions {
   path?: string;
   /** Largest message accepted (all fragments), bytes; larger closes with 1009. Default 1 MiB, at most 1 GiB. */
   maxPayloadLength?: number;
-  /** ws.send() returns BACKPRESSURE once this many bytes are queued, DROPPED while above it. Default 64 KiB. */
+  /**
+   * ws.send() returns BACKPRESSURE once more than this many bytes are queued, and DROPPED (the message is
+   * not sent) while above it. Default 1 MiB: an answer as large as the default maxPayloadLength is never dropped
+   * behind a reply already queued. At most maxOutbound.
+   */
   maxBackpressure?: number;
   /** Above maxBackpressure, close the connection ('backpressure') instead of dropping messages. Default false. */
   closeOnBackpressureLimit?: boolean;
@@ -84,7 +88,7 @@ function wsOptions(prefix: string, f: Record<string, unknown>) {
     path = f.path;
   }
   const maxPayloadLength = f.maxPayloadLength === undefined ? 1024 * 1024 : int(`${prefix}.maxPayloadLength`, f.maxPayloadLength, 1, 2 ** 30);
-  const maxBackpressure = f.maxBackpressure === undefined ? 64 * 1024 : int(`${prefix}.maxBackpressure`, f.maxBackpressure, 0, 2 ** 40);
+  const maxBackpressure = f.maxBackpressure === undefined ? 1024 * 1024 : int(`${prefix}.maxBackpressure`, f.maxBackpressure, 0, 2 ** 40);
   return {
     path,
     maxPayloadLength,
