@@ -18,8 +18,8 @@ export interface WebSocketOptions {
   maxPayloadLength?: number;
   /**
    * ws.send() returns BACKPRESSURE once more than this many bytes are queued, and DROPPED (the message is
-   * not sent) while above it. Default 1 MiB: an answer as large as the default maxPayloadLength is never dropped
-   * behind a reply already queued. At most maxOutbound.
+   * not sent) while above it. Default 1 MiB (or maxOutbound if lower): an answer as large as the default
+   * maxPayloadLength is never dropped behind a reply already queued. At most maxOutbound.
    */
   maxBackpressure?: number;
   /** Above maxBackpressure, close the connection ('backpressure') instead of dropping messages. Default false. */
@@ -88,7 +88,8 @@ function wsOptions(prefix: string, f: Record<string, unknown>) {
     path = f.path;
   }
   const maxPayloadLength = f.maxPayloadLength === undefined ? 1024 * 1024 : int(`${prefix}.maxPayloadLength`, f.maxPayloadLength, 1, 2 ** 30);
-  const maxBackpressure = f.maxBackpressure === undefined ? 1024 * 1024 : int(`${prefix}.maxBackpressure`, f.maxBackpressure, 0, 2 ** 40);
+  // -1: the default, min(1 MiB, maxOutbound), settled when the server is created.
+  const maxBackpressure = f.maxBackpressure === undefined ? -1 : int(`${prefix}.maxBackpressure`, f.maxBackpressure, 0, 2 ** 40);
   return {
     path,
     maxPayloadLength,

@@ -51,6 +51,7 @@ export class WebSocketProtocol<T> implements Protocol<Connection<T>> {
       const fn = handlers[name];
       if (fn !== undefined && typeof fn !== 'function') throw new InvalidOptionError(`handlers.${name}`, 'must be a function');
     }
+    if (f.maxBackpressure < 0) f.maxBackpressure = Math.min(1024 * 1024, ctx.limits.maxOutbound);
     if (f.maxBackpressure > ctx.limits.maxOutbound) {
       throw new InvalidOptionError('framing.maxBackpressure', `must not exceed maxOutbound (${ctx.limits.maxOutbound})`);
     }
