@@ -12,7 +12,7 @@ import { BackendUnavailableError, RingnetError, ServerStateError, SystemError, f
 import { resolveListenAddress, type ListenOptions } from './listen_address';
 import { native, type NativeServer, type NativeWorkerStats } from './native';
 import { normalizeOptions, type Backend, type NormalizedOptions, type ServerOptions } from './options';
-import type { NormalizedFraming, Protocol, SendPayload } from './protocol';
+import type { Protocol, SendPayload } from './protocol';
 import { checkForeignHandlers, protocolModule, type Handlers } from './protocols';
 import type { ProtocolHost } from './protocols/module';
 import { roomBytes } from './rooms';
@@ -85,7 +85,6 @@ export class Server<T = unknown> implements ConnectionHost<T> {
   /** The backend that runs: 'epoll' or 'io_uring'. */
   readonly backend: 'epoll' | 'io_uring';
   /** @internal */ readonly _options: NormalizedOptions;
-  /** @internal */ readonly _framing: NormalizedFraming;
   /** @internal */ _closing = false;
 
   private readonly handlers: Handlers<T, any>;
@@ -103,19 +102,19 @@ export class Server<T = unknown> implements ConnectionHost<T> {
 
   constructor(options: ServerOptions | undefined, handlers: Handlers<T, any>) {
     this._options = normalizeOptions(options);
-    this._framing = this._options.framing;
+    const framing = this._options.framing;
     if (typeof handlers !== 'object' || handlers === null) {
       throw new TypeError('createServer(options, handlers): handlers must be an object');
     }
-    checkForeignHandlers(this._framing, handlers);
-    const module = protocolModule(this._framing);
+    checkForeignHandlers(framing, handlers);
+    const module = protocolModule(framing);
     this.handlers = (module.connectionHandlers?.(handlers) ?? handlers) as Handlers<T, any>;
     const server = this;
     const host: ProtocolHost<T> = {
       get closing() { return server._closing; },
       handlerFailed: (err, c) => this.handlerFailed(err, c),
     };
-    this.protocol = module.create<T>({ framing: this._framing, limits: this._options, handlers, host });
+    this.protocol = module.create<T>({ framing, limits: this._options, handlers, host });
     this.backend = resolveBackend(this._options.backendName);
     this._options.backend = this.backend === 'io_uring' ? 1 : 0;
   }

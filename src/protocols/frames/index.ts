@@ -27,7 +27,7 @@ class FramesProtocol<T> implements Protocol<Connection<T>> {
   }
 
   frame(conn: Connection<T>, frame: Buffer): void {
-    const h = this.handlers.onFrame; // read per frame, as handlers may be replaced
+    const h = this.handlers.onFrame;
     if (h === undefined) return;
     try {
       h.call(this.handlers, conn, frame);
