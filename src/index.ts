@@ -27,8 +27,8 @@ export type { GoimFrame, GoimOutFrame, GoimAuthResult } from './protocols/goim/f
 /** Handlers of a goim server: frames are typed packets. */
 export type GoimHandlers<T = unknown> = Handlers<T, GoimFrame>;
 export type { CloseReason } from './wire';
-export { HttpRequest } from './protocols/http/request';
-export type { IncomingHeaders } from './protocols/http/request';
+export { HttpRequest } from './protocols/http_request';
+export type { IncomingHeaders } from './protocols/http_request';
 export { HttpResponse } from './protocols/http/response';
 export type { OutgoingHeaderValue, ResponseEvent } from './protocols/http/response';
 
@@ -36,7 +36,8 @@ export { ServerWebSocket, SendStatus } from './protocols/websocket/socket';
 export { WebSocketUpgrade } from './protocols/websocket/upgrade';
 export { WebSocketProtocolError, WebSocketCloseTimeoutError, WebSocketUsageError } from './protocols/websocket/errors';
 export type { WebSocketHandlers } from './protocols/websocket/handlers';
-export type { WebSocketOptions, WebSocketFramingOptions, HttpWebSocketFramingOptions } from './protocols/websocket/options';
+export type { WebSocketOptions, WebSocketFramingOptions } from './protocols/websocket/options';
+export type { HttpWebSocketFramingOptions } from './protocols/http_websocket';
 
 /** Creates a server. Options are validated here: a bad value throws InvalidOptionError. */
 export function createServer<T = unknown>(options: ServerOptions & { framing: WebSocketFramingOptions }, handlers: WebSocketHandlers<T>): Server<T>;

@@ -14,11 +14,12 @@ import type { PlainFramingOptions } from './frames/options';
 import { GOIM } from './goim';
 import type { GoimAuthHandler } from './goim/handlers';
 import type { GoimFramingOptions } from './goim/options';
-import { HTTP_WITH_WEBSOCKET, WEBSOCKET } from './websocket';
+import { HTTP_WITH_WEBSOCKET, type HttpWebSocketFramingOptions } from './http_websocket';
+import { WEBSOCKET } from './websocket';
 import type { HttpHandlers } from './http/handlers';
 import type { HttpFramingOptions } from './http/options';
 import type { WebSocketHandlers } from './websocket/handlers';
-import type { HttpWebSocketFramingOptions, WebSocketFramingOptions } from './websocket/options';
+import type { WebSocketFramingOptions } from './websocket/options';
 import type { ProtocolModule } from './module';
 
 /** Every protocol module, in the order framing types are listed in errors. */

@@ -1,5 +1,5 @@
 /** The handlers of a WebSocket server (framing 'websocket', or handlers.websocket with framing 'http'). */
-import type { HttpRequest } from '../http/request';
+import type { HttpRequest } from '../http_request';
 import type { ServerWebSocket } from './socket';
 import type { WebSocketUpgrade } from './upgrade';
 

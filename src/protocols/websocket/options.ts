@@ -7,8 +7,7 @@
  */
 import { InvalidOptionError } from '../../errors';
 import type { NormalizedFraming } from '../../protocol';
-import { INT32_MAX, bool, int, plainObject, rejectUnknown } from '../../options/validate';
-import { normalizeHttpFraming, type HttpFramingOptions, type NormalizedHttpFraming } from '../http/options';
+import { INT32_MAX, bool, int, rejectUnknown } from '../../options/validate';
 
 /** Options of the WebSocket layer, in either shape. */
 export interface WebSocketOptions {
@@ -45,11 +44,6 @@ export interface WebSocketFramingOptions extends WebSocketOptions {
   headerTimeout?: number;
 }
 
-/** framing { type: 'http', websocket: {...} }: HTTP and WebSocket on one server. */
-export interface HttpWebSocketFramingOptions extends HttpFramingOptions {
-  websocket: WebSocketOptions;
-}
-
 /** What native/bridge/config_parse.cc reads for WebSocket (FramingType 6), plus the JS-only limits. */
 export interface NormalizedWebSocketFraming extends NormalizedFraming {
   path: string;
@@ -73,13 +67,14 @@ export interface NormalizedWebSocketFraming extends NormalizedFraming {
   /** JS only. */
   maxBackpressure: number;
   closeOnBackpressureLimit: boolean;
-  /** framing 'http' + websocket: the HTTP side's options. */
-  http?: NormalizedHttpFraming;
+  /** framing 'http' + websocket: the HTTP side's options (src/protocols/http_websocket.ts). */
+  http?: NormalizedFraming;
 }
 
-const WS_KEYS = ['path', 'maxPayloadLength', 'maxBackpressure', 'closeOnBackpressureLimit', 'idleTimeout', 'sendPings', 'closeTimeout', 'upgradeTimeout'] as const;
+export const WS_KEYS = ['path', 'maxPayloadLength', 'maxBackpressure', 'closeOnBackpressureLimit', 'idleTimeout', 'sendPings', 'closeTimeout', 'upgradeTimeout'] as const;
 
-function wsOptions(prefix: string, f: Record<string, unknown>) {
+/** The WebSocket layer's options under `prefix` ('framing' or 'framing.websocket'). */
+export function wsOptions(prefix: string, f: Record<string, unknown>) {
   let path = '';
   if (f.path !== undefined) {
     if (typeof f.path !== 'string' || !f.path.startsWith('/') || /[\s?#]/.test(f.path) || f.path.length > 4096) {
@@ -122,23 +117,4 @@ export function normalizeWebSocketFraming(f: Record<string, unknown>): Normalize
     bodyTimeoutMs: 10_000,
     keepAliveTimeoutMs: 0,
   };
-}
-
-/** framing 'http': with `websocket`, the combined server (native type 6); without, plain HTTP. */
-export function normalizeHttpFramingWithWebSocket(f: Record<string, unknown>): NormalizedFraming {
-  if (f.websocket === undefined) return normalizeHttpFraming(f);
-  const { websocket, ...rest } = f;
-  const http = normalizeHttpFraming(rest);
-  const w = plainObject('framing.websocket', websocket);
-  rejectUnknown('framing.websocket', w, WS_KEYS);
-  if (w.path === undefined) throw new InvalidOptionError('framing.websocket.path', "is required (the path upgrades are accepted on, e.g. '/ws')");
-  const out: NormalizedWebSocketFraming = {
-    ...http,
-    ...wsOptions('framing.websocket', w),
-    type: 6,
-    name: 'http',
-    httpRequests: true,
-    http,
-  };
-  return out;
 }

@@ -11,7 +11,7 @@ import { InvalidOptionError } from '../../errors';
 import type { Protocol, SendPayload } from '../../protocol';
 import type { CloseReason } from '../../wire';
 import type { ProtocolContext, ProtocolHost } from '../module';
-import { HttpRequest } from '../http/request';
+import { HttpRequest } from '../http_request';
 import { WebSocketCloseTimeoutError, WebSocketProtocolError, WebSocketUsageError } from './errors';
 import type { WebSocketHandlers } from './handlers';
 import type { NormalizedWebSocketFraming } from './options';

@@ -2,7 +2,7 @@
 import type { Connection } from '../../connection';
 import { CMD_PROTOCOL } from '../../wire';
 import { WebSocketUsageError } from './errors';
-import type { HttpRequest } from '../http/request';
+import type { HttpRequest } from '../http_request';
 
 /** native WebSocketCommand (native/core/websocket/ws_protocol.h). */
 export const WS_CMD_ACCEPT = 16;
