@@ -8,6 +8,10 @@
         # headers are installed (Debian: liburing-dev); linked statically, so
         # the addon needs nothing at run time. RINGNET_NO_IO_URING=1 builds
         # epoll only.
+        # permessage-deflate: Debian's zlib1g-dev static libz.a, its symbols
+        # kept out of the addon's dynamic table (--exclude-libs): Node exports
+        # its own zlib, and the two must not mix.
+        'ringnet_libz': '<!(node -e "const fs=require(\'fs\');const a=[\'/usr/lib/x86_64-linux-gnu\',\'/usr/lib/aarch64-linux-gnu\',\'/usr/lib64\',\'/usr/lib\'].map(d=>d+\'/libz.a\').find(f=>fs.existsSync(f));process.stdout.write(a||\'-lz\')")',
         'ringnet_liburing': '<!(node -e "const fs=require(\'fs\');const a=[\'/usr/lib/x86_64-linux-gnu\',\'/usr/lib/aarch64-linux-gnu\',\'/usr/lib64\',\'/usr/lib\'].map(d=>d+\'/liburing.a\').find(f=>fs.existsSync(f));process.stdout.write(process.env.RINGNET_NO_IO_URING!==\'1\'&&a&&fs.existsSync(\'/usr/include/liburing.h\')?a:\'\')")',
       },
       'sources': [
@@ -20,6 +24,8 @@
       'cflags!': ['-fno-exceptions'],
       'cflags_cc!': ['-fno-exceptions', '-std=gnu++17', '-std=gnu++1y', '-std=gnu++20'],
       'cflags_cc': ['-std=c++17', '-O2', '-Wall', '-Wextra', '-Wno-unused-parameter', '-fvisibility=hidden'],
+      'libraries': ['<(ringnet_libz)'],
+      'ldflags': ['-Wl,--exclude-libs,ALL'],
       'conditions': [
         ['OS!="linux"', { 'type': 'none' }],
         ['OS=="linux" and ringnet_liburing!=""', {

@@ -23,6 +23,8 @@
       'native/core/protocol.cc',
       'native/core/goim/goim_protocol.cc',
       'native/core/websocket/ws_protocol.cc',
+      'native/core/websocket/ws_inflate.cc',
+      'native/core/codec/ws_extensions.cc',
       'native/core/codec/ws_accept.cc',
       'native/core/codec/ws_codec.cc',
       'native/core/codec/ws_decoder.cc',

@@ -9,10 +9,12 @@
 #   cmake               builds the fuzz targets (test/fuzz/CMakeLists.txt)
 #   curl                a real HTTP client for the HTTP tests
 #   wrk                 HTTP load generator for npm run bench:http (optional there)
+#   zlib1g-dev          static libz.a for WebSocket permessage-deflate (linked, symbols hidden)
+#   chromium            a real browser for the WebSocket test (headless)
 # Installs only what is missing; needs root (CI and the dev machines are root).
 set -euo pipefail
 
-packages=(liburing-dev clang libclang-rt-14-dev cmake curl wrk)
+packages=(liburing-dev clang libclang-rt-14-dev cmake curl wrk zlib1g-dev chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -5,6 +5,7 @@
  * backends, inline and threaded.
  */
 import * as http from 'node:http';
+import * as zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import {
@@ -86,6 +87,45 @@ describe.each(VARIANTS)('websocket ($name)', ({ options }) => {
     expect((await m).data.length).toBe(0);
     expect(opened).toEqual(['/ws?x=1']);
     c.close();
+  });
+
+  it('inflates permessage-deflate messages natively, within maxPayloadLength (no decompression bomb)', async () => {
+    const closes: Array<[number, unknown]> = [];
+    const { port } = await listen({ type: 'websocket', perMessageDeflate: true, maxPayloadLength: 256 * 1024 }, {
+      ...ECHO,
+      onClose(_ws, code, _r, err) { closes.push([code, err]); },
+    });
+    const c = await openWs(`ws://127.0.0.1:${port}/`, { perMessageDeflate: { threshold: 0 } });
+    expect(c.extensions).toContain('permessage-deflate');
+    for (const msg of ['ünïcödé '.repeat(20000), 'short', '']) {
+      const m = nextMessage(c);
+      c.send(msg);
+      const got = await m;
+      expect([got.isBinary, got.data.toString()]).toEqual([false, msg]);
+    }
+    const bin = Buffer.alloc(100_000, 3);
+    const m = nextMessage(c);
+    c.send(bin, { fin: false });
+    c.send(bin, { fin: true }); // fragmented and compressed
+    expect((await m).data.equals(Buffer.concat([bin, bin]))).toBe(true);
+    c.close();
+    // Raw compressed frames: a bomb (1 MiB of zeros in ~1 KiB), corrupt data, bad UTF-8.
+    const deflate = (b: Buffer) => { const z = zlib.deflateRawSync(b, { finishFlush: zlib.constants.Z_SYNC_FLUSH }); return z.subarray(0, z.length - 4); };
+    const offer = upgradeRequest('/', 'Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n');
+    const cases: Array<[Buffer, number]> = [
+      [clientFrame(2, deflate(Buffer.alloc(1 << 20)), { rsv: 0x40 }), 1009],
+      [clientFrame(2, Buffer.from([0xff, 0xff, 0xff, 0xff]), { rsv: 0x40 }), 1007],
+      [clientFrame(1, deflate(Buffer.from([0x61, 0xc0, 0xaf])), { rsv: 0x40 }), 1007],
+      [clientFrame(0, 'x', { rsv: 0x40 }), 1002], // RSV1 on a continuation
+    ];
+    for (const [frame, code] of cases) {
+      const raw = await RawWsClient.open(port, offer);
+      await raw.upgraded();
+      expect(raw.head).toContain('Sec-WebSocket-Extensions: permessage-deflate; server_no_context_takeover; client_no_context_takeover\r\n');
+      raw.write(frame);
+      expect(await raw.closeCode()).toBe(code);
+      await raw.until(() => raw.ended, 'FIN');
+    }
   });
 
   it('answers the handshake natively: accept key, 426, 404, 400, and keeps bytes that follow the request', async () => {

@@ -98,6 +98,7 @@ bool parseFraming(const Napi::Object& f, FramingConfig* out, std::string* err) {
       w.sendPings = flag(f, "sendPings", w.sendPings);
       w.closeTimeoutMs = static_cast<uint32_t>(num(f, "closeTimeoutMs", w.closeTimeoutMs));
       w.upgradeTimeoutMs = static_cast<uint32_t>(num(f, "upgradeTimeoutMs", w.upgradeTimeoutMs));
+      w.perMessageDeflate = flag(f, "perMessageDeflate", false);
       parseHttpLimits(f, &w.http);
       return true;
     }

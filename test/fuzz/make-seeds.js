@@ -142,7 +142,7 @@ const seeds = {
     'two-queues': cat([3], [0, 1], u16(16383), [0x80, 1], u16(20000), [5], u16(1), [0x85], u16(65535), [0x84]),
     'streaming': cat([1], ...Array.from({ length: 40 }, (_, i) => cat([0, 1], u16(16000 + i), [3], u32(9000 + i * 13)))),
   },
-  // shape (bit 0 deflate negotiated, bits 1-2 mode: 0 raw stream, 1 frame recipe, 2 UTF-8 text),
+  // shape (bit 0 deflate negotiated, bits 1-2 mode: 0 raw stream, 1 frame recipe, 2 UTF-8 text, 3 extension offers),
   // maxPayloadLength code u16 (1 + n % 4096), seed u32, then the bytes. A recipe is
   // [b0 (FIN|RSV|opcode)][payload length u8][payload] per frame, masked by the target.
   ws_codec: {
@@ -159,6 +159,8 @@ const seeds = {
     'recipe-reserved-opcode': cat([2], u16(2000), SEED, [0x83, 1], 'x'),
     'utf8-mixed': cat([4], u16(0), SEED, 'a\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\xf4\x8f\xbf\xbf'),
     'utf8-invalid': cat([4], u16(0), SEED, 'ok\xf4\x90\x80\x80\xc0\xaf\xed\xa0\x80'),
+    'ext-offers': cat([6], u16(0), SEED, 'x-webkit-deflate-frame, permessage-deflate; client_max_window_bits; server_max_window_bits="10"'),
+    'ext-bad': cat([6], u16(0), SEED, 'permessage-deflate; server_max_window_bits=8; server_no_context_takeover=1, permessage-deflate;'),
   },
 };
 

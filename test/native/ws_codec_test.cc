@@ -14,6 +14,7 @@
 #include "core/codec/utf8.h"
 #include "core/codec/ws_accept.h"
 #include "core/codec/ws_codec.h"
+#include "core/codec/ws_extensions.h"
 #include "core/codec/ws_handshake.h"
 #include "core/codec/ws_mask.h"
 
@@ -483,9 +484,42 @@ void testEncoder() {
   currentCase.clear();
 }
 
+void testDeflateNegotiation() {
+  currentCase = "permessage-deflate negotiation";
+  auto offer = [](const std::string& v) { return ws::negotiateDeflate(reinterpret_cast<const uint8_t*>(v.data()), v.size()); };
+  CHECK(offer("permessage-deflate").accepted);
+  CHECK(offer("permessage-deflate; client_max_window_bits").accepted);
+  CHECK(offer("x-webkit-deflate-frame, permessage-deflate; client_max_window_bits=10").accepted);
+  CHECK(offer("PerMessage-Deflate ; server_no_context_takeover ; client_no_context_takeover").accepted);
+  CHECK(offer("permessage-deflate; server_max_window_bits=12").serverMaxWindowBits == 12);
+  CHECK(offer("permessage-deflate; server_max_window_bits=\"10\"").serverMaxWindowBits == 10);
+  // The first acceptable offer wins; unacceptable ones are skipped.
+  CHECK(offer("permessage-deflate; server_max_window_bits=8, permessage-deflate").accepted);
+  CHECK(offer("permessage-deflate; server_max_window_bits=8, permessage-deflate").serverMaxWindowBits == 0);
+  CHECK(!offer("permessage-deflate; server_max_window_bits=8").accepted);  // zlib cannot deflate with 8
+  CHECK(!offer("permessage-deflate; server_max_window_bits=16").accepted);
+  CHECK(!offer("permessage-deflate; server_max_window_bits=012").accepted);
+  CHECK(!offer("permessage-deflate; server_max_window_bits").accepted);
+  CHECK(!offer("permessage-deflate; client_max_window_bits=7").accepted);
+  CHECK(!offer("permessage-deflate; server_no_context_takeover=1").accepted);
+  CHECK(!offer("permessage-deflate; client_no_context_takeover; client_no_context_takeover").accepted);
+  CHECK(!offer("permessage-deflate; unknown").accepted);
+  CHECK(!offer("permessage-deflate;").accepted);
+  CHECK(!offer("x-other").accepted);
+  CHECK(!offer("").accepted);
+  CHECK(!offer("permessage-deflate; server_max_window_bits=\"10").accepted);
+  ws::DeflateOffer o;
+  o.accepted = true;
+  CHECK(ws::deflateResponse(o) == "permessage-deflate; server_no_context_takeover; client_no_context_takeover");
+  o.serverMaxWindowBits = 11;
+  CHECK(ws::deflateResponse(o) == "permessage-deflate; server_no_context_takeover; client_no_context_takeover; server_max_window_bits=11");
+  currentCase.clear();
+}
+
 }  // namespace
 
 int main() {
+  testDeflateNegotiation();
   testAcceptKey();
   testUtf8();
   testMask();

@@ -44,6 +44,7 @@ struct WebSocketFraming {
   bool sendPings = true;           // ... after half of it, ping first
   uint32_t closeTimeoutMs = 5000;  // ws.end(): wait this long for the peer's close
   uint32_t upgradeTimeoutMs = 10000;  // onUpgrade must answer within this
+  bool perMessageDeflate = false;  // accept permessage-deflate offers (websocket/ws_inflate.h)
 };
 
 constexpr uint64_t kWsMaxPayloadLimit = uint64_t{1} << 30;

@@ -4,11 +4,15 @@
 #include <string>
 #include <vector>
 
+#include "../codec/http_chars.h"
+#include "../codec/utf8.h"
+#include "../codec/ws_extensions.h"
 #include "../codec/ws_handshake.h"
 #include "../codec/ws_mask.h"
 #include "../http/http_protocol.h"
 #include "../timeouts.h"
 #include "../wire.h"
+#include "ws_inflate.h"
 
 namespace ringnet {
 
@@ -21,6 +25,9 @@ using namespace ws;
 constexpr uint32_t kPingSent = 1u << 0;      // idle ping sent, nothing received since
 constexpr int kOurCodeShift = 16;            // bits 16-31: the code of the close we sent
 constexpr uint32_t kUpgradeSeen = 1u << 31;  // HTTP layer: the request being delivered is an upgrade
+// Between the upgrade's delivery and the accept (kLayerAwait):
+constexpr uint32_t kDeflateAgreed = 1u << 30;  // permessage-deflate is in the answer
+constexpr int kWindowShift = 24;               // bits 24-27: server_max_window_bits offered (0: none)
 
 // A fragmented message being assembled (allocated for it, freed after it).
 struct WsState final : ProtocolState {
@@ -30,6 +37,7 @@ struct WsState final : ProtocolState {
 
 // Unmasked payload of the frame being delivered (one reactor per thread).
 thread_local std::vector<uint8_t> t_payload;
+thread_local std::vector<uint8_t> t_inflated;  // a compressed message, inflated
 constexpr size_t kKeepScratch = 256 * 1024;
 
 uint32_t layerOf(const Connection& c) { return c.decoder.layer & kLayerMask; }
@@ -78,7 +86,9 @@ HeadView headOf(const uint8_t* data, size_t length, const HttpFraming& limits) {
 class WebSocketProtocol final : public Protocol {
  public:
   explicit WebSocketProtocol(const FramingConfig& f)
-      : o_(f.websocket), http_(makeHttpProtocol(f.websocket.http)) {}
+      : o_(f.websocket),
+        http_(makeHttpProtocol(f.websocket.http)),
+        inflater_(f.websocket.perMessageDeflate ? std::make_unique<Inflater>() : nullptr) {}
 
   void onOpen(ConnectionControl& ctl, Connection& c) override { http_->onOpen(ctl, c); }
 
@@ -123,6 +133,9 @@ class WebSocketProtocol final : public Protocol {
       advance(c.decoder, r);
       return FrameVerdict::kConsumed;
     }
+    inflated_ = false;
+    const bool compressed = op == kContinuation ? (c.decoder.layer & kMessageCompressed) != 0 : (r.info & kInfoRsv1) != 0;
+    if (compressed) return inflateMessage(ctl, c, data, r);
     return FrameVerdict::kDeliver;
   }
 
@@ -134,6 +147,10 @@ class WebSocketProtocol final : public Protocol {
       return b;
     }
     const uint8_t op = r.info & kInfoOpcodeMask;
+    if (inflated_) {
+      const bool text = op == kContinuation ? (c.decoder.layer & kMessageText) != 0 : op == kText;
+      return FrameBytes{t_inflated.data(), t_inflated.size(), text ? kText : kBinary};
+    }
     if (op == kContinuation) {
       // The last fragment: the message is the fragments so far plus this one.
       // (Called again for the same frame after a full batch: resize first.)
@@ -169,9 +186,11 @@ class WebSocketProtocol final : public Protocol {
       advance(c.decoder, last_);
       if (op == kContinuation) c.protoState.reset();
     }
-    if (t_payload.capacity() > kKeepScratch) {
-      t_payload.clear();
-      t_payload.shrink_to_fit();
+    for (std::vector<uint8_t>* scratch : {&t_payload, &t_inflated}) {
+      if (scratch->capacity() > kKeepScratch) {
+        scratch->clear();
+        scratch->shrink_to_fit();
+      }
     }
   }
 
@@ -239,6 +258,39 @@ class WebSocketProtocol final : public Protocol {
   }
 
  private:
+  // A whole compressed message (its last frame is `r`): inflated within
+  // maxPayloadLength, text validated; else closed (1009, 1007).
+  FrameVerdict inflateMessage(ConnectionControl& ctl, Connection& c, const uint8_t* data, const DecodeResult& r) {
+    const uint8_t op = r.info & kInfoOpcodeMask;
+    const uint8_t* in;
+    size_t n;
+    if (op == kContinuation) {
+      auto& s = static_cast<WsState&>(*c.protoState);
+      s.message.resize(s.committed + r.payloadLength);
+      unmaskPayload(s.message.data() + s.committed, data, r);
+      in = s.message.data();
+      n = s.message.size();
+    } else {
+      t_payload.resize(r.payloadLength);
+      unmaskPayload(t_payload.data(), data, r);
+      in = t_payload.data();
+      n = t_payload.size();
+    }
+    const Inflater::Result res = inflater_ ? inflater_->inflate(in, n, o_.maxPayloadLength, &t_inflated)
+                                           : Inflater::Result::kCorrupt;
+    const bool text = op == kContinuation ? (c.decoder.layer & kMessageText) != 0 : op == kText;
+    uint16_t code = 0;
+    if (res == Inflater::Result::kTooBig) code = kCloseTooBig;
+    else if (res != Inflater::Result::kOk) code = kCloseInvalidData;
+    else if (text && !utf8::isValid(t_inflated.data(), t_inflated.size())) code = kCloseInvalidData;
+    if (code != 0) {
+      closeWith(ctl, c, code, wire::kCloseWsError);
+      return FrameVerdict::kConsumed;
+    }
+    inflated_ = true;
+    return FrameVerdict::kDeliver;
+  }
+
   FrameVerdict onRequest(ConnectionControl& ctl, Connection& c, const uint8_t* data, const DecodeResult& r,
                          int32_t* closeReason) {
     c.protoFlags &= ~kUpgradeSeen;
@@ -252,13 +304,25 @@ class WebSocketProtocol final : public Protocol {
       return FrameVerdict::kConsumed;
     }
     std::memcpy(key_, data + u.keyOffset, sizeof key_);
+    offer_ = DeflateOffer{};
+    if (o_.perMessageDeflate) {
+      for (size_t i = 0; i < v.count && !offer_.accepted; ++i) {
+        const int32_t* fl = v.fields + 4 * i;
+        if (http::equalsLower(data + fl[0], static_cast<size_t>(fl[1]), "sec-websocket-extensions", 24)) {
+          offer_ = negotiateDeflate(data + fl[2], static_cast<size_t>(fl[3]));
+        }
+      }
+    }
     c.protoFlags |= kUpgradeSeen;
     return FrameVerdict::kDeliver;
   }
 
   // The upgrade request reached JS (which creates the WebSocket).
   void upgradeDelivered(ConnectionControl& ctl, Connection& c) {
-    c.protoFlags &= ~kUpgradeSeen;
+    // What was negotiated waits here for the accept (JS may take a while).
+    c.protoFlags = offer_.accepted
+                       ? kDeflateAgreed | (static_cast<uint32_t>(offer_.serverMaxWindowBits) << kWindowShift)
+                       : 0;
     ctl.clearDeadline(c);
     if (!o_.jsUpgrade) {
       accept(ctl, c, key_, std::string());
@@ -271,13 +335,17 @@ class WebSocketProtocol final : public Protocol {
   }
 
   void accept(ConnectionControl& ctl, Connection& c, const uint8_t* key, const std::string& protocol) {
-    const std::string response = acceptResponse(key, 24, protocol, std::string());
+    const bool deflate = (c.protoFlags & kDeflateAgreed) != 0;
+    DeflateOffer offer;
+    offer.accepted = deflate;
+    offer.serverMaxWindowBits = static_cast<int>((c.protoFlags >> kWindowShift) & 0xf);
+    const std::string response = acceptResponse(key, 24, protocol, deflate ? deflateResponse(offer) : std::string());
     ctl.reply(c, reinterpret_cast<const uint8_t*>(response.data()), response.size());
     ctl.clearDeadline(c);
     c.protoFlags = 0;
     c.decoder.scanned = 0;
     c.decoder.message = 0;
-    c.decoder.layer = kLayerFrames;
+    c.decoder.layer = kLayerFrames | (deflate ? uint32_t{kDeflateOn} : 0u);
     if (o_.idleTimeoutMs != 0) {
       ctl.armDeadline(c, o_.sendPings ? o_.idleTimeoutMs / 2 : o_.idleTimeoutMs, wire::kCloseIdleTimeout);
     }
@@ -339,8 +407,11 @@ class WebSocketProtocol final : public Protocol {
 
   const WebSocketFraming o_;
   const std::unique_ptr<Protocol> http_;
+  const std::unique_ptr<Inflater> inflater_;  // with perMessageDeflate: one stream for the worker
   DecodeResult last_;  // the frame frameForJs built last (onDelivered follows it)
   uint8_t key_[24] = {};  // Sec-WebSocket-Key of the upgrade being delivered
+  DeflateOffer offer_;    // ... and its permessage-deflate negotiation
+  bool inflated_ = false; // the frame being delivered is t_inflated
 };
 
 }  // namespace

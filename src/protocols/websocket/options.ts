@@ -31,6 +31,13 @@ export interface WebSocketOptions {
   closeTimeout?: number;
   /** ms onUpgrade may take to accept or reject (then 'header-timeout'). Default 10000. */
   upgradeTimeout?: number;
+  /**
+   * Accept permessage-deflate (RFC 7692) offers: clients may send compressed
+   * messages, inflated natively within maxPayloadLength. Negotiated with both
+   * no_context_takeover parameters, so one zlib stream per worker serves every
+   * connection (no zlib memory per connection); the server sends uncompressed. Default false.
+   */
+  perMessageDeflate?: boolean;
 }
 
 /** framing { type: 'websocket' }: a WebSocket server (handlers: onOpen(ws), onMessage(ws, data, isBinary), ...). */
@@ -52,6 +59,7 @@ export interface NormalizedWebSocketFraming extends NormalizedFraming {
   sendPings: boolean;
   closeTimeoutMs: number;
   upgradeTimeoutMs: number;
+  perMessageDeflate: boolean;
   /** Set by the protocol when handlers.onUpgrade exists. */
   jsUpgrade: boolean;
   /** Set when onPing/onPong exist. */
@@ -71,7 +79,7 @@ export interface NormalizedWebSocketFraming extends NormalizedFraming {
   http?: NormalizedFraming;
 }
 
-export const WS_KEYS = ['path', 'maxPayloadLength', 'maxBackpressure', 'closeOnBackpressureLimit', 'idleTimeout', 'sendPings', 'closeTimeout', 'upgradeTimeout'] as const;
+export const WS_KEYS = ['path', 'maxPayloadLength', 'maxBackpressure', 'closeOnBackpressureLimit', 'idleTimeout', 'sendPings', 'closeTimeout', 'upgradeTimeout', 'perMessageDeflate'] as const;
 
 /** The WebSocket layer's options under `prefix` ('framing' or 'framing.websocket'). */
 export function wsOptions(prefix: string, f: Record<string, unknown>) {
@@ -94,6 +102,7 @@ export function wsOptions(prefix: string, f: Record<string, unknown>) {
     sendPings: f.sendPings === undefined ? true : bool(`${prefix}.sendPings`, f.sendPings),
     closeTimeoutMs: f.closeTimeout === undefined ? 5000 : int(`${prefix}.closeTimeout`, f.closeTimeout, 1, INT32_MAX),
     upgradeTimeoutMs: f.upgradeTimeout === undefined ? 10_000 : int(`${prefix}.upgradeTimeout`, f.upgradeTimeout, 0, INT32_MAX),
+    perMessageDeflate: f.perMessageDeflate === undefined ? false : bool(`${prefix}.perMessageDeflate`, f.perMessageDeflate),
     jsUpgrade: false,
     deliverPings: false,
     overhead: 10,

@@ -6,7 +6,10 @@
 //   mode 1: the bytes describe frames (opcode/flags byte, length byte,
 //           payload) that are encoded as masked client frames, so the
 //           fuzzer reaches deep, valid streams without guessing masks;
-//   mode 2: the bytes are a text for the UTF-8 properties.
+//   mode 2: the bytes are a text for the UTF-8 properties;
+//   mode 3: the bytes are a Sec-WebSocket-Extensions value (negotiation:
+//           no overread, an accepted offer names a window it can honour and
+//           splitting the value at a comma never accepts what the whole refuses).
 // Properties:
 //  - cut anywhere: the stream fed in random pieces gives the same frames,
 //    payloads and error as fed whole (the protocol's ws::advance between
@@ -25,6 +28,7 @@
 
 #include "core/codec/utf8.h"
 #include "core/codec/ws_codec.h"
+#include "core/codec/ws_extensions.h"
 #include "core/codec/ws_mask.h"
 #include "support/check.h"
 #include "support/fuzz_input.h"
@@ -275,6 +279,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::vector<Frame> built;
   if (mode == 2) {
     utf8Properties(in.rest(), rng);
+    return 0;
+  }
+  if (mode == 3) {
+    const std::string v = in.rest();
+    std::vector<uint8_t> exact(v.begin(), v.end());  // exact size: ASan sees overreads
+    const ws::DeflateOffer o = ws::negotiateDeflate(exact.data(), exact.size());
+    FUZZ_CHECK(o.serverMaxWindowBits == 0 || (o.accepted && o.serverMaxWindowBits >= 9 && o.serverMaxWindowBits <= 15));
+    if (o.accepted) FUZZ_CHECK(ws::deflateResponse(o).rfind("permessage-deflate; ", 0) == 0);
     return 0;
   }
   if (mode == 1) {
