@@ -48,6 +48,14 @@ void parseHttpLimits(const Napi::Object& f, HttpFraming* h) {
   h->keepAliveTimeoutMs = static_cast<uint32_t>(num(f, "keepAliveTimeoutMs", h->keepAliveTimeoutMs));
 }
 
+void parseGoim(const Napi::Object& f, FramingConfig* out) {
+  out->goim.maxFrameLength = static_cast<uint64_t>(num(f, "maxFrameLength", 65536));
+  out->goim.allowExtendedHeader = flag(f, "allowExtendedHeader", true);
+  out->goim.checksum = flag(f, "checksum", false);
+  out->goimAuth = flag(f, "auth", false);
+  out->goimAuthTimeoutMs = static_cast<uint32_t>(num(f, "authTimeoutMs", 0));
+}
+
 bool parseFraming(const Napi::Object& f, FramingConfig* out, std::string* err) {
   out->type = static_cast<FramingType>(static_cast<int>(num(f, "type", 0)));
   switch (out->type) {
@@ -80,11 +88,7 @@ bool parseFraming(const Napi::Object& f, FramingConfig* out, std::string* err) {
       out->raw.maxChunk = static_cast<uint64_t>(num(f, "maxChunk", 65536));
       return true;
     case FramingType::kGoim:
-      out->goim.maxFrameLength = static_cast<uint64_t>(num(f, "maxFrameLength", 65536));
-      out->goim.allowExtendedHeader = flag(f, "allowExtendedHeader", true);
-      out->goim.checksum = flag(f, "checksum", false);
-      out->goimAuth = flag(f, "auth", false);
-      out->goimAuthTimeoutMs = static_cast<uint32_t>(num(f, "authTimeoutMs", 0));
+      parseGoim(f, out);
       return true;
     case FramingType::kWebSocket: {
       WebSocketFraming& w = out->websocket;
@@ -99,6 +103,8 @@ bool parseFraming(const Napi::Object& f, FramingConfig* out, std::string* err) {
       w.closeTimeoutMs = static_cast<uint32_t>(num(f, "closeTimeoutMs", w.closeTimeoutMs));
       w.upgradeTimeoutMs = static_cast<uint32_t>(num(f, "upgradeTimeoutMs", w.upgradeTimeoutMs));
       w.perMessageDeflate = flag(f, "perMessageDeflate", false);
+      w.goim = flag(f, "goimOverWebSocket", false);
+      if (w.goim) parseGoim(f, out);
       parseHttpLimits(f, &w.http);
       return true;
     }
@@ -156,7 +162,9 @@ bool parseServerConfig(const Napi::Object& o, ServerConfig* c, std::string* err)
   auto shorten = [c](uint32_t t) {
     if (t != 0 && (c->protocolTimeoutMs == 0 || t < c->protocolTimeoutMs)) c->protocolTimeoutMs = t;
   };
-  if (c->framing.type == FramingType::kGoim && c->framing.goimAuth) shorten(c->framing.goimAuthTimeoutMs);
+  const bool goim = c->framing.type == FramingType::kGoim ||
+                    (c->framing.type == FramingType::kWebSocket && c->framing.websocket.goim);
+  if (goim && c->framing.goimAuth) shorten(c->framing.goimAuthTimeoutMs);
   if (c->framing.type == FramingType::kHttp) {
     const HttpFraming& h = c->framing.http;
     for (uint32_t t : {h.headerTimeoutMs, h.bodyTimeoutMs, h.keepAliveTimeoutMs}) shorten(t);

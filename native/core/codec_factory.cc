@@ -25,7 +25,8 @@ std::unique_ptr<FrameEncoder> makeEncoder(const FramingConfig& f) {
     case FramingType::kRaw: return makeRawEncoder();
     case FramingType::kGoim: return makeGoimEncoder(f.goim);
     case FramingType::kHttp: return makeHttpEncoder();
-    case FramingType::kWebSocket: return makeWebSocketEncoder();
+    case FramingType::kWebSocket:
+      return f.websocket.goim ? makeGoimOverWebSocketEncoder(f.goim) : makeWebSocketEncoder();
   }
   return nullptr;
 }

@@ -11,7 +11,7 @@ import type { NormalizedFraming } from '../protocol';
 import { oneOf, plainObject } from '../options/validate';
 import { FRAMES } from './frames';
 import type { PlainFramingOptions } from './frames/options';
-import { GOIM } from './goim';
+import { GOIM_WITH_TRANSPORT } from './goim_websocket';
 import type { GoimAuthHandler } from './goim/handlers';
 import type { GoimFramingOptions } from './goim/options';
 import { HTTP_WITH_WEBSOCKET, type HttpWebSocketFramingOptions } from './http_websocket';
@@ -23,7 +23,7 @@ import type { WebSocketFramingOptions } from './websocket/options';
 import type { ProtocolModule } from './module';
 
 /** Every protocol module, in the order framing types are listed in errors. */
-const MODULES: ReadonlyArray<ProtocolModule<any, any>> = [FRAMES, GOIM, HTTP_WITH_WEBSOCKET, WEBSOCKET];
+const MODULES: ReadonlyArray<ProtocolModule<any, any>> = [FRAMES, GOIM_WITH_TRANSPORT, HTTP_WITH_WEBSOCKET, WEBSOCKET];
 
 /** What `framing` can be: one entry per framing type. */
 export type FramingOptions =

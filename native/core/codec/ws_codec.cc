@@ -1,6 +1,10 @@
 // WebSocket frame headers, close codes and the encoder (ws_codec.h).
 #include "ws_codec.h"
 
+#include <cstring>
+
+#include "goim_codec.h"
+
 namespace ringnet {
 namespace ws {
 
@@ -119,6 +123,33 @@ class WebSocketEncoder final : public FrameEncoder {
 
 }  // namespace
 
+class GoimOverWebSocketEncoder final : public FrameEncoder {
+ public:
+  explicit GoimOverWebSocketEncoder(const GoimFraming& f) : f_(f) {}
+  int header(size_t, uint8_t*) const override { return -1; }  // a goim packet needs its meta
+  size_t maxHeaderLength() const override { return 10 + goim::kChecksumHeaderLength; }
+  const uint8_t* trailer(size_t* length) const override {
+    *length = 0;
+    return nullptr;
+  }
+  size_t metaLength() const override { return goim::kMetaLength; }
+  int headerFor(const uint8_t* meta, const uint8_t* payload, size_t payloadLength, uint8_t* out) const override {
+    uint8_t packet[goim::kChecksumHeaderLength];
+    const int g = goim::writeHeader(f_, meta, payload, payloadLength, packet);
+    if (g < 0) return -1;
+    const size_t w = ws::writeHeader(ws::kBinary, true, false, static_cast<size_t>(g) + payloadLength, out);
+    std::memcpy(out + w, packet, static_cast<size_t>(g));
+    return static_cast<int>(w) + g;
+  }
+
+ private:
+  const GoimFraming f_;
+};
+
 std::unique_ptr<FrameEncoder> makeWebSocketEncoder() { return std::make_unique<WebSocketEncoder>(); }
+
+std::unique_ptr<FrameEncoder> makeGoimOverWebSocketEncoder(const GoimFraming& f) {
+  return std::make_unique<GoimOverWebSocketEncoder>(f);
+}
 
 }  // namespace ringnet

@@ -45,6 +45,7 @@ struct WebSocketFraming {
   uint32_t closeTimeoutMs = 5000;  // ws.end(): wait this long for the peer's close
   uint32_t upgradeTimeoutMs = 10000;  // onUpgrade must answer within this
   bool perMessageDeflate = false;  // accept permessage-deflate offers (websocket/ws_inflate.h)
+  bool goim = false;               // goim over WebSocket: one goim packet per binary message (FramingConfig::goim)
 };
 
 constexpr uint64_t kWsMaxPayloadLimit = uint64_t{1} << 30;
@@ -127,5 +128,9 @@ constexpr uint8_t kMetaCompressed = 0x40;
 
 std::unique_ptr<FrameDecoder> makeWebSocketDecoder(const WebSocketFraming& f);
 std::unique_ptr<FrameEncoder> makeWebSocketEncoder();
+// goim over WebSocket: conn.send()'s goim meta (ver, op, seq) and body become
+// one binary message holding one goim packet (both headers written at once).
+struct GoimFraming;
+std::unique_ptr<FrameEncoder> makeGoimOverWebSocketEncoder(const GoimFraming& f);
 
 }  // namespace ringnet

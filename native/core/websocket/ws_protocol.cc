@@ -9,6 +9,7 @@
 #include "../codec/ws_extensions.h"
 #include "../codec/ws_handshake.h"
 #include "../codec/ws_mask.h"
+#include "../goim/goim_protocol.h"
 #include "../http/http_protocol.h"
 #include "../timeouts.h"
 #include "../wire.h"
@@ -22,7 +23,8 @@ using namespace ws;
 
 // Connection::protoFlags once upgraded (before, the HTTP protocol owns bits
 // 0-27; bit 31 is ours on both layers):
-constexpr uint32_t kPingSent = 1u << 0;      // idle ping sent, nothing received since
+// (goim over WebSocket: bits 0-1 are GoimProtocol's auth state.)
+constexpr uint32_t kPingSent = 1u << 2;      // idle ping sent, nothing received since
 constexpr int kOurCodeShift = 16;            // bits 16-31: the code of the close we sent
 constexpr uint32_t kUpgradeSeen = 1u << 31;  // HTTP layer: the request being delivered is an upgrade
 // Between the upgrade's delivery and the accept (kLayerAwait):
@@ -83,12 +85,36 @@ HeadView headOf(const uint8_t* data, size_t length, const HttpFraming& limits) {
   return v;
 }
 
+// What the goim protocol replies (heartbeat op 3, auth op 8) goes out as one
+// binary message each: the goim logic is the TCP one, only the transport differs.
+class BinaryMessageControl final : public ConnectionControl {
+ public:
+  explicit BinaryMessageControl(ConnectionControl& inner) : inner_(inner) {}
+  void reply(Connection& c, const uint8_t* data, size_t len) override {
+    if (c.sealed) return;
+    uint8_t h[10];
+    const size_t hl = writeHeader(kBinary, true, false, len, h);
+    frame_.assign(h, h + hl);
+    frame_.insert(frame_.end(), data, data + len);
+    inner_.reply(c, frame_.data(), frame_.size());
+  }
+  void armDeadline(Connection& c, uint32_t ms, int32_t reason) override { inner_.armDeadline(c, ms, reason); }
+  void clearDeadline(Connection& c) override { inner_.clearDeadline(c); }
+  void closeAfterFlush(Connection& c, int32_t reason, int32_t detail) override { inner_.closeAfterFlush(c, reason, detail); }
+
+ private:
+  ConnectionControl& inner_;
+  std::vector<uint8_t> frame_;
+};
+
 class WebSocketProtocol final : public Protocol {
  public:
   explicit WebSocketProtocol(const FramingConfig& f)
       : o_(f.websocket),
         http_(makeHttpProtocol(f.websocket.http)),
-        inflater_(f.websocket.perMessageDeflate ? std::make_unique<Inflater>() : nullptr) {}
+        inflater_(f.websocket.perMessageDeflate ? std::make_unique<Inflater>() : nullptr),
+        goim_(f.websocket.goim ? std::make_unique<GoimProtocol>(f) : nullptr),
+        goimDecoder_(f.websocket.goim ? makeGoimDecoder(f.goim) : nullptr) {}
 
   void onOpen(ConnectionControl& ctl, Connection& c) override { http_->onOpen(ctl, c); }
 
@@ -134,6 +160,7 @@ class WebSocketProtocol final : public Protocol {
       return FrameVerdict::kConsumed;
     }
     inflated_ = false;
+    if (goim_) return goimMessage(ctl, c, data, r);
     const bool compressed = op == kContinuation ? (c.decoder.layer & kMessageCompressed) != 0 : (r.info & kInfoRsv1) != 0;
     if (compressed) return inflateMessage(ctl, c, data, r);
     return FrameVerdict::kDeliver;
@@ -147,6 +174,12 @@ class WebSocketProtocol final : public Protocol {
       return b;
     }
     const uint8_t op = r.info & kInfoOpcodeMask;
+    if (goimPacket_) {
+      goimPacket_ = false;
+      const uint8_t* packet = op == kContinuation ? static_cast<WsState&>(*c.protoState).message.data() : t_payload.data();
+      const size_t n = op == kContinuation ? static_cast<WsState&>(*c.protoState).message.size() : t_payload.size();
+      return FrameBytes{packet, n, kBinary};
+    }
     if (inflated_) {
       const bool text = op == kContinuation ? (c.decoder.layer & kMessageText) != 0 : op == kText;
       return FrameBytes{t_inflated.data(), t_inflated.size(), text ? kText : kBinary};
@@ -252,12 +285,63 @@ class WebSocketProtocol final : public Protocol {
         return;
       }
       default:
-        if (layerOf(c) == kLayerHttp) http_->onCommand(ctl, c, op, payload, len);
+        if (layerOf(c) == kLayerHttp) {
+          http_->onCommand(ctl, c, op, payload, len);
+        } else if (goim_ && layerOf(c) == kLayerFrames) {
+          BinaryMessageControl binary(ctl);
+          goim_->onCommand(binary, c, op, payload, len);  // the auth acceptance (op 8 reply)
+        }
         return;
     }
   }
 
  private:
+  // goim over WebSocket: a whole message must be one goim packet, in binary;
+  // the goim protocol (auth gate, heartbeats) judges it as on TCP.
+  FrameVerdict goimMessage(ConnectionControl& ctl, Connection& c, const uint8_t* data, const DecodeResult& r) {
+    const uint8_t op = r.info & kInfoOpcodeMask;
+    const bool text = op == kContinuation ? (c.decoder.layer & kMessageText) != 0 : op == kText;
+    if (text) {
+      closeWith(ctl, c, kCloseUnsupportedData, wire::kCloseWsError);
+      return FrameVerdict::kConsumed;
+    }
+    const uint8_t* packet;
+    size_t n;
+    if (op == kContinuation) {
+      auto& s = static_cast<WsState&>(*c.protoState);
+      s.message.resize(s.committed + r.payloadLength);
+      unmaskPayload(s.message.data() + s.committed, data, r);
+      packet = s.message.data();
+      n = s.message.size();
+    } else {
+      t_payload.resize(r.payloadLength);
+      unmaskPayload(t_payload.data(), data, r);
+      packet = t_payload.data();
+      n = t_payload.size();
+    }
+    DecoderState st;
+    const DecodeResult g = goimDecoder_->decode(packet, n, st);
+    if (g.status != DecodeStatus::kFrame || g.consumed != n) {
+      closeWith(ctl, c, g.error == CodecError::kFrameTooLarge ? kCloseTooBig : kCloseProtocolError, wire::kCloseWsError);
+      return FrameVerdict::kConsumed;
+    }
+    BinaryMessageControl binary(ctl);
+    int32_t reason = wire::kCloseBadFrame;
+    const FrameVerdict v = goim_->onFrame(binary, c, packet, g, &reason);
+    if (v == FrameVerdict::kClose) {
+      closeWith(ctl, c, kClosePolicy, reason);
+      return FrameVerdict::kConsumed;
+    }
+    if (v == FrameVerdict::kConsumed) {
+      // Answered natively (a heartbeat): the message is done.
+      advance(c.decoder, r);
+      if (op == kContinuation) c.protoState.reset();
+      return FrameVerdict::kConsumed;
+    }
+    goimPacket_ = true;
+    return FrameVerdict::kDeliver;
+  }
+
   // A whole compressed message (its last frame is `r`): inflated within
   // maxPayloadLength, text validated; else closed (1009, 1007).
   FrameVerdict inflateMessage(ConnectionControl& ctl, Connection& c, const uint8_t* data, const DecodeResult& r) {
@@ -349,6 +433,7 @@ class WebSocketProtocol final : public Protocol {
     if (o_.idleTimeoutMs != 0) {
       ctl.armDeadline(c, o_.sendPings ? o_.idleTimeoutMs / 2 : o_.idleTimeoutMs, wire::kCloseIdleTimeout);
     }
+    if (goim_) goim_->onOpen(ctl, c);  // the auth timeout runs from the WebSocket's start
   }
 
   void refuse(ConnectionControl& ctl, Connection& c, int32_t status) {
@@ -412,6 +497,9 @@ class WebSocketProtocol final : public Protocol {
   uint8_t key_[24] = {};  // Sec-WebSocket-Key of the upgrade being delivered
   DeflateOffer offer_;    // ... and its permessage-deflate negotiation
   bool inflated_ = false; // the frame being delivered is t_inflated
+  const std::unique_ptr<GoimProtocol> goim_;          // goim over WebSocket
+  const std::unique_ptr<FrameDecoder> goimDecoder_;   // ... checks each message is one packet
+  bool goimPacket_ = false;  // the frame being delivered is a goim packet (t_payload or the fragments)
 };
 
 }  // namespace
