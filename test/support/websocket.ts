@@ -109,8 +109,8 @@ export class RawWsClient {
     }
   }
 
-  async upgraded(): Promise<void> {
-    await this.until(() => this.headDone, 'the 101 response');
+  async upgraded(ms = 5000): Promise<void> {
+    await this.until(() => this.headDone, 'the 101 response', ms);
     if (this.status !== 101) throw new Error(`expected 101, got ${this.head}`);
   }
 
