@@ -11,7 +11,7 @@ import { connectionOptionPairs, SOCKET_OPTION_IDS, type KeepAliveOptions } from 
 import { native, type NativeTcpInfo } from './native';
 import {
   CMD_CLOSE, CMD_DESTROY, CMD_END, CMD_JOIN, CMD_LEAVE, CMD_PAUSE, CMD_PROTOCOL, CMD_RESUME, CMD_SEND, CMD_WANT_DRAIN,
-  CMD_WRITE, GOIM_CMD_AUTH_ACCEPT, type CloseReason,
+  CMD_SEND_REF, CMD_WRITE, CMD_WRITE_REF, GOIM_CMD_AUTH_ACCEPT, type CloseReason,
 } from './wire';
 
 const CLOSED = 1;
@@ -129,7 +129,13 @@ export class Connection<T = unknown> {
 
   private queue(op: number, payload: Uint8Array, wireBytes: number, head?: Uint8Array): boolean {
     if (!this.admit(wireBytes)) return false;
-    if (head === undefined) {
+    const w = this._w;
+    if (head === undefined && payload.buffer === w.batchMemory && payload.length > 0) {
+      // A frame of the batch being handled (or a slice of it), sent back: the
+      // worker reads it from the arena, no copy into the log.
+      w.log.pushRef(op === CMD_SEND ? CMD_SEND_REF : CMD_WRITE_REF, this._slot, this._gen, w.batchArena, payload);
+      w.server._scheduleFlush();
+    } else if (head === undefined) {
       this.command(op, payload);
     } else {
       this._w.log.pushParts(op, this._slot, this._gen, head, payload);

@@ -33,6 +33,11 @@ export interface NativeWorkerStats {
   framesOut: number;
   acceptErrors: number;
   batches: number;
+  copiedToArena: number;
+  copiedToInbox: number;
+  copiedToOutput: number;
+  copiedToTail: number;
+  sentByReference: number;
 }
 
 export interface NativeTcpInfo {
@@ -59,7 +64,8 @@ export type BatchCallback = (worker: number, arena: number, records: number, big
 
 export interface NativeServer {
   listen(address: { kind: number; host?: string; port?: number; path?: string }): NativeListenResult;
-  submit(worker: number, log: Uint8Array, length: number): void;
+  /** refs: the log holds CMD_SEND_REF/CMD_WRITE_REF entries (pointing into a batch arena). */
+  submit(worker: number, log: Uint8Array, length: number, refs: boolean): void;
   close(timeoutMs: number): void;
   finish(): void;
   stats(): NativeWorkerStats[];

@@ -271,14 +271,16 @@ void JsServer::runInline() {
 // ---------------------------------------------------------------- commands
 
 Napi::Value JsServer::Submit(const Napi::CallbackInfo& info) {
-  // submit(worker, buffer, length): one call per worker per flush.
+  // submit(worker, buffer, length, refs): one call per worker per flush; refs:
+  // the log holds commands that point into a batch arena (sends by reference).
   if (!server_) return info.Env().Undefined();
   uint32_t w = info[0].As<Napi::Number>().Uint32Value();
   auto buf = info[1].As<Napi::Uint8Array>();
   size_t len = info[2].As<Napi::Number>().Uint32Value();
+  bool refs = info.Length() > 3 && info[3].ToBoolean().Value();
   if (w >= server_->workerCount() || len > buf.ByteLength()) return info.Env().Undefined();
   Reactor& r = server_->worker(w);
-  r.submitCommands(buf.Data(), len);
+  r.submitCommands(buf.Data(), len, refs);
   return info.Env().Undefined();
 }
 
@@ -390,6 +392,11 @@ Napi::Value JsServer::Stats(const Napi::CallbackInfo& info) {
     put("framesOut", s.framesOut);
     put("acceptErrors", s.acceptErrors);
     put("batches", s.batches);
+    put("copiedToArena", s.copiedToArena);
+    o.Set("copiedToInbox", static_cast<double>(server_->worker(i).inboxCopiedBytes()));
+    put("copiedToOutput", s.copiedToOutput);
+    put("copiedToTail", s.copiedToTail);
+    put("sentByReference", s.sentByReference);
     out.Set(static_cast<uint32_t>(i), o);
   }
   return out;

@@ -46,6 +46,7 @@ struct Connection {
   bool blocked = false;      // no room in the batch to JS: frames wait in the tail
   bool inReadyList = false;  // queued for another read pass (budget or resume)
   bool inFlushList = false;  // output waiting for a flush at the end of the pass
+  bool inBorrowers = false;  // listed in the reactor's borrowers_ (arena bytes queued by reference)
   bool hupSeen = false;      // the backend saw the peer's FIN/HUP signalled
   bool peerEnded = false;    // FIN received
   bool endQueued = false;    // conn.end(): shutdown(SHUT_WR) once flushed

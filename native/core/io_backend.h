@@ -57,6 +57,11 @@ class IoBackend {
   virtual void resumeRead(Connection& c) = 0;
   // The output queue has bytes: write them (now or when the socket allows).
   virtual void flush(Connection& c) = 0;
+  // flush() hands the bytes to the kernel before it returns (epoll's
+  // sendmsg), so the kernel keeps no pointer into the queue's memory after
+  // it: the reactor may then queue bytes it only lends (OutputQueue::
+  // appendBorrowed) for the length of one flush. io_uring reads them later.
+  virtual bool flushesInline() const { return false; }
   // shutdown(SHUT_WR) once the queue is empty (the reactor calls it then).
   virtual void shutdownWrite(Connection& c) = 0;
   // Closes the fd after cancelling anything in flight; abortive = RST.

@@ -37,7 +37,9 @@ Reactor::Reactor(int index, const ServerConfig& config, std::vector<ArenaMemory>
       written_(writtenCounters),
       serverConnections_(serverConnections),
       timeouts_(config),
-      rooms_(config.rooms.maxRoomsPerConnection) {}
+      rooms_(config.rooms.maxRoomsPerConnection) {
+  pool_.setBorrowOwner(this);
+}
 
 Reactor::~Reactor() { releaseIo(); }
 
@@ -117,6 +119,7 @@ void Reactor::afterPass() {
   for (int round = 0; round < 8; ++round) {
     if (inboxPending_ || (inline_ && round > 0)) processInbox();
     flushDirty();
+    settleBorrowed();
     if (closing_ && table_.size() == freeSlots_.size() && !doneQueued_) {
       doneQueued_ = true;
       batch_.control(kEvWorkerDone, 0, 0);
@@ -129,6 +132,13 @@ void Reactor::afterPass() {
     bool published = publish();
     applyDirect_ = false;
     if (!published || !inline_) break;
+  }
+  // Nothing borrowed outlives the pass (the rounds may end before a flush):
+  // the arenas must come back for reading to go on.
+  settleBorrowed();
+  if (arenaUnpinned_) {
+    arenaUnpinned_ = false;
+    unblockConnections();
   }
   if (doneQueued_ && batch_.idle()) done_.store(true, std::memory_order_release);
   for (Connection* z : zombies_) delete z;
@@ -169,7 +179,7 @@ int Reactor::nextTimeoutMs() const {
 
 // ---------------------------------------------------------------- inbox
 
-void Reactor::submitCommands(const uint8_t* data, size_t len) {
+void Reactor::submitCommands(const uint8_t* data, size_t len, bool refs) {
   if (applyDirect_ && !inbox_.hasWork()) {
     // Inline worker, JS thread, between decoding rounds: apply JS's log in
     // place instead of copying it into the inbox (at 4 KiB frames that copy
@@ -180,7 +190,7 @@ void Reactor::submitCommands(const uint8_t* data, size_t len) {
   }
   // An inline reactor delivering a batch applies commands right after the
   // handlers return: no wake-up needed.
-  if (inbox_.pushCommands(data, len)) wakeFromJs();
+  if (inbox_.pushCommands(data, len, refs)) wakeFromJs();
 }
 
 void Reactor::wakeFromJs() {
@@ -223,8 +233,16 @@ void Reactor::wakeBackend() {
 }
 
 void Reactor::releaseArena(uint32_t arena) {
-  batch_.release(arena);
-  if (inbox_.arenaReturned()) wakeFromJs();
+  // Commands JS submitted with this batch may point into the arena (sends by
+  // reference): it is released after them. An inline worker whose inbox holds
+  // no such command (they were applied in place) releases at once; on its
+  // thread nothing can slip in between.
+  if (inline_ && !inbox_.hasRefs()) {
+    batch_.release(arena);
+    if (inbox_.arenaReturned()) wakeFromJs();
+    return;
+  }
+  if (inbox_.pushRelease(arena)) wakeFromJs();
 }
 
 bool Reactor::addListener(int fd, bool exclusive, std::string* err) {
@@ -263,6 +281,10 @@ void Reactor::applyCommands(const uint8_t* data, size_t len) {
     const uint8_t* payload = data + pos + kCommandHeaderBytes;
     pos += kCommandHeaderBytes + ((payloadLen + 3) & ~size_t{3});
     if (pos > len) break;  // a torn log is a bug on the JS side; never read past it
+    if (h[0] == kCmdReleaseArena) {
+      batch_.release(static_cast<uint32_t>(h[1]));
+      continue;
+    }
     if (h[0] == kCmdBroadcast) {
       uint32_t index;
       std::memcpy(&index, payload, 4);
@@ -278,21 +300,13 @@ void Reactor::applyCommands(const uint8_t* data, size_t len) {
 
 void Reactor::applyCommand(int32_t op, Connection& c, const uint8_t* payload, size_t len) {
   switch (op) {
-    case kCmdSend: {
-      if (c.endQueued || c.writeShut) return;  // after end(): dropped, as JS documents
-      // Framings with meta (goim: ver, op, seq) carry it before the payload.
-      const size_t meta = encoder_->metaLength();
-      if (len < meta) return;
-      uint8_t header[64];
-      int h = encoder_->headerFor(payload, payload + meta, len - meta, header);
-      if (h < 0) return;  // JS validated; never write a corrupt frame
-      size_t trailerLen = 0;
-      const uint8_t* trailer = encoder_->trailer(&trailerLen);
-      enqueueFrame(c, header, static_cast<size_t>(h), payload + meta, len - meta, trailer,
-                   trailerLen);
-      WorkerStats::add(stats_.framesOut, 1);
+    case kCmdSend:
+      sendFrame(c, payload, len, -1);
       return;
-    }
+    case kCmdSendRef:
+    case kCmdWriteRef:
+      sendByReference(c, op, payload, len);
+      return;
     case kCmdWrite:
       if (!c.endQueued && !c.writeShut) enqueue(c, payload, len);
       return;
@@ -429,11 +443,13 @@ bool Reactor::onData(Connection& c, const uint8_t* data, size_t len) {
       closeNow(c, kCloseError, ENOMEM, false);
       return false;
     }
+    if (used < len) WorkerStats::add(stats_.copiedToTail, len - used);
   } else {
     if (!c.tail.append(data, len)) {
       closeNow(c, kCloseError, ENOMEM, false);
       return false;
     }
+    WorkerStats::add(stats_.copiedToTail, len);
     used = decodeInto(c, c.tail.data(), c.tail.size());
     if (c.closed) return false;
     c.tail.consume(used);
@@ -491,6 +507,8 @@ bool Reactor::emitFrame(Connection& c, const uint8_t* payload, size_t len) {
     if (!batch_.frame(c.slot, c.gen, payload, len)) return false;
   }
   WorkerStats::add(stats_.framesIn, 1);
+  // Big frames travel in a buffer of their own, copied again into a JS Buffer.
+  WorkerStats::add(stats_.copiedToArena, len > batch_.bigFrameBytes() ? 2 * len : len);
   return true;
 }
 
@@ -527,6 +545,78 @@ void Reactor::onPeerEnd(Connection& c) {
 
 // ---------------------------------------------------------------- output
 
+// Payloads from this size up, sent back from a batch arena, are queued by
+// reference (no copy) when the backend writes during flush(); smaller ones
+// are copied into the output queue, where many share one iovec (an iovec per
+// small frame costs the kernel more than the copy).
+constexpr size_t kBorrowFromBytes = 1024;
+
+// `arena` >= 0: the payload is bytes of that arena (a send by reference).
+void Reactor::sendFrame(Connection& c, const uint8_t* payload, size_t len, int arena) {
+  if (c.endQueued || c.writeShut || c.closed) return;  // after end(): dropped, as JS documents
+  // Framings with meta (goim: ver, op, seq) carry it before the payload.
+  const size_t meta = arena >= 0 ? 0 : encoder_->metaLength();
+  if (len < meta) return;
+  uint8_t header[64];
+  int h = encoder_->headerFor(payload, payload + meta, len - meta, header);
+  if (h < 0) return;  // JS validated; never write a corrupt frame
+  size_t trailerLen = 0;
+  const uint8_t* trailer = encoder_->trailer(&trailerLen);
+  const size_t body = len - meta;
+  if (arena >= 0 && body >= kBorrowFromBytes && backend_->flushesInline()) {
+    if (c.out.size() + static_cast<size_t>(h) + body + trailerLen > config_.maxOutbound) {
+      closeNow(c, kCloseBackpressure, 0, true);
+      return;
+    }
+    c.out.append(pool_, header, static_cast<size_t>(h));
+    c.out.appendBorrowed(payload, body, static_cast<uint32_t>(arena));
+    batch_.pin(static_cast<uint32_t>(arena));
+    c.out.append(pool_, trailer, trailerLen);
+    WorkerStats::add(stats_.copiedToOutput, static_cast<uint64_t>(h) + trailerLen);
+    WorkerStats::add(stats_.sentByReference, body);
+    if (!c.inBorrowers) {
+      c.inBorrowers = true;
+      borrowers_.push_back(&c);
+    }
+    markDirty(c);
+  } else {
+    enqueueFrame(c, header, static_cast<size_t>(h), payload + meta, body, trailer, trailerLen);
+  }
+  WorkerStats::add(stats_.framesOut, 1);
+}
+
+void Reactor::sendByReference(Connection& c, int32_t op, const uint8_t* ref, size_t len) {
+  if (len != 12) return;
+  uint32_t r[3];
+  std::memcpy(r, ref, sizeof r);
+  // JS only refers to the arena of the batch it is handling, which stays with
+  // JS until this command has been applied (releaseArena orders after it).
+  const uint8_t* bytes = batch_.bytesWithJs(r[0], r[1], r[2]);
+  if (bytes == nullptr) return;  // a bug on the JS side: never read outside the arena
+  if (op == kCmdSendRef) {
+    sendFrame(c, bytes, r[2], static_cast<int>(r[0]));
+  } else if (!c.endQueued && !c.writeShut) {
+    enqueue(c, bytes, r[2]);
+  }
+}
+
+void Reactor::settleBorrowed() {
+  // After a flush: what the kernel did not take is copied out of the arena,
+  // so an arena never waits for a slow peer (epoll wrote synchronously: the
+  // kernel holds no pointer into it).
+  for (Connection* c : borrowers_) {
+    c->inBorrowers = false;
+    if (c->closed) continue;  // its queue was cleared (and let go) when it closed
+    WorkerStats::add(stats_.copiedToOutput, c->out.detachBorrowed(pool_));
+  }
+  borrowers_.clear();
+}
+
+void Reactor::returnBorrowed(uint32_t arena) {
+  batch_.unpin(arena);
+  arenaUnpinned_ = true;
+}
+
 void Reactor::enqueue(Connection& c, const uint8_t* data, size_t len) {
   if (len == 0 || c.closed) return;
   if (c.out.size() + len > config_.maxOutbound) {
@@ -534,6 +624,7 @@ void Reactor::enqueue(Connection& c, const uint8_t* data, size_t len) {
     return;
   }
   c.out.append(pool_, data, len);
+  WorkerStats::add(stats_.copiedToOutput, len);
   markDirty(c);
 }
 
@@ -546,6 +637,7 @@ void Reactor::enqueueFrame(Connection& c, const uint8_t* header, size_t headerLe
     return;
   }
   c.out.appendFrame(pool_, header, headerLen, payload, len, trailer, trailerLen);
+  WorkerStats::add(stats_.copiedToOutput, headerLen + len + trailerLen);
   markDirty(c);
 }
 
@@ -572,6 +664,7 @@ bool Reactor::queueBroadcast(Connection& c, SharedBytes& frame) {
   if (c.out.size() + n > config_.maxOutbound) return false;
   if (n < kShareFromBytes) {
     c.out.append(pool_, frame.data(), n);
+    WorkerStats::add(stats_.copiedToOutput, n);
   } else {
     c.out.appendShared(&frame);
   }

@@ -27,7 +27,7 @@
 
 namespace ringnet {
 
-class Reactor : public IoHandler, private ConnectionControl {
+class Reactor : public IoHandler, private ConnectionControl, private BorrowOwner {
  public:
   Reactor(int index, const ServerConfig& config, std::vector<ArenaMemory> arenas,
           double* writtenCounters, std::atomic<uint32_t>* serverConnections, BatchSink* sink);
@@ -55,7 +55,8 @@ class Reactor : public IoHandler, private ConnectionControl {
   int nextTimeoutMs() const;
 
   // Thread-safe entry points (JS thread, acceptor thread).
-  void submitCommands(const uint8_t* data, size_t len);
+  // refs: the log holds commands pointing into a batch arena (wire::kCmdSendRef).
+  void submitCommands(const uint8_t* data, size_t len, bool refs = false);
   void adoptFd(int fd);
   void requestClose(uint32_t timeoutMs);
   void releaseArena(uint32_t arena);
@@ -76,6 +77,8 @@ class Reactor : public IoHandler, private ConnectionControl {
 
   EventBatch& batch() { return batch_; }
   const WorkerStats& stats() const { return stats_; }
+  // Bytes of command logs copied into this worker's inbox (threaded workers).
+  uint64_t inboxCopiedBytes() const { return inbox_.copiedBytes(); }
 
   // IoHandler
   void onAccepted(int fd) override;
@@ -116,6 +119,10 @@ class Reactor : public IoHandler, private ConnectionControl {
   bool emitFrame(Connection& c, const uint8_t* payload, size_t len);
 
   // Output.
+  void sendFrame(Connection& c, const uint8_t* payload, size_t len, int arena);
+  void sendByReference(Connection& c, int32_t op, const uint8_t* ref, size_t len);
+  void settleBorrowed();
+  void returnBorrowed(uint32_t arena) override;
   void enqueue(Connection& c, const uint8_t* data, size_t len);
   void enqueueFrame(Connection& c, const uint8_t* header, size_t headerLen,
                     const uint8_t* payload, size_t len, const uint8_t* trailer, size_t trailerLen);
@@ -158,6 +165,8 @@ class Reactor : public IoHandler, private ConnectionControl {
   std::vector<FdEntry> fds_;  // guarded by fdMu_
 
   std::vector<Connection*> dirty_;     // output to flush at the end of the pass
+  std::vector<Connection*> borrowers_; // output queues holding arena bytes by reference
+  bool arenaUnpinned_ = false;         // an arena came free when a queue let go of it
   std::vector<Connection*> blocked_;   // frames waiting for an arena
   std::vector<Connection*> lingering_; // closed for writing, waiting for the peer's FIN
   InboxContents inboxScratch_;
