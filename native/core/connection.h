@@ -23,6 +23,7 @@ struct Connection {
   int family = 0;          // AF_INET, AF_INET6, AF_UNIX
   uint32_t slot = 0;       // index in the reactor's table
   int32_t gen = 0;         // bumped on every reuse of the slot; stale commands are ignored
+  uint32_t tailNeeded = 0; // bytes the partial frame at the tail's start needs in all (0 = unknown)
 
   DecoderState decoder;
   ReadTail tail;           // undecoded input (partial frame)

@@ -115,6 +115,7 @@ class Reactor : public IoHandler, private ConnectionControl, private BorrowOwner
 
   // Decoding.
   size_t decodeInto(Connection& c, const uint8_t* data, size_t len);
+  bool keepInTail(Connection& c, const uint8_t* data, size_t len);  // false: closed (ENOMEM)
   void unblockConnections();
   bool emitFrame(Connection& c, const uint8_t* payload, size_t len);
 
