@@ -38,6 +38,7 @@ struct Connection {
   int32_t deadlineReason = 0;    // wire::CloseReason when the deadline passes
   uint32_t protoFlags = 0;       // protocol-defined per-connection state (protocol.h)
   uint64_t nativeOut = 0;        // bytes queued natively (protocol replies, broadcasts), not by JS
+  uint64_t borrowPass = 0;       // reactor pass in which it began borrowing arena bytes
   std::vector<RoomMembership> rooms;  // rooms.h; empty (no allocation) for most connections
 
   // Readiness and lifecycle flags.

@@ -57,11 +57,17 @@ class IoBackend {
   virtual void resumeRead(Connection& c) = 0;
   // The output queue has bytes: write them (now or when the socket allows).
   virtual void flush(Connection& c) = 0;
-  // flush() hands the bytes to the kernel before it returns (epoll's
-  // sendmsg), so the kernel keeps no pointer into the queue's memory after
-  // it: the reactor may then queue bytes it only lends (OutputQueue::
-  // appendBorrowed) for the length of one flush. io_uring reads them later.
-  virtual bool flushesInline() const { return false; }
+  // Output queues may hold bytes the reactor only lends (a batch arena's
+  // frames, OutputQueue::appendBorrowed) when the backend says when the
+  // kernel is done with them: writeInFlight() false means no write points
+  // into the queue (epoll: always, its sendmsg runs inside flush(); io_uring:
+  // until the send's completion, reported through onWritten, with 0 bytes
+  // when cancelWrite() stopped it).
+  virtual bool canSendBorrowed() const { return false; }
+  virtual bool writeInFlight(const Connection& c) const { (void)c; return false; }
+  // Asks for a write still in flight to end soon (the lender wants its memory
+  // back); no-op where writes never outlive flush().
+  virtual void cancelWrite(Connection& c) { (void)c; }
   // shutdown(SHUT_WR) once the queue is empty (the reactor calls it then).
   virtual void shutdownWrite(Connection& c) = 0;
   // Closes the fd after cancelling anything in flight; abortive = RST.

@@ -111,6 +111,7 @@ void Reactor::resumeReading(Connection& c) {
 }
 
 void Reactor::afterPass() {
+  ++passes_;
   checkDeadlines();
   // Apply commands, write, hand events to JS. Threaded workers stop there: JS
   // answers through the inbox and wakes us. An inline worker's handlers run
@@ -584,7 +585,7 @@ void Reactor::sendFrame(Connection& c, const uint8_t* payload, size_t len, int a
   size_t trailerLen = 0;
   const uint8_t* trailer = encoder_->trailer(&trailerLen);
   const size_t body = len - meta;
-  if (arena >= 0 && body >= kBorrowFromBytes && backend_->flushesInline()) {
+  if (arena >= 0 && body >= kBorrowFromBytes && backend_->canSendBorrowed()) {
     if (c.out.size() + static_cast<size_t>(h) + body + trailerLen > config_.maxOutbound) {
       closeNow(c, kCloseBackpressure, 0, true);
       return;
@@ -597,6 +598,7 @@ void Reactor::sendFrame(Connection& c, const uint8_t* payload, size_t len, int a
     WorkerStats::add(stats_.sentByReference, body);
     if (!c.inBorrowers) {
       c.inBorrowers = true;
+      c.borrowPass = passes_;
       borrowers_.push_back(&c);
     }
     markDirty(c);
@@ -622,15 +624,26 @@ void Reactor::sendByReference(Connection& c, int32_t op, const uint8_t* ref, siz
 }
 
 void Reactor::settleBorrowed() {
-  // After a flush: what the kernel did not take is copied out of the arena,
-  // so an arena never waits for a slow peer (epoll wrote synchronously: the
-  // kernel holds no pointer into it).
+  // After a flush: bytes lent from an arena that no write points at (the
+  // kernel did not take them, or they were never tried) are copied out, so an
+  // arena never waits for a slow peer. A write still in flight (io_uring)
+  // keeps them until its completion; one that outlived a whole pass is most
+  // likely waiting for a full socket: it is cancelled (onWritten then copies).
+  size_t kept = 0;
   for (Connection* c : borrowers_) {
-    c->inBorrowers = false;
-    if (c->closed) continue;  // its queue was cleared (and let go) when it closed
-    WorkerStats::add(stats_.copiedToOutput, c->out.detachBorrowed(pool_));
+    if (c->closed || !c->out.hasBorrowed()) {  // (a closed queue let go when cleared)
+      c->inBorrowers = false;
+      continue;
+    }
+    if (!backend_->writeInFlight(*c)) {
+      c->inBorrowers = false;
+      WorkerStats::add(stats_.copiedToOutput, c->out.detachBorrowed(pool_));
+      continue;
+    }
+    if (passes_ > c->borrowPass + 1) backend_->cancelWrite(*c);
+    borrowers_[kept++] = c;
   }
-  borrowers_.clear();
+  borrowers_.resize(kept);
 }
 
 void Reactor::returnBorrowed(uint32_t arena) {
@@ -723,6 +736,9 @@ void Reactor::markDirty(Connection& c) {
 
 void Reactor::onWritten(Connection& c, size_t n) {
   c.out.consume(pool_, n);
+  // The kernel is done with this write: lent bytes it did not take are copied
+  // out before anything is sent again (a short write means a full socket).
+  if (c.out.hasBorrowed()) WorkerStats::add(stats_.copiedToOutput, c.out.detachBorrowed(pool_));
   c.bytesOut += n;
   c.lastOutMs = coarseMs();
   WorkerStats::add(stats_.bytesOut, n);

@@ -168,6 +168,7 @@ class Reactor : public IoHandler, private ConnectionControl, private BorrowOwner
   std::vector<Connection*> dirty_;     // output to flush at the end of the pass
   std::vector<Connection*> borrowers_; // output queues holding arena bytes by reference
   bool arenaUnpinned_ = false;         // an arena came free when a queue let go of it
+  uint64_t passes_ = 0;                // afterPass() count (how long a borrow has lasted)
   std::vector<Connection*> blocked_;   // frames waiting for an arena
   std::vector<Connection*> lingering_; // closed for writing, waiting for the peer's FIN
   InboxContents inboxScratch_;
