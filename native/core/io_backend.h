@@ -29,8 +29,9 @@ class IoHandler {
   virtual bool onData(Connection& c, const uint8_t* data, size_t len) = 0;
   // The peer sent FIN.
   virtual void onPeerEnd(Connection& c) = 0;
-  // The kernel took n bytes of the output queue's head.
-  virtual void onWritten(Connection& c, size_t n) = 0;
+  // The kernel took n bytes of the output queue's head; `whole`: all it was
+  // offered (false: the socket is full, or the write was cancelled).
+  virtual void onWritten(Connection& c, size_t n, bool whole) = 0;
   // A socket error (ECONNRESET, EPIPE, ...) on a read or write.
   virtual void onIoError(Connection& c, int err) = 0;
   // The backend finished closing the fd: the slot may be reused.

@@ -734,11 +734,13 @@ void Reactor::markDirty(Connection& c) {
   dirty_.push_back(&c);
 }
 
-void Reactor::onWritten(Connection& c, size_t n) {
+void Reactor::onWritten(Connection& c, size_t n, bool whole) {
   c.out.consume(pool_, n);
-  // The kernel is done with this write: lent bytes it did not take are copied
-  // out before anything is sent again (a short write means a full socket).
-  if (c.out.hasBorrowed()) WorkerStats::add(stats_.copiedToOutput, c.out.detachBorrowed(pool_));
+  // A short write means a full socket: lent bytes it left are copied out
+  // before anything is sent again (the kernel is done with this write).
+  if (!whole && c.out.hasBorrowed()) {
+    WorkerStats::add(stats_.copiedToOutput, c.out.detachBorrowed(pool_));
+  }
   c.bytesOut += n;
   c.lastOutMs = coarseMs();
   WorkerStats::add(stats_.bytesOut, n);

@@ -85,7 +85,7 @@ class Reactor : public IoHandler, private ConnectionControl, private BorrowOwner
   void onAcceptError(int err) override;
   bool onData(Connection& c, const uint8_t* data, size_t len) override;
   void onPeerEnd(Connection& c) override;
-  void onWritten(Connection& c, size_t n) override;
+  void onWritten(Connection& c, size_t n, bool whole) override;
   void onIoError(Connection& c, int err) override;
   void onClosed(Connection& c) override;
   void onWake() override { inboxPending_ = true; }

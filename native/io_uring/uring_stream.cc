@@ -399,7 +399,9 @@ void UringBackend::onSendCqe(Connection& c, const io_uring_cqe& cqe) {
   ConnIo& s = io(c);
   s.sendInFlight = false;
   s.sendCancelled = false;
+  size_t offered = 0;
   if (s.send) {
+    for (size_t i = 0; i < s.send->msg.msg_iovlen; ++i) offered += s.send->iov[i].iov_len;
     giveSendState(s.send);
     s.send = nullptr;
   }
@@ -421,7 +423,8 @@ void UringBackend::onSendCqe(Connection& c, const io_uring_cqe& cqe) {
     return;
   }
   if (res > 0) {
-    handler_->onWritten(c, static_cast<size_t>(res));  // consumes the queue's head
+    // Consumes the queue's head.
+    handler_->onWritten(c, static_cast<size_t>(res), static_cast<size_t>(res) >= offered);
     if (c.closed) return;
     startSend(c);  // the rest of a short send, or what was queued meanwhile
   } else if (res == -EINTR || res == -EAGAIN) {
@@ -429,7 +432,7 @@ void UringBackend::onSendCqe(Connection& c, const io_uring_cqe& cqe) {
   } else if (res == -ECANCELED) {
     // cancelWrite(): nothing was sent; the reactor takes back what it lent
     // (onWritten with 0 bytes), then the queue goes out from its own memory.
-    handler_->onWritten(c, 0);
+    handler_->onWritten(c, 0, false);
     if (c.closed) return;
     startSend(c);
   } else {
