@@ -43,7 +43,7 @@ namespace ringnet {
 struct UringOptions {
   uint32_t entries = 1024;        // SQ entries
   uint32_t bufferCount = 256;     // provided buffers per reactor (power of two)
-  uint32_t bufferSize = 8192;     // bytes per provided buffer
+  uint32_t bufferSize = 32768;    // bytes per provided buffer
   uint32_t maxConnections = 10000;  // sizes the CQ so that it never overflows
   uint32_t sqpollIdleMs = 0;      // > 0: SQPOLL ring whose kernel thread idles after this long
   uint32_t zeroCopyThreshold = 0; // > 0: sends of at least this many bytes go zero-copy
