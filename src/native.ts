@@ -60,7 +60,8 @@ export interface NativeTcpInfo {
   deliveryRate: number;
 }
 
-export type BatchCallback = (worker: number, arena: number, records: number, big: Buffer[] | undefined) => void;
+/** byReference: frames of this batch may be sent back by reference (CMD_SEND_REF). */
+export type BatchCallback = (worker: number, arena: number, records: number, big: Buffer[] | undefined, byReference: boolean) => void;
 
 export interface NativeServer {
   listen(address: { kind: number; host?: string; port?: number; path?: string }): NativeListenResult;

@@ -208,7 +208,7 @@ export class Server<T = unknown> {
     if (this.state !== 'idle') throw new ServerStateError('ERR_SERVER_ALREADY_LISTEN', 'listen() was already called');
     const address = await resolveListenAddress(options);
     if (this.state !== 'idle') throw new ServerStateError('ERR_SERVER_ALREADY_LISTEN', 'listen() was already called');
-    const ns = new native.NativeServer(this._options, (w, a, n, big) => this.onBatch(w, a, n, big));
+    const ns = new native.NativeServer(this._options, (w, a, n, big, byRef) => this.onBatch(w, a, n, big, byRef));
     let result;
     try {
       result = ns.listen(address);
@@ -402,12 +402,14 @@ export class Server<T = unknown> {
     });
   }
 
-  private onBatch(worker: number, arena: number, count: number, big: Buffer[] | undefined): void {
+  private onBatch(worker: number, arena: number, count: number, big: Buffer[] | undefined, byReference: boolean): void {
     const w = this.workers[worker] as WorkerState<T>;
     const { data, memory, records } = w.arenas[arena] as WorkerState<T>['arenas'][number];
     this.inBatch = true;
+    // Frames sent back are referenced, not copied, unless the worker says it
+    // cannot hold this arena for the commands (a batch published mid-read).
     w.batchArena = arena;
-    w.batchMemory = memory;
+    w.batchMemory = byReference ? memory : undefined;
     try {
       for (let i = 0, p = 0; i < count; i++, p += EVENT_INTS) {
         const type = records[p] as number;

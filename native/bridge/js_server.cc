@@ -208,11 +208,12 @@ void JsServer::callJs(Reactor& reactor, const PublishedBatch& batch) {
     reactor.releaseArena(batch.arena);
     return;
   }
-  napi_value args[4];
+  napi_value args[5];
   bool ok = napi_create_uint32(env_, static_cast<uint32_t>(reactor.index()), &args[0]) == napi_ok &&
             napi_create_uint32(env_, batch.arena, &args[1]) == napi_ok &&
             napi_create_uint32(env_, batch.records, &args[2]) == napi_ok &&
-            napi_get_undefined(env_, &args[3]) == napi_ok;
+            napi_get_undefined(env_, &args[3]) == napi_ok &&
+            napi_get_boolean(env_, reactor.commandsMayReferenceArena(), &args[4]) == napi_ok;
   auto& frames = reactor.batch().bigFrames(batch.arena);
   if (ok && !frames.empty()) {
     ok = napi_create_array_with_length(env_, frames.size(), &args[3]) == napi_ok;
@@ -229,7 +230,7 @@ void JsServer::callJs(Reactor& reactor, const PublishedBatch& batch) {
     napi_value fn = onBatch_.Value();
     napi_value result;
     napi_status st = napi_make_callback(env_, static_cast<napi_async_context>(*asyncContext_), recv,
-                                        fn, 4, args, &result);
+                                        fn, 5, args, &result);
     bool pending = false;
     napi_is_exception_pending(env_, &pending);
     if (pending) {

@@ -235,9 +235,10 @@ void Reactor::wakeBackend() {
 
 void Reactor::releaseArena(uint32_t arena) {
   // Commands JS submitted with this batch may point into the arena (sends by
-  // reference): it is released after them. An inline worker whose inbox holds
-  // no such command (they were applied in place) releases at once; on its
-  // thread nothing can slip in between.
+  // reference): it is released after them, in order through the inbox. An
+  // inline worker whose inbox holds no such command (they were applied in
+  // place, the usual case) releases at once: on its thread nothing can slip
+  // in between.
   if (inline_ && !inbox_.hasRefs()) {
     batch_.release(arena);
     if (inbox_.arenaReturned()) wakeFromJs();
@@ -302,7 +303,7 @@ void Reactor::applyCommands(const uint8_t* data, size_t len) {
 void Reactor::applyCommand(int32_t op, Connection& c, const uint8_t* payload, size_t len) {
   switch (op) {
     case kCmdSend:
-      sendFrame(c, payload, len, -1);
+      sendFrame(c, payload, len, -1, true);
       return;
     case kCmdSendRef:
     case kCmdWriteRef:
@@ -574,10 +575,10 @@ void Reactor::onPeerEnd(Connection& c) {
 constexpr size_t kBorrowFromBytes = 1024;
 
 // `arena` >= 0: the payload is bytes of that arena (a send by reference).
-void Reactor::sendFrame(Connection& c, const uint8_t* payload, size_t len, int arena) {
+void Reactor::sendFrame(Connection& c, const uint8_t* payload, size_t len, int arena, bool withMeta) {
   if (c.endQueued || c.writeShut || c.closed) return;  // after end(): dropped, as JS documents
   // Framings with meta (goim: ver, op, seq) carry it before the payload.
-  const size_t meta = arena >= 0 ? 0 : encoder_->metaLength();
+  const size_t meta = withMeta ? encoder_->metaLength() : 0;
   if (len < meta) return;
   uint8_t header[64];
   int h = encoder_->headerFor(payload, payload + meta, len - meta, header);
@@ -617,7 +618,7 @@ void Reactor::sendByReference(Connection& c, int32_t op, const uint8_t* ref, siz
   const uint8_t* bytes = batch_.bytesWithJs(r[0], r[1], r[2]);
   if (bytes == nullptr) return;  // a bug on the JS side: never read outside the arena
   if (op == kCmdSendRef) {
-    sendFrame(c, bytes, r[2], static_cast<int>(r[0]));
+    sendFrame(c, bytes, r[2], static_cast<int>(r[0]), false);
   } else if (!c.endQueued && !c.writeShut) {
     enqueue(c, bytes, r[2]);
   }

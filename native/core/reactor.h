@@ -76,6 +76,11 @@ class Reactor : public IoHandler, private ConnectionControl, private BorrowOwner
   int withFd(uint32_t slot, int32_t gen, int (*fn)(int fd, void* ctx), void* ctx);
 
   EventBatch& batch() { return batch_; }
+  // Whether JS may send frames of the batch being delivered by reference.
+  // Not for an inline worker's batch published mid-read (an arena filled
+  // while decoding): its commands wait in the inbox, and holding the arena
+  // for them would stall the read that goes on; those frames are copied.
+  bool commandsMayReferenceArena() const { return !inline_ || applyDirect_; }
   const WorkerStats& stats() const { return stats_; }
   // Bytes of command logs copied into this worker's inbox (threaded workers).
   uint64_t inboxCopiedBytes() const { return inbox_.copiedBytes(); }
@@ -120,7 +125,9 @@ class Reactor : public IoHandler, private ConnectionControl, private BorrowOwner
   bool emitFrame(Connection& c, const uint8_t* payload, size_t len);
 
   // Output.
-  void sendFrame(Connection& c, const uint8_t* payload, size_t len, int arena);
+  // arena >= 0: payload is in that batch arena (may be lent to the output
+  // queue); withMeta: it starts with the framing's meta (goim's ver/op/seq).
+  void sendFrame(Connection& c, const uint8_t* payload, size_t len, int arena, bool withMeta);
   void sendByReference(Connection& c, int32_t op, const uint8_t* ref, size_t len);
   void settleBorrowed();
   void returnBorrowed(uint32_t arena) override;
