@@ -27,7 +27,9 @@ describe.each(VARIANTS)('copies ($name)', ({ name, options }) => {
     const { server, port } = await servers.listen(options, {
       onFrame(conn, frame) { conn.send(frame); },
     });
-    const payloads = frames(1, 64, 4 * KiB);
+    // 192 KiB in all: less than one batch buffer (256 KiB), so no batch is
+    // published mid-read (an inline worker copies those: next test).
+    const payloads = frames(1, 16, 4 * KiB);
     const clients = await Promise.all([servers.connect(port), servers.connect(port), servers.connect(port)]);
     const wire = Buffer.concat(payloads.map((p) => lengthFrame(p)));
     const got = clients.map((c) => readBytes(c, wire.length));
@@ -47,6 +49,20 @@ describe.each(VARIANTS)('copies ($name)', ({ name, options }) => {
     // the logs of batches published mid-read): references, not payloads.
     if (name.endsWith('threads')) expect(s.copies.inbox).toBeGreaterThan(0);
     expect(s.copies.inbox).toBeLessThan(echoed / 10);
+  });
+
+  it('more than a batch buffer at once: byte-exact; an inline worker copies what it published mid-read', async () => {
+    const { server, port } = await servers.listen(options, { onFrame(conn, frame) { conn.send(frame); } });
+    const payloads = frames(7, 200, 4 * KiB); // 800 KiB per client: batches fill up while reading
+    const wire = Buffer.concat(payloads.map((p) => lengthFrame(p)));
+    const clients = await Promise.all([servers.connect(port), servers.connect(port)]);
+    const got = clients.map((c) => readBytes(c, wire.length));
+    for (const c of clients) c.write(wire);
+    for (const g of got) expect((await g).equals(wire)).toBe(true);
+    const s = server.stats().copies;
+    // Every payload went out once: by reference or copied in the command log.
+    expect(s.byReference + s.commandLog).toBe(2 * payloads.length * 4 * KiB);
+    if (name.endsWith('threads')) expect(s.commandLog).toBe(0);
   });
 
   it('slices, write() and small frames by reference are byte-exact', async () => {
