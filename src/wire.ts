@@ -37,9 +37,6 @@ export const CMD_LEAVE = 11;
 export const CMD_SEND_REF = 13;
 export const CMD_WRITE_REF = 14;
 
-/** goim protocol commands (native/core/goim/goim_protocol.h). */
-export const GOIM_CMD_AUTH_ACCEPT = 1;
-
 export const COMMAND_HEADER_BYTES = 16;
 
 export const SERVER_ERR_ACCEPT = 1;
@@ -90,4 +87,5 @@ export const CLOSE_REASONS: readonly CloseReason[] = [
   'auth-rejected',
 ];
 
+export const CLOSE_READ_TIMEOUT = 14;
 export const CLOSE_HEARTBEAT_TIMEOUT = 17;

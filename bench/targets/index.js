@@ -8,6 +8,7 @@ const TARGETS = [
   require('./node-net'),
   require('./node-http'),
   require('./c-limit'),
+  require('./ringnet-at'),
 ];
 
 function findTarget(name) {
