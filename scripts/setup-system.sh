@@ -8,7 +8,7 @@
 #                       versioned libclang-rt package
 #   cmake               builds the fuzz targets (test/fuzz/CMakeLists.txt)
 #   curl                a real HTTP client for the HTTP tests
-#   wrk                 HTTP load generator for npm run bench:http (optional there)
+#   wrk                 HTTP load generator of the lab's http workload (ringnet bench; its cells are skipped without it)
 # Installs only what is missing; needs root (CI and the dev machines are root).
 set -euo pipefail
 

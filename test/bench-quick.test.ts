@@ -1,7 +1,8 @@
 /**
  * `ringnet bench --quick` end to end, as CI runs it: the default matrix in its short form
- * (echo on both backends and node:net, HTTP hello on node:http) completes, and leaves a results
- * JSON and a Markdown + HTML report with charts. No speed assertions: only that every run
+ * (echo, HTTP hello keep-alive / pipelined / a new connection per request, goim and broadcast,
+ * each on both backends and its Node reference) completes, and leaves a results JSON and a
+ * Markdown + HTML report led by the summary chart. No speed assertions: only that every run
  * measured something, without errors, and that the files are complete and well-formed.
  */
 import { spawn } from 'node:child_process';
@@ -38,11 +39,13 @@ describe('ringnet bench --quick', () => {
     expect(results.machine).toMatchObject({ node: process.version, cpuCount: os.cpus().length });
     for (const k of ['kernel', 'cpuModel', 'openFileLimit', 'backends', 'loadAverageAtStart']) expect(results.machine[k]).toBeDefined();
     const cells = results.plan.cells.map((c: { id: string }) => c.id);
-    expect(cells).toEqual(['c100-d1-p64', 'c100-d16-p64', 'http-c100-d1']);
+    expect(cells).toEqual(['c100-d1-p64', 'c100-d16-p64', 'http-c100-d1', 'http-c100-d16', 'http-c100-close', 'goim-c100-d1-p64', 'bcast-c2000-n10']);
     const measured = results.runs.filter((x: { skipped?: string }) => !x.skipped);
     // io_uring may be refused by a kernel: then that target is skipped with a reason, nothing else.
     for (const x of results.runs.filter((y: { skipped?: string }) => y.skipped)) expect(x.target).toBe('ringnet-io_uring');
-    expect(measured.length).toBeGreaterThanOrEqual(5);
+    expect(measured.length).toBeGreaterThanOrEqual(14);
+    // goim: heartbeats went back and forth beside the messages.
+    for (const x of measured.filter((y: { cell: string }) => y.cell.startsWith('goim'))) expect(x.heartbeats).toBeGreaterThan(0);
     for (const x of measured) {
       expect(x.error, `${x.cell} ${x.target}`).toBeUndefined();
       expect(x.errors, `${x.cell} ${x.target}`).toBe(0);
@@ -60,10 +63,13 @@ describe('ringnet bench --quick', () => {
     }
     expect(XMLValidator.validate(page.replace(/^<!DOCTYPE html>\n/, ''))).toBe(true);
     const charts = fs.readdirSync(path.join(dir, 'ci-charts'));
-    expect(charts.sort()).toEqual(['echo-cpu.svg', 'echo-latency.svg', 'echo-throughput.svg', 'http-cpu.svg', 'http-latency.svg', 'http-throughput.svg']);
+    expect(charts.sort()).toEqual(['broadcast', 'echo', 'goim', 'http'].flatMap((w) => ['cpu', 'latency', 'throughput'].map((k) => `${w}-${k}.svg`))
+      .concat('summary.svg').sort());
+    expect(page.indexOf('<figure id="chart-summary">')).toBeLessThan(page.indexOf('<figure id="chart-echo-throughput">'));
     for (const f of charts) expect(XMLValidator.validate(fs.readFileSync(path.join(dir, 'ci-charts', f), 'utf8'))).toBe(true);
-    expect(r.stdout).toContain('Against the baseline node:net');
-  }, 120_000);
+    expect(r.stdout).toContain('Against the baseline (node:net, node:http; same round)');
+    expect(r.stdout).not.toContain('Targets from the issues');
+  }, 400_000);
 
   it('a bad bench flag exits with status 2 before running anything', async () => {
     const r = await run(['bench', '--targets', 'ringnet-epoll:{"workers":2', '--out', dir]);

@@ -205,14 +205,15 @@ describe('ringnet bench: the plan', () => {
   const { buildPlan } = requireCjs(path.join(ROOT, 'bench', 'lab', 'plan.js'));
   const plan = (argv: string[]) => buildPlan(parseBenchArgs(argv));
 
-  it('the echo preset is 8 cells x 3 targets with the io_uring/epoll pair and node:net baseline', () => {
+  it('the echo preset is 8 cells x 3 targets with the io_uring/epoll pair and node:net as each cell\'s reference', () => {
     const p = plan(['--preset', 'echo']);
     expect(p.cells.map((c: { id: string }) => c.id)).toEqual([
       'c100-d1-p64', 'c100-d1-p4096', 'c100-d16-p64', 'c100-d16-p4096',
       'c1000-d1-p64', 'c1000-d1-p4096', 'c1000-d16-p64', 'c1000-d16-p4096',
     ]);
     for (const c of p.cells) expect(c.targets.map((t: { label: string }) => t.label)).toEqual(['ringnet-epoll', 'ringnet-io_uring', 'node:net']);
-    expect(p.baseline).toBe('node:net');
+    expect(p.baseline).toBeNull();
+    for (const c of p.cells) expect(c.reference).toBe('node:net');
     expect(p.pairs).toEqual([['ringnet-io_uring', 'ringnet-epoll']]);
   });
 
@@ -229,9 +230,9 @@ describe('ringnet bench: the plan', () => {
     expect(p.cells[0].targets[1]).toMatchObject({ name: 'ringnet-epoll', options: { backend: 'io_uring', workers: 2 } });
   });
 
-  it('HTTP cells per generator: wrk cells are named apart', () => {
+  it('HTTP cells per generator and mode: autocannon cells are named apart, a new connection per request is -close', () => {
     const p = plan(['--preset', 'http', '--connections', '10', '--depth', '1', '--http-generator', 'autocannon,wrk']);
-    expect(p.cells.map((c: { id: string }) => c.id)).toEqual(['http-c10-d1', 'http-c10-d1-wrk']);
+    expect(p.cells.map((c: { id: string }) => c.id)).toEqual(['http-c10-d1-ac', 'http-c10-d1', 'http-c10-close-ac', 'http-c10-close']);
   });
 
   it('rejects unknown presets, targets, workloads and baselines', () => {

@@ -5,7 +5,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { execFileSync } = require('node:child_process');
 const proc = require('../lib/proc');
-const { ringnetAvailable } = require('../targets/ringnet');
+const { ringnetAvailable } = require('../targets/shared/ringnet');
 
 function gitCommit() {
   try {

@@ -1,20 +1,25 @@
 'use strict';
 // Turns a request (flags of `ringnet bench`) into a plan: the preset or JSON file, with the
 // flags applied, expanded into cells (one parameter combination of one workload) and the
-// targets that run in each. Names are checked against bench/targets and bench/workloads.
+// targets that run in each (the matrix entry's, plus optional plugged-in targets that serve the
+// workload, plus brought-along --target servers). Names are checked against bench/targets and
+// bench/workloads, expectations against the targets of the run.
 const fs = require('node:fs');
 const path = require('node:path');
 const { PRESETS, QUICK } = require('./presets');
 const { findTarget, TARGETS } = require('../targets');
-const { findWorkload, WORKLOADS } = require('../workloads');
+const { findWorkload, WORKLOADS, portWorkloads } = require('../workloads');
 
 const DIST_CLI = path.join(__dirname, '..', '..', 'dist', 'cli');
 const { UsageError } = require(path.join(DIST_CLI, 'args.js'));
 const { parseTargetSpec, parseSocketFlagVariants } = require(path.join(DIST_CLI, 'bench-args.js'));
 
-const LIST_PARAMS = ['connections', 'depth', 'payload', 'reconnect', 'acceptMode', 'socketFlags', 'generator'];
+const LIST_PARAMS = ['connections', 'depth', 'payload', 'reconnect', 'acceptMode', 'socketFlags', 'generator', 'newConnection', 'heartbeatEvery', 'pushes'];
 const ENTRY_KEYS = ['workload', 'targets', ...LIST_PARAMS, 'echoWrites', 'workers', 'inlineWorker'];
-const PLAN_KEYS = ['description', 'rounds', 'warmup', 'duration', 'baseline', 'pairs', 'compareVariants', 'matrix', 'goals'];
+const PLAN_KEYS = ['description', 'rounds', 'warmup', 'duration', 'baseline', 'pairs', 'compareVariants', 'matrix', 'expect'];
+const { parseExpectation } = require(path.join(DIST_CLI, 'bench-args.js'));
+/** --until-stable's default cap: 4 x the planned rounds, at least 8. */
+const defaultMaxRounds = (rounds) => Math.max(8, 4 * rounds);
 
 function loadConfig(file) {
   let text;
@@ -46,9 +51,12 @@ function normalizeTargets(list, where) {
     let spec = typeof t === 'string' ? parseTargetSpec(t) : t;
     // "ringnet:{...}" (the old bench/echo.js syntax): ringnet-epoll, options may set the backend.
     if (spec.name === 'ringnet') spec = { ...spec, name: 'ringnet-epoll' };
-    if (!findTarget(spec.name)) {
+    const target = findTarget(spec.name);
+    if (!target) {
       throw new UsageError(`unknown target '${spec.name}' (known: ${TARGETS.map((x) => x.name).join(', ')})`, where);
     }
+    const invalid = target.validate ? target.validate(spec.options || {}) : null;
+    if (invalid) throw new UsageError(`${spec.label || spec.name}: ${invalid}`, where);
     return { ...spec, label: spec.label || spec.name };
   });
 }
@@ -75,7 +83,7 @@ function buildPlan(req) {
   }
   const over = { targets: req.targets, connections: req.connections, depth: req.depth, payload: req.payload,
     reconnect: req.reconnect, acceptMode: req.acceptModes, socketFlags: req.socketFlags, workers: req.workers,
-    generator: req.httpGenerators };
+    generator: req.httpGenerators, pushes: req.pushes };
   for (const e of matrix) {
     for (const [k, v] of Object.entries(over)) if (v !== undefined) e[k] = v;
     if (req.quick) quickTrim(e);
@@ -88,29 +96,49 @@ function buildPlan(req) {
     if (!workload) throw new UsageError(`unknown workload '${e.workload}'`, req.configFile ? '--config' : '--preset');
     const targets = normalizeTargets(e.targets || defaultTargets(e.workload), '--targets');
     const variants = e.socketFlags ? normalizeVariants(asList(e.socketFlags)) : [undefined];
+    if (!req.targets) targets.push(...optionalTargets(e.workload, targets));
+    targets.push(...byoFor(e.workload, req.byoTargets, targets));
     for (const connections of asList(e.connections)) for (const depth of asList(e.depth)) for (const payload of asList(e.payload))
     for (const reconnect of asList(e.reconnect)) for (const acceptMode of asList(e.acceptMode)) for (const socketFlags of variants)
-    for (const generator of asList(e.generator)) {
+    for (const generator of asList(e.generator)) for (const newConnection of asList(e.newConnection))
+    for (const heartbeatEvery of asList(e.heartbeatEvery)) for (const pushes of asList(e.pushes)) {
       const cell = { workload: e.workload, ...workload.defaults };
-      const given = { connections, depth, payload, reconnect, acceptMode, socketFlags, generator, echoWrites: e.echoWrites,
-        workers: e.workers, inlineWorker: e.inlineWorker };
+      const given = { connections, depth, payload, reconnect, acceptMode, socketFlags, generator, newConnection, heartbeatEvery, pushes,
+        echoWrites: e.echoWrites, workers: e.workers, inlineWorker: e.inlineWorker };
       for (const [k, v] of Object.entries(given)) if (v !== undefined) cell[k] = v;
       for (const k of Object.keys(cell)) if (!(k in workload.defaults) && !['workload', 'acceptMode', 'socketFlags', 'workers', 'inlineWorker'].includes(k)) delete cell[k];
       cell.group = workload.label(cell) + (cell.acceptMode ? `-${cell.acceptMode}` : '') + (cell.workers > 1 ? `-w${cell.workers}` : '');
       cell.variant = cell.socketFlags ? cell.socketFlags.name : undefined;
       cell.id = cell.group + (cell.variant && cell.variant !== 'default' ? ` ${cell.variant}` : '');
       cell.targets = targets;
+      if (workload.reference) cell.reference = workload.reference;
       if (cells.some((c) => c.id === cell.id)) continue;
       cells.push(cell);
     }
   }
   if (!cells.length) throw new UsageError('the matrix is empty');
+  for (const t of req.byoTargets || []) {
+    if (!cells.some((c) => c.targets.some((x) => x.label === t.name))) {
+      const offered = [...new Set(cells.map((c) => c.workload))].join(', ');
+      throw new UsageError(`'${t.name}' serves none of this run's workloads (${offered})`, '--target');
+    }
+  }
 
   const targetNames = [...new Set(cells.flatMap((c) => c.targets.map((t) => t.label)))];
   const baseline = req.baseline ?? base.baseline;
   if (req.baseline !== undefined && !targetNames.includes(req.baseline)) {
     throw new UsageError(`'${req.baseline}' is not a target of this run (${targetNames.join(', ')})`, '--baseline');
   }
+  const expectations = [...(base.expect || []).map((x) => parseExpectation(x)), ...(req.expectations || [])];
+  for (const e of expectations) {
+    for (const t of [e.a, e.b]) {
+      if (!targetNames.includes(t)) throw new UsageError(`'${t}' in '${e.text}' is not a target of this run (${targetNames.join(', ')})`, '--expect');
+    }
+    if (!cells.some((c) => c.targets.some((x) => x.label === e.a) && c.targets.some((x) => x.label === e.b) && (!e.cell || c.id.startsWith(e.cell)))) {
+      throw new UsageError(`no cell of this run has both ${e.a} and ${e.b}${e.cell ? ` and starts with '${e.cell}'` : ''}`, '--expect');
+    }
+  }
+  const rounds = req.rounds ?? (req.quick ? QUICK.rounds : base.rounds ?? 3);
   const stamp = new Date().toISOString().replace(/[:.]/g, '-').replace(/-\d+Z$/, 'Z');
   return {
     name: req.name || `${presetName || path.basename(req.configFile, '.json')}${req.quick ? '-quick' : ''}-${stamp}`,
@@ -118,13 +146,15 @@ function buildPlan(req) {
     configFile: req.configFile || null,
     description: base.description || '',
     quick: req.quick,
-    rounds: req.rounds ?? (req.quick ? QUICK.rounds : base.rounds ?? 3),
+    rounds,
     warmup: req.warmup ?? (req.quick ? QUICK.warmup : base.warmup ?? 1),
     duration: req.duration ?? (req.quick ? QUICK.duration : base.duration ?? 4),
     baseline: targetNames.includes(baseline) ? baseline : null,
     pairs: (base.pairs || []).filter(([a, b]) => targetNames.includes(a) && targetNames.includes(b)),
     compareVariants: base.compareVariants || null,
-    goals: base.goals || [],
+    expectations,
+    untilStable: Boolean(req.untilStable),
+    maxRounds: req.untilStable ? Math.max(rounds, req.maxRounds ?? defaultMaxRounds(rounds)) : rounds,
     generatorThreads: req.generatorThreads || 1,
     pin: req.pin,
     cells,
@@ -134,12 +164,34 @@ function buildPlan(req) {
 /** --quick: the smallest connection count and the first payload of a matrix entry. */
 function quickTrim(e) {
   if (Array.isArray(e.connections) && e.workload !== 'idle') e.connections = [Math.min(...e.connections)];
+  if (e.workload === 'broadcast') Object.assign(e, { connections: [Math.min(2000, ...asList(e.connections).filter(Number.isFinite))], pushes: [10] });
   if (Array.isArray(e.payload)) e.payload = [e.payload[0]];
 }
 
 function defaultTargets(workload) {
   // Ad-hoc targets (ringnet-at: another checkout) run only when named.
   return TARGETS.filter((t) => !t.adHoc && t.workloads.includes(workload)).map((t) => t.name);
+}
+
+/** Plugged-in targets marked optional (e.g. a C reference) that serve this workload. */
+function optionalTargets(workload, present) {
+  return TARGETS.filter((t) => t.optional && t.workloads.includes(workload) && !present.some((p) => p.name === t.name))
+    .map((t) => ({ name: t.name, label: t.name, optional: true }));
+}
+
+/** Brought-along targets that serve this workload (all bare-port workloads unless they name theirs). */
+function byoFor(workload, byo, present) {
+  const out = [];
+  for (const t of byo || []) {
+    if (findTarget(t.name) || present.some((p) => p.label === t.name)) throw new UsageError(`'${t.name}' is already a target name`, '--target');
+    for (const w of t.workloads || []) {
+      if (!findWorkload(w)) throw new UsageError(`unknown workload '${w}' for '${t.name}' (known: ${WORKLOADS.map((x) => x.name).join(', ')})`, '--target');
+      if (!portWorkloads().includes(w)) throw new UsageError(`'${w}' needs the lab's own server protocol, not a bare port`, '--target');
+    }
+    const serves = t.workloads ? t.workloads.includes(workload) : portWorkloads().includes(workload);
+    if (serves) out.push({ name: t.name, label: t.name, byo: { command: t.command, workloads: t.workloads } });
+  }
+  return out;
 }
 
 /** Seconds the plan should take (windows plus ~0.8 s of start-up per run). */

@@ -3,26 +3,50 @@
 // A matrix entry expands to the cross product of its list-valued parameters.
 
 const ECHO_TARGETS = ['ringnet-epoll', 'ringnet-io_uring', 'node:net'];
-// issue 3's target: io_uring CPU/frame <= 0.90x epoll at 1000 connections, 64 B, 1 in flight
-const IO_URING_GOAL = { cell: 'c1000-d1-p64', pair: ['ringnet-io_uring', 'ringnet-epoll'], figure: 'serverCpuUsPerOp', max: 0.9 };
+const HTTP_TARGETS = ['ringnet-epoll', 'ringnet-io_uring', 'node:http'];
+// Ratios are taken against each workload's reference (node:net, node:http) and between the backends.
+const BACKENDS = [['ringnet-io_uring', 'ringnet-epoll']];
 
 const PRESETS = {
   default: {
-    description: 'echo on both backends and node:net, plus HTTP hello on node:http (about 5 minutes)',
-    rounds: 3, warmup: 1, duration: 5, baseline: 'node:net',
-    pairs: [['ringnet-io_uring', 'ringnet-epoll']],
+    description: 'every protocol on both backends against its Node reference: echo, HTTP hello (keep-alive, pipelined, new connection per request), goim, broadcast fan-out (about 6 minutes)',
+    rounds: 3, warmup: 1, duration: 3,
+    pairs: BACKENDS,
     matrix: [
-      { workload: 'echo', targets: ECHO_TARGETS, connections: [100, 1000], depth: [1, 16], payload: [64] },
-      { workload: 'http', targets: ['node:http'], connections: [100], depth: [1] },
+      { workload: 'echo', targets: ECHO_TARGETS, connections: [100, 1000], depth: [1], payload: [64] },
+      { workload: 'echo', targets: ECHO_TARGETS, connections: [100], depth: [16], payload: [64] },
+      { workload: 'http', targets: HTTP_TARGETS, connections: [100], depth: [1, 16] },
+      { workload: 'http', targets: HTTP_TARGETS, connections: [100], newConnection: [true] },
+      { workload: 'goim', targets: ECHO_TARGETS, connections: [100], depth: [1], payload: [64] },
+      { workload: 'broadcast', targets: ECHO_TARGETS, connections: [2000], pushes: [20] },
     ],
-    goals: [IO_URING_GOAL],
   },
   echo: {
-    description: 'issue 3: epoll vs io_uring vs node:net, 100/1000 connections x 1/16 in flight x 64 B/4 KiB (npm run bench:echo)',
-    rounds: 3, warmup: 1, duration: 3, baseline: 'node:net',
-    pairs: [['ringnet-io_uring', 'ringnet-epoll']],
+    description: 'epoll vs io_uring vs node:net, 100/1000 connections x 1/16 in flight x 64 B/4 KiB (npm run bench:echo)',
+    rounds: 3, warmup: 1, duration: 3,
+    pairs: BACKENDS,
     matrix: [{ workload: 'echo', targets: ECHO_TARGETS, connections: [100, 1000], depth: [1, 16], payload: [64, 4096] }],
-    goals: [IO_URING_GOAL],
+  },
+  http: {
+    description: 'HTTP hello world on both backends and node:http: keep-alive, pipelined (16), new connection per request (wrk only); wrk and autocannon (npm run bench:http)',
+    rounds: 3, warmup: 1, duration: 4,
+    pairs: BACKENDS,
+    matrix: [
+      { workload: 'http', targets: HTTP_TARGETS, connections: [100], depth: [1, 16], generator: ['wrk', 'autocannon'] },
+      { workload: 'http', targets: HTTP_TARGETS, connections: [100], newConnection: [true], generator: ['wrk'] },  // autocannon cannot
+    ],
+  },
+  goim: {
+    description: 'goim (auth, heartbeats, messages answered by the handler) on both backends and node:net, 100/1000 connections x 1/16 in flight',
+    rounds: 3, warmup: 1, duration: 3,
+    pairs: BACKENDS,
+    matrix: [{ workload: 'goim', targets: ECHO_TARGETS, connections: [100, 1000], depth: [1, 16], payload: [64] }],
+  },
+  broadcast: {
+    description: 'broadcast fan-out: 20 pushes of one 64-byte goim packet to 10,000 connections (npm run bench:broadcast)',
+    rounds: 3, warmup: 1, duration: 1,
+    pairs: BACKENDS,
+    matrix: [{ workload: 'broadcast', targets: ECHO_TARGETS, connections: [10000], pushes: [20] }],
   },
   accept: {
     description: 'accept modes: per-worker connections and CPU under dispatch, reuseport and exclusive, at a low and a high connection rate',
@@ -35,7 +59,7 @@ const PRESETS = {
   },
   flags: {
     description: 'socket flags against the default: Nagle with small writes, TCP_CORK, TCP_QUICKACK, buffer sizes',
-    rounds: 3, warmup: 1, duration: 3, baseline: 'node:net',
+    rounds: 3, warmup: 1, duration: 3,
     compareVariants: 'default',
     matrix: [
       // Request/response with each reply written as two small writes: Nagle + delayed ACK.
@@ -46,14 +70,9 @@ const PRESETS = {
         socketFlags: ['default', '--sndbuf 8k', '--rcvbuf 8k', '--sndbuf 1m --rcvbuf 1m'] },
     ],
   },
-  http: {
-    description: 'HTTP hello world with autocannon and wrk (node:http; ringnet-http once ringnet has HTTP framing)',
-    rounds: 3, warmup: 1, duration: 4, baseline: 'node:http',
-    matrix: [{ workload: 'http', targets: ['node:http'], connections: [50, 200], depth: [1, 8], generator: ['autocannon', 'wrk'] }],
-  },
   idle: {
     description: 'server RSS per idle connection (10,000 idle connections)',
-    rounds: 1, warmup: 0, duration: 1, baseline: 'node:net',
+    rounds: 1, warmup: 0, duration: 1,
     matrix: [{ workload: 'idle', targets: ['ringnet-epoll', 'ringnet-io_uring', 'node:net'], connections: [10000] }],
   },
 };

@@ -7,9 +7,10 @@ function fmtSec(s) {
   return s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
 }
 
-function progressBar(total, estimateSec, { tty = false, stream = process.stderr } = {}) {
+function progressBar(total0, estimateSec, { tty = false, stream = process.stderr } = {}) {
   const t0 = Date.now();
   let done = 0;
+  let total = total0;
   const width = 28;
   const draw = (what) => {
     const elapsed = (Date.now() - t0) / 1000;
@@ -22,6 +23,7 @@ function progressBar(total, estimateSec, { tty = false, stream = process.stderr 
   return {
     start(what) { if (tty) draw(`running ${what}`); },
     tick(what) { done++; draw(what); },
+    add(n) { total += n; },
     end() { if (tty) stream.write('\n'); },
   };
 }

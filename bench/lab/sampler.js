@@ -1,18 +1,21 @@
 'use strict';
-// Samples a server process at the edges of a generator's measured window: CPU time of the
-// process and of each thread (/proc), machine-wide busy time (to show other load), RSS, load
-// average, and, for servers that answer "stats" (ringnet serve --json), per-worker counters.
+// Samples a server at the edges of a generator's measured window: CPU time of its whole process
+// tree (a brought-along server may fork or run under a shell) and of each thread of the main
+// process (/proc), machine-wide busy time (to show other load), RSS of the tree, load average,
+// and, for servers that answer "stats" (ringnet serve --json), per-worker counters.
 const proc = require('../lib/proc');
 
 function snapshot(pid) {
-  return { t: performance.now(), cpu: proc.cpuSeconds(pid), threads: proc.threadCpuSeconds(pid), sys: proc.systemBusySeconds() };
+  return { t: performance.now(), cpu: proc.treeCpuSeconds(pid), threads: proc.threadCpuSeconds(pid), sys: proc.systemBusySeconds() };
 }
 
 /** Returns { begin(), end(), figures(genCpuSec, ops) }; begin/end resolve once sampled. */
 function windowSampler(server, target) {
   let a = null;
   let b = null;
-  const stats = () => (target.stats && server.request ? server.request('stats') : Promise.resolve(null));
+  // Only servers that answer "stats" on stdin (ringnet serve --json) are asked: others would
+  // leave each window edge waiting for the answer's timeout.
+  const stats = () => (target.stats && server.answersStats ? server.request('stats') : Promise.resolve(null));
   return {
     async begin() {
       a = snapshot(server.pid);
@@ -20,7 +23,7 @@ function windowSampler(server, target) {
     },
     async end() {
       b = snapshot(server.pid);
-      b.rss = proc.rssBytes(server.pid);
+      b.rss = proc.treeRssBytes(server.pid);
       b.load = proc.loadAverage();
       b.stats = await stats();
     },

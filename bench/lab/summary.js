@@ -1,8 +1,10 @@
 'use strict';
 // From the raw runs of a results file to what tables and charts show: per cell and target the
 // median [min-max] of each figure over rounds, per-worker balance, and ratios paired round by
-// round (same round = adjacent in time, so drift of the shared machine hits both alike).
+// round (same round = adjacent in time, so drift of the shared machine hits both alike), each
+// with its spread and verdict (lab/noise.js), and the user's expectations.
 const { summarize } = require('../lib/stats');
+const { ratioStats, comparisonVerdict, expectationVerdict, OTHER_LOAD_LIMIT } = require('./noise');
 
 const FIGURES = ['opsPerSec', 'p50Us', 'p99Us', 'p999Us', 'serverCpuUsPerOp', 'serverCores', 'genCores', 'otherCores',
   'rssBytes', 'loadAvg1', 'bytesPerConn', 'reconnectsPerSec', 'busiestAcceptShare', 'busiestCpuShare'];
@@ -11,6 +13,7 @@ const RATIO_FIGURES = ['serverCpuUsPerOp', 'opsPerSec', 'p99Us', 'bytesPerConn']
 function summarizeResults(results) {
   const { plan } = results;
   const runs = results.runs.map((r) => ({ ...r, ...balanceShares(r.workers) }));
+  const disturbed = runs.filter((r) => r.otherCores > OTHER_LOAD_LIMIT).length;
   const ok = runs.filter((r) => !r.error && !r.skipped);
   const cells = plan.cells.map((cell) => {
     const targets = {};
@@ -30,7 +33,7 @@ function summarizeResults(results) {
       s.workers = workerBalance(good);
       targets[t.label] = s;
     }
-    return { id: cell.id, group: cell.group, variant: cell.variant, workload: cell.workload, cell, targets };
+    return { id: cell.id, group: cell.group, variant: cell.variant, workload: cell.workload, baseline: cellBaseline(plan, cell), cell, targets };
   });
 
   const pairedRatio = (cellA, targetA, cellB, targetB, figure) => {
@@ -39,13 +42,13 @@ function summarizeResults(results) {
       const b = ok.find((r) => r.cell === cellB && r.target === targetB && r.round === a.round);
       if (b && Number.isFinite(a[figure]) && Number.isFinite(b[figure]) && b[figure] !== 0) xs.push(a[figure] / b[figure]);
     }
-    return summarize(xs);
+    return ratioStats(xs);
   };
   const ratioSet = (cellA, targetA, cellB, targetB) => {
     const out = {};
     for (const f of RATIO_FIGURES) {
       const r = pairedRatio(cellA, targetA, cellB, targetB, f);
-      if (r) out[f] = r;
+      if (r) out[f] = { ...r, verdict: comparisonVerdict(r) };
     }
     return out;
   };
@@ -53,9 +56,9 @@ function summarizeResults(results) {
   const ratios = [];
   for (const c of cells) {
     const labels = Object.keys(c.targets);
-    if (plan.baseline && labels.includes(plan.baseline)) {
-      for (const t of labels.filter((x) => x !== plan.baseline)) {
-        ratios.push({ kind: 'baseline', cell: c.id, a: t, b: plan.baseline, figures: ratioSet(c.id, t, c.id, plan.baseline) });
+    if (c.baseline) {
+      for (const t of labels.filter((x) => x !== c.baseline)) {
+        ratios.push({ kind: 'baseline', cell: c.id, a: t, b: c.baseline, figures: ratioSet(c.id, t, c.id, c.baseline) });
       }
     }
     for (const [a, b] of plan.pairs || []) {
@@ -72,12 +75,38 @@ function summarizeResults(results) {
     }
   }
 
-  const goals = (plan.goals || []).filter((g) => cells.some((x) => x.id === g.cell)).map((g) => {
-    const c = cells.find((x) => x.id === g.cell);
-    const r = c && pairedRatio(c.id, g.pair[0], c.id, g.pair[1], g.figure);
-    return { ...g, ratio: r, met: r ? r.median <= g.max : null };
-  });
-  return { cells, ratios, goals };
+  const expectations = [];
+  for (const e of plan.expectations || []) {
+    for (const c of expectationCells(e, cells)) {
+      const r = pairedRatio(c.id, e.a, c.id, e.b, e.figure);
+      expectations.push({ ...e, cellId: c.id, ratio: r, verdict: expectationVerdict(r, e.op, e.value) });
+    }
+  }
+  return { cells, ratios, expectations, disturbedRuns: disturbed, totalRuns: runs.filter((r) => !r.skipped).length };
+}
+
+/**
+ * The exit status of a results file: 0 = every run measured and every expectation met; 1 = a run
+ * failed (a server did not start or exited, a generator saw errors); 3 = an expectation was
+ * missed; 4 = an expectation is within noise or has no data (undecided).
+ */
+function exitStatus(results) {
+  if (results.runs.some((r) => r.error)) return 1;
+  const verdicts = summarizeResults(results).expectations.map((e) => e.verdict);
+  if (verdicts.includes('missed')) return 3;
+  if (verdicts.some((v) => v !== 'met')) return 4;
+  return 0;
+}
+
+/** Cells an expectation applies to: both targets ran there, and the id starts with its @CELL. */
+function expectationCells(e, cells) {
+  return cells.filter((c) => c.targets[e.a] && c.targets[e.b] && (!e.cell || c.id.startsWith(e.cell)));
+}
+
+/** The target a cell's ratios are taken against: --baseline, the plan's, or the workload's reference. */
+function cellBaseline(plan, cell) {
+  const labels = cell.targets.map((t) => t.label);
+  return [plan.baseline, cell.reference].find((b) => b && labels.includes(b)) || null;
 }
 
 /**
@@ -119,4 +148,4 @@ function workerBalance(runs) {
   return Object.assign(byIndex, { ranked: { accepted: rank('accepted'), cpuSec: rank('cpuSec') } });
 }
 
-module.exports = { summarizeResults, FIGURES, RATIO_FIGURES };
+module.exports = { summarizeResults, exitStatus, expectationCells, FIGURES, RATIO_FIGURES };

@@ -104,18 +104,73 @@ function systemBusySeconds() {
   }
 }
 
+/** pid -> parent pid of every process on the machine (/proc/<pid>/stat field 4). */
+function parentMap() {
+  const parents = new Map();
+  for (const name of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
+      parents.set(Number(name), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // the process ended between readdir and read
+    }
+  }
+  return parents;
+}
+
+/** The pid and all its descendants (a brought-along server may fork workers or run under a shell). */
+function processTree(pid) {
+  const parents = parentMap();
+  const tree = [pid];
+  for (let i = 0; i < tree.length; i++) for (const [p, pp] of parents) if (pp === tree[i] && !tree.includes(p)) tree.push(p);
+  return tree;
+}
+
+/**
+ * CPU seconds of a whole process tree: utime + stime of each live member plus cutime + cstime
+ * (children it has already reaped), so a worker process that exits inside the window still counts.
+ */
+function treeCpuSeconds(pid) {
+  let sum = 0;
+  let alive = false;
+  for (const p of processTree(pid)) {
+    try {
+      const stat = fs.readFileSync(`/proc/${p}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      sum += (Number(f[14 - 3]) + Number(f[15 - 3]) + Number(f[16 - 3]) + Number(f[17 - 3])) / clockTicks();
+      if (p === pid) alive = true;
+    } catch {
+      // gone
+    }
+  }
+  return alive ? sum : NaN;
+}
+
+/** Open file descriptors of a whole process tree, or NaN. */
+function treeFdCount(pid) {
+  const xs = processTree(pid).map(fdCount).filter(Number.isFinite);
+  return xs.length ? xs.reduce((a, b) => a + b, 0) : NaN;
+}
+
+/** RSS of a whole process tree in bytes (shared pages are counted once per process). */
+function treeRssBytes(pid) {
+  const xs = processTree(pid).map(rssBytes).filter(Number.isFinite);
+  return xs.length ? xs.reduce((a, b) => a + b, 0) : NaN;
+}
+
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** RSS once two samples `gapMs` apart agree within `tolerance` (or after `tries` pairs). */
-async function stableRss(pid, { gapMs = 500, tolerance = 0.01, tries = 20 } = {}) {
-  let prev = rssBytes(pid);
+async function stableRss(pid, { gapMs = 500, tolerance = 0.01, tries = 20, read = rssBytes } = {}) {
+  let prev = read(pid);
   for (let i = 0; i < tries; i++) {
     await sleep(gapMs);
-    const cur = rssBytes(pid);
+    const cur = read(pid);
     if (Math.abs(cur - prev) <= tolerance * prev) return { rss: cur, stable: true };
     prev = cur;
   }
   return { rss: prev, stable: false };
 }
 
-module.exports = { clockTicks, cpuSeconds, threadCpuSeconds, loadAverage, systemBusySeconds, rssBytes, fdCount, fileLimit, stableRss, sleep };
+module.exports = { clockTicks, cpuSeconds, treeCpuSeconds, treeRssBytes, treeFdCount, processTree, threadCpuSeconds, loadAverage, systemBusySeconds, rssBytes, fdCount, fileLimit, stableRss, sleep };

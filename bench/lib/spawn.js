@@ -1,6 +1,7 @@
 'use strict';
 // Child processes for the benchmark: servers that announce readiness with a JSON line, and
 // line-by-line reading of their output.
+const net = require('node:net');
 const { spawn } = require('node:child_process');
 
 /** Calls fn(line) for each complete line of a readable stream. */
@@ -15,68 +16,149 @@ function onLines(stream, fn) {
   stream.on('end', () => { if (rest) fn(rest); rest = ''; });
 }
 
+/**
+ * A log of JSON messages (bounded): add(msg); wait(pred, ms, what) resolves with the first
+ * message, seen or to come, that matches pred, and rejects after ms.
+ */
+function messageLog(limit = 100000) {
+  const messages = [];
+  const watchers = new Set();
+  return {
+    messages,
+    add(msg) {
+      if (messages.length < limit) messages.push(msg);
+      for (const w of [...watchers]) if (w(msg)) watchers.delete(w);
+    },
+    wait: (pred, ms, what) => new Promise((resolve, reject) => {
+      const hit = messages.find(pred);
+      if (hit) return resolve(hit);
+      const timer = setTimeout(() => { watchers.delete(w); reject(new Error(`timed out after ${ms} ms waiting for ${what}`)); }, ms);
+      const w = (m) => { if (!pred(m)) return false; clearTimeout(timer); resolve(m); return true; };
+      watchers.add(w);
+    }),
+  };
+}
+
 /** JSON.parse that returns null for non-JSON lines. */
 function tryJson(line) {
   if (!line.startsWith('{')) return null;
   try { return JSON.parse(line); } catch { return null; }
 }
 
+/** [command, argv] with `taskset -c CPUS` in front when cpus (e.g. "0" or "0-2") is given. */
+function pinned(cmd, argv, cpus) {
+  return cpus ? ['taskset', ['-c', String(cpus), cmd, ...argv]] : [cmd, argv];
+}
+
 /**
- * Starts `node <args...>` (a server script and its flags) and resolves once it prints a
- * {"ready":true,"port":N,...} line. Resolves { child, pid, port, stderr(), request(cmd) }:
- * request() writes a command line to the server's stdin and resolves with the next JSON line
- * holding that key (servers that understand it: `ringnet serve --json` answers "stats").
- * Rejects with the server's stderr if it exits first.
+ * Starts a server and resolves once it is ready: { child, pid, port, stderr(), request(cmd) }.
+ * - { args }: `node <args...>` (a lab server script) that prints {"ready":true,"port":N,...};
+ *   request() writes a command line to its stdin and resolves with the next JSON line holding
+ *   that key (`ringnet serve --json` answers "stats").
+ * - { shell, port }: a brought-along command (run by /bin/sh in its own process group) that
+ *   serves on the given port; ready once a TCP connect to 127.0.0.1:port succeeds.
+ * Rejects with the server's stderr if it exits first or is not ready in time.
  */
-function startServer(args, { timeoutMs = 20000 } = {}) {
-  const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+function startServer(spec, { timeoutMs = 20000, cpus } = {}) {
+  const byo = typeof spec.shell === 'string';
+  const [cmd, argv] = byo ? pinned('/bin/sh', ['-c', spec.shell], cpus) : pinned(process.execPath, spec.args, cpus);
+  // A brought-along server leads its own process group, so stopping it ends every process it started.
+  const child = spawn(cmd, argv, { stdio: ['pipe', 'pipe', 'pipe'], detached: byo });
+  child.group = byo;
   let err = '';
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (s) => { if (err.length < 20000) err += s; });
   child.stdin.on('error', () => {});   // the server may exit before reading
   child.exited = new Promise((r) => child.on('exit', (code, sig) => r({ code, sig })));
   const waiting = [];                    // { key, resolve } for request()
+  const log = messageLog();              // every JSON line the server printed
+  const { messages, wait: waitMessage } = log;
   return new Promise((resolve, reject) => {
+    let settled = false;
+    const done = (f, v) => { if (!settled) { settled = true; clearTimeout(timer); f(v); } };
     const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`server did not report ready within ${timeoutMs} ms\n${err}`));
+      killTree(child, 'SIGKILL');
+      done(reject, new Error(`server did not ${byo ? `accept connections on port ${spec.port}` : 'report ready'} within ${timeoutMs} ms\n${err}`));
     }, timeoutMs);
-    const request = (cmd, key = cmd, waitMs = 5000) => new Promise((res) => {
+    const request = (line, key = line, waitMs = 5000) => new Promise((res) => {
+      if (byo) return res(null);
       const entry = { key, resolve: res };
       waiting.push(entry);
       setTimeout(() => { const i = waiting.indexOf(entry); if (i >= 0) { waiting.splice(i, 1); res(null); } }, waitMs).unref();
-      child.stdin.write(cmd + '\n');
+      child.stdin.write(line + '\n');
     });
-    onLines(child.stdout, (line) => {
-      const msg = tryJson(line);
-      if (!msg) return;
-      if (msg.ready) {
-        clearTimeout(timer);
-        resolve({ child, pid: msg.pid || child.pid, port: msg.port, ready: msg, stderr: () => err, request });
-        return;
-      }
-      const i = waiting.findIndex((w) => w.key in msg);
-      if (i >= 0) {
-        const w = waiting.splice(i, 1)[0];
-        w.resolve(msg[w.key]);
-      }
-    });
-    child.on('error', (e) => { clearTimeout(timer); reject(e); });
+    const handle = (port, ready) => ({ child, pid: child.pid, port, ready, stderr: () => err, request, messages, waitMessage });
+    if (byo) {
+      child.stdout.resume();
+      waitForPort(spec.port, () => settled || child.exitCode !== null).then((ok) => { if (ok) done(resolve, handle(spec.port, { ready: true })); });
+    } else {
+      onLines(child.stdout, (line) => {
+        const msg = tryJson(line);
+        if (!msg) return;
+        log.add(msg);
+        if (msg.ready) {
+          done(resolve, { ...handle(msg.port, msg), pid: msg.pid || child.pid });
+          return;
+        }
+        const i = waiting.findIndex((w) => w.key in msg);
+        if (i >= 0) {
+          const w = waiting.splice(i, 1)[0];
+          w.resolve(msg[w.key]);
+        }
+      });
+    }
+    child.on('error', (e) => done(reject, e));
     child.exited.then(({ code, sig }) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited (code ${code}, signal ${sig}) before ready\n${err.trim()}`));
+      done(reject, new Error(`server exited (code ${code}, signal ${sig}) before ready\n${err.trim()}`));
     });
   });
+}
+
+/** Polls 127.0.0.1:port every 50 ms until a connect succeeds (true) or stop() says so (false). */
+async function waitForPort(port, stop) {
+  while (!stop()) {
+    const ok = await new Promise((r) => {
+      const s = net.connect({ port, host: '127.0.0.1' });
+      s.once('connect', () => { s.destroy(); r(true); });
+      s.once('error', () => r(false));
+    });
+    if (ok) return true;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return false;
+}
+
+/** A free TCP port on 127.0.0.1 (bound, read, released) for a server that takes its port from us. */
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function killTree(child, sig) {
+  try {
+    if (child.group) process.kill(-child.pid, sig);
+    else child.kill(sig);
+  } catch {
+    // already gone
+  }
 }
 
 /** SIGTERM, then SIGKILL after `graceMs`; resolves when the process is gone. */
 async function stopProcess(child, graceMs = 3000) {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = child.exited || new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  killTree(child, 'SIGTERM');
+  const timer = setTimeout(() => killTree(child, 'SIGKILL'), graceMs);
   await exited;
   clearTimeout(timer);
+  // A process group may outlive its leader (a shell's children): end what is left of it.
+  if (child.group) killTree(child, 'SIGKILL');
 }
 
-module.exports = { onLines, tryJson, startServer, stopProcess };
+module.exports = { onLines, tryJson, messageLog, startServer, stopProcess, freePort, pinned };

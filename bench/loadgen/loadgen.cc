@@ -124,6 +124,8 @@ int main(int argc, char** argv) {
   sh.pattern = makePattern(o.payload);
   sh.reconnectAfter = o.reconnect;
   sh.target = &target;
+  sh.goim = o.goim;
+  sh.heartbeatEvery = o.heartbeatEvery;
 
   // Connections are dealt round-robin to the worker threads.
   std::vector<std::unique_ptr<Conn>> conns;
@@ -156,7 +158,7 @@ int main(int argc, char** argv) {
   for (auto& th : threads) th.join();
 
   Histogram h;
-  uint64_t frames = 0, errors = 0, mismatches = 0, reconnects = 0;
+  uint64_t frames = 0, errors = 0, mismatches = 0, reconnects = 0, heartbeats = 0;
   std::string firstError;
   for (auto& w : workers) {
     h.merge(w->hist);
@@ -164,6 +166,7 @@ int main(int argc, char** argv) {
     errors += w->errors;
     mismatches += w->mismatches;
     reconnects += w->reconnects;
+    heartbeats += w->heartbeats;
     if (firstError.empty()) firstError = w->firstError;
   }
   if (!firstError.empty())
@@ -176,12 +179,12 @@ int main(int argc, char** argv) {
       "\"p999Us\":%.2f,\"maxUs\":%.2f,\"meanUs\":%.2f,\"errors\":%llu,\"connectErrors\":%llu,"
       "\"mismatches\":%llu,\"genCpuSec\":%.4f,\"genCpuTotalSec\":%.4f,\"connections\":%d,"
       "\"depth\":%d,\"payload\":%u,\"threads\":%d,\"warmup\":%.3f,\"reconnects\":%llu,"
-      "\"reconnectsPerSec\":%.1f}\n",
+      "\"reconnectsPerSec\":%.1f,\"heartbeats\":%llu}\n",
       (unsigned long long)frames, secs, double(frames) / secs, us(h.quantile(0.50)),
       us(h.quantile(0.99)), us(h.quantile(0.999)), us(h.max()), h.mean() / 1000.0,
       (unsigned long long)errors, (unsigned long long)cr.errors, (unsigned long long)mismatches,
       cpu1 - cpu0, cpu1 - cpuStart0, o.connections, o.depth, o.payload, o.threads, o.warmup,
-      (unsigned long long)reconnects, double(reconnects) / secs);
+      (unsigned long long)reconnects, double(reconnects) / secs, (unsigned long long)heartbeats);
   std::fflush(stdout);
   for (auto& c : conns)
     if (c->fd >= 0) close(c->fd);

@@ -11,7 +11,11 @@ const char* kUsage =
     "usage: loadgen [--host H] [--port N | --unix PATH] [--connections C] [--depth D]\n"
     "               [--payload P] [--duration T] [--warmup W] [--threads N] [--idle]\n"
     "               [--reconnect N] [--connect-batch N] [--connect-pause-ms MS] [--connect-timeout S]\n"
+    "               [--protocol length|goim] [--heartbeat-every N]\n"
     "Echo load on a 4-byte big-endian length-prefixed protocol. Prints one JSON line.\n"
+    "--protocol goim: each connection authenticates (op 7, waits for op 8), then keeps D messages\n"
+    "  (op 4) in flight, each answered by op 5 with the same seq and body; --heartbeat-every N adds\n"
+    "  a heartbeat (op 2, answered by op 3) after every N messages.\n"
     "--reconnect N: close each connection after N echoes and open a new one (connection churn).\n"
     "--idle: open C connections, print {\"established\":N}, hold until stdin closes or SIGTERM.\n";
 
@@ -66,6 +70,11 @@ Options parseOptions(int argc, char** argv) {
     else if (name == "--duration") o.duration = toDouble(n, v, 0.001);
     else if (name == "--warmup") o.warmup = toDouble(n, v, 0.0);
     else if (name == "--reconnect") o.reconnect = uint64_t(toInt(n, v, 0, 1L << 40));
+    else if (name == "--protocol") {
+      if (value != "length" && value != "goim") fail("--protocol expects length or goim, got ", v);
+      o.goim = value == "goim";
+    }
+    else if (name == "--heartbeat-every") o.heartbeatEvery = uint64_t(toInt(n, v, 0, 1L << 40));
     else if (name == "--threads") o.threads = int(toInt(n, v, 1, 256));
     else if (name == "--connect-batch") o.connectBatch = int(toInt(n, v, 1, 100000));
     else if (name == "--connect-pause-ms") o.connectPauseMs = int(toInt(n, v, 0, 60000));

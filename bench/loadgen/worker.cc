@@ -15,12 +15,6 @@
 
 namespace {
 
-uint64_t nowNs() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec);
-}
-
 uint32_t readBe32(const char* p) {
   const auto* u = reinterpret_cast<const unsigned char*>(p);
   return (uint32_t(u[0]) << 24) | (uint32_t(u[1]) << 16) | (uint32_t(u[2]) << 8) | uint32_t(u[3]);
@@ -50,7 +44,7 @@ void Worker::run() {
   uint64_t now = nowNs();
   for (Conn* c : conns_) {
     if (c->dead) continue;
-    for (uint32_t k = 0; k < sh_.depth; ++k) queueFrame(*c, now);
+    start(*c, now);
     sendQueued(*c);
   }
   epoll_event evs[512];
@@ -104,7 +98,23 @@ void Worker::onReadable(Conn& c, bool hangup) {
   sendQueued(c);
 }
 
+// A (re)opened connection's first frames: the pipeline, or goim's auth (the pipeline follows op 8).
+void Worker::start(Conn& c, uint64_t now) {
+  if (sh_.goim) {
+    static const uint8_t kToken[] = {'l', 'a', 'b'};
+    c.authed = false;
+    c.heartbeatsOut = 0;
+    queueGoim(7, 0, kToken, sizeof(kToken));
+    return;
+  }
+  for (uint32_t k = 0; k < sh_.depth && (!sh_.reconnectAfter || c.sent < sh_.reconnectAfter); ++k) queueFrame(c, now);
+}
+
 void Worker::parse(Conn& c, const char* p, size_t len, size_t* consumed) {
+  if (sh_.goim) {
+    parseGoim(c, p, len, consumed);
+    return;
+  }
   const uint32_t P = sh_.payload;
   const int phase = sh_.phase.load(std::memory_order_relaxed);
   const uint64_t now = nowNs();
@@ -143,6 +153,16 @@ void Worker::parse(Conn& c, const char* p, size_t len, size_t* consumed) {
 // Appends frame number c.sent to obuf_ and stamps its send time.
 void Worker::queueFrame(Conn& c, uint64_t now) {
   const uint32_t P = sh_.payload;
+  if (sh_.goim) {
+    queueGoim(4, uint32_t(c.sent), sh_.pattern.data() + patternOffset(c.id, c.sent), P);
+    c.stamps[c.sent % sh_.depth] = now;
+    ++c.sent;
+    if (sh_.heartbeatEvery && c.sent % sh_.heartbeatEvery == 0) {
+      queueGoim(2, uint32_t(c.sent), nullptr, 0);
+      ++c.heartbeatsOut;
+    }
+    return;
+  }
   unsigned char h[4] = {uint8_t(P >> 24), uint8_t(P >> 16), uint8_t(P >> 8), uint8_t(P)};
   obuf_.append(reinterpret_cast<char*>(h), 4);
   obuf_.append(reinterpret_cast<const char*>(sh_.pattern.data() + patternOffset(c.id, c.sent)), P);
@@ -261,7 +281,6 @@ void Worker::onConnected(Conn& c) {
   c.connecting = false;
   if (sh_.phase.load(std::memory_order_relaxed) == kMeasure) ++reconnects;
   obuf_.clear();
-  uint64_t now = nowNs();
-  for (uint32_t k = 0; k < sh_.depth && c.sent < sh_.reconnectAfter; ++k) queueFrame(c, now);
+  start(c, nowNs());
   sendQueued(c);
 }

@@ -3,11 +3,19 @@
 
 #include <atomic>
 #include <cstdint>
+#include <ctime>
 #include <string>
 #include <vector>
 
 #include "connect.h"
 #include "histogram.h"
+
+// CLOCK_MONOTONIC in ns: the latency stamps of worker.cc and worker_goim.cc.
+inline uint64_t nowNs() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec);
+}
 
 // Phases, advanced by the main thread.
 enum Phase : int { kWarmup = 0, kMeasure = 1, kStop = 2 };
@@ -19,6 +27,8 @@ struct Shared {
   std::vector<uint8_t> pattern;    // payload + kPatternSpan pseudo-random bytes
   uint64_t reconnectAfter = 0;     // --reconnect: echoes per connection before it reopens (0 = never)
   const Target* target = nullptr;  // where reopened connections go
+  bool goim = false;               // goim protocol (worker_goim.cc) instead of length-prefixed echo
+  uint64_t heartbeatEvery = 0;     // goim: a heartbeat after every N messages
   std::atomic<int> phase{kWarmup};
 };
 
@@ -39,6 +49,8 @@ struct Conn {
   std::vector<uint64_t> stamps;    // send time of frame n at [n % depth]
   std::string tail;                // partial echoed frame carried to the next read
   std::string out;                 // bytes the kernel did not take yet
+  bool authed = false;             // goim: op 8 received, messages may flow
+  uint64_t heartbeatsOut = 0;      // goim: heartbeats sent and not yet answered
 };
 
 class Worker {
@@ -52,12 +64,18 @@ class Worker {
   uint64_t errors = 0;             // I/O errors, unexpected EOFs, mismatches
   uint64_t mismatches = 0;         // echoes that differ from what was sent
   uint64_t reconnects = 0;         // connections reopened while measuring (--reconnect)
+  uint64_t heartbeats = 0;         // goim heartbeats answered while measuring
   std::string firstError;
 
  private:
   void onReadable(Conn& c, bool hangup);
   void parse(Conn& c, const char* p, size_t len, size_t* consumed);
   void queueFrame(Conn& c, uint64_t now);
+  void start(Conn& c, uint64_t now);   // first frames of a (re)opened connection
+  // goim (worker_goim.cc)
+  void parseGoim(Conn& c, const char* p, size_t len, size_t* consumed);
+  void queueGoim(uint32_t op, uint32_t seq, const uint8_t* body, uint32_t len);
+  void onGoimReply(Conn& c, const char* body, uint32_t len, uint32_t seq, int phase, uint64_t now);
   void sendQueued(Conn& c);
   void flush(Conn& c);
   void fail(Conn& c, const char* why, int err);

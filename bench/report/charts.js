@@ -1,7 +1,39 @@
 'use strict';
-// The report's charts, built from a summary: throughput, server CPU per operation and latency
-// percentiles by cell and target, idle bytes per connection, per-worker balance.
+// The report's charts, built from a summary. First the summary chart a user would post: server
+// CPU per operation of every target relative to its cell's baseline, with whiskers (min–max of
+// the kept rounds) and a line at 1.0; pale bars are within noise. Then per workload:
+// throughput, server CPU per operation and latency percentiles by cell and target, idle bytes
+// per connection, per-worker balance.
 const { barChart, PALETTE } = require('./svg');
+const { findWorkload } = require('../workloads');
+
+const NOISE_OPACITY = 0.4;
+
+/** CPU/op (or bytes/conn for idle) ÷ the cell's baseline, every target, every cell that has one. */
+function summaryChart(summary) {
+  const rows = summary.ratios.filter((r) => r.kind === 'baseline');
+  if (!rows.length) return null;
+  const series = [...new Set(rows.map((r) => r.a))];
+  const groups = [...new Set(rows.map((r) => r.cell))].map((cell) => {
+    const mine = rows.filter((r) => r.cell === cell);
+    return {
+      label: `${cell} ÷ ${mine[0].b}`,
+      bars: mine.map((r) => {
+        const f = r.figures.serverCpuUsPerOp || r.figures.bytesPerConn;
+        if (!f || !(f.median > 0)) return { series: r.a, value: NaN };   // no data, or a figure that is not a positive ratio
+        const noise = f.verdict === 'within noise';
+        return { series: r.a, value: f.median, min: f.min, max: f.max, opacity: noise ? NOISE_OPACITY : 1,
+          note: `(${Number.isFinite(f.spread) ? `spread ${(f.spread * 100).toFixed(1)}%, ` : ''}${f.verdict})` };
+      }),
+    };
+  });
+  const title = 'Server CPU per operation relative to the baseline (lower is better; pale = within noise)';
+  // Ratios from 0.005 (pipelined HTTP) to 1.5 do not share a linear axis: log scale when they span 20x.
+  const vs = groups.flatMap((g) => g.bars.map((b) => b.value)).filter((v) => v > 0);
+  const log = vs.length > 0 && Math.max(...vs, 1) / Math.min(...vs, 1) > 20;
+  return { id: 'summary', title, svg: barChart({ id: 'summary', title, xLabel: 'cell ÷ its baseline target',
+    yLabel: 'CPU per op ÷ baseline (idle: bytes per connection)', groups, series, refLine: 1, valueSuffix: 'x', log, barWidth: 34 }) };
+}
 
 function bars(s, key) {
   const v = s && s[key];
@@ -10,6 +42,8 @@ function bars(s, key) {
 
 function charts(summary) {
   const out = [];
+  const lead = summaryChart(summary);
+  if (lead) out.push(lead);
   const workloads = [...new Set(summary.cells.map((c) => c.workload))];
   for (const w of workloads) {
     const cells = summary.cells.filter((c) => c.workload === w);
@@ -24,7 +58,7 @@ function charts(summary) {
         svg: barChart({ id: 'idle-bytes', title: 'Idle memory: server RSS per connection', xLabel: 'cell', yLabel: 'bytes per connection', groups: grouped('bytesPerConn'), series }) });
       continue;
     }
-    const unit = w === 'http' ? 'request' : 'frame';
+    const unit = unitOf(w);
     out.push({ id: `${w}-throughput`, title: `${w}: throughput`,
       svg: barChart({ id: `${w}-throughput`, title: `${w}: throughput (median, whiskers min–max)`, xLabel: 'cell (connections, depth, payload)', yLabel: `${unit}s per second`, groups: grouped('opsPerSec'), series }) });
     out.push({ id: `${w}-cpu`, title: `${w}: server CPU per ${unit}`,
@@ -56,4 +90,11 @@ function charts(summary) {
   return out;
 }
 
-module.exports = { charts };
+/** 'frame', 'request', 'message', 'delivery': one operation of a workload. */
+function unitOf(workload) {
+  const w = findWorkload(workload);
+  const u = (w && w.unit) || 'operations';
+  return u.endsWith('ies') ? `${u.slice(0, -3)}y` : u.replace(/s$/, '');
+}
+
+module.exports = { charts, unitOf };

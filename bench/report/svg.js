@@ -42,8 +42,8 @@ function logTicks(min, max) {
  * Each group holds only its own bars, in legend order. Returns an <svg> string with
  * role="img", a <title>, axis labels and one <rect class="bar"> per finite value.
  */
-function barChart({ title, xLabel, yLabel, groups, series, log = false, id, style }) {
-  const barW = 16;
+function barChart({ title, xLabel, yLabel, groups, series, log = false, id, style, refLine, valueSuffix, barWidth = 16 }) {
+  const barW = barWidth;
   const gap = 22;
   const styleOf = (name) => {
     const i = series.indexOf(name);
@@ -66,6 +66,7 @@ function barChart({ title, xLabel, yLabel, groups, series, log = false, id, styl
   const width = Math.max(420, left + right + acc, Math.round(title.length * 8.2) + left + right);
   const height = top + plotH + bottom;
   const values = groups.flatMap((g) => g.bars.flatMap((b) => [b.value, b.max]).filter((v) => Number.isFinite(v) && (!log || v > 0)));
+  if (Number.isFinite(refLine)) values.push(refLine);
   const vmax = values.length ? Math.max(...values) : 1;
   const vmin = values.length ? Math.min(...values) : 1;
   const ticks = log ? logTicks(vmin, vmax) : niceTicks(vmax);
@@ -98,7 +99,7 @@ function barChart({ title, xLabel, yLabel, groups, series, log = false, id, styl
   groups.forEach((g, gi) => {
     const gx = left + gap / 2 + groupX[gi];
     g.bars.forEach((b, bi) => {
-      const st = styleOf(b.series);
+      const st = { ...styleOf(b.series), ...(b.opacity !== undefined ? { opacity: b.opacity } : {}) };
       const x = gx + bi * barW;
       if (!Number.isFinite(b.value) || (log && b.value <= 0)) {
         out.push(`<text x="${x + barW / 2}" y="${top + plotH - 4}" text-anchor="middle" fill="#999" class="na">–</text>`);
@@ -107,7 +108,12 @@ function barChart({ title, xLabel, yLabel, groups, series, log = false, id, styl
       const by = y(b.value);
       out.push(`<rect class="bar" x="${x + 1}" y="${by.toFixed(1)}" width="${barW - 2}" height="${(top + plotH - by).toFixed(1)}" ` +
         `fill="${st.color}" fill-opacity="${st.opacity}"><title>${esc(`${g.label} · ${b.series}: ${fmt(b.value)}` +
-        (Number.isFinite(b.min) && Number.isFinite(b.max) && b.min !== b.max ? ` [${fmt(b.min)}–${fmt(b.max)}]` : ''))}</title></rect>`);
+        (Number.isFinite(b.min) && Number.isFinite(b.max) && b.min !== b.max ? ` [${fmt(b.min)}–${fmt(b.max)}]` : '') +
+        (b.note ? ` ${b.note}` : ''))}</title></rect>`);
+      if (valueSuffix !== undefined) {
+        const top = Math.min(by, Number.isFinite(b.max) ? y(b.max) : by) - 3;
+        out.push(`<text x="${x + barW / 2}" y="${top.toFixed(1)}" text-anchor="middle" font-size="9" class="value">${esc((b.value >= 0.1 ? b.value.toFixed(2) : b.value.toPrecision(2)) + valueSuffix)}</text>`);
+      }
       if (Number.isFinite(b.min) && Number.isFinite(b.max) && b.min !== b.max) {
         const cx = x + barW / 2;
         out.push(`<path d="M${cx} ${y(b.min).toFixed(1)}V${y(b.max).toFixed(1)}M${cx - 3} ${y(b.min).toFixed(1)}h6M${cx - 3} ` +
@@ -118,6 +124,11 @@ function barChart({ title, xLabel, yLabel, groups, series, log = false, id, styl
     const ly = top + plotH + 12;
     out.push(`<text x="${lx}" y="${ly}" text-anchor="end" transform="rotate(-35 ${lx} ${ly})" class="group">${esc(g.label)}</text>`);
   });
+  if (Number.isFinite(refLine)) {
+    const ry = y(refLine).toFixed(1);
+    out.push(`<line class="ref-line" x1="${left}" x2="${width - right}" y1="${ry}" y2="${ry}" stroke="#b8403a" stroke-dasharray="4 3"/>` +
+      `<text x="${width - right - 2}" y="${(+ry - 3).toFixed(1)}" text-anchor="end" fill="#b8403a" class="ref-label">${esc(fmt(refLine))}</text>`);
+  }
   const yl = left - 52;
   out.push(`<text x="${yl}" y="${top + plotH / 2}" text-anchor="middle" transform="rotate(-90 ${yl} ${top + plotH / 2})" ` +
     `class="axis-label y-label">${esc(yLabel + (log ? ' (log scale)' : ''))}</text>`);

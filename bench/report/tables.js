@@ -2,6 +2,8 @@
 // The report's tables as data ({ title, header, rows, note }), rendered by the console
 // (aligned text), Markdown and HTML renderers alike.
 const { num, spread } = require('../lib/stats');
+const { NOISE_LIMIT, OTHER_LOAD_LIMIT } = require('../lab/noise');
+const { unitOf } = require('./charts');
 
 const pct = (x) => `${(x * 100).toFixed(0)}%`;
 const pctSpread = (s) => (!s ? '-' : s.n > 1 ? `${pct(s.median)} [${pct(s.min)}–${pct(s.max)}]` : pct(s.median));
@@ -11,7 +13,8 @@ const med = (s, f = (x) => num(x)) => (s ? f(s.median) : '-');
 function figureTables(results, summary) {
   const { plan } = results;
   const tables = [];
-  const rounds = plan.rounds > 1 ? `median [min–max] of ${plan.rounds} rounds` : '1 round';
+  const ran = roundsRun(results);
+  const rounds = ran > 1 ? `median [min–max] of up to ${ran} rounds` : '1 round';
   for (const workload of [...new Set(summary.cells.map((c) => c.workload))]) {
     const cells = summary.cells.filter((c) => c.workload === workload);
     const rows = [];
@@ -22,31 +25,42 @@ function figureTables(results, summary) {
       tables.push({ title: 'Idle memory: server RSS growth per idle connection', header: ['cell', 'target', 'bytes/conn', 'RSS after', 'errors', 'note'], rows });
       continue;
     }
-    const unit = workload === 'http' ? 'requests' : 'frames';
+    const one = unitOf(workload);
+    const unit = `${one === 'delivery' ? 'deliverie' : one}s`;
     for (const c of cells) for (const [t, s] of Object.entries(c.targets)) {
       rows.push([c.id, t, spread(s.opsPerSec, 0), spread(s.p50Us, 1), spread(s.p99Us, 1), med(s.p999Us, (x) => num(x, 1)),
         spread(s.serverCpuUsPerOp, 2), med(s.rssBytes, mb), med(s.genCores), med(s.otherCores), String(s.errors), status(s)]);
     }
     tables.push({
       title: `${workload}: ${rounds}`,
-      header: ['cell', 'target', `${unit}/s`, 'p50 µs', 'p99 µs', 'p99.9 µs', `server CPU µs/${unit === 'frames' ? 'frame' : 'req'}`,
+      header: ['cell', 'target', `${unit}/s`, workload === 'broadcast' ? 'p50 µs to all' : 'p50 µs', 'p99 µs', 'p99.9 µs', `server CPU µs/${one}`,
         'server RSS', 'gen cores', 'other load', 'errors', 'note'],
       rows,
-      note: (workload === 'http' ? 'autocannon measures latency in whole milliseconds: "-" = under 1 ms (wrk cells: µs). ' : '') +
+      note: (workload === 'http' ? 'autocannon (cells -ac) measures latency in whole milliseconds: "-" = under 1 ms; wrk cells: µs. ' : '') +
+        (workload === 'broadcast' ? 'latency: from the push until the last connection has it, over the pushes; CPU per delivered message. ' : '') +
+        (workload === 'goim' ? 'messages answered by the handler; heartbeats answered natively by ringnet are not counted as operations. ' : '') +
         'gen cores: the generator\'s own CPU (near 1.0 = a saturated generator, not a server limit). ' +
         'other load: busy cores outside server and generator (/proc/stat): above ~0.1 the machine was shared.',
     });
   }
 
-  const ratioRows = (kind) => summary.ratios.filter((r) => r.kind === kind && Object.keys(r.figures).length).map((r) => [r.cell, `${r.a} ÷ ${r.b}`,
-    spread(r.figures.serverCpuUsPerOp || r.figures.bytesPerConn, 2, 'x'), spread(r.figures.opsPerSec, 2, 'x'), spread(r.figures.p99Us, 2, 'x')]);
-  const ratioHeader = ['cell', 'ratio', 'CPU/op (or bytes/conn)', 'throughput', 'p99'];
+  const noiseNote = `spread = (max − min) ÷ median of the per-round ratios (from 5 rounds on, the most extreme round at each end is dropped); ` +
+    `"within noise" = spread above ${NOISE_LIMIT * 100}% or a range that covers 1.0: neither a win nor a loss.`;
+  const ratioRows = (kind) => summary.ratios.filter((r) => r.kind === kind && Object.keys(r.figures).length).map((r) => {
+    const main = r.figures.serverCpuUsPerOp || r.figures.bytesPerConn;
+    return [r.cell, `${r.a} ÷ ${r.b}`, spread(main, 2, 'x'), spreadPct(main), verdictText(main, r.figures.serverCpuUsPerOp ? 'CPU' : 'memory'),
+      spread(r.figures.opsPerSec, 2, 'x'), spread(r.figures.p99Us, 2, 'x')];
+  });
+  const ratioHeader = ['cell', 'ratio', 'CPU/op (or bytes/conn)', 'spread', 'verdict', 'throughput', 'p99'];
   const pair = ratioRows('pair');
-  if (pair.length) tables.push({ title: 'Pairs (same round)', header: ratioHeader, rows: pair });
+  if (pair.length) tables.push({ title: 'Pairs (same round)', header: ratioHeader, rows: pair, note: noiseNote });
   const base = ratioRows('baseline');
-  if (base.length) tables.push({ title: `Against the baseline ${plan.baseline} (same round)`, header: ratioHeader, rows: base });
+  if (base.length) {
+    const names = [...new Set(summary.ratios.filter((r) => r.kind === 'baseline').map((r) => r.b))].join(', ');
+    tables.push({ title: `Against the baseline (${names}; same round)`, header: ratioHeader, rows: base, note: noiseNote });
+  }
   const variant = ratioRows('variant');
-  if (variant.length) tables.push({ title: `Socket flags against ${plan.compareVariants} (same target, same round)`, header: ratioHeader, rows: variant });
+  if (variant.length) tables.push({ title: `Socket flags against ${plan.compareVariants} (same target, same round)`, header: ratioHeader, rows: variant, note: noiseNote });
 
   const balance = [];
   for (const c of summary.cells) for (const [t, s] of Object.entries(c.targets)) {
@@ -61,12 +75,21 @@ function figureTables(results, summary) {
       'accepted w0 / w1 / …', 'busiest worker\'s share of accepts (per run)', 'CPU s w0 / w1 / …', 'busiest worker\'s CPU share', 'connections/s'],
       rows: balance, note: 'shares are taken per run, then the median [min–max] over rounds: which worker is favoured may change between runs; 50% = even with 2 workers.' });
   }
-  if (summary.goals.length) {
-    tables.push({ title: 'Targets from the issues', header: ['cell', 'ratio', 'figure', 'measured', 'target', 'verdict'],
-      rows: summary.goals.map((g) => [g.cell, `${g.pair[0]} ÷ ${g.pair[1]}`, g.figure, spread(g.ratio, 2, 'x'), `≤ ${g.max}x`,
-        g.met === null ? 'no data' : g.met ? 'meets' : 'MISSES']) });
+  if (summary.expectations.length) {
+    tables.push({ title: 'Your expectations (--expect)', header: ['expectation', 'cell', 'measured', 'spread', 'verdict'],
+      rows: summary.expectations.map((e) => [e.text, e.cellId, spread(e.ratio, 2, 'x'), spreadPct(e.ratio), e.verdict]),
+      note: 'met / missed only when every kept round is on the same side of the bound and the spread is at most ' +
+        `${NOISE_LIMIT * 100}%; otherwise within noise. Exit status: 3 if one is missed, 4 if one is within noise.` });
   }
   return tables;
+}
+
+const spreadPct = (r) => (r && Number.isFinite(r.spread) && r.n > 1 ? `${(r.spread * 100).toFixed(1)}%` : '-');
+
+/** 'lower CPU' / 'higher CPU' / 'within noise' for a ratio's verdict. */
+function verdictText(r, what) {
+  if (!r) return 'no data';
+  return r.verdict === 'lower' || r.verdict === 'higher' ? `${r.verdict} ${what}` : r.verdict;
 }
 
 function status(s) {
@@ -75,17 +98,35 @@ function status(s) {
   return '';
 }
 
-function factLines(results) {
+/** Rounds actually run (--until-stable may add some to a plan's). */
+const roundsRun = (results) => Math.max(results.plan.rounds, ...results.runs.map((r) => r.round));
+
+function factLines(results, summary) {
   const f = results.machine;
   const l0 = f.loadAverageAtStart;
   const l1 = results.loadAverageAtEnd;
-  return [
+  const pin = results.pinning;
+  const st = results.stability;
+  const lines = [
     `kernel ${f.kernel}; ${f.cpuCount} × ${f.cpuModel}; Node ${f.node}; open-file limit ${f.openFileLimit}`,
     `backends: epoll ${f.backends.epoll}, io_uring ${f.backends.io_uring}; ringnet ${f.ringnetCommit || '?'}`,
     `load average at start ${l0 ? l0.one : '?'}, at end ${l1 ? l1.one : '?'} (${f.cpuCount} CPUs; the machine is shared)`,
-    `${results.plan.rounds} round(s), ${results.plan.warmup} s warm-up + ${results.plan.duration} s measured per run; ` +
+    `${roundsRun(results)} round(s)${results.stability ? ` (${results.plan.rounds} planned, then --until-stable)` : ''}, ` +
+      `${results.plan.warmup} s warm-up + ${results.plan.duration} s measured per run; ` +
       `started ${results.startedAt}, ${Math.round(results.elapsedSec)} s total`,
+    pin ? `pinned: generator on CPU ${pin.generator}, server on CPU ${pin.server} (taskset; cells with more workers than server CPUs run unpinned)`
+      : 'not pinned: generator and server share the CPUs',
   ];
+  if (st) {
+    lines.push(st.stable ? `--until-stable: every ratio within ${NOISE_LIMIT * 100}% after ${st.rounds} rounds`
+      : `--until-stable: cap of ${st.maxRounds} rounds reached; ${st.unsettled.length} ratio(s) still spread more than ${NOISE_LIMIT * 100}%: ` +
+        st.unsettled.slice(0, 6).map((u) => `${u.cell} ${u.ratio} ${u.spread === null ? 'no data' : `${(u.spread * 100).toFixed(1)}%`}`).join('; '));
+  }
+  if (summary && summary.disturbedRuns) {
+    lines.push(`OTHER LOAD: ${summary.disturbedRuns} of ${summary.totalRuns} runs saw more than ${OTHER_LOAD_LIMIT} busy cores outside server and generator ` +
+      '(column "other load"): someone else used the machine; read same-round ratios, not absolute figures');
+  }
+  return lines;
 }
 
 module.exports = { figureTables, factLines };

@@ -23,6 +23,7 @@ module.exports = {
   description: 'C reference server: epoll, one thread per core, no JavaScript (bench/c-limit)',
   workloads: ['echo', 'http'],
   stats: false,
+  optional: true, // a reference that needs a build step: joins every echo/http cell when it builds
   available: ensureBuilt,
   server(cell) {
     if (cell.acceptMode && cell.acceptMode !== 'dispatch') return { skip: 'c-limit has one accept mode (SO_REUSEPORT per thread)' };

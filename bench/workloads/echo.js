@@ -4,12 +4,13 @@
 // connection), payload, reconnect (echoes per connection before it reopens; 0 = never) and
 // echoWrites (server replies as 1 or 2 writes).
 const { windowSampler } = require('../lab/sampler');
-const { ensureLoadgen, runLoadgen } = require('./loadgen');
+const { ensureLoadgen, runLoadgen } = require('./shared/loadgen');
 
 module.exports = {
   name: 'echo',
   description: 'length-prefixed echo, native generator (bench/loadgen)',
   unit: 'frames',
+  reference: 'node:net',
   defaults: { connections: 100, depth: 1, payload: 64, reconnect: 0, echoWrites: 1 },
   label(cell) {
     let s = `c${cell.connections}-d${cell.depth}-p${cell.payload}`;

@@ -1,16 +1,17 @@
 'use strict';
-// HTTP "hello world": keep-alive GETs from autocannon (programmatic API, in a child process so
-// its CPU is measured apart) or wrk when it is installed. Cell parameters: connections, depth
-// (= HTTP pipelining), generator ('autocannon' | 'wrk').
-// Targets that serve it: node:http now; a ringnet-http target is one file in bench/targets.
+// HTTP "hello world": GETs from wrk (when installed) or autocannon (programmatic API, in a child
+// process so its CPU is measured apart). Cell parameters: connections, depth (= HTTP
+// pipelining), newConnection (a new connection per request: wrk sends "Connection: close" and
+// reconnects when the server closes; autocannon cannot, see unavailable()), generator
+// ('autocannon' | 'wrk').
 const fs = require('node:fs');
 const path = require('node:path');
 const { spawn } = require('node:child_process');
-const { onLines, tryJson } = require('../lib/spawn');
+const { onLines, tryJson, pinned } = require('../lib/spawn');
 const { windowSampler } = require('../lab/sampler');
 
-const CHILD = path.join(__dirname, 'autocannon-child.js');
-const WRK_SCRIPT = path.join(__dirname, 'wrk-report.lua');
+const CHILD = path.join(__dirname, 'shared', 'autocannon-child.js');
+const WRK_SCRIPT = path.join(__dirname, 'shared', 'wrk-report.lua');
 
 function wrkPath() {
   for (const d of (process.env.PATH || '').split(':')) if (d && fs.existsSync(path.join(d, 'wrk'))) return path.join(d, 'wrk');
@@ -26,8 +27,9 @@ async function runWrk(server, cell, ctx, sampler) {
   // opens when the measured process starts and closes when its result line arrives.
   const wrk = (seconds, onLine, onStart) => new Promise((resolve) => {
     const args = ['-t', threads, '-c', String(cell.connections), '-d', `${Math.max(1, Math.round(seconds))}s`,
-      '--timeout', '10s', '-s', WRK_SCRIPT, url, '--', String(cell.depth)];
-    const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+      '--timeout', '10s', ...(cell.newConnection ? ['-H', 'Connection: close'] : []), '-s', WRK_SCRIPT, url, '--', String(cell.depth)];
+    const [cmd, argv] = pinned(bin, args, ctx.generatorCpus);
+    const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
     if (onStart) onStart();
     const diag = [];
     onLines(child.stdout, (l) => onLine && onLine(l, diag));
@@ -53,7 +55,8 @@ async function runWrk(server, cell, ctx, sampler) {
 async function runAutocannon(server, cell, ctx, sampler) {
   const cfg = { url: `http://127.0.0.1:${server.port}/`, connections: cell.connections, pipelining: cell.depth,
     duration: ctx.duration, warmup: ctx.warmup };
-  const child = spawn(process.execPath, [CHILD, JSON.stringify(cfg)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const [cmd, argv] = pinned(process.execPath, [CHILD, JSON.stringify(cfg)], ctx.generatorCpus);
+  const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
   const pending = [];
   const diag = [];
   let out = '';
@@ -73,10 +76,11 @@ async function runAutocannon(server, cell, ctx, sampler) {
 
 module.exports = {
   name: 'http',
-  description: 'HTTP/1.1 hello world, autocannon',
+  description: 'HTTP/1.1 hello world: keep-alive, pipelined, or a new connection per request (wrk or autocannon)',
   unit: 'requests',
-  defaults: { connections: 100, depth: 1, generator: 'autocannon' },
-  label: (cell) => `http-c${cell.connections}-d${cell.depth}${cell.generator === 'wrk' ? '-wrk' : ''}`,
+  reference: 'node:http',
+  defaults: { connections: 100, depth: 1, newConnection: false, generator: 'wrk' },
+  label: (cell) => `http-c${cell.connections}-${cell.newConnection ? 'close' : `d${cell.depth}`}${cell.generator === 'autocannon' ? '-ac' : ''}`,
   prepare() {
     try {
       require.resolve('autocannon');
@@ -85,7 +89,14 @@ module.exports = {
     }
   },
   /** Why a cell cannot run here, or null. */
-  unavailable: (cell) => (cell.generator === 'wrk' && !wrkPath() ? 'wrk is not installed' : null),
+  unavailable: (cell) => {
+    if (cell.generator === 'wrk' && !wrkPath()) return 'wrk is not installed (apt-get install wrk)';
+    if (cell.newConnection && cell.depth > 1) return 'a new connection per request cannot pipeline';
+    // autocannon's reconnectRate resets the connection before it records the response, so it
+    // counts none: only wrk measures a new connection per request.
+    if (cell.newConnection && cell.generator === 'autocannon') return 'autocannon cannot count responses on a new connection per request; wrk can';
+    return null;
+  },
   async run(server, target, cell, ctx) {
     const sampler = windowSampler(server, target);
     const { result: r, exitCode, diag } = cell.generator === 'wrk'

@@ -2,11 +2,12 @@
 // Idle memory: server RSS growth per connection once N idle connections are accepted. A first
 // round of up to 1000 connections is opened and closed before the baseline, so the figure is
 // the cost of one more connection, not of the first one (code paged in, JIT, pools).
-// Cell parameter: connections (default 10,000; --idle-connections).
+// Cell parameter: connections (default 10,000; --idle-connections). RSS and open files are those
+// of the server's whole process tree (a brought-along server may run under a shell or fork).
 const { spawn } = require('node:child_process');
 const proc = require('../lib/proc');
 const { onLines, tryJson } = require('../lib/spawn');
-const { ensureLoadgen, command } = require('./loadgen');
+const { ensureLoadgen, command } = require('./shared/loadgen');
 
 /** Starts the generator in --idle mode; resolves { gen, exited, established } once it holds them. */
 async function openIdle(server, n, ctx) {
@@ -30,13 +31,14 @@ async function closeIdle({ gen, exited }) {
 
 async function waitFds(pid, predicate, ms) {
   const deadline = Date.now() + ms;
-  while (!predicate(proc.fdCount(pid)) && Date.now() < deadline) await proc.sleep(50);
+  while (!predicate(proc.treeFdCount(pid)) && Date.now() < deadline) await proc.sleep(50);
 }
 
 module.exports = {
   name: 'idle',
   description: 'server RSS per idle connection',
   unit: 'connections',
+  reference: 'node:net',
   defaults: { connections: 10000 },
   label: (cell) => `idle-c${cell.connections}`,
   prepare: ensureLoadgen,
@@ -45,21 +47,21 @@ module.exports = {
     const res = { fileLimit: proc.fileLimit(server.pid), errors: 0 };
     if (res.fileLimit < n + 64) res.warning = `server RLIMIT_NOFILE ${res.fileLimit} < ${n} connections`;
     await proc.sleep(300);
-    const fd0 = proc.fdCount(server.pid);
+    const fd0 = proc.treeFdCount(server.pid);
     const warm = await openIdle(server, Math.min(1000, n), ctx);
     await waitFds(server.pid, (fds) => fds - fd0 >= (warm.est.established || 0), 20000);
     await closeIdle(warm);
     await waitFds(server.pid, (fds) => fds <= fd0, 10000);
-    const before = await proc.stableRss(server.pid);
-    const fd1 = proc.fdCount(server.pid);
+    const before = await proc.stableRss(server.pid, { read: proc.treeRssBytes });
+    const fd1 = proc.treeFdCount(server.pid);
     const t0 = performance.now();
     const idle = await openIdle(server, n, ctx);
     res.connectSec = (performance.now() - t0) / 1000;
     res.errors = idle.est.connectErrors || 0;
     if (idle.est.established) {
       await waitFds(server.pid, (fds) => fds - fd1 >= idle.est.established, 60000);
-      res.accepted = proc.fdCount(server.pid) - fd1;
-      const after = await proc.stableRss(server.pid);
+      res.accepted = proc.treeFdCount(server.pid) - fd1;
+      const after = await proc.stableRss(server.pid, { read: proc.treeRssBytes });
       Object.assign(res, {
         ops: idle.est.established,
         rssBefore: before.rss,

@@ -17,6 +17,30 @@ export interface TargetSpec {
   label?: string;
 }
 
+/** A brought-along server: `--target 'name=command {port}'` or `'name@http,goim=command {port}'`. */
+export interface ByoTargetSpec {
+  name: string;
+  /** Shell command; every {port} is replaced by the port the lab gives it. */
+  command: string;
+  /** Workloads it serves; undefined = every workload of the run a bare-port server can serve. */
+  workloads?: string[];
+}
+
+/** Figures an expectation can be about (ratio of the two targets' medians, paired by round). */
+export const EXPECT_FIGURES = { cpu: 'serverCpuUsPerOp', throughput: 'opsPerSec', p99: 'p99Us', memory: 'bytesPerConn' } as const;
+
+/** `--expect '[FIGURE ]A/B OP X[ @CELL]'`, e.g. 'ringnet-io_uring/ringnet-epoll<=0.9'. */
+export interface Expectation {
+  text: string;
+  figure: (typeof EXPECT_FIGURES)[keyof typeof EXPECT_FIGURES];
+  a: string;
+  b: string;
+  op: '<=' | '<' | '>=' | '>';
+  value: number;
+  /** Only cells whose id starts with this; undefined = every cell with both targets. */
+  cell?: string;
+}
+
 export interface SocketFlagVariant {
   /** Label in tables: 'default' or the flags as given. */
   name: string;
@@ -35,6 +59,7 @@ export interface BenchRequest {
   acceptModes?: Array<'dispatch' | 'reuseport' | 'exclusive'>;
   workers?: number;
   reconnect?: number[];
+  pushes?: number[];
   socketFlags?: SocketFlagVariant[];
   httpGenerators?: Array<'autocannon' | 'wrk'>;
   rounds?: number;
@@ -45,7 +70,12 @@ export interface BenchRequest {
   outDir?: string;
   name?: string;
   progress: boolean;
-  pin: boolean;
+  /** undefined = pin generator and server to separate CPUs when there are enough. */
+  pin?: boolean;
+  byoTargets?: ByoTargetSpec[];
+  expectations?: Expectation[];
+  untilStable: boolean;
+  maxRounds?: number;
   generatorThreads?: number;
   idleConnections?: number;
   list: boolean;
@@ -53,16 +83,21 @@ export interface BenchRequest {
 }
 
 export const BENCH_FLAGS: FlagSpecs = {
-  preset: { kind: 'string', value: 'NAME', help: 'default | echo | accept | flags | http | idle (default: default)' },
+  preset: { kind: 'string', value: 'NAME', help: 'default | echo | http | goim | broadcast | accept | flags | idle (default: default)' },
   config: { kind: 'string', value: 'FILE', help: 'a JSON matrix file (see bench/README.md); flags override it' },
   targets: { kind: 'string', value: 'LIST', help: "e.g. ringnet-epoll,ringnet-io_uring,node:net or 'ringnet-epoll:{\"workers\":2}'" },
-  workload: { kind: 'string', value: 'LIST', help: 'echo | http | idle' },
+  target: { kind: 'repeat', value: 'NAME=CMD', help: "bring your own server, e.g. 'bun=bun my-server.js {port}' ('NAME@http,goim=...' limits its workloads); repeatable" },
+  expect: { kind: 'repeat', value: 'EXPR', help: "'[cpu|throughput|p99|memory ]A/B<=X[ @CELL]', e.g. 'ringnet-io_uring/ringnet-epoll<=0.9': met / missed / within noise; exit status 3 if missed, 4 if undecided; repeatable" },
+  'until-stable': { kind: 'boolean', help: 'add rounds until every ratio spread is <= 5% (or --max-rounds, reported)' },
+  'max-rounds': { kind: 'string', value: 'N', help: 'cap of --until-stable (default 4 x --rounds, at least 8)' },
+  workload: { kind: 'string', value: 'LIST', help: 'echo | http | goim | broadcast | idle (and plugged-in workloads)' },
   connections: { kind: 'string', value: 'LIST', help: 'connections per cell, e.g. 100,1000' },
   depth: { kind: 'string', value: 'LIST', help: 'frames in flight per connection, e.g. 1,16' },
   payload: { kind: 'string', value: 'LIST', help: 'payload bytes per frame, e.g. 64,4k' },
   'accept-mode': { kind: 'string', value: 'LIST', help: 'dispatch,reuseport,exclusive (ringnet targets)' },
   workers: { kind: 'string', value: 'N', help: 'reactor workers of ringnet targets' },
   reconnect: { kind: 'string', value: 'LIST', help: 'echoes per connection before it reconnects (0 = never): the connection rate' },
+  pushes: { kind: 'string', value: 'LIST', help: 'broadcast workload: pushes per run (default 20)' },
   'http-generator': { kind: 'string', value: 'LIST', help: 'autocannon,wrk: HTTP load generators (wrk cells are skipped when it is not installed)' },
   'socket-flags': { kind: 'string', value: 'VARIANTS', help: "';'-separated serve flag sets, e.g. 'default;--no-delay=false;--cork;--sndbuf 4k'" },
   rounds: { kind: 'string', value: 'N', help: 'interleaved rounds (median and min-max are reported)' },
@@ -73,7 +108,7 @@ export const BENCH_FLAGS: FlagSpecs = {
   out: { kind: 'string', value: 'DIR', help: 'results directory (default bench/results)' },
   name: { kind: 'string', value: 'NAME', help: 'file name stem of the results (default <preset>-<timestamp>)' },
   progress: { kind: 'boolean', help: 'progress bar on stderr (default: when stderr is a terminal)' },
-  pin: { kind: 'boolean', help: 'run the generator on CPU 1 (taskset)' },
+  pin: { kind: 'boolean', help: 'generator on the last CPU, server on the others (taskset); default: on with 2+ CPUs' },
   'generator-threads': { kind: 'string', value: 'N', help: 'threads of the native generator (default 1)' },
   'idle-connections': { kind: 'string', value: 'N', help: 'connections of the idle-memory workload (default 10000)' },
   list: { kind: 'boolean', help: 'list presets, targets and workloads' },
@@ -122,6 +157,36 @@ export function parseSocketFlagVariants(text: string): SocketFlagVariant[] {
   });
 }
 
+/** 'name=command {port}' or 'name@w1,w2=command {port}'. */
+export function parseByoTarget(text: string): ByoTargetSpec {
+  const eq = text.indexOf('=');
+  if (eq <= 0) throw new UsageError(`expects 'NAME=COMMAND {port}', got '${text}'`, '--target');
+  const [name = '', list] = text.slice(0, eq).split('@');
+  if (!/^[\w.:-]+$/.test(name)) throw new UsageError(`target name '${name}': use letters, digits, '.', ':', '-' and '_'`, '--target');
+  const command = text.slice(eq + 1).trim();
+  if (!command) throw new UsageError(`'${name}' has no command`, '--target');
+  if (!command.includes('{port}')) throw new UsageError(`the command of '${name}' must contain {port} (the lab gives the port)`, '--target');
+  const spec: ByoTargetSpec = { name, command };
+  if (list !== undefined) {
+    const ws = list.split(',').map((w) => w.trim());
+    if (ws.some((w) => !/^[\w-]+$/.test(w))) throw new UsageError(`bad workload list '${list}'`, '--target');
+    spec.workloads = ws;
+  }
+  return spec;
+}
+
+/** '[cpu|throughput|p99|memory ]A/B OP X[ @CELL]'. */
+export function parseExpectation(text: string): Expectation {
+  const m = /^\s*(?:(cpu|throughput|p99|memory)\s+)?([^\s/<>=@]+)\s*\/\s*([^\s/<>=@]+)\s*(<=|>=|<|>)\s*([0-9]*\.?[0-9]+)\s*(?:@\s*(\S+))?\s*$/.exec(text);
+  if (!m) throw new UsageError(`expects e.g. 'ringnet-io_uring/ringnet-epoll<=0.9' or 'throughput A/B>=1.2 @http-c100-d1', got '${text}'`, '--expect');
+  const [, fig = 'cpu', a = '', b = '', op, value, cell] = m;
+  if (a === b) throw new UsageError(`compares '${a}' with itself`, '--expect');
+  const v = Number(value);
+  if (!(v > 0)) throw new UsageError(`the bound must be above 0, got ${value}`, '--expect');
+  return { text: text.trim(), figure: EXPECT_FIGURES[fig as keyof typeof EXPECT_FIGURES], a, b, op: op as Expectation['op'], value: v,
+    ...(cell ? { cell } : {}) };
+}
+
 export function parseBenchArgs(argv: readonly string[]): BenchRequest {
   const { values, positionals } = parseFlags(argv, BENCH_FLAGS);
   if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'`);
@@ -133,13 +198,22 @@ export function parseBenchArgs(argv: readonly string[]): BenchRequest {
   const req: BenchRequest = {
     quick: (values.get('quick') as boolean | undefined) ?? false,
     progress: (values.get('progress') as boolean | undefined) ?? Boolean(process.stderr.isTTY),
-    pin: (values.get('pin') as boolean | undefined) ?? false,
+    untilStable: (values.get('until-stable') as boolean | undefined) ?? false,
     list: (values.get('list') as boolean | undefined) ?? false,
     help: (values.get('help') as boolean | undefined) ?? false,
   };
   const maybe = <K extends keyof BenchRequest>(k: K, v: BenchRequest[K] | undefined): void => {
     if (v !== undefined) req[k] = v;
   };
+  maybe('pin', values.get('pin') as boolean | undefined);
+  const repeated = (k: string): string[] => (values.get(k) as string[] | undefined) ?? [];
+  if (values.has('target')) {
+    req.byoTargets = repeated('target').map(parseByoTarget);
+    const names = req.byoTargets.map((t) => t.name);
+    const dup = names.find((n, i) => names.indexOf(n) !== i);
+    if (dup) throw new UsageError(`'${dup}' is given twice`, '--target');
+  }
+  if (values.has('expect')) req.expectations = repeated('expect').map(parseExpectation);
   maybe('preset', str('preset'));
   maybe('configFile', str('config'));
   if (req.preset !== undefined && req.configFile !== undefined) throw new UsageError('give --preset or --config, not both', '--config');
@@ -153,6 +227,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchRequest {
   maybe('depth', ints('depth', { min: 1, max: 65536 }));
   maybe('payload', ints('payload', { min: 0, max: 16 * 1024 * 1024, sizes: true }));
   maybe('reconnect', ints('reconnect', { min: 0 }));
+  maybe('pushes', ints('pushes', { min: 1, max: 100_000 }));
   maybe('acceptModes', list('accept-mode', (f, s) => toChoice(f, s, ACCEPT_MODES)));
   maybe('httpGenerators', list('http-generator', (f, s) => toChoice(f, s, ['autocannon', 'wrk'] as const)));
   const one = (k: string, opts: Parameters<typeof toInt>[2]): number | undefined => {
@@ -163,6 +238,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchRequest {
   maybe('rounds', one('rounds', { min: 1, max: 1000 }));
   maybe('generatorThreads', one('generator-threads', { min: 1, max: 256 }));
   maybe('idleConnections', one('idle-connections', { min: 1, max: 1_000_000 }));
+  maybe('maxRounds', one('max-rounds', { min: 1, max: 1000 }));
+  if (req.maxRounds !== undefined && !req.untilStable) throw new UsageError('only applies with --until-stable', '--max-rounds');
   const secs = (k: string, min: number): number | undefined => {
     const v = str(k);
     return v === undefined ? undefined : toNumber(`--${k}`, v, { min, max: 3600 });

@@ -4,10 +4,10 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const { spawn, spawnSync } = require('node:child_process');
-const { onLines, tryJson } = require('../lib/spawn');
+const { onLines, tryJson, pinned } = require('../../lib/spawn');
 
-const DIR = path.join(__dirname, '..', 'loadgen');
-const BIN = path.join(__dirname, '..', 'bin', 'loadgen');
+const DIR = path.join(__dirname, '..', '..', 'loadgen');
+const BIN = path.join(__dirname, '..', '..', 'bin', 'loadgen');
 
 /** Rebuilds bench/bin/loadgen when it is missing or older than any of its sources. */
 function ensureLoadgen() {
@@ -19,9 +19,9 @@ function ensureLoadgen() {
   if (r.status !== 0) throw new Error('loadgen build failed (needs g++)');
 }
 
-/** [command, argv]: the generator, on CPU 1 with --pin. */
+/** [command, argv]: the generator, pinned to ctx.generatorCpus when the runner pins. */
 function command(args, ctx) {
-  return ctx.pin ? ['taskset', ['-c', '1', BIN, ...args]] : [BIN, args];
+  return pinned(BIN, args, ctx.generatorCpus);
 }
 
 /**

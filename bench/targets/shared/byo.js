@@ -1,0 +1,26 @@
+'use strict';
+// A brought-along target: `--target 'bun=bun my-server.js {port}'`. The lab picks a free port,
+// runs the command through /bin/sh in its own process group (with {port} replaced), waits until
+// the port accepts connections, and measures the whole process tree like any other target.
+// It serves the workloads a server on a bare port can serve (not broadcast, whose pushes need
+// the lab's control lines), or those named with `name@http,goim=...`.
+const { freePort } = require('../../lib/spawn');
+
+/** The target object for a spec { name, byo: { command, workloads? } } of a plan. */
+function byoTarget(spec, portWorkloads) {
+  const wanted = spec.byo.workloads;
+  return {
+    name: spec.name,
+    description: `brought along: ${spec.byo.command}`,
+    workloads: wanted || portWorkloads,
+    stats: false,
+    byo: true,
+    available: () => true,
+    async server() {
+      const port = await freePort();
+      return { shell: spec.byo.command.replace(/\{port\}/g, String(port)), port };
+    },
+  };
+}
+
+module.exports = { byoTarget };

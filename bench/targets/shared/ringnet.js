@@ -1,0 +1,76 @@
+'use strict';
+// What every ringnet target shares. The echo/idle server is `ringnet serve --json` (src/cli),
+// started with the cell's options as --options JSON, so the lab measures exactly what the CLI
+// serves; HTTP, goim and broadcast run the small handler scripts in bench/servers/ (the same
+// handlers as their node references), with the cell's options as JSON.
+const fs = require('node:fs');
+const path = require('node:path');
+
+const ROOT = path.join(__dirname, '..', '..', '..');
+const CLI = path.join(ROOT, 'dist', 'cli', 'main.js');
+const SERVERS = path.join(__dirname, '..', '..', 'servers');
+
+/** true, or why ringnet targets cannot run (dist/ missing, backend refused by the kernel). */
+function ringnetAvailable(backend, root = ROOT) {
+  if (!fs.existsSync(path.join(root, 'dist', 'cli', 'main.js'))) return `${path.join(root, 'dist')} missing: run \`npm run build\` first`;
+  if (backend !== 'io_uring') return true;
+  try {
+    const { native } = require(path.join(root, 'dist', 'native.js'));
+    const ok = native.backendAvailable(1);
+    return ok === true ? true : `io_uring unavailable: ${ok}`;
+  } catch (e) {
+    return `cannot load the addon: ${e.message}`;
+  }
+}
+
+/** Server options every workload takes from its cell (workers, accept mode, socket flags). */
+function cellOptions(cell, backend) {
+  return {
+    backend,
+    workers: cell.workers ?? 1,
+    ...(cell.inlineWorker !== undefined ? { inlineWorker: cell.inlineWorker } : {}),
+    ...(cell.acceptMode ? { acceptMode: cell.acceptMode } : {}),
+    ...(cell.socketFlags && Object.keys(cell.socketFlags.connection).length ? { connection: cell.socketFlags.connection } : {}),
+  };
+}
+
+const SCRIPTS = { http: 'ringnet-http.js', goim: 'ringnet-goim.js', broadcast: 'ringnet-broadcast.js' };
+
+/**
+ * The server of one cell from the checkout at `root` (this one by default): `ringnet serve
+ * --json` for echo/idle, else that checkout's bench/servers/ script for the workload.
+ */
+function serverFor(root, backend, cell, extra = {}) {
+  const options = { ...cellOptions(cell, backend), ...extra };
+  if (SCRIPTS[cell.workload]) {
+    const script = path.join(root, 'bench', 'servers', SCRIPTS[cell.workload]);
+    if (!fs.existsSync(script)) return { skip: `${script} missing (that checkout predates the ${cell.workload} workload)` };
+    if (cell.workload === 'broadcast') options.expect = cell.connections;
+    return { args: [script, '0', '127.0.0.1', JSON.stringify(options)] };
+  }
+  return serveArgs(path.join(root, 'dist', 'cli', 'main.js'), backend, cell, extra);
+}
+
+/** `ringnet serve` argv of one cell, from the CLI at `cli`; it answers "stats". */
+function serveArgs(cli, backend, cell, extra = {}) {
+  const args = [cli, 'serve', '--port', '0', '--host', '127.0.0.1', '--json', '--options',
+    JSON.stringify({ framing: { type: 'length' }, ...cellOptions(cell, backend), ...extra })];
+  if (cell.echoWrites === 2) args.push('--echo-writes', '2');
+  return { args, stats: true };
+}
+
+const WORKLOADS = ['echo', 'idle', 'http', 'goim', 'broadcast'];
+
+/** A ringnet target on one backend, serving every workload the lab has a ringnet server for. */
+function ringnetTarget({ name, backend, description, workloads = WORKLOADS }) {
+  return {
+    name,
+    description,
+    workloads,
+    stats: true,   // where the server is `ringnet serve --json` (echo, idle): server() says so per cell
+    available: () => ringnetAvailable(backend),
+    server: (cell, extra = {}) => serverFor(ROOT, backend, cell, extra),
+  };
+}
+
+module.exports = { ringnetTarget, ringnetAvailable, serverFor, serveArgs, WORKLOADS, CLI };

@@ -1,0 +1,85 @@
+'use strict';
+// Broadcast fan-out (goim's Comet push): the native client (bench/bin/broadcast-client, sources
+// in bench/broadcast/) holds `connections` connections; once the server holds them all, the lab
+// sends `pushes` pushes (SIGUSR2 each, one at a time): the server pushes one goim packet with a
+// `payload`-byte body to every connection (ringnet: one server.broadcast(); node:net: encode
+// once, write() to every socket). Figures: the time from the server's "pushed" stamp until the
+// last connection has the packet (CLOCK_MONOTONIC on both sides, as latency p50/p99 over the
+// pushes) and server CPU per delivered message. The servers print {"joined":N} and
+// {"pushed":SEQ,"t":NS}, so a bare-port server cannot serve it (portOnly: false).
+const fs = require('node:fs');
+const path = require('node:path');
+const { spawn, spawnSync } = require('node:child_process');
+const proc = require('../lib/proc');
+const { onLines, tryJson, pinned, messageLog } = require('../lib/spawn');
+const { windowSampler } = require('../lab/sampler');
+const { summarize } = require('../lib/stats');
+
+const DIR = path.join(__dirname, '..', 'broadcast');
+const CLIENT = path.join(__dirname, '..', 'bin', 'broadcast-client');
+
+function ensureClient() {
+  const src = path.join(DIR, 'client.cc');
+  if (fs.existsSync(CLIENT) && fs.statSync(CLIENT).mtimeMs >= fs.statSync(src).mtimeMs) return;
+  process.stderr.write('building bench/bin/broadcast-client ...\n');
+  const r = spawnSync('sh', [path.join(DIR, 'build.sh')], { stdio: ['ignore', 'ignore', 'inherit'] });
+  if (r.status !== 0) throw new Error('broadcast-client build failed (needs g++)');
+}
+
+module.exports = {
+  name: 'broadcast',
+  description: 'broadcast fan-out: one goim push to every connection, time until all have it, CPU per delivery',
+  unit: 'deliveries',
+  reference: 'node:net',
+  portOnly: false,
+  defaults: { connections: 10000, pushes: 20, payload: 64 },
+  label: (cell) => `bcast-c${cell.connections}-n${cell.pushes}`,
+  prepare: ensureClient,
+  async run(server, target, cell, ctx) {
+    const sampler = windowSampler(server, target);
+    const [cmd, argv] = pinned(CLIENT, ['--host', '127.0.0.1', '--port', String(server.port), '--connections', String(cell.connections)], ctx.generatorCpus);
+    const client = spawn(cmd, argv, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const exited = new Promise((r) => client.on('exit', r));
+    let diag = '';
+    client.stderr.on('data', (d) => { if (diag.length < 4000) diag += d; });
+    const lines = messageLog();
+    onLines(client.stdout, (l) => { const m = tryJson(l); if (m) lines.add(m); });
+    const waitLine = lines.wait;
+    const latenciesUs = [];
+    const res = { errors: 0 };
+    try {
+      const c = await waitLine((m) => m.connected !== undefined, 120_000, 'client connections');
+      if (c.failed) throw new Error(`${c.failed} of ${cell.connections} connections failed`);
+      await server.waitMessage((m) => m.joined === cell.connections, 60_000, 'the server to hold every connection');
+      await proc.sleep(Math.max(300, ctx.warmup * 1000));   // connection set-up work settles first
+      const gen0 = proc.cpuSeconds(client.pid);
+      await sampler.begin();
+      for (let seq = 1; seq <= cell.pushes; seq++) {
+        process.kill(server.pid, 'SIGUSR2');
+        const pushed = await server.waitMessage((m) => m.pushed === seq, 30_000, `push ${seq}`);
+        const done = await waitLine((m) => m.complete === seq, 60_000, `delivery of push ${seq}`);
+        if (done.lost) throw new Error(`${done.lost} connections lost`);
+        latenciesUs.push(Number(BigInt(done.t) - BigInt(pushed.t)) / 1e3);
+        await proc.sleep(20);
+      }
+      await sampler.end();
+      const genCpuSec = proc.cpuSeconds(client.pid) - gen0;
+      const ops = cell.pushes * cell.connections;
+      const figures = sampler.figures(genCpuSec, ops);
+      const lat = summarize(latenciesUs);
+      const sorted = [...latenciesUs].sort((a, b) => a - b);
+      Object.assign(res, figures, {
+        ops, opsPerSec: ops / figures.windowSec, genCpuSec,
+        p50Us: lat.median, p99Us: sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.99))], maxUs: lat.max,
+      });
+      if (server.messages.some((m) => m.dropped)) res.error = 'the server dropped a broadcast';
+    } catch (e) {
+      res.error = `${e.message}${diag ? `: ${diag.trim().slice(0, 300)}` : ''}`;
+    } finally {
+      client.stdin.end();
+      await Promise.race([exited, proc.sleep(5000)]);
+      if (client.exitCode === null) client.kill('SIGKILL');
+    }
+    return res;
+  },
+};
