@@ -6,9 +6,10 @@
       'variables': {
         # The io_uring backend is built when liburing's static library and
         # headers are installed (Debian: liburing-dev); linked statically, so
-        # the addon needs nothing at run time. RINGNET_NO_IO_URING=1 builds
-        # epoll only.
-        'ringnet_liburing': '<!(node -e "const fs=require(\'fs\');const a=[\'/usr/lib/x86_64-linux-gnu\',\'/usr/lib/aarch64-linux-gnu\',\'/usr/lib64\',\'/usr/lib\'].map(d=>d+\'/liburing.a\').find(f=>fs.existsSync(f));process.stdout.write(process.env.RINGNET_NO_IO_URING!==\'1\'&&a&&fs.existsSync(\'/usr/include/liburing.h\')?a:\'\')")',
+        # the addon needs nothing at run time. Looked up for the target
+        # architecture (cross builds: npm run prebuilds); RINGNET_NO_IO_URING=1
+        # builds epoll only.
+        'ringnet_liburing': '<!(node scripts/liburing-path.js <(target_arch))',
       },
       'sources': [
         '<@(ringnet_core_sources)',
