@@ -14,7 +14,7 @@ export async function runServe(cfg: ServeConfig): Promise<void> {
   const addr = await server.listen(cfg.listen);
   if (cfg.json) {
     const at = cfg.listen.path !== undefined ? { path: cfg.listen.path } : { port: addr.port, host: addr.address };
-    process.stdout.write(JSON.stringify({ ready: true, ...at, pid: process.pid, backend: server.backend }) + '\n');
+    process.stdout.write(JSON.stringify({ ready: true, ...at, pid: process.pid, backend: server.backend, backendFallbackReason: server.backendFallbackReason }) + '\n');
     const rl = readline.createInterface({ input: process.stdin });
     rl.on('line', (line) => {
       if (line.trim() === 'stats') process.stdout.write(JSON.stringify({ stats: server.stats() }) + '\n');
@@ -23,6 +23,7 @@ export async function runServe(cfg: ServeConfig): Promise<void> {
     const where = cfg.listen.path ?? `${addr.address}:${addr.port}`;
     process.stdout.write(`ringnet ${cfg.handler} server on ${where} (backend ${server.backend}, ` +
       `${cfg.options.workers ?? 1} worker(s), accept mode ${cfg.options.acceptMode ?? 'dispatch'}); Ctrl-C stops it\n`);
+    if (server.backendFallbackReason) process.stdout.write(`epoll, not io_uring: ${server.backendFallbackReason}\n`);
   }
   let closing = false;
   const stop = (): void => {
