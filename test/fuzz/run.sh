@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets (test/fuzz/CMakeLists.txt, clang + ASan + UBSan)
+# Builds the libFuzzer targets (test/fuzz/CMakeLists.txt via the root
+# CMakeLists.txt and cmake-js, clang + ASan + UBSan)
 # and runs each for a bounded time, starting from the committed seeds
 # (corpus/<target>/) and every past finding (regressions/<target>/).
 #
@@ -41,10 +42,9 @@ for tool in clang clang++ cmake; do
   command -v "$tool" >/dev/null || { echo "fuzz: $tool not found: run scripts/setup-system.sh" >&2; exit 1; }
 done
 
-mkdir -p "$BUILD"
-cmake -S "$HERE" -B "$BUILD" -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ >"$BUILD/configure.log" 2>&1 \
-  || { cat "$BUILD/configure.log"; exit 1; }
-cmake --build "$BUILD" -j 2 >"$BUILD/build.log" 2>&1 || { cat "$BUILD/build.log"; exit 1; }
+# The root CMakeLists.txt with RINGNET_FUZZ=ON, through cmake-js like the
+# other native builds (test/fuzz/CMakeLists.txt).
+bash scripts/cmake-js.sh "$BUILD" all --cc clang --cxx clang++ --CDRINGNET_FUZZ=ON || exit 1
 
 shopt -s nullglob
 targets=()
