@@ -6,13 +6,19 @@
 #   libclang-rt-14-dev  the addon (npm run fuzz, npm run test:asan); clang's
 #                       runtime libraries (libFuzzer, ASan, UBSan) live in the
 #                       versioned libclang-rt package
-#   cmake               builds the fuzz targets (test/fuzz/CMakeLists.txt)
+#   cmake, ninja-build  the CMake builds (root CMakeLists.txt via cmake-js): the
+#                       sanitizer addon, native tests and fuzz targets
+#   g++-aarch64-linux-gnu, liburing-dev:arm64
+#                       cross-compile the linux-arm64 prebuild (npm run prebuilds);
+#                       the arm64 package comes from dpkg multiarch (added below)
+#   qemu-user-static    runs an arm64 Node for the arm64 load test (npm run test:package)
 #   curl                a real HTTP client for the HTTP tests
 #   wrk                 HTTP load generator for npm run bench:http (optional there)
 # Installs only what is missing; needs root (CI and the dev machines are root).
 set -euo pipefail
 
-packages=(liburing-dev clang libclang-rt-14-dev cmake curl wrk)
+packages=(liburing-dev clang libclang-rt-14-dev cmake ninja-build curl wrk
+          g++-aarch64-linux-gnu liburing-dev:arm64 qemu-user-static)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -25,5 +31,7 @@ if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
 fi
 echo "ringnet: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
+# liburing-dev:arm64 is a foreign-architecture package (multiarch).
+dpkg --print-foreign-architectures | grep -qx arm64 || dpkg --add-architecture arm64
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
