@@ -16,7 +16,8 @@
 //          [--only p1,p16] [--tools autocannon,wrk] [--targets ringnet-epoll,node:http]
 //          [--connections N] [--json FILE]
 // Targets: ringnet-epoll (default), node:http (reference, default), ringnet-io_uring,
-// ringnet-epoll-threads; or ad hoc as ringnet:<json server options>.
+// ringnet-epoll-threads; or ad hoc as ringnet:<json server options>, or ringnet@DIR[:<json>]
+// to run another checkout's build (DIR/bench/servers/ringnet-http.js: before/after a change).
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -79,6 +80,12 @@ function pickTargets(names) {
     const t = TARGETS.find((x) => x.name === n);
     if (t) return t;
     if (n.startsWith('ringnet:')) return { name: n, server: 'ringnet-http.js', options: JSON.parse(n.slice(8)), ringnet: true };
+    const at = /^ringnet@([^:{]+)(?::(\{.*\}))?$/.exec(n);
+    if (at) {
+      const server = path.resolve(at[1], 'bench', 'servers', 'ringnet-http.js');
+      if (!fs.existsSync(server)) usage(`target ${n}: ${server} not found`);
+      return { name: n, server, options: at[2] ? JSON.parse(at[2]) : {}, ringnet: true };
+    }
     usage(`unknown target ${n} (known: ${TARGETS.map((x) => x.name).join(', ')})`);
   });
 }
@@ -173,7 +180,9 @@ async function main() {
         for (const t of targets) {
           let r;
           try {
-            const server = await startServer(path.join(HERE, 'servers', t.server), t.options);
+            // Server scripts take [port] [host] [options JSON] (bench/servers/*.js).
+            const script = path.resolve(HERE, 'servers', t.server);
+            const server = await startServer([script, '0', '127.0.0.1', JSON.stringify(t.options ?? {})]);
             try {
               r = await measure(server, tool, sc, opt);
             } finally {

@@ -3,15 +3,15 @@
  * for that worker; nothing here blocks or makes a system call except the
  * socket-option accessors.
  */
-import type { WorkerState } from './server';
-import { InvalidFrameError, InvalidOptionError, RingnetError, RoomLimitError, SystemError } from './errors';
-import { goimMeta, GOIM_META_BYTES, GOIM_OP, type GoimOutFrame } from './goim';
+import type { CommandLog } from './command_log';
+import { InvalidOptionError, RingnetError, RoomLimitError, SystemError } from './errors';
+import type { Protocol, SendPayload } from './protocol';
 import { roomBytes } from './rooms';
-import { connectionOptionPairs, SOCKET_OPTION_IDS, type KeepAliveOptions } from './options';
-import { native, type NativeTcpInfo } from './native';
+import { connectionOptionPairs, SOCKET_OPTION_IDS, type KeepAliveOptions } from './options/socket';
+import { native, type NativeServer, type NativeTcpInfo } from './native';
 import {
-  CMD_CLOSE, CMD_DESTROY, CMD_END, CMD_JOIN, CMD_LEAVE, CMD_PAUSE, CMD_PROTOCOL, CMD_RESUME, CMD_SEND, CMD_WANT_DRAIN,
-  CMD_WRITE, GOIM_CMD_AUTH_ACCEPT, type CloseReason,
+  CMD_CLOSE, CMD_DESTROY, CMD_END, CMD_JOIN, CMD_LEAVE, CMD_PAUSE, CMD_RESUME, CMD_SEND, CMD_WANT_DRAIN, CMD_WRITE,
+  type CloseReason,
 } from './wire';
 
 const CLOSED = 1;
@@ -21,10 +21,32 @@ const WANT_DRAIN = 8;
 const PEER_ENDED = 16;
 const AUTHENTICATED = 32;
 
-/** Scratch for a goim send's ver/op/seq: copied into the command log at once. */
-const META = Buffer.alloc(GOIM_META_BYTES);
-/** [int32 protocol op][meta] of a goim auth acceptance. */
-const AUTH_ACCEPT = Buffer.alloc(4 + GOIM_META_BYTES);
+/** @internal what a connection needs from the server that owns it (the server implements it). */
+export interface ConnectionHost<T> {
+  readonly _options: {
+    readonly highWaterMark: number;
+    readonly maxOutbound: number;
+    readonly maxRoomsPerConnection: number;
+    readonly maxRoomNameLength: number;
+  };
+  /** server.close() was called: only output owed to requests already received goes out. */
+  readonly _closing: boolean;
+  /** A command was queued: make sure it reaches the worker soon. */
+  _scheduleFlush(): void;
+  _native(): NativeServer;
+  /** Frames that arrived while the connection was paused, after resume(). */
+  _replay(conn: Connection<T>, frames: Buffer[]): void;
+}
+
+/** @internal the worker a connection belongs to, as the connection sees it. */
+export interface WorkerLink<T> {
+  readonly index: number;
+  readonly server: ConnectionHost<T>;
+  /** Bytes the kernel took, per slot (shared with the native worker). */
+  readonly written: Float64Array;
+  readonly log: CommandLog;
+}
+
 /** Values getOption() returns. */
 export interface KeepAliveState {
   enabled: boolean;
@@ -47,7 +69,9 @@ export class Connection<T = unknown> {
   /** Your data for this connection (set it in onOpen). */
   data: T = undefined as T;
 
-  /** @internal */ _w: WorkerState<T>;
+  /** @internal */ _w: WorkerLink<T>;
+  /** @internal the protocol that decodes and encodes this connection's frames (src/protocol.ts) */
+  _protocol: Protocol<Connection<T>>;
   /** @internal */ _slot: number;
   /** @internal */ _gen: number;
   /** @internal bytes handed to send()/write(), on the wire. */ _submitted = 0;
@@ -59,8 +83,9 @@ export class Connection<T = unknown> {
   /** @internal rooms joined (in the order joined); undefined until the first join */ private _rooms: Set<string> | undefined;
 
   /** @internal */
-  constructor(w: WorkerState<T>, slot: number, gen: number, addr: string) {
+  constructor(w: WorkerLink<T>, slot: number, gen: number, addr: string, protocol: Protocol<Connection<T>>) {
     this._w = w;
+    this._protocol = protocol;
     this._slot = slot;
     this._gen = gen;
     this.id = gen;
@@ -96,28 +121,9 @@ export class Connection<T = unknown> {
    * when it empties) or the connection is closed/ended (the payload is dropped).
    * The payload is copied before send() returns.
    */
-  send(payload: Uint8Array | string | GoimOutFrame): boolean {
+  send(payload: SendPayload): boolean {
     if (this._state & (CLOSED | ENDED)) return false;
-    const f = this._w.server._framing;
-    if (f.name === 'goim') {
-      // ver/op/seq travel in front of the body; the header is written natively.
-      const body = goimMeta(payload, f.ver ?? 1, META);
-      if (body.length > f.maxPayload) {
-        throw new InvalidFrameError(`goim body of ${body.length} bytes exceeds maxFrameLength (${f.maxFrameLength})`);
-      }
-      return this.queue(CMD_SEND, body, body.length + f.overhead, META);
-    }
-    if (typeof payload !== 'string' && !(payload instanceof Uint8Array)) {
-      throw new TypeError(`${f.name} framing: send a Buffer, Uint8Array or string`);
-    }
-    const bytes = typeof payload === 'string' ? Buffer.from(payload) : payload;
-    if (bytes.length > f.maxPayload) {
-      throw new InvalidFrameError(`payload of ${bytes.length} bytes exceeds the framing's limit (${f.maxPayload})`);
-    }
-    if (f.name === 'fixed' && bytes.length !== f.frameLength) {
-      throw new InvalidFrameError(`fixed framing needs payloads of exactly ${f.frameLength} bytes, got ${bytes.length}`);
-    }
-    return this.queue(CMD_SEND, bytes, bytes.length + f.overhead);
+    return this._protocol.send(this, payload);
   }
 
   /** Writes bytes as they are, with no framing. Same return value as send(). */
@@ -127,14 +133,19 @@ export class Connection<T = unknown> {
     return this.queue(CMD_WRITE, b, b.length);
   }
 
+  /**
+   * @internal a protocol's send(): queues one frame, `head` (protocol meta the
+   * native encoder reads, goim: ver/op/seq) in front of `payload`; `wireBytes`
+   * is what it will be on the wire. Same return value as send().
+   */
+  _sendFrame(payload: Uint8Array, wireBytes: number, head?: Uint8Array): boolean {
+    return this.queue(CMD_SEND, payload, wireBytes, head);
+  }
+
   private queue(op: number, payload: Uint8Array, wireBytes: number, head?: Uint8Array): boolean {
     if (!this.admit(wireBytes)) return false;
-    if (head === undefined) {
-      this.command(op, payload);
-    } else {
-      this._w.log.pushParts(op, this._slot, this._gen, head, payload);
-      this._w.server._scheduleFlush();
-    }
+    if (head === undefined) this.command(op, payload);
+    else this._commandParts(op, head, payload);
     return this.belowHighWater();
   }
 
@@ -201,16 +212,9 @@ export class Connection<T = unknown> {
     return (this._state & AUTHENTICATED) !== 0;
   }
 
-  /** @internal goim: accept the auth; native code replies op 8 and opens the gate. */
-  _acceptAuth(seq: number, ver: number, body: Uint8Array | string | undefined): void {
-    const f = this._w.server._framing;
-    const bytes = goimMeta({ op: GOIM_OP.AUTH_REPLY, seq, ver, body }, f.ver ?? 1, META);
-    if (bytes.length > f.maxPayload) throw new InvalidFrameError(`auth reply body exceeds maxFrameLength (${f.maxFrameLength})`);
+  /** @internal a protocol with an auth gate (goim) accepted this connection's auth. */
+  _markAuthenticated(): void {
     this._state |= AUTHENTICATED;
-    AUTH_ACCEPT.writeInt32LE(GOIM_CMD_AUTH_ACCEPT, 0);
-    META.copy(AUTH_ACCEPT, 4);
-    this._w.log.pushParts(CMD_PROTOCOL, this._slot, this._gen, AUTH_ACCEPT, bytes);
-    this._w.server._scheduleFlush();
   }
 
   /** @internal more than maxOutbound would be queued: reset with reason 'backpressure'. */
@@ -221,8 +225,12 @@ export class Connection<T = unknown> {
     this._state |= ENDED;
   }
 
-  /** @internal an HTTP response part (native protocol command); same accounting as send(). */
-  _respond(protoOp: number, pre: string, body: Uint8Array | string | undefined, bodyBytes: number, post: string): boolean {
+  /**
+   * @internal output owed to a request (HTTP: a response part, native
+   * protocol command `protoOp` with text around the body): same accounting
+   * as send(), and still allowed after server.close().
+   */
+  _sendOwed(protoOp: number, pre: string, body: Uint8Array | string | undefined, bodyBytes: number, post: string): boolean {
     if (this._state & (CLOSED | ENDED)) return false;
     if (!this.admit(pre.length + bodyBytes + post.length, true)) return false;
     this._w.log.pushProtocol(this._slot, this._gen, protoOp, pre, body, bodyBytes, post);
@@ -319,6 +327,12 @@ export class Connection<T = unknown> {
   /** @internal */
   command(op: number, payload?: Uint8Array): void {
     this._w.log.push(op, this._slot, this._gen, payload);
+    this._w.server._scheduleFlush();
+  }
+
+  /** @internal a command whose payload is `head` then `payload` (both copied into the log now). */
+  _commandParts(op: number, head: Uint8Array, payload: Uint8Array): void {
+    this._w.log.pushParts(op, this._slot, this._gen, head, payload);
     this._w.server._scheduleFlush();
   }
 

@@ -4,29 +4,31 @@
  */
 import { Server, type Handlers } from './server';
 import type { GoimFramingOptions, ServerOptions } from './options';
-import type { GoimFrame } from './goim';
+import type { GoimFrame } from './protocols/goim/frame';
 
 export { Server, copyFrame } from './server';
 export type { Handlers, ListenOptions, AddressInfo, CloseOptions, ServerStats, WorkerStatsView } from './server';
 export { Connection } from './connection';
 export type { ConnectionOptionName, KeepAliveState, TcpInfo } from './connection';
 export * from './errors';
+export { AuthRequiredError, AuthRejectedError } from './protocols/goim/errors';
+export { HttpParseError, HttpResponseError } from './protocols/http/errors';
 export type {
   ServerOptions, FramingOptions, LengthFramingOptions, DelimiterFramingOptions, FixedFramingOptions, RawFramingOptions,
   HttpFramingOptions,
   ListenerSocketOptions, ConnectionSocketOptions, KeepAliveOptions, Backend, AcceptMode, IoUringOptions,
   GoimFramingOptions,
 } from './options';
-export { GOIM_OP, decodeGoimFrame } from './goim';
-export type { GoimFrame, GoimOutFrame, GoimAuthResult } from './goim';
+export { GOIM_OP, decodeGoimFrame } from './protocols/goim/frame';
+export type { GoimFrame, GoimOutFrame, GoimAuthResult } from './protocols/goim/frame';
 
 /** Handlers of a goim server: frames are typed packets. */
 export type GoimHandlers<T = unknown> = Handlers<T, GoimFrame>;
 export type { CloseReason } from './wire';
-export { HttpRequest } from './http/request';
-export type { IncomingHeaders } from './http/request';
-export { HttpResponse } from './http/response';
-export type { OutgoingHeaderValue, ResponseEvent } from './http/response';
+export { HttpRequest } from './protocols/http/request';
+export type { IncomingHeaders } from './protocols/http/request';
+export { HttpResponse } from './protocols/http/response';
+export type { OutgoingHeaderValue, ResponseEvent } from './protocols/http/response';
 
 /** Creates a server. Options are validated here: a bad value throws InvalidOptionError. */
 export function createServer<T = unknown>(options: ServerOptions & { framing: GoimFramingOptions }, handlers: GoimHandlers<T>): Server<T>;

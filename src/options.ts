@@ -2,184 +2,27 @@
  * Server options: their types, defaults and validation. Everything a user can
  * get wrong is rejected here, at createServer(), with an InvalidOptionError
  * naming the option; the native layer receives only normalized numbers.
+ * Each protocol's framing options live with it (src/protocols/<name>/options.ts),
+ * socket options in ./options/socket.ts; both are re-exported here.
  */
 import { InvalidOptionError } from './errors';
+import { CLOSE_READ_TIMEOUT } from './wire';
+import type { NormalizedFraming } from './protocol';
+import { normalizeFraming, type FramingOptions } from './protocols';
+import { bool, int, oneOf, plainObject, rejectUnknown } from './options/validate';
+import {
+  connectionOptionPairs, listenerOptionPairs, type ConnectionSocketOptions, type ListenerSocketOptions,
+} from './options/socket';
 
-// ------------------------------------------------------------------ framing
-
-export interface LengthFramingOptions {
-  type: 'length';
-  /** Byte order of the length field. Default 'big'. */
-  byteOrder?: 'big' | 'little';
-  /** Offset of the length field from the frame start. Default 0. */
-  lengthFieldOffset?: number;
-  /** Size of the length field in bytes: 1, 2, 3, 4 or 8. Default 4. */
-  lengthFieldLength?: 1 | 2 | 3 | 4 | 8;
-  /** Added to the length field's value to get the bytes after the field. Default 0. */
-  lengthAdjustment?: number;
-  /** Bytes removed from the frame start before onFrame. Default offset + field length. */
-  initialBytesToStrip?: number;
-  /** Longest frame accepted, header included. Default 16 MiB. */
-  maxFrameLength?: number;
-}
-
-export interface DelimiterFramingOptions {
-  type: 'delimiter';
-  /** Any non-empty byte string. Default '\n'. */
-  delimiter?: string | Uint8Array;
-  /** Longest payload before the delimiter. Default 64 KiB. */
-  maxFrameLength?: number;
-  /** Remove the delimiter from frames given to onFrame. Default true. */
-  stripDelimiter?: boolean;
-}
-
-export interface FixedFramingOptions {
-  type: 'fixed';
-  /** Every frame is exactly this many bytes. */
-  frameLength: number;
-}
-
-export interface RawFramingOptions {
-  type: 'raw';
-  /** Bytes are delivered as read, in pieces of at most this size. Default 64 KiB. */
-  maxChunk?: number;
-}
-
-/**
- * goim packets: packLen u32 | headerLen u16 | ver u16 | op u32 | seq u32 | body,
- * big-endian. onFrame receives { op, seq, ver, body }; send() takes { op, seq?, ver?, body? }.
- */
-export interface GoimFramingOptions {
-  type: 'goim';
-  /** Largest packLen accepted (header included). Default 64 KiB. */
-  maxFrameLength?: number;
-  /** A headerLen above 16 (20 with checksum): 'skip' the extra header bytes (default) or 'reject' the packet ('bad-frame'). */
-  extendedHeader?: 'skip' | 'reject';
-  /**
-   * CRC-32 (IEEE, as zlib) of the body in a 4-byte header extension (headerLen 20), checked on
-   * every packet received and written on every packet sent. Default false (stock goim clients).
-   */
-  checksum?: boolean;
-  /**
-   * Close a connection that sent nothing (no heartbeat, no message) for this many ms, reason
-   * 'heartbeat-timeout'. Heartbeats (op 2) are answered natively with op 3. 0 (default) = off.
-   */
-  heartbeatTimeout?: number;
-  /** With an onAuth handler: close unless the auth is accepted within this many ms ('auth-timeout'). Default 10000; 0 = no limit. */
-  authTimeout?: number;
-  /** Protocol version written when a sent frame gives none. Default 1. */
-  ver?: number;
-}
-
-
-/**
- * HTTP/1.1 requests, parsed natively; handle them with onRequest(req, res).
- * A request over a limit is answered with its status and the connection closed.
- */
-export interface HttpFramingOptions {
-  type: 'http';
-  /** Request line + header fields, bytes (431 beyond). Default 16 KiB (as node:http). */
-  maxHeaderSize?: number;
-  /** Request target length (414 beyond). Default 8 KiB. */
-  maxUriLength?: number;
-  /** Header fields per request (431 beyond). Default 100. */
-  maxHeaders?: number;
-  /** Body bytes, Content-Length or de-chunked (413 beyond). Default 1 MiB, at most 512 MiB - 1. */
-  maxBodySize?: number;
-  /**
-   * ms allowed for a request's header section, from the connection's start or
-   * the request's first byte (slowloris); the connection is closed with
-   * 'header-timeout'. 0 disables it. Default 10000.
-   */
-  headerTimeout?: number;
-  /**
-   * ms a request body may pause between reads once its head is in (a stalled
-   * upload); the connection is closed with 'read-timeout'. 0 disables it. Default 10000.
-   */
-  bodyTimeout?: number;
-  /** ms an idle keep-alive connection (no request in progress, none unanswered) stays open ('idle-timeout'). 0 disables it. Default 5000 (as node:http). */
-  keepAliveTimeout?: number;
-  /** Unanswered requests per connection before it stops reading (pipelining bound). Default 64. */
-  maxPipelined?: number;
-}
-
-export type FramingOptions =
-  | LengthFramingOptions | DelimiterFramingOptions | FixedFramingOptions | RawFramingOptions | GoimFramingOptions
-  | HttpFramingOptions;
-
-// ------------------------------------------------------------------ sockets
-
-export interface KeepAliveOptions {
-  /** Seconds of idleness before the first probe (TCP_KEEPIDLE). */
-  idle?: number;
-  /** Seconds between probes (TCP_KEEPINTVL). */
-  interval?: number;
-  /** Unanswered probes before the connection is dropped (TCP_KEEPCNT). */
-  count?: number;
-}
-
-/** Options applied to the listening socket(s). */
-export interface ListenerSocketOptions {
-  /** listen() backlog. Default 511. */
-  backlog?: number;
-  /** SO_REUSEADDR. Default true (as Node). */
-  reuseAddr?: boolean;
-  /** SO_REUSEPORT on the listener (forced on by acceptMode 'reuseport'). */
-  reusePort?: boolean;
-  /** TCP_DEFER_ACCEPT: seconds to wait for data before accepting. */
-  deferAccept?: number;
-  /** TCP_FASTOPEN queue length (0 = off). */
-  fastOpen?: number;
-  /** IPV6_V6ONLY for IPv6 listeners. */
-  ipv6Only?: boolean;
-}
-
-/** Options applied to every accepted connection (and settable per connection). */
-export interface ConnectionSocketOptions {
-  noDelay?: boolean;
-  quickAck?: boolean;
-  cork?: boolean;
-  keepAlive?: boolean | KeepAliveOptions;
-  /** TCP_USER_TIMEOUT in milliseconds. */
-  userTimeout?: number;
-  /** SO_LINGER seconds; 0 = close with RST; false = off. */
-  linger?: number | false;
-  sendBuffer?: number;
-  recvBuffer?: number;
-  notSentLowat?: number;
-  /** SO_BUSY_POLL microseconds. */
-  busyPoll?: number;
-  tos?: number;
-  priority?: number;
-}
-
-/** Numeric ids shared with native/core/socket_options.h. */
-export const SOCKET_OPTION_IDS = {
-  noDelay: 1,
-  quickAck: 2,
-  cork: 3,
-  keepAlive: 4,
-  keepAliveIdle: 5,
-  keepAliveInterval: 6,
-  keepAliveCount: 7,
-  userTimeout: 8,
-  linger: 9,
-  sendBuffer: 10,
-  recvBuffer: 11,
-  notSentLowat: 12,
-  busyPoll: 13,
-  tos: 14,
-  priority: 15,
-  reuseAddr: 16,
-  reusePort: 17,
-  deferAccept: 18,
-  fastOpen: 19,
-  ipv6Only: 20,
-} as const;
-
-export type SocketOptionName = keyof typeof SOCKET_OPTION_IDS;
-
-// ------------------------------------------------------------------ server
+export type { FramingOptions } from './protocols';
+export type {
+  LengthFramingOptions, DelimiterFramingOptions, FixedFramingOptions, RawFramingOptions,
+} from './protocols/frames/options';
+export type { GoimFramingOptions } from './protocols/goim/options';
+export type { HttpFramingOptions } from './protocols/http/options';
+export type { KeepAliveOptions, ListenerSocketOptions, ConnectionSocketOptions, SocketOptionName } from './options/socket';
+export { SOCKET_OPTION_IDS, connectionOptionPairs } from './options/socket';
+export type { NormalizedFraming } from './protocol';
 
 export type Backend = 'epoll' | 'io_uring' | 'auto';
 export type AcceptMode = 'dispatch' | 'reuseport' | 'exclusive';
@@ -263,8 +106,6 @@ export interface IoUringOptions {
   zeroCopyThreshold?: number;
 }
 
-export type FramingKind = 0 | 1 | 2 | 3 | 4 | 5;
-
 /** What the native layer receives (see native/bridge/config_parse.cc). */
 export interface NormalizedOptions {
   backend: number;
@@ -301,239 +142,6 @@ export interface NormalizedOptions {
   connectionOptions: Array<[number, number]>;
   framing: NormalizedFraming;
 }
-
-export interface NormalizedFraming {
-  type: FramingKind;
-  name: FramingOptions['type'];
-  littleEndian?: number;
-  lengthFieldOffset?: number;
-  lengthFieldLength?: number;
-  lengthAdjustment?: number;
-  initialBytesToStrip?: number;
-  maxFrameLength?: number;
-  delimiter?: Buffer;
-  stripDelimiter?: boolean;
-  frameLength?: number;
-  maxChunk?: number;
-  allowExtendedHeader?: boolean;
-  checksum?: boolean;
-  /** goim: the auth gate is on (set by the server when handlers.onAuth exists). */
-  auth?: boolean;
-  authTimeoutMs?: number;
-  heartbeatTimeoutMs?: number;
-  ver?: number;
-  maxHeaderSize?: number;
-  maxUriLength?: number;
-  maxHeaders?: number;
-  maxBodySize?: number;
-  headerTimeoutMs?: number;
-  bodyTimeoutMs?: number;
-  keepAliveTimeoutMs?: number;
-  /** JS only: unanswered requests before the connection is paused. */
-  maxPipelined?: number;
-  /** Bytes send() adds around a payload (header + trailer). */
-  overhead: number;
-  /** Longest payload send() accepts. */
-  maxPayload: number;
-}
-
-const INT32_MAX = 2 ** 31 - 1;
-
-function int(option: string, v: unknown, min: number, max: number): number {
-  if (typeof v !== 'number' || !Number.isInteger(v)) {
-    throw new InvalidOptionError(option, `must be an integer, got ${describe(v)}`);
-  }
-  if (v < min || v > max) throw new InvalidOptionError(option, `must be between ${min} and ${max}, got ${v}`);
-  return v;
-}
-
-function bool(option: string, v: unknown): boolean {
-  if (typeof v !== 'boolean') throw new InvalidOptionError(option, `must be a boolean, got ${describe(v)}`);
-  return v;
-}
-
-function oneOf<T extends string>(option: string, v: unknown, allowed: readonly T[]): T {
-  if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v)) {
-    throw new InvalidOptionError(option, `must be one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${describe(v)}`);
-  }
-  return v as T;
-}
-
-function describe(v: unknown): string {
-  if (typeof v === 'string') return `'${v}'`;
-  if (v === null) return 'null';
-  if (typeof v === 'object') return Array.isArray(v) ? 'an array' : 'an object';
-  return String(v);
-}
-
-function plainObject(option: string, v: unknown): Record<string, unknown> {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) {
-    throw new InvalidOptionError(option, `must be an object, got ${describe(v)}`);
-  }
-  return v as Record<string, unknown>;
-}
-
-function rejectUnknown(option: string, o: Record<string, unknown>, known: readonly string[]): void {
-  for (const k of Object.keys(o)) {
-    if (!known.includes(k)) throw new InvalidOptionError(`${option}.${k}`, 'unknown option');
-  }
-}
-
-// ------------------------------------------------------------------ framing
-
-const LENGTH_FIELD_MAX: Record<number, number> = { 1: 0xff, 2: 0xffff, 3: 0xffffff, 4: 0xffffffff, 8: Number.MAX_SAFE_INTEGER };
-
-export function normalizeFraming(v: unknown): NormalizedFraming {
-  if (v === undefined) v = { type: 'length' };
-  const f = plainObject('framing', v);
-  const type = oneOf('framing.type', f.type, ['length', 'delimiter', 'fixed', 'raw', 'goim', 'http'] as const);
-  switch (type) {
-    case 'length': {
-      rejectUnknown('framing', f, ['type', 'byteOrder', 'lengthFieldOffset', 'lengthFieldLength', 'lengthAdjustment', 'initialBytesToStrip', 'maxFrameLength']);
-      const byteOrder = f.byteOrder === undefined ? 'big' : oneOf('framing.byteOrder', f.byteOrder, ['big', 'little'] as const);
-      const offset = f.lengthFieldOffset === undefined ? 0 : int('framing.lengthFieldOffset', f.lengthFieldOffset, 0, 65535);
-      const size = f.lengthFieldLength === undefined ? 4 : int('framing.lengthFieldLength', f.lengthFieldLength, 1, 8);
-      if (![1, 2, 3, 4, 8].includes(size)) throw new InvalidOptionError('framing.lengthFieldLength', `must be 1, 2, 3, 4 or 8, got ${size}`);
-      const adjustment = f.lengthAdjustment === undefined ? 0 : int('framing.lengthAdjustment', f.lengthAdjustment, -INT32_MAX, INT32_MAX);
-      const header = offset + size;
-      const strip = f.initialBytesToStrip === undefined ? header : int('framing.initialBytesToStrip', f.initialBytesToStrip, 0, 65535);
-      const max = f.maxFrameLength === undefined ? 16 * 1024 * 1024 : int('framing.maxFrameLength', f.maxFrameLength, 1, 2 ** 40);
-      if (max < header) throw new InvalidOptionError('framing.maxFrameLength', `must be at least the header size (${header})`);
-      if (strip > max) throw new InvalidOptionError('framing.initialBytesToStrip', 'must not exceed maxFrameLength');
-      const fieldMax = LENGTH_FIELD_MAX[size] as number;
-      return {
-        type: 0,
-        name: 'length',
-        littleEndian: byteOrder === 'little' ? 1 : 0,
-        lengthFieldOffset: offset,
-        lengthFieldLength: size,
-        lengthAdjustment: adjustment,
-        initialBytesToStrip: strip,
-        maxFrameLength: max,
-        overhead: header,
-        maxPayload: Math.min(max - header, fieldMax + adjustment),
-      };
-    }
-    case 'delimiter': {
-      rejectUnknown('framing', f, ['type', 'delimiter', 'maxFrameLength', 'stripDelimiter']);
-      let delimiter: Buffer;
-      if (f.delimiter === undefined) delimiter = Buffer.from('\n');
-      else if (typeof f.delimiter === 'string') delimiter = Buffer.from(f.delimiter, 'utf8');
-      else if (f.delimiter instanceof Uint8Array) delimiter = Buffer.from(f.delimiter);
-      else throw new InvalidOptionError('framing.delimiter', `must be a string or a Buffer, got ${describe(f.delimiter)}`);
-      if (delimiter.length === 0) throw new InvalidOptionError('framing.delimiter', 'must not be empty');
-      if (delimiter.length > 64) throw new InvalidOptionError('framing.delimiter', 'must be at most 64 bytes');
-      const max = f.maxFrameLength === undefined ? 64 * 1024 : int('framing.maxFrameLength', f.maxFrameLength, 1, 2 ** 40);
-      const strip = f.stripDelimiter === undefined ? true : bool('framing.stripDelimiter', f.stripDelimiter);
-      return { type: 1, name: 'delimiter', delimiter, maxFrameLength: max, stripDelimiter: strip, overhead: delimiter.length, maxPayload: max };
-    }
-    case 'fixed': {
-      rejectUnknown('framing', f, ['type', 'frameLength']);
-      const n = int('framing.frameLength', f.frameLength, 1, 64 * 1024 * 1024);
-      return { type: 2, name: 'fixed', frameLength: n, overhead: 0, maxPayload: n };
-    }
-    case 'raw': {
-      rejectUnknown('framing', f, ['type', 'maxChunk']);
-      const n = f.maxChunk === undefined ? 64 * 1024 : int('framing.maxChunk', f.maxChunk, 1, 64 * 1024 * 1024);
-      return { type: 3, name: 'raw', maxChunk: n, overhead: 0, maxPayload: Number.MAX_SAFE_INTEGER };
-    }
-    case 'goim': {
-      rejectUnknown('framing', f, ['type', 'maxFrameLength', 'extendedHeader', 'checksum', 'heartbeatTimeout', 'authTimeout', 'ver']);
-      const checksum = f.checksum === undefined ? false : bool('framing.checksum', f.checksum);
-      const header = checksum ? 20 : 16;
-      const max = f.maxFrameLength === undefined ? 64 * 1024 : int('framing.maxFrameLength', f.maxFrameLength, header, 2 ** 32 - 1);
-      const extended = f.extendedHeader === undefined ? 'skip' : oneOf('framing.extendedHeader', f.extendedHeader, ['skip', 'reject'] as const);
-      return {
-        type: 4,
-        name: 'goim',
-        maxFrameLength: max,
-        allowExtendedHeader: extended === 'skip',
-        checksum,
-        auth: false,
-        authTimeoutMs: f.authTimeout === undefined ? 10_000 : int('framing.authTimeout', f.authTimeout, 0, INT32_MAX),
-        heartbeatTimeoutMs: f.heartbeatTimeout === undefined ? 0 : int('framing.heartbeatTimeout', f.heartbeatTimeout, 0, INT32_MAX),
-        ver: f.ver === undefined ? 1 : int('framing.ver', f.ver, 0, 0xffff),
-        overhead: header,
-        maxPayload: max - header,
-      };
-    }
-    case 'http': {
-      rejectUnknown('framing', f, ['type', 'maxHeaderSize', 'maxUriLength', 'maxHeaders', 'maxBodySize', 'headerTimeout', 'bodyTimeout', 'keepAliveTimeout', 'maxPipelined']);
-      const maxHeaderSize = f.maxHeaderSize === undefined ? 16 * 1024 : int('framing.maxHeaderSize', f.maxHeaderSize, 64, 1024 * 1024);
-      const maxUriLength = f.maxUriLength === undefined ? Math.min(8 * 1024, maxHeaderSize) : int('framing.maxUriLength', f.maxUriLength, 1, maxHeaderSize);
-      return {
-        type: 5,
-        name: 'http',
-        maxHeaderSize,
-        maxUriLength,
-        maxHeaders: f.maxHeaders === undefined ? 100 : int('framing.maxHeaders', f.maxHeaders, 1, 10000),
-        maxBodySize: f.maxBodySize === undefined ? 1024 * 1024 : int('framing.maxBodySize', f.maxBodySize, 0, 2 ** 29 - 1),
-        headerTimeoutMs: f.headerTimeout === undefined ? 10000 : int('framing.headerTimeout', f.headerTimeout, 0, INT32_MAX),
-        bodyTimeoutMs: f.bodyTimeout === undefined ? 10000 : int('framing.bodyTimeout', f.bodyTimeout, 0, INT32_MAX),
-        keepAliveTimeoutMs: f.keepAliveTimeout === undefined ? 5000 : int('framing.keepAliveTimeout', f.keepAliveTimeout, 0, INT32_MAX),
-        maxPipelined: f.maxPipelined === undefined ? 64 : int('framing.maxPipelined', f.maxPipelined, 1, 65535),
-        overhead: 0,
-        maxPayload: Number.MAX_SAFE_INTEGER,
-      };
-    }
-  }
-}
-
-// ------------------------------------------------------------------ socket options
-
-/**
- * Validates one connection option and returns the native [id, value] pairs it
- * stands for (keepAlive expands to up to four).
- */
-export function connectionOptionPairs(name: string, value: unknown): Array<[number, number]> {
-  const ids = SOCKET_OPTION_IDS;
-  const opt = `connection.${name}`;
-  switch (name) {
-    case 'noDelay':
-    case 'quickAck':
-    case 'cork':
-      return [[ids[name], bool(opt, value) ? 1 : 0]];
-    case 'keepAlive': {
-      if (typeof value === 'boolean') return [[ids.keepAlive, value ? 1 : 0]];
-      const k = plainObject(opt, value);
-      rejectUnknown(opt, k, ['idle', 'interval', 'count']);
-      const pairs: Array<[number, number]> = [[ids.keepAlive, 1]];
-      if (k.idle !== undefined) pairs.push([ids.keepAliveIdle, int(`${opt}.idle`, k.idle, 1, 32767)]);
-      if (k.interval !== undefined) pairs.push([ids.keepAliveInterval, int(`${opt}.interval`, k.interval, 1, 32767)]);
-      if (k.count !== undefined) pairs.push([ids.keepAliveCount, int(`${opt}.count`, k.count, 1, 127)]);
-      return pairs;
-    }
-    case 'linger':
-      if (value === false) return [[ids.linger, -1]];
-      return [[ids.linger, int(opt, value, 0, 65535)]];
-    case 'userTimeout':
-    case 'sendBuffer':
-    case 'recvBuffer':
-    case 'notSentLowat':
-    case 'busyPoll':
-    case 'priority':
-      return [[ids[name], int(opt, value, 0, INT32_MAX)]];
-    case 'tos':
-      return [[ids.tos, int(opt, value, 0, 255)]];
-    default:
-      throw new InvalidOptionError(opt, 'unknown option');
-  }
-}
-
-function listenerOptionPairs(o: Record<string, unknown>): { backlog: number; pairs: Array<[number, number]> } {
-  rejectUnknown('server', o, ['backlog', 'reuseAddr', 'reusePort', 'deferAccept', 'fastOpen', 'ipv6Only']);
-  const ids = SOCKET_OPTION_IDS;
-  const pairs: Array<[number, number]> = [];
-  const backlog = o.backlog === undefined ? 511 : int('server.backlog', o.backlog, 1, 65535);
-  if (o.reuseAddr !== undefined) pairs.push([ids.reuseAddr, bool('server.reuseAddr', o.reuseAddr) ? 1 : 0]);
-  if (o.reusePort !== undefined) pairs.push([ids.reusePort, bool('server.reusePort', o.reusePort) ? 1 : 0]);
-  if (o.deferAccept !== undefined) pairs.push([ids.deferAccept, int('server.deferAccept', o.deferAccept, 0, 3600)]);
-  if (o.fastOpen !== undefined) pairs.push([ids.fastOpen, int('server.fastOpen', o.fastOpen, 0, 65535)]);
-  if (o.ipv6Only !== undefined) pairs.push([ids.ipv6Only, bool('server.ipv6Only', o.ipv6Only) ? 1 : 0]);
-  return { backlog, pairs };
-}
-
-// ------------------------------------------------------------------ server
 
 const SERVER_KEYS = [
   'framing', 'backend', 'workers', 'inlineWorker', 'acceptMode', 'dispatch', 'allowHalfOpen', 'highWaterMark',
@@ -600,14 +208,14 @@ export function normalizeOptions(options: unknown): NormalizedOptions {
       connectionOptions.push(...connectionOptionPairs(name, value));
     }
   }
-  // goim's heartbeatTimeout is the read timeout under its own close reason
-  // (whichever of the two is shorter decides).
+  // A protocol's own read timeout (goim's heartbeatTimeout) closes under its
+  // own reason; whichever of the two is shorter decides.
   let readTimeoutMs = o.readTimeout === undefined ? 0 : int('readTimeout', o.readTimeout, 0, 2 ** 31 - 1);
-  let readTimeoutReason = 14;
-  const heartbeat = framing.heartbeatTimeoutMs ?? 0;
-  if (heartbeat > 0 && (readTimeoutMs === 0 || heartbeat < readTimeoutMs)) {
-    readTimeoutMs = heartbeat;
-    readTimeoutReason = 17;
+  let readTimeoutReason = CLOSE_READ_TIMEOUT;
+  const own = framing.readTimeoutMs ?? 0;
+  if (own > 0 && (readTimeoutMs === 0 || own < readTimeoutMs)) {
+    readTimeoutMs = own;
+    readTimeoutReason = framing.readTimeoutReason ?? CLOSE_READ_TIMEOUT;
   }
   return {
     backend: backendName === 'io_uring' ? 1 : 0,

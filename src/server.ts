@@ -1,75 +1,28 @@
 /**
  * The server: creates the native workers on listen(), turns each batch of
  * native events into handler calls, and hands the commands those handlers
- * queued back to the workers in one call per worker.
+ * queued back to the workers in one call per worker. It knows no protocol:
+ * frames, drains, closes and sends go through the connection's Protocol
+ * (src/protocol.ts), chosen from the registry by framing type (src/protocols).
  */
-import * as dns from 'node:dns';
-import * as net from 'node:net';
-import { Connection } from './connection';
+import { Connection, type ConnectionHost, type WorkerLink } from './connection';
 import { CommandLog } from './command_log';
-import {
-  AuthRejectedError, AuthRequiredError, BackendUnavailableError, BackpressureError, BadFrameError, FrameTooLargeError,
-  HttpParseError, InvalidFrameError, InvalidOptionError, RingnetError, ServerStateError, SystemError, ConnectionTimeoutError,
-  fromNative, type TimeoutKind,
-} from './errors';
-import { decodeGoimFrame, goimMeta, GOIM_META_BYTES, type GoimAuthResult, type GoimFrame, type GoimOutFrame } from './goim';
-import { roomBytes } from './rooms';
-import { HttpExchange } from './http/exchange';
-import type { HttpRequest } from './http/request';
-import type { HttpResponse } from './http/response';
+import { closeError } from './close_error';
+import { BackendUnavailableError, RingnetError, ServerStateError, SystemError, fromNative } from './errors';
+import { resolveListenAddress, type ListenOptions } from './listen_address';
 import { native, type NativeServer, type NativeWorkerStats } from './native';
-import { normalizeOptions, type Backend, type NormalizedFraming, type NormalizedOptions, type ServerOptions } from './options';
+import { normalizeOptions, type Backend, type NormalizedOptions, type ServerOptions } from './options';
+import type { Protocol, SendPayload } from './protocol';
+import { checkForeignHandlers, protocolModule, type Handlers } from './protocols';
+import type { ProtocolHost } from './protocols/module';
+import { roomBytes } from './rooms';
 import {
   CLOSE_REASONS, EVENT_INTS, EV_CLOSE, EV_DRAIN, EV_END, EV_FRAME, EV_FRAME_BIG, EV_OPEN, EV_SERVER_ERROR,
-  EV_WORKER_DONE, SERVER_ERR_ACCEPT, type CloseReason,
+  EV_WORKER_DONE, SERVER_ERR_ACCEPT,
 } from './wire';
 
-export interface Handlers<T = unknown, F = Buffer> {
-  /** A connection was accepted. Set conn.data here. */
-  onOpen?(conn: Connection<T>): void;
-  /**
-   * One decoded frame (header stripped as the framing says). The Buffer is a
-   * view into a batch buffer that is reused once the handler returns: keep it
-   * with Buffer.from(frame) (or copyFrame) if you need it later.
-   */
-  onFrame?(conn: Connection<T>, frame: F): void;
-  /**
-   * goim framing only: turns the auth gate on. The client's auth packet (op 7)
-   * arrives here and no other packet reaches onFrame until it is accepted
-   * (native code enforces it: another op first closes with 'auth-required').
-   * Return (or resolve) true to accept (the server replies op 8 with the same
-   * seq), { body } to accept with a reply body, false to reject (closed with
-   * 'auth-rejected'). Unanswered within framing.authTimeout: 'auth-timeout'.
-   */
-  onAuth?(conn: Connection<T>, frame: GoimFrame): GoimAuthResult | Promise<GoimAuthResult>;
-  /** The outbound queue emptied after send()/write() returned false. */
-  onDrain?(conn: Connection<T>): void;
-  /** The peer sent FIN. Unless allowHalfOpen, the server ends its side after this returns. */
-  onEnd?(conn: Connection<T>): void;
-  /** The connection is gone; `error` is set for error reasons. */
-  onClose?(conn: Connection<T>, reason: CloseReason, error?: Error): void;
-  /** A handler threw (that connection is closed), or a server-level error (accept failures). */
-  onError?(err: Error, conn?: Connection<T>): void;
-  /**
-   * framing 'http': one request. Answer with res.end() (or write()...end()),
-   * now or later; an async handler's rejection answers 500 and is reported to
-   * onError. Pipelined responses leave in request order.
-   */
-  onRequest?(req: HttpRequest<T>, res: HttpResponse<T>): void | Promise<void>;
-  /**
-   * framing 'http': a client sent a request ringnet refused (it was answered
-   * with err.status and closed). Not reported to onError: it is the client's fault.
-   */
-  onClientError?(err: HttpParseError, conn: Connection<T>): void;
-}
-
-export interface ListenOptions {
-  port?: number;
-  /** Host name or address. Default: all interfaces ('::' with IPv4 mapped). */
-  host?: string;
-  /** Unix domain socket path; a leading '\0' makes it an abstract name. */
-  path?: string;
-}
+export type { Handlers } from './protocols';
+export type { ListenOptions } from './listen_address';
 
 export interface AddressInfo {
   address: string;
@@ -96,13 +49,9 @@ export interface ServerStats {
 }
 
 /** @internal state of one native worker as seen from JS. */
-export interface WorkerState<T> {
-  index: number;
-  server: Server<T>;
+export interface WorkerState<T> extends WorkerLink<T> {
   arenas: Array<{ data: Buffer; memory: ArrayBuffer; records: Int32Array }>;
-  written: Float64Array;
   conns: Array<Connection<T> | undefined>;
-  log: CommandLog;
 }
 
 type State = 'idle' | 'listening' | 'closing' | 'closed';
@@ -130,7 +79,7 @@ function resolveBackend(requested: Backend): { backend: 'epoll' | 'io_uring'; fa
   throw new BackendUnavailableError(`io_uring backend unavailable: ${ok}`);
 }
 
-export class Server<T = unknown> {
+export class Server<T = unknown> implements ConnectionHost<T> {
   /** The backend that runs: 'epoll' or 'io_uring'. */
   readonly backend: 'epoll' | 'io_uring';
   /**
@@ -140,12 +89,11 @@ export class Server<T = unknown> {
    */
   readonly backendFallbackReason: string | undefined;
   /** @internal */ readonly _options: NormalizedOptions;
-  /** @internal */ readonly _framing: NormalizedFraming;
   /** @internal */ _closing = false;
 
   private readonly handlers: Handlers<T, any>;
-  private readonly goim: boolean;
-  private readonly authGate: boolean;
+  /** Every connection starts with it (a protocol may hand one over to another). */
+  private readonly protocol: Protocol<Connection<T>>;
   private nativeServer: NativeServer | undefined;
   private workers: WorkerState<T>[] = [];
   private state: State = 'idle';
@@ -155,33 +103,21 @@ export class Server<T = unknown> {
   private workersDone = 0;
   private closeWaiters: Array<() => void> = [];
   private readonly flushAll = (): void => this.flush();
-  /** framing 'http': requests and ordered responses. */
-  private readonly http: HttpExchange<T> | undefined;
 
   constructor(options: ServerOptions | undefined, handlers: Handlers<T, any>) {
     this._options = normalizeOptions(options);
-    this._framing = this._options.framing;
+    const framing = this._options.framing;
     if (typeof handlers !== 'object' || handlers === null) {
       throw new TypeError('createServer(options, handlers): handlers must be an object');
     }
     this.handlers = handlers;
-    this.goim = this._framing.name === 'goim';
-    this.authGate = handlers.onAuth !== undefined;
-    if (this.authGate) {
-      if (!this.goim) throw new InvalidOptionError('handlers.onAuth', "needs framing { type: 'goim' }");
-      if (typeof handlers.onAuth !== 'function') throw new InvalidOptionError('handlers.onAuth', 'must be a function');
-      this._framing.auth = true;
-    }
-    if (this._framing.name === 'http') {
-      if (typeof handlers.onRequest !== 'function') {
-        throw new InvalidOptionError('handlers.onRequest', "framing 'http' needs an onRequest(req, res) handler");
-      }
-      this.http = new HttpExchange<T>(this, handlers.onRequest, handlers, {
-        maxPipelined: this._framing.maxPipelined as number,
-        highWaterMark: this._options.highWaterMark,
-        maxOutbound: this._options.maxOutbound,
-      });
-    }
+    checkForeignHandlers(framing, handlers);
+    const server = this;
+    const host: ProtocolHost<T> = {
+      get closing() { return server._closing; },
+      handlerFailed: (err, c) => this.handlerFailed(err, c),
+    };
+    this.protocol = protocolModule(framing).create<T>({ framing, limits: this._options, handlers, host });
     const resolved = resolveBackend(this._options.backendName);
     this.backend = resolved.backend;
     this.backendFallbackReason = resolved.fallback;
@@ -259,42 +195,20 @@ export class Server<T = unknown> {
    * frame was not queued: the server is not listening, or a worker already
    * holds maxPendingBroadcasts broadcasts (try again after a tick).
    */
-  broadcast(room: string, frame: Uint8Array | string | GoimOutFrame): boolean {
+  broadcast(room: string, frame: SendPayload): boolean {
     return this.fanOut(roomBytes(room, this._options.maxRoomNameLength), frame);
   }
 
   /** Like broadcast(), to every open connection. */
-  broadcastAll(frame: Uint8Array | string | GoimOutFrame): boolean {
+  broadcastAll(frame: SendPayload): boolean {
     return this.fanOut(null, frame);
   }
 
-  private fanOut(room: Buffer | null, frame: Uint8Array | string | GoimOutFrame): boolean {
-    const payload = this._sendPayload(frame);
+  private fanOut(room: Buffer | null, frame: SendPayload): boolean {
+    const payload = this.protocol.broadcastPayload(frame);
     if (this.state !== 'listening' || this.nativeServer === undefined) return false;
     this.flush(); // commands queued before (joins, leaves, sends) apply first
     return this.nativeServer.broadcast(room, payload);
-  }
-
-  /** @internal validates a frame for send/broadcast; returns [meta][payload] for goim, the payload otherwise. */
-  _sendPayload(frame: Uint8Array | string | GoimOutFrame): Uint8Array {
-    const f = this._framing;
-    if (this.goim) {
-      const meta = Buffer.allocUnsafe(GOIM_META_BYTES);
-      const body = goimMeta(frame, f.ver ?? 1, meta);
-      if (body.length > f.maxPayload) {
-        throw new InvalidFrameError(`goim body of ${body.length} bytes exceeds maxFrameLength (${f.maxFrameLength})`);
-      }
-      return Buffer.concat([meta, body]);
-    }
-    if (typeof frame === 'string') frame = Buffer.from(frame);
-    if (!(frame instanceof Uint8Array)) throw new TypeError(`${f.name} framing: send a Buffer, Uint8Array or string`);
-    if (frame.length > f.maxPayload) {
-      throw new InvalidFrameError(`payload of ${frame.length} bytes exceeds the framing's limit (${f.maxPayload})`);
-    }
-    if (f.name === 'fixed' && frame.length !== f.frameLength) {
-      throw new InvalidFrameError(`fixed framing needs payloads of exactly ${f.frameLength} bytes, got ${frame.length}`);
-    }
-    return frame;
   }
 
   /** Counters per worker and in total. */
@@ -399,71 +313,7 @@ export class Server<T = unknown> {
       (c._held ??= []).push(owned ? frame : Buffer.from(frame));
       return;
     }
-    if (this.goim) {
-      this.goimFrame(c, decodeGoimFrame(frame));
-    } else if (this.http !== undefined) {
-      try {
-        this.http.request(c, frame, owned);
-      } catch (err) {
-        this.handlerFailed(err, c);
-      }
-    } else {
-      this.deliver(c, frame);
-    }
-  }
-
-  private goimFrame(c: Connection<T>, frame: GoimFrame): void {
-    // Native code lets exactly one packet, an auth, through before acceptance.
-    if (this.authGate && !c.authenticated) {
-      this.authenticate(c, frame);
-    } else {
-      this.deliver(c, frame);
-    }
-  }
-
-  /** onFrame, with a throwing handler closing that connection ('handler-error'). */
-  private deliver(c: Connection<T>, frame: Buffer | GoimFrame): void {
-    const h = this.handlers.onFrame;
-    if (h === undefined) return;
-    try {
-      (h as (conn: Connection<T>, f: Buffer | GoimFrame) => void).call(this.handlers, c, frame);
-    } catch (err) {
-      this.handlerFailed(err, c);
-    }
-  }
-
-  private authenticate(c: Connection<T>, frame: GoimFrame): void {
-    const { seq, ver } = frame; // the frame's body dies with the call; these do not
-    let result: GoimAuthResult | Promise<GoimAuthResult>;
-    try {
-      result = (this.handlers.onAuth as NonNullable<Handlers<T>['onAuth']>).call(this.handlers, c, frame);
-    } catch (err) {
-      this.handlerFailed(err, c);
-      return;
-    }
-    if (result !== null && typeof result === 'object' && typeof (result as Promise<GoimAuthResult>).then === 'function') {
-      (result as Promise<GoimAuthResult>).then(
-        (v) => this.settleAuth(c, v, seq, ver),
-        (err: unknown) => this.handlerFailed(err, c),
-      );
-      return;
-    }
-    this.settleAuth(c, result as GoimAuthResult, seq, ver);
-  }
-
-  private settleAuth(c: Connection<T>, result: GoimAuthResult, seq: number, ver: number): void {
-    if (c.closed || c._reason !== undefined) return;
-    if (result === true || (typeof result === 'object' && result !== null)) {
-      try {
-        c._acceptAuth(seq, ver, result === true ? undefined : result.body);
-      } catch (err) {
-        this.handlerFailed(err, c);
-      }
-      return;
-    }
-    // false, or anything that is not an acceptance: fail closed.
-    c._reason = 'auth-rejected';
-    c.close();
+    c._protocol.frame(c, frame, owned);
   }
 
   private event(
@@ -472,8 +322,9 @@ export class Server<T = unknown> {
   ): void {
     switch (type) {
       case EV_OPEN: {
-        const c = new Connection<T>(w, slot, gen, data.toString('latin1', offset, offset + length));
+        const c = new Connection<T>(w, slot, gen, data.toString('latin1', offset, offset + length), this.protocol);
         w.conns[slot] = c;
+        if (c._protocol.open !== undefined) c._protocol.open(c);
         if (this.handlers.onOpen) this.call(() => this.handlers.onOpen?.(c), c);
         return;
       }
@@ -485,7 +336,7 @@ export class Server<T = unknown> {
       case EV_DRAIN: {
         const c = w.conns[slot];
         if (c === undefined || c._gen !== gen || !c._drained()) return;
-        if (this.http !== undefined) this.http.drain(c);
+        if (c._protocol.drain !== undefined) c._protocol.drain(c);
         if (this.handlers.onDrain) this.call(() => this.handlers.onDrain?.(c), c);
         return;
       }
@@ -504,14 +355,8 @@ export class Server<T = unknown> {
         c._markClosed();
         const reason = c._reason ?? CLOSE_REASONS[aux] ?? 'error';
         let error = closeError(reason, offset, c);
-        if (this.http !== undefined) {
-          this.http.closed(c);
-          if ((reason === 'bad-frame' || reason === 'frame-too-large') && offset >= 400) {
-            const parseError = new HttpParseError(offset, `connection ${c.id}: request refused with ${offset}`);
-            error = parseError;
-            if (this.handlers.onClientError) this.call(() => this.handlers.onClientError?.(parseError, c), undefined);
-          }
-        }
+        const p = c._protocol;
+        if (p.closed !== undefined) error = p.closed(c, reason, offset, error);
         if (this.handlers.onClose) this.call(() => this.handlers.onClose?.(c, reason, error), undefined);
         return;
       }
@@ -547,11 +392,6 @@ export class Server<T = unknown> {
     }
   }
 
-  /** @internal a handler (or a response listener) failed: report it, close that connection. */
-  _handlerError(err: unknown, c: Connection<T>): void {
-    this.handlerFailed(err, c);
-  }
-
   private handlerFailed(err: unknown, c: Connection<T> | undefined): void {
     if (c !== undefined && !c.closed) {
       c._reason ??= 'handler-error';
@@ -573,60 +413,4 @@ export class Server<T = unknown> {
       console.error('ringnet: onError threw', again);
     }
   }
-}
-
-function closeError<U>(reason: CloseReason, errno: number, c: Connection<U>): Error | undefined {
-  switch (reason) {
-    case 'frame-too-large':
-      return new FrameTooLargeError(`connection ${c.id}: frame exceeds maxFrameLength`);
-    case 'bad-frame':
-      return new BadFrameError(`connection ${c.id}: malformed frame`);
-    case 'backpressure': {
-      const o = c._w.server._options;
-      return new BackpressureError(c._submitted - (c._w.written[c._slot] as number), o.maxOutbound);
-    }
-    case 'reset':
-    case 'error':
-      if (errno > 0) {
-        const code = native.errnoName(errno);
-        return new SystemError(code, -errno, 'read', `connection ${c.id}: ${code}`);
-      }
-      return reason === 'reset' ? new SystemError('ECONNRESET', -104, 'read', `connection ${c.id}: ECONNRESET`) : undefined;
-    case 'auth-required':
-      return new AuthRequiredError(`connection ${c.id}: a packet other than auth arrived before the auth was accepted`);
-    case 'auth-rejected':
-      return new AuthRejectedError(`connection ${c.id}: onAuth rejected the auth`);
-    case 'idle-timeout':
-    case 'read-timeout':
-    case 'header-timeout':
-    case 'auth-timeout':
-    case 'heartbeat-timeout': {
-      const kind = reason.slice(0, reason.indexOf('-')) as TimeoutKind;
-      return new ConnectionTimeoutError(kind, `connection ${c.id}: ${reason}`);
-    }
-    default:
-      return undefined;
-  }
-}
-
-async function resolveListenAddress(o: ListenOptions): Promise<{ kind: number; host?: string; port?: number; path?: string }> {
-  if (typeof o !== 'object' || o === null) throw new RingnetError('ERR_INVALID_OPTION', 'listen(options): options must be an object');
-  if (o.path !== undefined) {
-    if (typeof o.path !== 'string' || o.path.length === 0) throw new RingnetError('ERR_INVALID_OPTION', 'path must be a non-empty string');
-    if (o.path.startsWith('\0')) return { kind: 2, path: o.path.slice(1) };
-    return { kind: 1, path: o.path };
-  }
-  const port = o.port ?? 0;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new RingnetError('ERR_SOCKET_BAD_PORT', `port must be an integer from 0 to 65535, got ${String(port)}`);
-  }
-  let host = o.host ?? '';
-  if (host !== '' && net.isIP(host) === 0) {
-    try {
-      host = (await dns.promises.lookup(host)).address;
-    } catch (err) {
-      throw new SystemError((err as { code?: string }).code ?? 'ENOTFOUND', 0, 'getaddrinfo', `cannot resolve ${host}`, host, port);
-    }
-  }
-  return { kind: 0, host, port };
 }

@@ -34,9 +34,6 @@ export const CMD_PROTOCOL = 9;
 export const CMD_JOIN = 10;
 export const CMD_LEAVE = 11;
 
-/** goim protocol commands (native/core/goim/goim_protocol.h). */
-export const GOIM_CMD_AUTH_ACCEPT = 1;
-
 export const COMMAND_HEADER_BYTES = 16;
 
 export const SERVER_ERR_ACCEPT = 1;
@@ -87,4 +84,5 @@ export const CLOSE_REASONS: readonly CloseReason[] = [
   'auth-rejected',
 ];
 
+export const CLOSE_READ_TIMEOUT = 14;
 export const CLOSE_HEARTBEAT_TIMEOUT = 17;

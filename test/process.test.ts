@@ -22,19 +22,32 @@ interface Run {
   timedOut: boolean;
 }
 
-/** Runs a fixture scenario; kills it (by pid, SIGKILL) if it has not exited after `timeoutMs`. */
-function runFixture(scenario: string, options: object, timeoutMs: number): Promise<Run> {
+/**
+ * Runs a fixture scenario; kills it (by pid, SIGKILL) if it has not exited after `timeoutMs`.
+ * With `afterFirstLine`, the clock starts at the child's first line of output, so a slow
+ * start on a loaded machine does not count against the time it must stay alive.
+ */
+function runFixture(scenario: string, options: object, timeoutMs: number, afterFirstLine = false): Promise<Run> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [FIXTURE, scenario, JSON.stringify(options)], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     let timedOut = false;
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => {
+    const kill = (): void => {
       timedOut = true;
       child.kill('SIGKILL');
-    }, timeoutMs);
+    };
+    // Without afterFirstLine: a hard bound from spawn. With it: a generous bound for the
+    // start (30 s), then timeoutMs from the first line.
+    let timer = setTimeout(kill, afterFirstLine ? 30_000 : timeoutMs);
+    child.stdout.on('data', (d) => {
+      if (afterFirstLine && !stdout.includes('\n') && String(d).includes('\n')) {
+        clearTimeout(timer);
+        timer = setTimeout(kill, timeoutMs);
+      }
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => (stderr += d));
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
       resolve({ code, signal, lines: stdout.trim().split('\n').filter(Boolean), stderr, timedOut });
@@ -66,7 +79,7 @@ describe.each(VARIANTS)('process ($name)', (variant) => {
   });
 
   it('ref() after unref(): the listening server keeps the process alive', async () => {
-    const run = await runFixture('ref', variant.options, 1_500);
+    const run = await runFixture('ref', variant.options, 1_500, true);
     expect(run.lines).toEqual(['ref']);
     expect(run.timedOut).toBe(true);
   });

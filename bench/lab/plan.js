@@ -138,7 +138,8 @@ function quickTrim(e) {
 }
 
 function defaultTargets(workload) {
-  return TARGETS.filter((t) => t.workloads.includes(workload)).map((t) => t.name);
+  // Ad-hoc targets (ringnet-at: another checkout) run only when named.
+  return TARGETS.filter((t) => !t.adHoc && t.workloads.includes(workload)).map((t) => t.name);
 }
 
 /** Seconds the plan should take (windows plus ~0.8 s of start-up per run). */

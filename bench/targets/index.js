@@ -7,6 +7,7 @@ const TARGETS = [
   require('./ringnet-io_uring'),
   require('./node-net'),
   require('./node-http'),
+  require('./ringnet-at'),
 ];
 
 function findTarget(name) {

@@ -8,11 +8,11 @@ const ROOT = path.join(__dirname, '..', '..');
 const CLI = path.join(ROOT, 'dist', 'cli', 'main.js');
 
 /** true, or why ringnet targets cannot run (dist/ missing, backend refused by the kernel). */
-function ringnetAvailable(backend) {
-  if (!fs.existsSync(CLI)) return 'dist/ missing: run `npm run build` first';
+function ringnetAvailable(backend, root = ROOT) {
+  if (!fs.existsSync(path.join(root, 'dist', 'cli', 'main.js'))) return `${path.join(root, 'dist')} missing: run \`npm run build\` first`;
   if (backend !== 'io_uring') return true;
   try {
-    const { native } = require(path.join(ROOT, 'dist', 'native.js'));
+    const { native } = require(path.join(root, 'dist', 'native.js'));
     const ok = native.backendAvailable(1);
     return ok === true ? true : `io_uring unavailable: ${ok}`;
   } catch (e) {
@@ -33,20 +33,25 @@ function ringnetTarget({ name, backend, description, workloads = ['echo', 'idle'
     available: () => ringnetAvailable(backend),
     /** node argv of the server for a cell (cell fields: workers, inlineWorker, acceptMode, socketFlags, echoWrites). */
     server(cell, extra = {}) {
-      const options = {
-        framing: { type: 'length' },
-        backend,
-        workers: cell.workers ?? 1,
-        ...(cell.inlineWorker !== undefined ? { inlineWorker: cell.inlineWorker } : {}),
-        ...(cell.acceptMode ? { acceptMode: cell.acceptMode } : {}),
-        ...(cell.socketFlags && Object.keys(cell.socketFlags.connection).length ? { connection: cell.socketFlags.connection } : {}),
-        ...extra,
-      };
-      const args = [CLI, 'serve', '--port', '0', '--host', '127.0.0.1', '--json', '--options', JSON.stringify(options)];
-      if (cell.echoWrites === 2) args.push('--echo-writes', '2');
-      return { args };
+      return serveArgs(CLI, backend, cell, extra);
     },
   };
 }
 
-module.exports = { ringnetTarget, ringnetAvailable, CLI };
+/** `ringnet serve` argv of one cell, from the CLI at `cli`. */
+function serveArgs(cli, backend, cell, extra) {
+  const options = {
+    framing: { type: 'length' },
+    backend,
+    workers: cell.workers ?? 1,
+    ...(cell.inlineWorker !== undefined ? { inlineWorker: cell.inlineWorker } : {}),
+    ...(cell.acceptMode ? { acceptMode: cell.acceptMode } : {}),
+    ...(cell.socketFlags && Object.keys(cell.socketFlags.connection).length ? { connection: cell.socketFlags.connection } : {}),
+    ...extra,
+  };
+  const args = [cli, 'serve', '--port', '0', '--host', '127.0.0.1', '--json', '--options', JSON.stringify(options)];
+  if (cell.echoWrites === 2) args.push('--echo-writes', '2');
+  return { args };
+}
+
+module.exports = { ringnetTarget, ringnetAvailable, serveArgs, CLI };

@@ -8,12 +8,29 @@
  * in (later ones are held, bounded, until the earlier ones end).
  */
 import { STATUS_CODES } from 'node:http';
-import { HttpResponseError } from '../errors';
-import { utf8Length } from '../command_log';
+import { HttpResponseError } from './errors';
+import { utf8Length } from '../../command_log';
 import { httpDate } from './date';
 import type { HttpRequest } from './request';
 import { OP_END, OP_END_CLOSE, OP_WRITE } from './record';
-import type { HttpConnectionState } from './exchange';
+
+/**
+ * @internal what a response needs from its connection's line of responses
+ * (state.ts implements it): order, output, and the connection's fate.
+ */
+export interface ResponseLine<T> {
+  /** A response closes the connection: nothing after it is served. */
+  closing: boolean;
+  /** server.close() was called: responses say Connection: close. */
+  readonly serverClosing: boolean;
+  isFirst(res: HttpResponse<T>): boolean;
+  submit(op: number, pre: string, body: Uint8Array | string | undefined, bodyBytes: number, post: string): boolean;
+  /** A held part of `bytes` was added: false when the response must wait for 'drain'. */
+  holdAccepted(res: HttpResponse<T>, bytes: number): boolean;
+  ended(res: HttpResponse<T>): void;
+  /** Runs a response listener; what it throws is reported like a handler error. */
+  call(fn: () => void): void;
+}
 
 export type OutgoingHeaderValue = string | number | readonly string[];
 export type ResponseEvent = 'drain' | 'finish' | 'close';
@@ -68,7 +85,7 @@ export class HttpResponse<T = unknown> {
   statusMessage: string | undefined = undefined;
 
   /** @internal */ readonly _req: HttpRequest<T>;
-  /** @internal */ readonly _state: HttpConnectionState<T>;
+  /** @internal */ readonly _state: ResponseLine<T>;
   /**
    * @internal headers as a flat list [lower-cased name, name as given, value, ...]:
    * a few entries searched linearly beat an object with dynamic keys here.
@@ -87,7 +104,7 @@ export class HttpResponse<T = unknown> {
   private _listeners: Record<string, Array<() => void>> | undefined = undefined;
 
   /** @internal */
-  constructor(state: HttpConnectionState<T>, req: HttpRequest<T>) {
+  constructor(state: ResponseLine<T>, req: HttpRequest<T>) {
     this._state = state;
     this._req = req;
   }
@@ -252,7 +269,7 @@ export class HttpResponse<T = unknown> {
   _emit(event: ResponseEvent): void {
     const list = this._listeners?.[event];
     if (list === undefined) return;
-    for (const fn of list.slice()) this._state.exchange.call(fn, this._req.connection);
+    for (const fn of list.slice()) this._state.call(fn);
   }
 
   /** @internal the connection is gone. */
@@ -311,7 +328,7 @@ export class HttpResponse<T = unknown> {
     // After server.close() the responses owed to requests already received
     // still go out, saying the connection ends (like node:http). They end as
     // usual: the worker closes the connection after the last one owed.
-    const serverClosing = this._state.exchange.serverClosing;
+    const serverClosing = this._state.serverClosing;
     let connection = '';
     if (!userConnection) {
       if (this._closeAfter || serverClosing) connection = 'Connection: close\r\n';

@@ -39,6 +39,13 @@ export interface GoimOutFrame {
  */
 export type GoimAuthResult = boolean | { body: Uint8Array | string };
 
+// conn.send() and server.broadcast() take GoimOutFrame (src/protocol.ts).
+declare module '../../protocol' {
+  interface SendPayloadTypes {
+    goim: GoimOutFrame;
+  }
+}
+
 /** Bytes of ver u16 | op u32 | seq u32 in front of a send command's body. */
 export const GOIM_META_BYTES = 10;
 
