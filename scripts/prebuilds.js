@@ -115,7 +115,7 @@ function buildOne(arch) {
   const dir = stage(arch);
   try {
     const gyp = nodeGyp();
-    const args = [...gyp.slice(1), 'rebuild', '--release', `--arch=${arch}`, '-j', '2'];
+    const args = [...gyp.slice(1), 'rebuild', '--release', `--arch=${arch}`, '-j', '2', '--loglevel=warn'];
     const nd = nodeDir();
     if (nd) args.push(`--nodedir=${nd}`);
     const started = Date.now();
