@@ -59,7 +59,10 @@ function npmEnv() {
 function pack(work) {
   const started = Date.now();
   const out = run('npm', ['pack', '--json', '--pack-destination', work], { cwd: ROOT, env: npmEnv(), stdio: ['ignore', 'pipe', 'inherit'] });
-  const json = JSON.parse(out.slice(out.indexOf('[')));
+  // prepack's own lines (one per prebuild) come first, then npm's JSON array.
+  const start = out.search(/^\[/m);
+  process.stdout.write(out.slice(0, start));
+  const json = JSON.parse(out.slice(start));
   console.log(`package: packed ${json[0].filename} (${(json[0].size / 1024).toFixed(0)} KiB, ${json[0].entryCount} files) in ${((Date.now() - started) / 1000).toFixed(0)} s`);
   return path.join(work, json[0].filename);
 }
