@@ -4,6 +4,7 @@
 // seq and the same body: the handler of the goim framing's README example.
 // Usage: node ringnet-goim.js [port=0] [host=127.0.0.1] [server options as JSON]
 // Prints {"ready":true,"port":N,"pid":N} once listening; exits on SIGTERM/SIGINT.
+const { listenAndServe } = require('../lib/serve-ready');
 const path = require('node:path');
 const { createServer, GOIM_OP } = require(path.join(__dirname, '..', '..', 'dist', 'index.js'));
 
@@ -19,17 +20,7 @@ async function main() {
     },
     onError(err) { process.stderr.write(`ringnet-goim: ${err.message}\n`); },
   });
-  const addr = await server.listen({ port, host });
-  process.stdout.write(JSON.stringify({ ready: true, port: addr.port, pid: process.pid }) + '\n');
-  let closing = false;
-  const stop = async () => {
-    if (closing) return;
-    closing = true;
-    const timer = setTimeout(() => process.exit(0), 2000);   // do not hang the runner
-    try { await server.close({ timeout: 500 }); } finally { clearTimeout(timer); process.exit(0); }
-  };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
+  await listenAndServe(server, port, host);
 }
 
 main().catch((err) => {

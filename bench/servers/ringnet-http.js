@@ -3,6 +3,7 @@
 // Usage: node ringnet-http.js [port=0] [host=127.0.0.1] [server options as JSON]
 //   e.g. node ringnet-http.js 0 127.0.0.1 '{"backend":"io_uring"}'
 // Prints {"ready":true,"port":N,"pid":N} once listening; exits on SIGTERM/SIGINT.
+const { listenAndServe } = require('../lib/serve-ready');
 const path = require('node:path');
 const { createServer } = require(path.join(__dirname, '..', '..', 'dist', 'index.js'));
 
@@ -20,17 +21,7 @@ async function main() {
     },
     onError(err) { process.stderr.write(`ringnet-http: ${err.stack || err}\n`); },
   });
-  const addr = await server.listen({ port, host });
-  process.stdout.write(JSON.stringify({ ready: true, port: addr.port, pid: process.pid }) + '\n');
-  let closing = false;
-  const stop = async () => {
-    if (closing) return;
-    closing = true;
-    const timer = setTimeout(() => process.exit(0), 2000);   // do not hang the runner
-    try { await server.close({ timeout: 500 }); } finally { clearTimeout(timer); process.exit(0); }
-  };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
+  await listenAndServe(server, port, host);
 }
 
 main().catch((err) => {
