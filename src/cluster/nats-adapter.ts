@@ -70,7 +70,11 @@ export class NatsAdapter implements ClusterAdapter {
       if (s.type === 'disconnect' && this._state === 'up') {
         this._state = 'down';
         this.events?.down(`disconnected from ${s.server}`);
-      } else if (s.type === 'reconnect' && this._state !== 'up') {
+      } else if (s.type === 'reconnect') {
+        // A reconnect is a new server session even when its disconnect was
+        // not reported first (the status stream does not promise one): always
+        // go down then up, so the node resyncs.
+        if (this._state === 'up') this.events?.down(`reconnected to ${s.server}`);
         this._state = 'up';
         this.events?.up();
       } else if (s.type === 'slowConsumer') {
