@@ -12,7 +12,7 @@ describe('native unit tests', () => {
     const res = spawnSync('bash', [script], {
       cwd: root,
       encoding: 'utf8',
-      timeout: 5 * 60 * 1000,
+      timeout: 14 * 60 * 1000, // compiles every native test with sanitizers: minutes while the ASan suite runs beside it
       maxBuffer: 64 * 1024 * 1024,
     });
     const output = `${res.stdout ?? ''}${res.stderr ?? ''}`;
@@ -23,5 +23,5 @@ describe('native unit tests', () => {
     }
     expect(res.error, 'run.sh could not be run or timed out').toBeUndefined();
     expect(res.status, output.slice(-4000)).toBe(0);
-  }, 6 * 60 * 1000);
+  }, 15 * 60 * 1000);
 });
