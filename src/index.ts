@@ -7,7 +7,7 @@ import type { GoimFramingOptions, ServerOptions } from './options';
 import type { GoimFrame } from './protocols/goim/frame';
 
 export { Server, copyFrame } from './server';
-export type { Handlers, ListenOptions, AddressInfo, CloseOptions, ServerStats, WorkerStatsView } from './server';
+export type { Handlers, ListenOptions, AddressInfo, CloseOptions, ServerStats, WorkerStatsView, CopyStats } from './server';
 export { Connection } from './connection';
 export type { ConnectionOptionName, KeepAliveState, TcpInfo } from './connection';
 export * from './errors';

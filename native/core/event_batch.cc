@@ -9,7 +9,8 @@ using namespace wire;
 EventBatch::EventBatch(std::vector<ArenaMemory> arenas)
     : arenas_(std::move(arenas)),
       state_(new std::atomic<int>[arenas_.size()]),
-      big_(arenas_.size()) {
+      big_(arenas_.size()),
+      pins_(arenas_.size(), 0) {
   for (size_t i = 0; i < arenas_.size(); ++i) state_[i].store(kFree);
   acquire();
 }
@@ -112,7 +113,22 @@ bool EventBatch::publish(PublishedBatch* out) {
 }
 
 void EventBatch::release(uint32_t arena) {
-  state_[arena].store(kFree, std::memory_order_release);
+  if (arena >= arenas_.size()) return;
+  state_[arena].store(pins_[arena] > 0 ? kLent : kFree, std::memory_order_release);
+}
+
+void EventBatch::unpin(uint32_t arena) {
+  if (arena >= arenas_.size() || pins_[arena] == 0) return;
+  if (--pins_[arena] == 0 && state_[arena].load(std::memory_order_relaxed) == kLent) {
+    state_[arena].store(kFree, std::memory_order_release);
+  }
+}
+
+const uint8_t* EventBatch::bytesWithJs(uint32_t arena, uint32_t offset, uint32_t length) const {
+  if (arena >= arenas_.size() || state_[arena].load(std::memory_order_acquire) != kWithJs) return nullptr;
+  const ArenaMemory& a = arenas_[arena];
+  if (offset > a.dataCapacity || length > a.dataCapacity - offset) return nullptr;
+  return a.data + offset;
 }
 
 bool EventBatch::canAcceptFrames() {

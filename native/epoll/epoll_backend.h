@@ -27,6 +27,7 @@ class EpollBackend final : public IoBackend {
   bool attach(Connection& c) override;
   void resumeRead(Connection& c) override;
   void flush(Connection& c) override;
+  bool canSendBorrowed() const override { return true; }  // sendmsg inside flush()
   void shutdownWrite(Connection& c) override;
   void close(Connection& c, bool abortive) override;
   bool run(int timeoutMs) override;
