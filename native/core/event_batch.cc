@@ -17,10 +17,22 @@ EventBatch::EventBatch(std::vector<ArenaMemory> arenas)
 
 bool EventBatch::acquire() {
   if (current_ >= 0) return true;
-  // Strict rotation keeps batches in the order they were filled.
-  if (state_[next_].load(std::memory_order_acquire) != kFree) return false;
-  current_ = static_cast<int>(next_);
-  next_ = (next_ + 1) % arenas_.size();
+  // Round-robin from the last one used, skipping arenas still with JS or lent
+  // to output queues (an io_uring send in flight): JS sees batches in the
+  // order they were published whatever their arena (the bridge's queue is
+  // FIFO; an inline worker delivers at once).
+  const size_t n = arenas_.size();
+  size_t pick = n;
+  for (size_t k = 0; k < n; ++k) {
+    const size_t i = (next_ + k) % n;
+    if (state_[i].load(std::memory_order_acquire) == kFree) {
+      pick = i;
+      break;
+    }
+  }
+  if (pick == n) return false;
+  current_ = static_cast<int>(pick);
+  next_ = static_cast<uint32_t>((pick + 1) % n);
   state_[current_].store(kFilling, std::memory_order_relaxed);
   records_ = 0;
   dataUsed_ = 0;
@@ -129,6 +141,13 @@ const uint8_t* EventBatch::bytesWithJs(uint32_t arena, uint32_t offset, uint32_t
   const ArenaMemory& a = arenas_[arena];
   if (offset > a.dataCapacity || length > a.dataCapacity - offset) return nullptr;
   return a.data + offset;
+}
+
+bool EventBatch::hasSpareArena() const {
+  for (size_t i = 0; i < arenas_.size(); ++i) {
+    if (static_cast<int>(i) != current_ && state_[i].load(std::memory_order_acquire) == kFree) return true;
+  }
+  return false;
 }
 
 bool EventBatch::canAcceptFrames() {

@@ -60,6 +60,9 @@ class EventBatch {
   void unpin(uint32_t arena);
   // True when frames can be accepted again (after a release).
   bool canAcceptFrames();
+  // An arena other than the one being filled is free: the current one can be
+  // handed to JS and frames go on into that one.
+  bool hasSpareArena() const;
 
   // Frames longer than this travel as big frames (below).
   size_t bigFrameBytes() const { return arenas_.empty() ? 0 : arenas_[0].dataCapacity / 2; }
@@ -86,7 +89,7 @@ class EventBatch {
   std::unique_ptr<std::atomic<int>[]> state_;
   std::vector<std::vector<std::vector<uint8_t>>> big_;
   int current_ = -1;
-  uint32_t next_ = 0;  // arenas are used round-robin so JS sees them in order
+  uint32_t next_ = 0;  // where the round-robin search for a free arena starts
   uint32_t records_ = 0;
   uint32_t dataUsed_ = 0;
   std::vector<Pending> overflow_;

@@ -4,11 +4,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <iterator>
 
 #include "backend_factory.h"
 #include "codec_factory.h"
@@ -478,7 +480,13 @@ bool Reactor::onData(Connection& c, const uint8_t* data, size_t len) {
 bool Reactor::plainInput(Connection& c, const uint8_t* data, size_t len) {
   for (;;) {
     if (c.tail.empty()) {
-      size_t used = decodeInto(c, data, len);
+      size_t used = decodeInput(c, data, len);
+      if (c.closed) return false;
+      if (used < len && roundBetweenFrames(c)) {  // the arena was full: go on into the next
+        data += used;
+        len -= used;
+        continue;
+      }
       if (c.closed) return false;
       if (used < len && !keepInTail(c, data + used, len - used)) return false;
       break;
@@ -494,9 +502,11 @@ bool Reactor::plainInput(Connection& c, const uint8_t* data, size_t len) {
     if (take != 0 && !keepInTail(c, data, take)) return false;
     data += take;
     len -= take;
-    size_t used = decodeInto(c, c.tail.data(), c.tail.size());
+    size_t used = decodeInput(c, c.tail.data(), c.tail.size());
     if (c.closed) return false;
     c.tail.consume(used);
+    if (c.blocked && roundBetweenFrames(c)) continue;
+    if (c.closed) return false;
     if (c.blocked || c.paused) {  // the rest waits behind what the tail still holds
       if (len > 0 && !keepInTail(c, data, len)) return false;
       break;
@@ -506,6 +516,46 @@ bool Reactor::plainInput(Connection& c, const uint8_t* data, size_t len) {
   protocol_->afterInput(*this, c, c.tail.size());
   if (c.closed) return false;
   return !c.blocked && !c.paused;
+}
+
+size_t Reactor::decodeInput(Connection& c, const uint8_t* data, size_t len) {
+  // An inline worker decoding a backend's input on a plain connection may stop
+  // at a full arena and run a round between frames (roundBetweenFrames).
+  betweenFrames_ = inline_ && c.tls == nullptr && !delivering_ && !inRound_;
+  roundWanted_ = false;
+  size_t used = decodeInto(c, data, len);
+  betweenFrames_ = false;
+  return used;
+}
+
+// The arena filled while an inline worker decoded c's input (roundWanted_,
+// set by emitFrame instead of publishing mid-decode). Here, between two of
+// c's frames, the rest of the input still in the backend's read buffer, it
+// runs what the end of a pass would: the batch goes to the handlers, their
+// commands are applied in place (sends of its frames by reference, no copy
+// into the command log or the inbox), the output is written, and what the
+// kernel did not take is copied out, so the arena comes back. (A publish in
+// the middle of decodeInto cannot apply commands: one could close the
+// connection being decoded; there they were copied, three times per byte.)
+// True when c may go on decoding its input.
+bool Reactor::roundBetweenFrames(Connection& c) {
+  if (!roundWanted_) return false;
+  roundWanted_ = false;
+  if (c.closed) return false;
+  inRound_ = true;
+  applyDirect_ = true;
+  publish();
+  applyDirect_ = false;
+  flushDirty();
+  settleBorrowed();
+  inRound_ = false;
+  if (c.closed) return false;
+  if (!c.blocked) return true;  // a resume applied during the round unblocked it already
+  if (!batch_.canAcceptFrames()) return false;
+  c.blocked = false;
+  auto it = std::find(blocked_.rbegin(), blocked_.rend(), &c);
+  if (it != blocked_.rend()) blocked_.erase(std::next(it).base());
+  return true;
 }
 
 bool Reactor::keepInTail(Connection& c, const uint8_t* data, size_t len) {
@@ -565,6 +615,12 @@ bool Reactor::emitFrame(Connection& c, const uint8_t* payload, size_t len) {
     // Decoding while JS holds a batch (a resume applied in place): never
     // re-enter JS; the connection waits in blocked_ like any other.
     if (delivering_) return false;
+    // Between frames of a backend's input with an arena to go on into: the
+    // caller hands the batch to JS where commands can be applied.
+    if (betweenFrames_ && batch_.hasSpareArena()) {
+      roundWanted_ = true;
+      return false;
+    }
     // The arena is full: hand it to JS now and try the next one.
     publish();
     if (!batch_.frame(c.slot, c.gen, payload, len)) return false;

@@ -130,6 +130,8 @@ class Reactor : public IoHandler, private ConnectionControl, private BorrowOwner
 
   // Decoding.
   bool plainInput(Connection& c, const uint8_t* data, size_t len);
+  size_t decodeInput(Connection& c, const uint8_t* data, size_t len);
+  bool roundBetweenFrames(Connection& c);
   size_t decodeInto(Connection& c, const uint8_t* data, size_t len);
   bool keepInTail(Connection& c, const uint8_t* data, size_t len);  // false: closed (ENOMEM)
   void unblockConnections();
@@ -211,6 +213,9 @@ class Reactor : public IoHandler, private ConnectionControl, private BorrowOwner
   bool inline_ = false;
   bool delivering_ = false;
   bool applyDirect_ = false;  // submitCommands may apply in place (see afterPass)
+  bool betweenFrames_ = false; // decodeInput: a full arena asks for a round (roundWanted_)
+  bool roundWanted_ = false;   // ... and it did: plainInput runs roundBetweenFrames
+  bool inRound_ = false;       // roundBetweenFrames is running
   bool closing_ = false;
   uint64_t closeDeadlineMs_ = 0;
   TimeoutSweep timeouts_;
