@@ -143,13 +143,6 @@ const uint8_t* EventBatch::bytesWithJs(uint32_t arena, uint32_t offset, uint32_t
   return a.data + offset;
 }
 
-bool EventBatch::hasSpareArena() const {
-  for (size_t i = 0; i < arenas_.size(); ++i) {
-    if (static_cast<int>(i) != current_ && state_[i].load(std::memory_order_acquire) == kFree) return true;
-  }
-  return false;
-}
-
 bool EventBatch::canAcceptFrames() {
   if (current_ < 0 && !acquire()) return false;
   if (!overflow_.empty()) drainOverflow();

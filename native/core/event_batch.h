@@ -60,9 +60,6 @@ class EventBatch {
   void unpin(uint32_t arena);
   // True when frames can be accepted again (after a release).
   bool canAcceptFrames();
-  // An arena other than the one being filled is free: the current one can be
-  // handed to JS and frames go on into that one.
-  bool hasSpareArena() const;
 
   // Frames longer than this travel as big frames (below).
   size_t bigFrameBytes() const { return arenas_.empty() ? 0 : arenas_[0].dataCapacity / 2; }

@@ -65,6 +65,9 @@ class IoBackend {
   // until the send's completion, reported through onWritten, with 0 bytes
   // when cancelWrite() stopped it).
   virtual bool canSendBorrowed() const { return false; }
+  // flush() writes what the kernel takes before it returns (epoll), so lent
+  // bytes are free again (or copied out by the reactor) right after it.
+  virtual bool flushWritesNow() const { return false; }
   virtual bool writeInFlight(const Connection& c) const { (void)c; return false; }
   // Asks for a write still in flight to end soon (the lender wants its memory
   // back); no-op where writes never outlive flush().

@@ -521,7 +521,12 @@ bool Reactor::plainInput(Connection& c, const uint8_t* data, size_t len) {
 size_t Reactor::decodeInput(Connection& c, const uint8_t* data, size_t len) {
   // An inline worker decoding a backend's input on a plain connection may stop
   // at a full arena and run a round between frames (roundBetweenFrames).
-  betweenFrames_ = inline_ && c.tls == nullptr && !delivering_ && !inRound_;
+  // Only where flush() writes before it returns (epoll): the round's sends
+  // then let go of the arena at once. (An io_uring send holds it until its
+  // completion, which this pass will not reap: there the batch is still
+  // published mid-decode, its sends copied.)
+  betweenFrames_ = inline_ && c.tls == nullptr && !delivering_ && !inRound_ &&
+                   backend_->flushWritesNow();
   roundWanted_ = false;
   size_t used = decodeInto(c, data, len);
   betweenFrames_ = false;
@@ -546,6 +551,9 @@ bool Reactor::roundBetweenFrames(Connection& c) {
   applyDirect_ = true;
   publish();
   applyDirect_ = false;
+  // Commands that wait in the inbox (the handlers' own go behind them there),
+  // and the arenas released after them.
+  if (inboxPending_ || inbox_.hasWork()) processInbox();
   flushDirty();
   settleBorrowed();
   inRound_ = false;
@@ -615,9 +623,9 @@ bool Reactor::emitFrame(Connection& c, const uint8_t* payload, size_t len) {
     // Decoding while JS holds a batch (a resume applied in place): never
     // re-enter JS; the connection waits in blocked_ like any other.
     if (delivering_) return false;
-    // Between frames of a backend's input with an arena to go on into: the
-    // caller hands the batch to JS where commands can be applied.
-    if (betweenFrames_ && batch_.hasSpareArena()) {
+    // Between frames of a backend's input: the caller hands the batch to JS
+    // where commands can be applied (roundBetweenFrames).
+    if (betweenFrames_) {
       roundWanted_ = true;
       return false;
     }
