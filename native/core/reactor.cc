@@ -320,7 +320,7 @@ void Reactor::applyCommand(int32_t op, Connection& c, const uint8_t* payload, si
       sendByReference(c, op, payload, len);
       return;
     case kCmdWrite:
-      if (!c.endQueued && !c.writeShut) enqueue(c, payload, len);
+      if (!c.endQueued && !c.writeShut && !c.sealed) enqueue(c, payload, len);
       return;
     case kCmdEnd:
       c.endQueued = true;
@@ -336,18 +336,7 @@ void Reactor::applyCommand(int32_t op, Connection& c, const uint8_t* payload, si
       c.paused = true;
       return;
     case kCmdResume:
-      if (c.paused) {
-        c.paused = false;
-        if (c.blocked) return;  // resumes when an arena comes back
-        if (!c.tail.empty()) {
-          // Frames decoded before the pause may be waiting in the tail.
-          c.blocked = true;
-          blocked_.push_back(&c);
-          unblockConnections();
-        } else {
-          resumeReading(c);
-        }
-      }
+      resumeInput(c);
       return;
     case kCmdProtocol: {
       if (len < 4) return;
@@ -604,7 +593,7 @@ size_t Reactor::decodeInto(Connection& c, const uint8_t* data, size_t len) {
     }
     if (verdict == FrameVerdict::kDeliver) {
       FrameBytes out = protocol_->frameForJs(c, data + pos, r);
-      if (!emitFrame(c, out.data, out.length)) {
+      if (!emitFrame(c, out.data, out.length, out.kind)) {
         if (!c.blocked) {  // listed once: onClosed removes one entry
           c.blocked = true;
           blocked_.push_back(&c);
@@ -618,8 +607,8 @@ size_t Reactor::decodeInto(Connection& c, const uint8_t* data, size_t len) {
   return pos;
 }
 
-bool Reactor::emitFrame(Connection& c, const uint8_t* payload, size_t len) {
-  if (!batch_.frame(c.slot, c.gen, payload, len)) {
+bool Reactor::emitFrame(Connection& c, const uint8_t* payload, size_t len, int32_t kind) {
+  if (!batch_.frame(c.slot, c.gen, payload, len, kind)) {
     // Decoding while JS holds a batch (a resume applied in place): never
     // re-enter JS; the connection waits in blocked_ like any other.
     if (delivering_) return false;
@@ -631,7 +620,7 @@ bool Reactor::emitFrame(Connection& c, const uint8_t* payload, size_t len) {
     }
     // The arena is full: hand it to JS now and try the next one.
     publish();
-    if (!batch_.frame(c.slot, c.gen, payload, len)) return false;
+    if (!batch_.frame(c.slot, c.gen, payload, len, kind)) return false;
   }
   WorkerStats::add(stats_.framesIn, 1);
   // Big frames travel in a buffer of their own, copied again into a JS Buffer.
@@ -689,7 +678,8 @@ constexpr size_t kBorrowFromBytes = 1024;
 
 // `arena` >= 0: the payload is bytes of that arena (a send by reference).
 void Reactor::sendFrame(Connection& c, const uint8_t* payload, size_t len, int arena, bool withMeta) {
-  if (c.endQueued || c.writeShut || c.closed) return;  // after end(): dropped, as JS documents
+  // After end() (or the protocol's last message, c.sealed): dropped, as JS documents.
+  if (c.endQueued || c.writeShut || c.sealed || c.closed) return;
   // Framings with meta (goim: ver, op, seq) carry it before the payload.
   const size_t meta = withMeta ? encoder_->metaLength() : 0;
   if (len < meta) return;
@@ -734,7 +724,7 @@ void Reactor::sendByReference(Connection& c, int32_t op, const uint8_t* ref, siz
   if (bytes == nullptr) return;  // a bug on the JS side: never read outside the arena
   if (op == kCmdSendRef) {
     sendFrame(c, bytes, r[2], static_cast<int>(r[0]), false);
-  } else if (!c.endQueued && !c.writeShut) {
+  } else if (!c.endQueued && !c.writeShut && !c.sealed) {
     enqueue(c, bytes, r[2]);
   }
 }
@@ -810,7 +800,7 @@ constexpr size_t kShareFromBytes = 1024;
 
 bool Reactor::queueBroadcast(Connection& c, SharedBytes& frame) {
   if (c.proxyPending) return true;  // not a member of anything yet
-  if (c.closed || c.lingering || c.closeQueued || c.endQueued || c.writeShut) return true;
+  if (c.closed || c.lingering || c.closeQueued || c.endQueued || c.writeShut || c.sealed) return true;
   const size_t n = frame.size();
   if (c.out.size() + n > config_.maxOutbound) return false;
   if (n < kShareFromBytes) {
@@ -922,6 +912,20 @@ void Reactor::finishGracefulClose(Connection& c) {
   resumeReading(c);
 }
 
+void Reactor::resumeInput(Connection& c) {
+  if (!c.paused || c.closed) return;
+  c.paused = false;
+  if (c.blocked) return;  // resumes when an arena comes back
+  if (!c.tail.empty()) {
+    // Frames decoded before the pause may be waiting in the tail.
+    c.blocked = true;
+    blocked_.push_back(&c);
+    unblockConnections();
+  } else {
+    resumeReading(c);
+  }
+}
+
 void Reactor::closeAfterFlush(Connection& c, int32_t reason, int32_t detail) {
   if (c.closed || c.closeQueued) return;
   c.closeErrno = detail;  // reported with the close event (closeNow keeps it)
@@ -1020,6 +1024,11 @@ void Reactor::expire(Connection& c, int32_t reason) {
     // or a silent client): nothing of ours to flush and no FIN to wait for.
     closeNow(c, reason, 0, false);
     return;
+  }
+  if (c.deadlineMs != 0 && reason == c.deadlineReason && c.deadlineMs <= coarseMs()) {
+    // The protocol's own deadline: it may handle it (WebSocket: ping, then close).
+    timeouts_.clear(c);
+    if (protocol_->onDeadline(*this, c, reason)) return;
   }
   // Nothing queued: a graceful close (FIN, bounded linger). Output still
   // queued means the peer is not reading it: it cannot arrive in time, reset.

@@ -122,6 +122,8 @@ class Reactor : public IoHandler, private ConnectionControl, private BorrowOwner
   }
   void clearDeadline(Connection& c) override { timeouts_.clear(c); }
   void closeAfterFlush(Connection& c, int32_t reason, int32_t detail) override;
+  void pauseInput(Connection& c) override { c.paused = true; }
+  void resumeInput(Connection& c) override;
   void expire(Connection& c, int32_t reason);
 
   // PROXY protocol listeners: the header before the connection is announced.
@@ -135,7 +137,7 @@ class Reactor : public IoHandler, private ConnectionControl, private BorrowOwner
   size_t decodeInto(Connection& c, const uint8_t* data, size_t len);
   bool keepInTail(Connection& c, const uint8_t* data, size_t len);  // false: closed (ENOMEM)
   void unblockConnections();
-  bool emitFrame(Connection& c, const uint8_t* payload, size_t len);
+  bool emitFrame(Connection& c, const uint8_t* payload, size_t len, int32_t kind);
 
   // Output.
   // arena >= 0: payload is in that batch arena (may be lent to the output
