@@ -212,8 +212,7 @@ bool sameHttpOutcome(const Outcome& a, const Outcome& b) {
 }
 
 Outcome checkHttpCutAnywhere(const FrameDecoder& dec, const Config& f, const std::string& stream, Rng& rng) {
-  const Outcome whole =
-      decodeHttpStream(dec, f, stream, stream.empty() ? std::vector<size_t>{} : std::vector<size_t>{stream.size()});
+  const Outcome whole = decodeHttpStream(dec, f, stream, wholeCut(stream.size()));
   FUZZ_CHECK(sameHttpOutcome(decodeHttpStream(dec, f, stream, sampledCuts(stream.size(), rng)), whole));
   return whole;
 }
