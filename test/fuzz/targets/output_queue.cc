@@ -106,7 +106,7 @@ size_t payloadSize(FuzzInput& in) {
     case 0: return n % 64;                                     // small frames share a chunk
     case 1: return n % (ChunkPool::kChunkSize + 64);           // around one chunk
     case 2: return ChunkPool::kChunkSize * 4 - 8 + n % 16;     // the dedicated-buffer threshold
-    default: return n % (ChunkPool::kChunkSize * 2) + ChunkPool::kChunkSize * 4;  // dedicated buffers
+    default: return n % ChunkPool::kChunkSize + ChunkPool::kChunkSize * 4;  // dedicated buffers
   }
 }
 
