@@ -54,9 +54,8 @@ struct Decoded {
   }
 };
 
-// Piece sizes that add up to len: 1..maxPiece bytes each, from rng.
-inline void randomCuts(size_t len, Rng& rng, size_t maxPiece, std::vector<size_t>* cuts) {
-  cuts->clear();
+// Appends piece sizes that add up to len: 1..maxPiece bytes each, from rng.
+inline void appendRandomCuts(size_t len, Rng& rng, size_t maxPiece, std::vector<size_t>* cuts) {
   for (size_t done = 0; done < len;) {
     size_t n = rng.between(1, maxPiece);
     if (n > len - done) n = len - done;
@@ -188,11 +187,24 @@ inline bool sameJoined(const Decoded& a, const Decoded& b) {
 // large random pieces, or a few random cut points. Checking every pattern on
 // every input made the targets slow (each 1-byte pass is one decode call per
 // byte); over millions of inputs each pattern still meets every input shape.
+// The fine patterns cut a window of kFineWindow bytes at a random place (all
+// of a shorter stream) and the rest in pieces of up to 4096: a 4 KiB stream
+// cut byte by byte was thousands of decode calls for one input, and every
+// byte of it still lies in some input's window over a run.
+constexpr size_t kFineWindow = 512;
 inline void sampledCuts(size_t len, Rng& rng, std::vector<size_t>* cuts) {
   static const size_t kMaxPieces[] = {1, 7, 64, 4096};
   const uint32_t pick = rng.next() % 5;
-  if (pick < 4) return randomCuts(len, rng, kMaxPieces[pick], cuts);
-  cuts->clear();  // 1..8 cut points anywhere
+  cuts->clear();
+  if (pick < 4) {
+    const size_t window = std::min(len, kFineWindow);
+    const size_t from = len > window ? rng.between(0, len - window) : 0;
+    appendRandomCuts(from, rng, 4096, cuts);
+    appendRandomCuts(window, rng, kMaxPieces[pick], cuts);
+    appendRandomCuts(len - from - window, rng, 4096, cuts);
+    return;
+  }
+  // 1..8 cut points anywhere
   size_t points[8];
   size_t count = 0;
   for (size_t n = rng.between(1, 8); n > 0 && len > 1; --n) points[count++] = rng.between(1, len - 1);
