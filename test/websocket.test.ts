@@ -108,7 +108,13 @@ describe.each(VARIANTS)('websocket ($name)', ({ options }) => {
     c.send(bin, { fin: false });
     c.send(bin, { fin: true }); // fragmented and compressed
     expect((await m).data.equals(Buffer.concat([bin, bin]))).toBe(true);
-    c.close();
+    // A close frame right after compressed messages is the close, not the last message again.
+    const done = closed(c);
+    c.close(4001, 'after deflate');
+    expect(await done).toEqual({ code: 4001, reason: 'after deflate' });
+    await waitFor(() => closes.length === 1, 5000, 'onClose');
+    expect(closes[0]?.[0]).toBe(4001);
+    closes.length = 0;
     // Raw compressed frames: a bomb (1 MiB of zeros in ~1 KiB), corrupt data, bad UTF-8.
     const deflate = (b: Buffer) => { const z = zlib.deflateRawSync(b, { finishFlush: zlib.constants.Z_SYNC_FLUSH }); return z.subarray(0, z.length - 4); };
     const offer = upgradeRequest('/', 'Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n');

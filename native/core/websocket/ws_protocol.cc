@@ -133,6 +133,8 @@ class WebSocketProtocol final : public Protocol {
       case kLayerFrames: break;
       default: return FrameVerdict::kConsumed;  // awaiting JS, or closing: nothing is read
     }
+    // Per frame: a control frame after a compressed message is not inflated.
+    inflated_ = false;
     const uint8_t op = r.info & kInfoOpcodeMask;
     switch (op) {
       case kPing:
@@ -159,7 +161,6 @@ class WebSocketProtocol final : public Protocol {
       advance(c.decoder, r);
       return FrameVerdict::kConsumed;
     }
-    inflated_ = false;
     if (goim_) return goimMessage(ctl, c, data, r);
     const bool compressed = op == kContinuation ? (c.decoder.layer & kMessageCompressed) != 0 : (r.info & kInfoRsv1) != 0;
     if (compressed) return inflateMessage(ctl, c, data, r);
@@ -455,6 +456,7 @@ class WebSocketProtocol final : public Protocol {
   }
 
   void sendClose(ConnectionControl& ctl, Connection& c, const uint8_t* body, size_t len) {
+    if (len > kWsMaxControlPayload) len = kWsMaxControlPayload;  // callers pass control payloads; never overflow
     uint8_t frame[2 + kWsMaxControlPayload];
     const size_t h = writeHeader(kClose, true, false, len, frame);
     if (len) std::memcpy(frame + h, body, len);

@@ -105,6 +105,8 @@ export function wsOptions(prefix: string, f: Record<string, unknown>) {
     perMessageDeflate: f.perMessageDeflate === undefined ? false : bool(`${prefix}.perMessageDeflate`, f.perMessageDeflate),
     jsUpgrade: false,
     deliverPings: false,
+    // The upgrade is an HTTP/1.1 request: over TLS, ALPN says so (browsers offer h2 first).
+    alpn: ['http/1.1'],
     overhead: 10,
     maxPayload: 2 ** 30,
   };
