@@ -46,6 +46,9 @@ describe('websocket options', () => {
     expect(mk({ type: 'websocket', maxPayloadLength: 0 })).toThrow(InvalidOptionError);
     expect(mk({ type: 'websocket', path: 'ws' })).toThrow(/framing.path/);
     expect(mk({ type: 'websocket', idleTimeout: -1 })).toThrow(/idleTimeout/);
+    expect(mk({ type: 'websocket', maxLifetime: -1 })).toThrow(/framing.maxLifetime/);
+    expect(mk({ type: 'websocket', maxLifetime: 1.5 })).toThrow(/framing.maxLifetime/);
+    expect(mk({ type: 'http', websocket: { path: '/ws', maxLifetime: 2 ** 31 } }, { onRequest() {}, websocket: {} })).toThrow(/framing.websocket.maxLifetime/);
     expect(mk({ type: 'websocket', maxBackpressure: 2 ** 30 })).toThrow(/maxOutbound/);
     expect(mk({ type: 'websocket', bogus: 1 })).toThrow(InvalidOptionError);
     expect(mk({ type: 'http', websocket: {} }, { onRequest() {}, websocket: {} })).toThrow(/websocket.path/);
@@ -281,6 +284,32 @@ describe.each(VARIANTS)('websocket ($name)', ({ options }) => {
     expect(live.readyState).toBe(WebSocket.OPEN);
     expect(closes).toEqual([1001]);
     live.close();
+  });
+
+  it.each([
+    { idleTimeout: 400, sendPings: true },
+    { idleTimeout: 0, sendPings: false },
+  ])('closes a busy client with 1001 after maxLifetime, never before (idleTimeout $idleTimeout)', async ({ idleTimeout, sendPings }) => {
+    const closes: Array<[number, number]> = [];
+    const start = Date.now();
+    const { port } = await listen({ type: 'websocket', maxLifetime: 1500, idleTimeout, sendPings }, {
+      ...ECHO,
+      onClose(_ws, code) { closes.push([code, Date.now() - start]); },
+    });
+    const c = await openWs(`ws://127.0.0.1:${port}/`);
+    const opened = Date.now();
+    let echoes = 0;
+    c.on('message', () => { echoes++; });
+    const busy = setInterval(() => { if (c.readyState === WebSocket.OPEN) c.send('busy'); }, 50);
+    const done = await withTimeout(closed(c), 6000, 'the lifetime close');
+    clearInterval(busy);
+    const lived = Date.now() - opened;
+    expect(done.code).toBe(1001);
+    expect(lived).toBeGreaterThanOrEqual(1450); // coarse clock: a few ms either way
+    expect(lived).toBeLessThan(4500);
+    expect(echoes).toBeGreaterThan(5); // it was busy all along: not an idle close
+    await waitFor(() => closes.length === 1, 5000, 'onClose');
+    expect(closes[0]?.[0]).toBe(1001);
   });
 
   it('serves HTTP and WebSocket on one server (framing http + websocket)', async () => {
