@@ -312,6 +312,27 @@ describe.each(VARIANTS)('websocket ($name)', ({ options }) => {
     expect(closes[0]?.[0]).toBe(1001);
   });
 
+  it('behind a PROXY protocol listener: the upgrade follows the header, ws sees the client\'s address', async () => {
+    const seen: string[] = [];
+    const server = createServer({ ...options, framing: { type: 'websocket', path: '/ws' } } as ServerOptions, {
+      ...ECHO,
+      onOpen(ws) { seen.push(`${ws.remoteAddress}:${ws.remotePort}`); },
+    } as Handlers);
+    const { port } = await server.listen({ host: '127.0.0.1', port: 0, proxyProtocol: true });
+    try {
+      // The PROXY header, the upgrade and a first frame in one write.
+      const c = await RawWsClient.open(port, Buffer.concat([
+        Buffer.from('PROXY TCP4 203.0.113.7 198.51.100.1 40001 443\r\n'), Buffer.from(upgradeRequest('/ws')), clientFrame(1, 'first'),
+      ]));
+      await c.upgraded();
+      expect((await c.frame(0)).payload.toString()).toBe('first');
+      expect(seen).toEqual(['203.0.113.7:40001']);
+      c.close();
+    } finally {
+      await server.close({ timeout: 200 });
+    }
+  });
+
   it('serves HTTP and WebSocket on one server (framing http + websocket)', async () => {
     const { port } = await h.listen({ ...options, framing: { type: 'http', websocket: { path: '/ws' } } } as ServerOptions, {
       onRequest(req, res) { res.end(`http ${req.url}`); },
