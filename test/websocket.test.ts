@@ -244,6 +244,26 @@ describe.each(VARIANTS)('websocket ($name)', ({ options }) => {
     await raw.until(() => raw.closed, 'the reset');
   });
 
+  it('delivers a ping or close that follows a compressed message as itself, not as that message', async () => {
+    const seen: string[] = [];
+    const closes: Array<[number, string]> = [];
+    const { port } = await listen({ type: 'websocket', perMessageDeflate: true }, {
+      onMessage(_ws, data) { seen.push(`message:${data.toString()}`); },
+      onPing(_ws, data) { seen.push(`ping:${data.toString()}`); },
+      onClose(_ws, code, reason) { closes.push([code, reason]); },
+    });
+    const z = zlib.deflateRawSync(Buffer.from('compressed ✓'.repeat(300)), { finishFlush: zlib.constants.Z_SYNC_FLUSH });
+    const raw = await RawWsClient.open(port, upgradeRequest('/', 'Sec-WebSocket-Extensions: permessage-deflate\r\n'));
+    await raw.upgraded();
+    raw.write(Buffer.concat([clientFrame(1, z.subarray(0, z.length - 4), { rsv: 0x40 }), clientFrame(9, 'p1'), clientFrame(8, closeBody(4002, 'bye'))]));
+    const pong = await raw.frame(0);
+    expect([pong.opcode, pong.payload.toString()]).toEqual([10, 'p1']);
+    expect(await raw.closeCode()).toBe(4002);
+    await waitFor(() => closes.length === 1, 5000, 'onClose');
+    expect(seen).toEqual([`message:${'compressed ✓'.repeat(300)}`, 'ping:p1']);
+    expect(closes).toEqual([[4002, 'bye']]);
+  });
+
   it('answers pings natively, delivers pings and pongs to onPing/onPong, and ws.ping() reaches the client', async () => {
     const pings: string[] = [];
     const pongs: string[] = [];
