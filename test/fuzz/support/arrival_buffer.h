@@ -81,15 +81,27 @@ class ExactBuffer {
 
 class ArrivalBuffer {
  public:
+  // Held while one feed uses the buffer (a nested feed would overwrite it).
+  class [[nodiscard]] Lease {
+   public:
+    explicit Lease(bool* inUse) : inUse_(inUse) {}
+    ~Lease() { *inUse_ = false; }
+    Lease(const Lease&) = delete;
+    Lease& operator=(const Lease&) = delete;
+
+   private:
+    bool* inUse_;
+  };
+
   // Copies the stream in; nothing has arrived yet (all of it poisoned).
-  void load(std::string_view stream) {
+  Lease load(std::string_view stream) {
     FUZZ_CHECK(!inUse_);  // one feed at a time per buffer
     inUse_ = true;
     buf_.copy(stream.data(), stream.size());
     buf_.poison(0, stream.size());
     arrived_ = 0;
+    return Lease(&inUse_);
   }
-  void release() { inUse_ = false; }
 
   // Bytes [0, upTo) have arrived.
   void arrive(size_t upTo) {

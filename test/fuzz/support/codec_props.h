@@ -90,11 +90,7 @@ template <typename OnFrame, typename OnError>
 size_t feedStream(const FrameDecoder& dec, std::string_view stream, const std::vector<size_t>& pieces,
                   OnFrame&& onFrame, OnError&& onError, bool scannedBounded = true) {
   static thread_local ArrivalBuffer arrived;
-  arrived.load(stream);
-  struct Release {
-    ArrivalBuffer& b;
-    ~Release() { b.release(); }
-  } release{arrived};
+  const ArrivalBuffer::Lease lease = arrived.load(stream);
   DecoderState state;
   size_t fed = 0;
   size_t at = 0;  // first pending byte
