@@ -14,10 +14,12 @@
 #   nats-server         private instances on a Unix socket / free port; the packages' daemons are never used)
 #   libssl-dev          OpenSSL's static libraries, linked into the addon for TLS
 #   openssl             the s_client / certificate tool the TLS tests use
+#   zlib1g-dev          static libz.a for WebSocket permessage-deflate (linked, symbols hidden)
+#   chromium            a real browser for the WebSocket tests (headless)
 # Installs only what is missing; needs root (CI and the dev machines are root).
 set -euo pipefail
 
-packages=(liburing-dev clang libclang-rt-14-dev cmake curl wrk haproxy redis-server nats-server libssl-dev openssl)
+packages=(liburing-dev clang libclang-rt-14-dev cmake curl wrk haproxy redis-server nats-server libssl-dev openssl zlib1g-dev chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
