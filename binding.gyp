@@ -17,13 +17,14 @@
         '<@(ringnet_bridge_sources)',
         '<@(ringnet_tls_sources)',
       ],
-      # OpenSSL for TLS, from Debian's libssl-dev (of the target architecture:
-      # scripts/static-libs.js): the static libraries, linked into the addon
-      # with their symbols hidden (Node exports its own copy; two OpenSSLs
-      # must never bind to each other).
-      'libraries': ['<!@(node scripts/static-libs.js <(target_arch) ssl crypto)', '-lpthread', '-ldl'],
+      # OpenSSL for TLS and zlib for WebSocket permessage-deflate, from Debian's
+      # libssl-dev and zlib1g-dev (of the target architecture: scripts/static-libs.js):
+      # the static libraries, linked into the addon with their symbols hidden
+      # (Node exports its own OpenSSL and zlib; two copies must never bind to
+      # each other).
+      'libraries': ['<!@(node scripts/static-libs.js <(target_arch) ssl crypto z)', '-lpthread', '-ldl'],
       # Only the Node-API entry points are exported (native/exports.map);
-      # --exclude-libs keeps the static libraries' symbols out as well.
+      # --exclude-libs keeps the static libraries' symbols (OpenSSL, zlib) out as well.
       'ldflags': ['-Wl,--exclude-libs,ALL', '-Wl,--version-script=<(module_root_dir)/native/exports.map'],
       'include_dirs': ["<!(node -p \"require('node-addon-api').include_dir\")"],
       'defines': ['NAPI_VERSION=8', 'NAPI_DISABLE_CPP_EXCEPTIONS', 'NODE_ADDON_API_DISABLE_DEPRECATED'],

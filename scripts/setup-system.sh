@@ -8,7 +8,7 @@
 #                       versioned libclang-rt package
 #   cmake, ninja-build  the CMake builds (root CMakeLists.txt via cmake-js): the
 #                       sanitizer addon, native tests and fuzz targets
-#   g++-aarch64-linux-gnu, liburing-dev:arm64, libssl-dev:arm64
+#   g++-aarch64-linux-gnu, liburing-dev:arm64, libssl-dev:arm64, zlib1g-dev:arm64
 #                       cross-compile the linux-arm64 prebuild (npm run prebuilds);
 #                       the arm64 packages come from dpkg multiarch (added below)
 #   qemu-user-static    runs an arm64 Node for the arm64 load test (npm run test:package)
@@ -19,12 +19,14 @@
 #   nats-server         private instances on a Unix socket / free port; the packages' daemons are never used)
 #   libssl-dev          OpenSSL's static libraries, linked into the addon for TLS
 #   openssl             the s_client / certificate tool the TLS tests use
+#   zlib1g-dev          static libz.a for WebSocket permessage-deflate (linked, symbols hidden)
+#   chromium            a real browser for the WebSocket tests (headless)
 # Installs only what is missing; needs root (CI and the dev machines are root).
 set -euo pipefail
 
 packages=(liburing-dev clang libclang-rt-14-dev cmake ninja-build curl wrk haproxy
-          redis-server nats-server libssl-dev openssl
-          g++-aarch64-linux-gnu liburing-dev:arm64 libssl-dev:arm64 qemu-user-static)
+          redis-server nats-server libssl-dev openssl zlib1g-dev chromium
+          g++-aarch64-linux-gnu liburing-dev:arm64 libssl-dev:arm64 zlib1g-dev:arm64 qemu-user-static)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

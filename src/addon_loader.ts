@@ -9,9 +9,9 @@ import { AddonLoadError } from './errors';
 
 /** What a user needs to build the addon when no prebuild fits. */
 export const BUILD_FROM_SOURCE =
-  'Build it from source: install a C++17 compiler, make, python3, OpenSSL\'s static libraries and liburing-dev ' +
-  '(Debian/Ubuntu: apt-get install g++ make python3 libssl-dev liburing-dev; ' +
-  'Alpine: apk add g++ make python3 linux-headers openssl-dev openssl-libs-static liburing-dev; ' +
+  'Build it from source: install a C++17 compiler, make, python3, the static OpenSSL and zlib, and liburing-dev ' +
+  '(Debian/Ubuntu: apt-get install g++ make python3 libssl-dev zlib1g-dev liburing-dev; ' +
+  'Alpine: apk add g++ make python3 linux-headers openssl-dev openssl-libs-static zlib-dev zlib-static liburing-dev; ' +
   'without liburing the addon builds epoll-only), then run `npm rebuild ringnet` in your project.';
 
 function platformLabel(): string {

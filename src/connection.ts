@@ -372,6 +372,13 @@ export class Connection<T = unknown> {
     this._w.server._scheduleFlush();
   }
 
+  /** @internal asks for a drain event when the output queue empties (once until it fires). */
+  _wantDrain(): void {
+    if (this._state & (WANT_DRAIN | CLOSED)) return;
+    this._state |= WANT_DRAIN;
+    this.command(CMD_WANT_DRAIN);
+  }
+
   /** @internal */ _markClosed(): void { this._state |= CLOSED | ENDED; this._held = undefined; this._rooms = undefined; }
   /** @internal */ _markPeerEnded(): void { this._state |= PEER_ENDED; }
   /** @internal */ _drained(): boolean {

@@ -5,6 +5,8 @@
 import { Server, type Handlers } from './server';
 import type { GoimFramingOptions, ServerOptions } from './options';
 import type { GoimFrame } from './protocols/goim/frame';
+import type { WebSocketHandlers } from './protocols/websocket/handlers';
+import type { WebSocketFramingOptions } from './protocols/websocket/options';
 
 export { Server, copyFrame } from './server';
 export type { Handlers, ListenOptions, AddressInfo, CloseOptions, ServerStats, WorkerStatsView } from './server';
@@ -33,15 +35,24 @@ export type { ClusterOptions } from './cluster/options';
 export type { QueueLimits } from './cluster/queue';
 export type { SendPayload, SendPayloadTypes } from './protocol';
 export type { PlainFramingOptions } from './protocols/frames/options';
-export { HttpRequest } from './protocols/http/request';
+export { HttpRequest } from './protocols/http_request';
 export { HTTP_METHODS } from './protocols/http/methods';
-export type { IncomingHeaders } from './protocols/http/request';
+export type { IncomingHeaders } from './protocols/http_request';
 export { HttpResponse } from './protocols/http/response';
 export type { OutgoingHeaderValue, ResponseEvent } from './protocols/http/response';
 
+export { ServerWebSocket, SendStatus } from './protocols/websocket/socket';
+export { WebSocketUpgrade } from './protocols/websocket/upgrade';
+export { WebSocketProtocolError, WebSocketCloseTimeoutError, WebSocketUsageError } from './protocols/websocket/errors';
+export type { WebSocketHandlers } from './protocols/websocket/handlers';
+export type { WebSocketOptions, WebSocketFramingOptions } from './protocols/websocket/options';
+export type { HttpWebSocketFramingOptions } from './protocols/http_websocket';
+
 /** Creates a server. Options are validated here: a bad value throws InvalidOptionError. */
+export function createServer<T = unknown>(options: ServerOptions & { framing: WebSocketFramingOptions }, handlers: WebSocketHandlers<T>): Server<T>;
 export function createServer<T = unknown>(options: ServerOptions & { framing: GoimFramingOptions }, handlers: GoimHandlers<T>): Server<T>;
 export function createServer<T = unknown>(options: ServerOptions | undefined, handlers: Handlers<T>): Server<T>;
-export function createServer<T = unknown>(options: ServerOptions | undefined, handlers: Handlers<T, any>): Server<T> {
-  return new Server<T>(options, handlers);
+export function createServer<T = unknown>(options: ServerOptions | undefined, handlers: Handlers<T, any> | WebSocketHandlers<T>): Server<T> {
+  // A WebSocket server's handlers take ServerWebSockets: its protocol module calls them (connectionHandlers).
+  return new Server<T>(options, handlers as Handlers<T, any>);
 }

@@ -65,8 +65,10 @@ export interface Protocol<C> {
    * request) for JS. `frame` is a view into the batch buffer, valid during the
    * call only, unless `owned`. Paused and closing connections never get here.
    * What a handler throws is the protocol's to catch (host.handlerFailed).
+   * `kind`: the frame event's aux (native FrameBytes::kind), what the
+   * native protocol says the frame is (WebSocket: the opcode); 0 otherwise.
    */
-  frame(conn: C, frame: Buffer, owned: boolean): void;
+  frame(conn: C, frame: Buffer, owned: boolean, kind?: number): void;
   /** The connection's output drained after a send returned false; runs before handlers.onDrain. */
   drain?(conn: C): void;
   /**

@@ -70,6 +70,9 @@ type State = 'idle' | 'listening' | 'closing' | 'closed';
 class FrameView extends Uint8Array {}
 Object.setPrototypeOf(FrameView.prototype, Buffer.prototype);
 
+/** A frame held while its connection is paused, with the kind it arrived with. */
+type HeldFrame = Buffer & { _kind?: number };
+
 /** Copies a frame out of the batch buffer so it can be kept after the handler returns. */
 export function copyFrame(frame: Uint8Array): Buffer {
   return Buffer.from(frame);
@@ -123,14 +126,15 @@ export class Server<T = unknown> implements ConnectionHost<T> {
     if (typeof handlers !== 'object' || handlers === null) {
       throw new TypeError('createServer(options, handlers): handlers must be an object');
     }
-    this.handlers = handlers;
     checkForeignHandlers(framing, handlers);
+    const module = protocolModule(framing);
+    this.handlers = (module.connectionHandlers?.(handlers) ?? handlers) as Handlers<T, any>;
     const server = this;
     const host: ProtocolHost<T> = {
       get closing() { return server._closing; },
       handlerFailed: (err, c) => this.handlerFailed(err, c),
     };
-    this.protocol = protocolModule(framing).create<T>({ framing, limits: this._options, handlers, host });
+    this.protocol = module.create<T>({ framing, limits: this._options, handlers, host });
     const resolved = resolveBackend(this._options.backendName);
     this.backend = resolved.backend;
     this.backendFallbackReason = resolved.fallback;
@@ -371,7 +375,8 @@ export class Server<T = unknown> implements ConnectionHost<T> {
           conn._held = frames.slice(i).concat(conn._held ?? []);
           return;
         }
-        this.frame(conn, frames[i] as Buffer, true);
+        const f = frames[i] as HeldFrame;
+        this.frame(conn, f, true, f._kind ?? 0);
       }
     });
   }
@@ -388,7 +393,7 @@ export class Server<T = unknown> implements ConnectionHost<T> {
         if (type === EV_FRAME) {
           const c = w.conns[slot];
           if (c === undefined || c._gen !== gen) continue;
-          this.frame(c, new FrameView(memory, records[p + 3], records[p + 4]) as Buffer, false);
+          this.frame(c, new FrameView(memory, records[p + 3], records[p + 4]) as Buffer, false, records[p + 5] as number);
           continue;
         }
         this.event(w, type, slot, gen, records[p + 3] as number, records[p + 4] as number, records[p + 5] as number, data, big);
@@ -399,14 +404,16 @@ export class Server<T = unknown> implements ConnectionHost<T> {
     }
   }
 
-  private frame(c: Connection<T>, frame: Buffer, owned: boolean): void {
+  private frame(c: Connection<T>, frame: Buffer, owned: boolean, kind: number): void {
     // Closed, or being closed by JS (a handler threw, backpressure): no more frames.
     if (c.closed || c._reason !== undefined) return;
     if (c.paused || c._held !== undefined) {
-      (c._held ??= []).push(owned ? frame : Buffer.from(frame));
+      const held: HeldFrame = owned ? frame : Buffer.from(frame);
+      if (kind !== 0) held._kind = kind;
+      (c._held ??= []).push(held);
       return;
     }
-    c._protocol.frame(c, frame, owned);
+    c._protocol.frame(c, frame, owned, kind);
   }
 
   private event(
@@ -424,7 +431,7 @@ export class Server<T = unknown> implements ConnectionHost<T> {
       }
       case EV_FRAME_BIG: {
         const c = w.conns[slot];
-        if (c !== undefined && c._gen === gen && big !== undefined) this.frame(c, big[offset] as Buffer, true);
+        if (c !== undefined && c._gen === gen && big !== undefined) this.frame(c, big[offset] as Buffer, true, aux);
         return;
       }
       case EV_DRAIN: {

@@ -67,7 +67,12 @@ export type CloseReason =
   | 'tls-error'
   | 'tls-abrupt'
   | 'proxy-error'
-  | 'proxy-timeout';
+  | 'proxy-timeout'
+  | 'ws-closed'
+  | 'ws-ended'
+  | 'ws-protocol-error'
+  | 'ws-close-timeout'
+  | 'upgrade-rejected';
 
 /** Indexed by the native CloseReason number. */
 export const CLOSE_REASONS: readonly CloseReason[] = [
@@ -97,6 +102,11 @@ export const CLOSE_REASONS: readonly CloseReason[] = [
   'tls-abrupt',
   'proxy-error',
   'proxy-timeout',
+  'ws-closed', // 26: the peer's close frame was answered (offset: its code)
+  'ws-ended', // 27: ws.end()'s close was answered
+  'ws-protocol-error', // 28: closed with offset's code (1002, 1003, 1007, 1009)
+  'ws-close-timeout', // 29
+  'upgrade-rejected', // 30: offset: the HTTP status
 ];
 
 export const CLOSE_READ_TIMEOUT = 14;

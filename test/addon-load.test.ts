@@ -93,6 +93,7 @@ describe('loading the addon from a package', () => {
     expect(r.message).toContain('npm rebuild ringnet');
     expect(r.message).toContain('liburing-dev');
     expect(r.message).toContain('libssl-dev');
+    expect(r.message).toContain('zlib1g-dev');
   });
 
   it('on musl the glibc prebuild is not taken: the same message names musl', () => {

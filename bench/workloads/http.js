@@ -9,6 +9,7 @@ const path = require('node:path');
 const { spawn } = require('node:child_process');
 const { onLines, tryJson, pinned } = require('../lib/spawn');
 const { windowSampler } = require('../lab/sampler');
+const { runPhasedChild } = require('../lib/phased_child');
 
 const CHILD = path.join(__dirname, 'shared', 'autocannon-child.js');
 const WRK_SCRIPT = path.join(__dirname, 'shared', 'wrk-report.lua');
@@ -55,23 +56,9 @@ async function runWrk(server, cell, ctx, sampler) {
 async function runAutocannon(server, cell, ctx, sampler) {
   const cfg = { url: `http://127.0.0.1:${server.port}/`, connections: cell.connections, pipelining: cell.depth,
     duration: ctx.duration, warmup: ctx.warmup };
-  const [cmd, argv] = pinned(process.execPath, [CHILD, JSON.stringify(cfg)], ctx.generatorCpus);
-  const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
-  const pending = [];
-  const diag = [];
-  let out = '';
-  onLines(child.stderr, (line) => {
-    const msg = tryJson(line);
-    if (msg && msg.phase === 'measure') pending.push(sampler.begin());
-    else if (msg && msg.phase === 'done') pending.push(sampler.end());
-    else if (!msg && line.trim()) diag.push(line);
-  });
-  onLines(child.stdout, (line) => { if (line.trim()) out = line; });
-  const limit = setTimeout(() => child.kill('SIGKILL'), (ctx.warmup + ctx.duration + 60) * 1000);
-  const exitCode = await new Promise((r) => child.on('exit', r));
-  clearTimeout(limit);
-  await Promise.all(pending);
-  return { result: tryJson(out) || {}, exitCode, diag: diag.join(' ') || out };
+  const r = await runPhasedChild(pinned(process.execPath, [CHILD, JSON.stringify(cfg)], ctx.generatorCpus),
+    { measure: () => sampler.begin(), done: () => sampler.end() }, ctx.warmup + ctx.duration + 60);
+  return { result: r.result, exitCode: r.exitCode, diag: r.diag || r.output };
 }
 
 module.exports = {

@@ -42,6 +42,45 @@ bool optionList(const Napi::Object& o, const char* key, SockOptList* out, std::s
   return true;
 }
 
+// Shared by 'http' and 'websocket' framings (the WebSocket handshake and the
+// HTTP requests beside it are parsed by the same HTTP/1.1 code).
+bool parseHttpLimits(const Napi::Object& f, HttpFraming* h, std::string* err) {
+  h->maxHeaderSize = static_cast<uint32_t>(num(f, "maxHeaderSize", h->maxHeaderSize));
+  h->maxUriLength = static_cast<uint32_t>(num(f, "maxUriLength", h->maxUriLength));
+  h->maxHeaders = static_cast<uint32_t>(num(f, "maxHeaders", h->maxHeaders));
+  h->maxBodySize = static_cast<uint64_t>(num(f, "maxBodySize", static_cast<double>(h->maxBodySize)));
+  h->headerTimeoutMs = static_cast<uint32_t>(num(f, "headerTimeoutMs", h->headerTimeoutMs));
+  h->bodyTimeoutMs = static_cast<uint32_t>(num(f, "bodyTimeoutMs", h->bodyTimeoutMs));
+  h->keepAliveTimeoutMs = static_cast<uint32_t>(num(f, "keepAliveTimeoutMs", h->keepAliveTimeoutMs));
+  h->maxChunkExtensionSize = static_cast<uint32_t>(num(f, "maxChunkExtensionSize", h->maxChunkExtensionSize));
+  Napi::Value methods = f.Get("methods");
+  if (!methods.IsArray()) return true;
+  Napi::Array a = methods.As<Napi::Array>();
+  std::vector<std::string> names;
+  for (uint32_t i = 0; i < a.Length(); ++i) {
+    Napi::Value m = a.Get(i);
+    if (!m.IsString()) {
+      *err = "framing.methods must be strings";
+      return false;
+    }
+    names.push_back(m.As<Napi::String>().Utf8Value());
+  }
+  h->methods = HttpMethodTable::make(names);
+  if (!h->methods) {
+    *err = "framing.methods: not a valid method table";
+    return false;
+  }
+  return true;
+}
+
+void parseGoim(const Napi::Object& f, FramingConfig* out) {
+  out->goim.maxFrameLength = static_cast<uint64_t>(num(f, "maxFrameLength", 65536));
+  out->goim.allowExtendedHeader = flag(f, "allowExtendedHeader", true);
+  out->goim.checksum = flag(f, "checksum", false);
+  out->goimAuth = flag(f, "auth", false);
+  out->goimAuthTimeoutMs = static_cast<uint32_t>(num(f, "authTimeoutMs", 0));
+}
+
 bool parseFraming(const Napi::Object& f, FramingConfig* out, std::string* err) {
   out->type = static_cast<FramingType>(static_cast<int>(num(f, "type", 0)));
   switch (out->type) {
@@ -74,42 +113,27 @@ bool parseFraming(const Napi::Object& f, FramingConfig* out, std::string* err) {
       out->raw.maxChunk = static_cast<uint64_t>(num(f, "maxChunk", 65536));
       return true;
     case FramingType::kGoim:
-      out->goim.maxFrameLength = static_cast<uint64_t>(num(f, "maxFrameLength", 65536));
-      out->goim.allowExtendedHeader = flag(f, "allowExtendedHeader", true);
-      out->goim.checksum = flag(f, "checksum", false);
-      out->goimAuth = flag(f, "auth", false);
-      out->goimAuthTimeoutMs = static_cast<uint32_t>(num(f, "authTimeoutMs", 0));
+      parseGoim(f, out);
       return true;
-    case FramingType::kHttp: {
-      HttpFraming& h = out->http;
-      h.maxHeaderSize = static_cast<uint32_t>(num(f, "maxHeaderSize", h.maxHeaderSize));
-      h.maxUriLength = static_cast<uint32_t>(num(f, "maxUriLength", h.maxUriLength));
-      h.maxHeaders = static_cast<uint32_t>(num(f, "maxHeaders", h.maxHeaders));
-      h.maxBodySize = static_cast<uint64_t>(num(f, "maxBodySize", static_cast<double>(h.maxBodySize)));
-      h.headerTimeoutMs = static_cast<uint32_t>(num(f, "headerTimeoutMs", h.headerTimeoutMs));
-      h.bodyTimeoutMs = static_cast<uint32_t>(num(f, "bodyTimeoutMs", h.bodyTimeoutMs));
-      h.keepAliveTimeoutMs = static_cast<uint32_t>(num(f, "keepAliveTimeoutMs", h.keepAliveTimeoutMs));
-      h.maxChunkExtensionSize = static_cast<uint32_t>(num(f, "maxChunkExtensionSize", h.maxChunkExtensionSize));
-      Napi::Value methods = f.Get("methods");
-      if (methods.IsArray()) {
-        Napi::Array a = methods.As<Napi::Array>();
-        std::vector<std::string> names;
-        for (uint32_t i = 0; i < a.Length(); ++i) {
-          Napi::Value m = a.Get(i);
-          if (!m.IsString()) {
-            *err = "framing.methods must be strings";
-            return false;
-          }
-          names.push_back(m.As<Napi::String>().Utf8Value());
-        }
-        h.methods = HttpMethodTable::make(names);
-        if (!h.methods) {
-          *err = "framing.methods: not a valid method table";
-          return false;
-        }
-      }
-      return true;
+    case FramingType::kWebSocket: {
+      WebSocketFraming& w = out->websocket;
+      w.maxPayloadLength = static_cast<uint64_t>(num(f, "maxPayloadLength", static_cast<double>(w.maxPayloadLength)));
+      Napi::Value path = f.Get("path");
+      if (path.IsString()) w.path = path.As<Napi::String>().Utf8Value();
+      w.httpRequests = flag(f, "httpRequests", false);
+      w.jsUpgrade = flag(f, "jsUpgrade", false);
+      w.deliverPings = flag(f, "deliverPings", false);
+      w.idleTimeoutMs = static_cast<uint32_t>(num(f, "idleTimeoutMs", w.idleTimeoutMs));
+      w.sendPings = flag(f, "sendPings", w.sendPings);
+      w.closeTimeoutMs = static_cast<uint32_t>(num(f, "closeTimeoutMs", w.closeTimeoutMs));
+      w.upgradeTimeoutMs = static_cast<uint32_t>(num(f, "upgradeTimeoutMs", w.upgradeTimeoutMs));
+      w.perMessageDeflate = flag(f, "perMessageDeflate", false);
+      w.goim = flag(f, "goimOverWebSocket", false);
+      if (w.goim) parseGoim(f, out);
+      return parseHttpLimits(f, &w.http, err);
     }
+    case FramingType::kHttp:
+      return parseHttpLimits(f, &out->http, err);
   }
   *err = "unknown framing type";
   return false;
@@ -173,11 +197,20 @@ bool parseServerConfig(const Napi::Object& o, ServerConfig* c, std::string* err)
   auto shorten = [c](uint32_t t) {
     if (t != 0 && (c->protocolTimeoutMs == 0 || t < c->protocolTimeoutMs)) c->protocolTimeoutMs = t;
   };
-  if (c->framing.type == FramingType::kGoim && c->framing.goimAuth) shorten(c->framing.goimAuthTimeoutMs);
+  const bool goim = c->framing.type == FramingType::kGoim ||
+                    (c->framing.type == FramingType::kWebSocket && c->framing.websocket.goim);
+  if (goim && c->framing.goimAuth) shorten(c->framing.goimAuthTimeoutMs);
   if (c->tls) shorten(c->tlsHandshakeTimeoutMs);
   if (c->framing.type == FramingType::kHttp) {
     const HttpFraming& h = c->framing.http;
     for (uint32_t t : {h.headerTimeoutMs, h.bodyTimeoutMs, h.keepAliveTimeoutMs}) shorten(t);
+  }
+  if (c->framing.type == FramingType::kWebSocket) {
+    const WebSocketFraming& w = c->framing.websocket;
+    for (uint32_t t : {w.http.headerTimeoutMs, w.http.bodyTimeoutMs, w.http.keepAliveTimeoutMs,
+                       w.sendPings ? w.idleTimeoutMs / 2 : w.idleTimeoutMs, w.closeTimeoutMs, w.upgradeTimeoutMs}) {
+      shorten(t);
+    }
   }
   return true;
 }

@@ -12,6 +12,7 @@ std::unique_ptr<FrameDecoder> makeDecoder(const FramingConfig& f) {
     case FramingType::kRaw: return makeRawDecoder(f.raw);
     case FramingType::kGoim: return makeGoimDecoder(f.goim);
     case FramingType::kHttp: return makeHttpDecoder(f.http);
+    case FramingType::kWebSocket: return makeWebSocketDecoder(f.websocket);
   }
   return nullptr;
 }
@@ -24,6 +25,8 @@ std::unique_ptr<FrameEncoder> makeEncoder(const FramingConfig& f) {
     case FramingType::kRaw: return makeRawEncoder();
     case FramingType::kGoim: return makeGoimEncoder(f.goim);
     case FramingType::kHttp: return makeHttpEncoder();
+    case FramingType::kWebSocket:
+      return f.websocket.goim ? makeGoimOverWebSocketEncoder(f.goim) : makeWebSocketEncoder();
   }
   return nullptr;
 }

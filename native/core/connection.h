@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "codec/codec.h"
@@ -17,6 +18,13 @@ class TlsSession;
 struct RoomMembership {
   Room* room;
   uint32_t index;
+};
+
+// Per-connection state a protocol allocates when it needs more than
+// protoFlags (WebSocket: a fragmented message being assembled). Null for
+// most connections.
+struct ProtocolState {
+  virtual ~ProtocolState() = default;
 };
 
 struct Connection {
@@ -46,6 +54,7 @@ struct Connection {
   OutputQueue& wire() { return tlsOut != nullptr ? *tlsOut : out; }
   // Nothing left to send at all (plaintext waiting for encryption included).
   bool outputEmpty() const { return out.empty() && (tlsOut == nullptr || tlsOut->empty()); }
+  std::unique_ptr<ProtocolState> protoState;  // protocol.h; usually null
 
   // Readiness and lifecycle flags.
   bool readable = false;     // the kernel may have bytes for us (edge-triggered bookkeeping)
@@ -64,6 +73,7 @@ struct Connection {
   bool ioPending = false;    // a backend operation holds the fd (io_uring); closing waits for it
   bool proxyPending = false; // PROXY listener: header not in yet; JS has not seen the connection
   bool closed = false;
+  bool sealed = false;       // the protocol sent its last message (WebSocket close): sends are dropped
   int32_t closeReason = 0;   // wire::CloseReason once closing
   int32_t closeErrno = 0;
 };

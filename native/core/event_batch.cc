@@ -56,9 +56,9 @@ void EventBatch::drainOverflow() {
   overflow_.erase(overflow_.begin(), overflow_.begin() + static_cast<std::ptrdiff_t>(done));
 }
 
-bool EventBatch::frame(uint32_t slot, int32_t gen, const uint8_t* payload, size_t length) {
+bool EventBatch::frame(uint32_t slot, int32_t gen, const uint8_t* payload, size_t length, int32_t aux) {
   if (!overflow_.empty() || (current_ < 0 && !acquire())) return false;
-  int32_t rec[kEventInts] = {kEvFrame, static_cast<int32_t>(slot), gen, 0, 0, 0};
+  int32_t rec[kEventInts] = {kEvFrame, static_cast<int32_t>(slot), gen, 0, 0, aux};
   ArenaMemory& a = arenas_[current_];
   if (length > a.dataCapacity / 2) {
     // Big frame: its own buffer, so one large frame never starves an arena.

@@ -38,7 +38,7 @@ class EventBatch {
 
   // Appends a frame's payload; false when there is no room now (the caller
   // keeps the bytes and retries after an arena comes back).
-  bool frame(uint32_t slot, int32_t gen, const uint8_t* payload, size_t length);
+  bool frame(uint32_t slot, int32_t gen, const uint8_t* payload, size_t length, int32_t aux = 0);
   // Control events are never refused.
   void control(int32_t type, uint32_t slot, int32_t gen, int32_t offset = 0, int32_t aux = 0);
   void open(uint32_t slot, int32_t gen, const std::string& addressText);

@@ -2,6 +2,7 @@
 
 #include "goim/goim_protocol.h"
 #include "http/http_protocol.h"
+#include "websocket/ws_protocol.h"
 
 namespace ringnet {
 
@@ -16,6 +17,8 @@ std::unique_ptr<Protocol> makeProtocol(const ServerConfig& config) {
       return std::make_unique<GoimProtocol>(config.framing);
     case FramingType::kHttp:
       return makeHttpProtocol(config.framing.http);
+    case FramingType::kWebSocket:
+      return makeWebSocketProtocol(config.framing);
   }
   return std::make_unique<Protocol>();
 }

@@ -32,12 +32,17 @@ class ConnectionControl {
   virtual void closeAfterFlush(Connection& c, int32_t reason, int32_t detail) {
     (void)c, (void)reason, (void)detail;
   }
+  // Stops reading from `c` (TCP flow control holds the peer back) until
+  // resumeInput(), which also decodes what is already buffered.
+  virtual void pauseInput(Connection& c) { (void)c; }
+  virtual void resumeInput(Connection& c) { (void)c; }
 };
 
 // Bytes handed to JS for one frame.
 struct FrameBytes {
   const uint8_t* data;
   size_t length;
+  int32_t kind = 0;  // reaches JS in the frame event's aux field (WebSocket: the opcode)
 };
 
 enum class FrameVerdict : uint8_t {
@@ -90,6 +95,13 @@ class Protocol {
   // connection is about to close gracefully (nothing queued for the peer):
   // the last chance to answer (HTTP: 408 on a header timeout).
   virtual void onTimeout(ConnectionControl&, Connection&, int32_t reason) { (void)reason; }
+  // The deadline armed with armDeadline() passed (`reason` as armed). True:
+  // the protocol handled it (re-armed it, or closed the connection itself);
+  // false: the reactor closes the connection with `reason`.
+  virtual bool onDeadline(ConnectionControl&, Connection&, int32_t reason) {
+    (void)reason;
+    return false;
+  }
   // A protocol command from JS (wire::kCmdProtocol); `op` is protocol-defined.
   virtual void onCommand(ConnectionControl&, Connection&, int32_t op, const uint8_t* payload,
                          size_t len) {

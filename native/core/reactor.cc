@@ -287,7 +287,7 @@ void Reactor::applyCommands(const uint8_t* data, size_t len) {
 void Reactor::applyCommand(int32_t op, Connection& c, const uint8_t* payload, size_t len) {
   switch (op) {
     case kCmdSend: {
-      if (c.endQueued || c.writeShut) return;  // after end(): dropped, as JS documents
+      if (c.endQueued || c.writeShut || c.sealed) return;  // after end(): dropped, as JS documents
       // Framings with meta (goim: ver, op, seq) carry it before the payload.
       const size_t meta = encoder_->metaLength();
       if (len < meta) return;
@@ -302,7 +302,7 @@ void Reactor::applyCommand(int32_t op, Connection& c, const uint8_t* payload, si
       return;
     }
     case kCmdWrite:
-      if (!c.endQueued && !c.writeShut) enqueue(c, payload, len);
+      if (!c.endQueued && !c.writeShut && !c.sealed) enqueue(c, payload, len);
       return;
     case kCmdEnd:
       c.endQueued = true;
@@ -318,18 +318,7 @@ void Reactor::applyCommand(int32_t op, Connection& c, const uint8_t* payload, si
       c.paused = true;
       return;
     case kCmdResume:
-      if (c.paused) {
-        c.paused = false;
-        if (c.blocked) return;  // resumes when an arena comes back
-        if (!c.tail.empty()) {
-          // Frames decoded before the pause may be waiting in the tail.
-          c.blocked = true;
-          blocked_.push_back(&c);
-          unblockConnections();
-        } else {
-          resumeReading(c);
-        }
-      }
+      resumeInput(c);
       return;
     case kCmdProtocol: {
       if (len < 4) return;
@@ -506,7 +495,7 @@ size_t Reactor::decodeInto(Connection& c, const uint8_t* data, size_t len) {
     }
     if (verdict == FrameVerdict::kDeliver) {
       FrameBytes out = protocol_->frameForJs(c, data + pos, r);
-      if (!emitFrame(c, out.data, out.length)) {
+      if (!emitFrame(c, out.data, out.length, out.kind)) {
         if (!c.blocked) {  // listed once: onClosed removes one entry
           c.blocked = true;
           blocked_.push_back(&c);
@@ -520,14 +509,14 @@ size_t Reactor::decodeInto(Connection& c, const uint8_t* data, size_t len) {
   return pos;
 }
 
-bool Reactor::emitFrame(Connection& c, const uint8_t* payload, size_t len) {
-  if (!batch_.frame(c.slot, c.gen, payload, len)) {
+bool Reactor::emitFrame(Connection& c, const uint8_t* payload, size_t len, int32_t kind) {
+  if (!batch_.frame(c.slot, c.gen, payload, len, kind)) {
     // Decoding while JS holds a batch (a resume applied in place): never
     // re-enter JS; the connection waits in blocked_ like any other.
     if (delivering_) return false;
     // The arena is full: hand it to JS now and try the next one.
     publish();
-    if (!batch_.frame(c.slot, c.gen, payload, len)) return false;
+    if (!batch_.frame(c.slot, c.gen, payload, len, kind)) return false;
   }
   WorkerStats::add(stats_.framesIn, 1);
   return true;
@@ -616,7 +605,7 @@ constexpr size_t kShareFromBytes = 1024;
 
 bool Reactor::queueBroadcast(Connection& c, SharedBytes& frame) {
   if (c.proxyPending) return true;  // not a member of anything yet
-  if (c.closed || c.lingering || c.closeQueued || c.endQueued || c.writeShut) return true;
+  if (c.closed || c.lingering || c.closeQueued || c.endQueued || c.writeShut || c.sealed) return true;
   const size_t n = frame.size();
   if (c.out.size() + n > config_.maxOutbound) return false;
   if (n < kShareFromBytes) {
@@ -722,6 +711,20 @@ void Reactor::finishGracefulClose(Connection& c) {
   resumeReading(c);
 }
 
+void Reactor::resumeInput(Connection& c) {
+  if (!c.paused || c.closed) return;
+  c.paused = false;
+  if (c.blocked) return;  // resumes when an arena comes back
+  if (!c.tail.empty()) {
+    // Frames decoded before the pause may be waiting in the tail.
+    c.blocked = true;
+    blocked_.push_back(&c);
+    unblockConnections();
+  } else {
+    resumeReading(c);
+  }
+}
+
 void Reactor::closeAfterFlush(Connection& c, int32_t reason, int32_t detail) {
   if (c.closed || c.closeQueued) return;
   c.closeErrno = detail;  // reported with the close event (closeNow keeps it)
@@ -820,6 +823,11 @@ void Reactor::expire(Connection& c, int32_t reason) {
     // or a silent client): nothing of ours to flush and no FIN to wait for.
     closeNow(c, reason, 0, false);
     return;
+  }
+  if (c.deadlineMs != 0 && reason == c.deadlineReason && c.deadlineMs <= coarseMs()) {
+    // The protocol's own deadline: it may handle it (WebSocket: ping, then close).
+    timeouts_.clear(c);
+    if (protocol_->onDeadline(*this, c, reason)) return;
   }
   // Nothing queued: a graceful close (FIN, bounded linger). Output still
   // queued means the peer is not reading it: it cannot arrive in time, reset.

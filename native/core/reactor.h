@@ -114,6 +114,8 @@ class Reactor : public IoHandler, private ConnectionControl {
   }
   void clearDeadline(Connection& c) override { timeouts_.clear(c); }
   void closeAfterFlush(Connection& c, int32_t reason, int32_t detail) override;
+  void pauseInput(Connection& c) override { c.paused = true; }
+  void resumeInput(Connection& c) override;
   void expire(Connection& c, int32_t reason);
 
   // PROXY protocol listeners: the header before the connection is announced.
@@ -124,7 +126,7 @@ class Reactor : public IoHandler, private ConnectionControl {
   bool plainInput(Connection& c, const uint8_t* data, size_t len);
   size_t decodeInto(Connection& c, const uint8_t* data, size_t len);
   void unblockConnections();
-  bool emitFrame(Connection& c, const uint8_t* payload, size_t len);
+  bool emitFrame(Connection& c, const uint8_t* payload, size_t len, int32_t kind);
 
   // Output.
   void enqueue(Connection& c, const uint8_t* data, size_t len);

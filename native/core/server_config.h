@@ -9,6 +9,7 @@
 #include "codec/codec.h"
 #include "codec/goim_codec.h"
 #include "codec/http_codec.h"
+#include "codec/ws_codec.h"
 #include "listener.h"
 #include "socket_options.h"
 
@@ -18,7 +19,9 @@ class TlsContextSlot;
 
 namespace ringnet {
 
-enum class FramingType : uint8_t { kLength, kDelimiter, kFixed, kRaw, kGoim, kHttp };
+// kWebSocket also serves 'http' framing with a websocket path (httpRequests)
+// and goim over WebSocket.
+enum class FramingType : uint8_t { kLength, kDelimiter, kFixed, kRaw, kGoim, kHttp, kWebSocket };
 
 struct FramingConfig {
   FramingType type = FramingType::kLength;
@@ -30,6 +33,7 @@ struct FramingConfig {
   bool goimAuth = false;        // goim: frames wait behind an accepted auth (op 7)
   uint32_t goimAuthTimeoutMs = 0;  // goim: close unless the auth is accepted within (0 = never)
   HttpFraming http;
+  WebSocketFraming websocket;
 };
 
 // Rooms and broadcast (rooms.h), per worker.

@@ -54,6 +54,12 @@ enum CloseReason : int32_t {
   kCloseTlsAbrupt = 23,     // TLS: the peer closed TCP without close_notify
   kCloseProxyError = 24,    // PROXY protocol listener: bad or missing header; offset: proxy::Error
   kCloseProxyTimeout = 25,  // PROXY protocol listener: no complete header within its timeout
+  // WebSocket (websocket/ws_protocol.h); offset carries the close code or status:
+  kCloseWsPeer = 26,        // the peer's close frame was answered; offset: its code (1005: none)
+  kCloseWsLocal = 27,       // ws.end(): the peer answered our close; offset: our code
+  kCloseWsError = 28,       // the peer broke the protocol; offset: the code we closed with (1002, 1003, 1007, 1009)
+  kCloseWsCloseTimeout = 29,  // ws.end(): no close from the peer within closeTimeout
+  kCloseWsRejected = 30,    // the upgrade was refused; offset: the HTTP status (400, 404, 426, or onUpgrade's)
 };
 
 enum ServerErrorKind : int32_t {

@@ -11,22 +11,29 @@ import type { NormalizedFraming } from '../protocol';
 import { oneOf, plainObject } from '../options/validate';
 import { FRAMES } from './frames';
 import type { PlainFramingOptions } from './frames/options';
-import { GOIM } from './goim';
+import { GOIM_WITH_TRANSPORT } from './goim_websocket';
 import type { GoimAuthHandler } from './goim/handlers';
 import type { GoimFramingOptions } from './goim/options';
-import { HTTP } from './http';
+import { HTTP_WITH_WEBSOCKET, type HttpWebSocketFramingOptions } from './http_websocket';
+import { WEBSOCKET } from './websocket';
 import type { HttpHandlers } from './http/handlers';
 import type { HttpFramingOptions } from './http/options';
+import type { WebSocketHandlers } from './websocket/handlers';
+import type { WebSocketFramingOptions } from './websocket/options';
 import type { ProtocolModule } from './module';
 
 /** Every protocol module, in the order framing types are listed in errors. */
-const MODULES: ReadonlyArray<ProtocolModule<any, any>> = [FRAMES, GOIM, HTTP];
+const MODULES: ReadonlyArray<ProtocolModule<any, any>> = [FRAMES, GOIM_WITH_TRANSPORT, HTTP_WITH_WEBSOCKET, WEBSOCKET];
 
 /** What `framing` can be: one entry per framing type. */
-export type FramingOptions = PlainFramingOptions | GoimFramingOptions | HttpFramingOptions;
+export type FramingOptions =
+  | PlainFramingOptions | GoimFramingOptions | HttpFramingOptions | HttpWebSocketFramingOptions | WebSocketFramingOptions;
 
 /** Handlers of a server: the connection's, plus those each protocol owns. */
-export interface Handlers<T = unknown, F = Buffer> extends ConnectionHandlers<T, F>, GoimAuthHandler<T>, HttpHandlers<T> {}
+export interface Handlers<T = unknown, F = Buffer> extends ConnectionHandlers<T, F>, GoimAuthHandler<T>, HttpHandlers<T> {
+  /** framing 'http' with a websocket path: the handlers of its WebSockets. */
+  websocket?: WebSocketHandlers<T>;
+}
 
 const BY_TYPE = new Map<string, ProtocolModule<any, any>>(MODULES.flatMap((m) => m.types.map((t) => [t, m] as const)));
 const TYPES = [...BY_TYPE.keys()];

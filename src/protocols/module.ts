@@ -5,6 +5,7 @@
  * (src/protocol.ts). Mirrors native makeProtocol() (native/core/protocol.cc).
  */
 import type { Connection } from '../connection';
+import type { ConnectionHandlers } from '../handlers';
 import type { NormalizedFraming, Protocol } from '../protocol';
 
 /** What the server offers a protocol. */
@@ -49,4 +50,12 @@ export interface ProtocolModule<F extends NormalizedFraming = NormalizedFraming,
    * when handlers.onAuth exists).
    */
   create<T>(ctx: ProtocolContext<T, F, H>): Protocol<Connection<T>>;
+  /**
+   * The handlers the server calls for connection events (onOpen, onDrain,
+   * onEnd, onClose, onError with the Connection) when they are not the
+   * handlers object itself: a protocol whose handlers take another object
+   * (WebSocket: onOpen(ws)) calls them from its own hooks and returns here
+   * only what the server should still call. Default: the handlers object.
+   */
+  connectionHandlers?<T>(handlers: H): ConnectionHandlers<T, unknown>;
 }

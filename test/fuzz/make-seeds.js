@@ -184,6 +184,26 @@ const seeds = {
     'two-queues': cat([3], [0, 1], u16(16383), [0x80, 1], u16(20000), [5], u16(1), [0x85], u16(65535), [0x84]),
     'streaming': cat([1], ...Array.from({ length: 40 }, (_, i) => cat([0, 1], u16(16000 + i), [3], u32(9000 + i * 13)))),
   },
+  // shape (bit 0 deflate negotiated, bits 1-2 mode: 0 raw stream, 1 frame recipe, 2 UTF-8 text, 3 extension offers),
+  // maxPayloadLength code u16 (1 + n % 4096), seed u32, then the bytes. A recipe is
+  // [b0 (FIN|RSV|opcode)][payload length u8][payload] per frame, masked by the target.
+  ws_codec: {
+    'raw-text': cat([0], u16(1000), SEED, [0x81, 0x85, 1, 2, 3, 4], Buffer.from('hello').map((b, i) => b ^ [1, 2, 3, 4][i & 3])),
+    'raw-unmasked': cat([0], u16(1000), SEED, [0x82, 0x03], 'abc'),
+    'raw-64bit-top': cat([0], u16(1000), SEED, [0x82, 0xff, 0x80, 0, 0, 0, 0, 0, 0, 1, 9, 9, 9, 9]),
+    'raw-too-big': cat([1], u16(10), SEED, [0x82, 0xfe, 0x10, 0x00, 1, 2, 3, 4]),
+    'recipe-fragments': cat([2], u16(2000), SEED, [0x01, 2], 'h\xc3', [0x89, 1], 'p', [0x00, 4], '\xa9llo', [0x80, 2], ' !', [0x82, 3], [0, 1, 255]),
+    'recipe-close': cat([2], u16(2000), SEED, [0x88, 6], [0x03, 0xe8], 'bye!', [0x81, 1], 'x'),
+    'recipe-bad-close': cat([2], u16(2000), SEED, [0x88, 2], [0x03, 0xed]),
+    'recipe-bad-utf8': cat([2], u16(2000), SEED, [0x01, 3], '\xed\xa0\x80', [0x80, 0]),
+    'recipe-rsv1-deflate': cat([3], u16(2000), SEED, [0xc1, 3], 'abc', [0x40 | 0x01, 1], 'a', [0x80, 1], 'b'),
+    'recipe-orphan-continuation': cat([2], u16(2000), SEED, [0x80, 1], 'x'),
+    'recipe-reserved-opcode': cat([2], u16(2000), SEED, [0x83, 1], 'x'),
+    'utf8-mixed': cat([4], u16(0), SEED, 'a\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\xf4\x8f\xbf\xbf'),
+    'utf8-invalid': cat([4], u16(0), SEED, 'ok\xf4\x90\x80\x80\xc0\xaf\xed\xa0\x80'),
+    'ext-offers': cat([6], u16(0), SEED, 'x-webkit-deflate-frame, permessage-deflate; client_max_window_bits; server_max_window_bits="10"'),
+    'ext-bad': cat([6], u16(0), SEED, 'permessage-deflate; server_max_window_bits=8; server_no_context_takeover=1, permessage-deflate;'),
+  },
 };
 
 for (const [target, files] of Object.entries(seeds)) {

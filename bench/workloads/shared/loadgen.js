@@ -3,8 +3,9 @@
 // demand, run with the cell's parameters; phase lines on its stderr drive the window sampler.
 const fs = require('node:fs');
 const path = require('node:path');
-const { spawn, spawnSync } = require('node:child_process');
-const { onLines, tryJson, pinned } = require('../../lib/spawn');
+const { spawnSync } = require('node:child_process');
+const { pinned } = require('../../lib/spawn');
+const { runPhasedChild } = require('../../lib/phased_child');
 
 const DIR = path.join(__dirname, '..', '..', 'loadgen');
 const BIN = path.join(__dirname, '..', '..', 'bin', 'loadgen');
@@ -24,31 +25,9 @@ function command(args, ctx) {
   return pinned(BIN, args, ctx.generatorCpus);
 }
 
-/**
- * Runs the generator; calls hooks.measure() / hooks.done() (awaited before the result is
- * used) at its window edges. Resolves { result, exitCode, diag }.
- */
+/** Runs the generator with `args` (see bench/lib/phased_child.js for hooks and the result). */
 function runLoadgen(args, ctx, hooks, timeoutSec) {
-  const [cmd, argv] = command(args, ctx);
-  return new Promise((resolve) => {
-    const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
-    const pending = [];
-    const diag = [];
-    let out = '';
-    onLines(child.stderr, (line) => {
-      const msg = tryJson(line);
-      if (msg && msg.phase === 'measure') pending.push(hooks.measure());
-      else if (msg && msg.phase === 'done') pending.push(hooks.done());
-      else if (!msg && line.trim()) diag.push(line);
-    });
-    onLines(child.stdout, (line) => { if (line.trim()) out = line; });
-    const limit = setTimeout(() => child.kill('SIGKILL'), timeoutSec * 1000);
-    child.on('exit', async (code) => {
-      clearTimeout(limit);
-      await Promise.all(pending);
-      resolve({ result: tryJson(out) || {}, exitCode: code, diag: diag.join('\n') });
-    });
-  });
+  return runPhasedChild(command(args, ctx), hooks, timeoutSec);
 }
 
 module.exports = { ensureLoadgen, runLoadgen, command, BIN };

@@ -29,6 +29,10 @@ enum class CodecError : uint8_t {
   kHttpHeaderTooLarge,    // 431
   kHttpNotImplemented,    // 501 (a transfer coding other than chunked)
   kHttpVersion,           // 505
+  // WebSocket (ws_codec.h): the close code the server answers with.
+  kWsProtocolError,       // 1002
+  kWsInvalidData,         // 1007 (invalid UTF-8 in a text message or close reason)
+  kWsMessageTooBig,       // 1009
 };
 
 // Per-connection decoder state, kept between reads. Small on purpose: an idle
@@ -37,6 +41,11 @@ struct DecoderState {
   // Bytes of the pending input that were already searched without success
   // (delimiter framing); lets a frame split over many reads be scanned once.
   uint64_t scanned = 0;
+  // Layered codecs (WebSocket: HTTP handshake, then frames): which layer runs
+  // and message-level facts the protocol above keeps there for the decoder
+  // (ws_codec.h). The decoder reads these; only the protocol writes them.
+  uint32_t layer = 0;
+  uint32_t message = 0;
 };
 
 struct DecodeResult {
@@ -46,6 +55,7 @@ struct DecodeResult {
   size_t payloadOffset = 0;   // kFrame: payload position within the input
   size_t payloadLength = 0;   // kFrame: payload length
   size_t needed = 0;          // kNeedMore: total input bytes needed for the frame, when known (0 = unknown)
+  uint32_t info = 0;          // kFrame: codec-specific facts (WebSocket: opcode, flags; ws_codec.h)
 };
 
 class FrameDecoder {

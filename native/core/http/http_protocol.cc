@@ -256,6 +256,8 @@ class HttpProtocol final : public Protocol {
 
 }  // namespace
 
+uint32_t httpOutstanding(const Connection& c) { return outstanding(c); }
+
 std::unique_ptr<Protocol> makeHttpProtocol(const HttpFraming& limits) {
   return std::make_unique<HttpProtocol>(limits);
 }

@@ -14,4 +14,8 @@ namespace ringnet {
 
 std::unique_ptr<Protocol> makeHttpProtocol(const HttpFraming& limits);
 
+// Requests on `c` handed to JS whose responses have not ended (for a protocol
+// layered on HTTP: WebSocket upgrades only a connection that owes nothing).
+uint32_t httpOutstanding(const Connection& c);
+
 }  // namespace ringnet

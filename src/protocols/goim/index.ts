@@ -41,7 +41,10 @@ class GoimProtocol<T> implements Protocol<Connection<T>> {
     }
   }
 
-  frame(conn: Connection<T>, packet: Buffer): void {
+  frame(conn: Connection<T>, packet: Buffer, _owned?: boolean, kind = 0): void {
+    // goim over WebSocket: packets come as binary messages (kind 2); the
+    // upgrade request (16) and the peer's close frame (8) are not packets.
+    if (kind > 2) return;
     const frame = decodeGoimFrame(packet);
     // Native code lets exactly one packet, an auth, through before acceptance.
     if (this.authGate && !conn.authenticated) {

@@ -27,6 +27,13 @@ export interface GoimFramingOptions {
   authTimeout?: number;
   /** Protocol version written when a sent frame gives none. Default 1. */
   ver?: number;
+  /**
+   * 'websocket': serve goim's web clients, one packet per binary WebSocket message (with the
+   * WebSocket options: path, idleTimeout, maxBackpressure...). Default 'tcp'.
+   */
+  transport?: 'tcp' | 'websocket';
+  /** transport 'websocket': the upgrade path (goim: '/sub'). */
+  path?: string;
 }
 
 /** What native/bridge/config_parse.cc reads for goim (native FramingType 4). */

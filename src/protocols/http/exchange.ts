@@ -14,7 +14,7 @@ import type { OutputLimits, ProtocolContext, ProtocolHost } from '../module';
 import { HttpParseError } from './errors';
 import type { HttpHandlers } from './handlers';
 import type { NormalizedHttpFraming } from './options';
-import { HttpRequest } from './request';
+import { HttpRequest } from '../http_request';
 import { HttpResponse } from './response';
 import { HttpConnectionState } from './state';
 

@@ -1,7 +1,7 @@
 /** The handlers HTTP adds. */
 import type { Connection } from '../../connection';
 import type { HttpParseError } from './errors';
-import type { HttpRequest } from './request';
+import type { HttpRequest } from '../http_request';
 import type { HttpResponse } from './response';
 
 export interface HttpHandlers<T = unknown> {

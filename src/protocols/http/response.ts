@@ -11,8 +11,8 @@ import { STATUS_CODES } from 'node:http';
 import { HttpResponseError } from './errors';
 import { utf8Length } from '../../command_log';
 import { httpDate } from './date';
-import type { HttpRequest } from './request';
-import { OP_END, OP_END_CLOSE, OP_WRITE } from './record';
+import type { HttpRequest } from '../http_request';
+import { OP_END, OP_END_CLOSE, OP_WRITE } from '../http_record';
 
 /**
  * @internal what a response needs from its connection's line of responses

@@ -5,11 +5,11 @@
  * handler returns before ending the response, the request copies its record
  * so it stays readable for as long as you keep it.
  */
-import type { Connection } from '../../connection';
+import type { Connection } from '../connection';
 import {
   FLAG_CHUNKED, FLAG_EXPECT_CONTINUE, FLAG_HTTP11, FLAG_KEEP_ALIVE, METHODS, REC_BODY_LENGTH, REC_BODY_OFFSET,
   REC_FIXED_INTS, REC_FLAGS, REC_HEADER_COUNT, REC_METHOD, REC_METHOD_OFFSET, REC_TARGET_OFFSET, i32,
-} from './record';
+} from './http_record';
 
 /** Header values by lower-cased name; repeated fields are joined with ', ', set-cookie is an array (as node:http). */
 export type IncomingHeaders = Record<string, string | string[] | undefined>;

@@ -1,0 +1,511 @@
+#include "ws_protocol.h"
+
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "../codec/http_chars.h"
+#include "../codec/utf8.h"
+#include "../codec/ws_extensions.h"
+#include "../codec/ws_handshake.h"
+#include "../codec/ws_mask.h"
+#include "../goim/goim_protocol.h"
+#include "../http/http_protocol.h"
+#include "../timeouts.h"
+#include "../wire.h"
+#include "ws_inflate.h"
+
+namespace ringnet {
+
+namespace {
+
+using namespace ws;
+
+// Connection::protoFlags once upgraded (before, the HTTP protocol owns bits
+// 0-27; bit 31 is ours on both layers):
+// (goim over WebSocket: bits 0-1 are GoimProtocol's auth state.)
+constexpr uint32_t kPingSent = 1u << 2;      // idle ping sent, nothing received since
+constexpr int kOurCodeShift = 16;            // bits 16-31: the code of the close we sent
+constexpr uint32_t kUpgradeSeen = 1u << 31;  // HTTP layer: the request being delivered is an upgrade
+// Between the upgrade's delivery and the accept (kLayerAwait):
+constexpr uint32_t kDeflateAgreed = 1u << 30;  // permessage-deflate is in the answer
+constexpr int kWindowShift = 24;               // bits 24-27: server_max_window_bits offered (0: none)
+
+// A fragmented message being assembled (allocated for it, freed after it).
+struct WsState final : ProtocolState {
+  std::vector<uint8_t> message;
+  size_t committed = 0;  // bytes of fragments already consumed
+};
+
+// Unmasked payload of the frame being delivered (one reactor per thread).
+thread_local std::vector<uint8_t> t_payload;
+thread_local std::vector<uint8_t> t_inflated;  // a compressed message, inflated
+constexpr size_t kKeepScratch = 256 * 1024;
+
+uint32_t layerOf(const Connection& c) { return c.decoder.layer & kLayerMask; }
+void setLayer(Connection& c, uint32_t layer) { c.decoder.layer = (c.decoder.layer & ~kLayerMask) | layer; }
+
+void unmaskPayload(uint8_t* out, const uint8_t* frame, const DecodeResult& r) {
+  const uint8_t* payload = frame + r.payloadOffset;
+  unmask(out, payload, r.payloadLength, payload - 4, 0);
+}
+
+// The parsed head of an HTTP-layer frame: the decoder's when it parsed it in
+// this same pass, else parsed again (the body completed in a later read).
+struct HeadView {
+  HttpHead head;
+  const int32_t* fields = nullptr;
+  size_t count = 0;
+};
+
+void collectField(void* ctx, size_t nameOffset, size_t nameLength, size_t valueOffset, size_t valueLength) {
+  auto* v = static_cast<std::vector<int32_t>*>(ctx);
+  for (size_t x : {nameOffset, nameLength, valueOffset, valueLength}) v->push_back(static_cast<int32_t>(x));
+}
+
+thread_local std::vector<int32_t> t_fields;
+
+HeadView headOf(const uint8_t* data, size_t length, const HttpFraming& limits) {
+  HeadView v;
+  HttpLastHead& last = httpLastHead();
+  if (last.data == data) {
+    v.head = last.head;
+    v.fields = last.fields.data();
+    v.count = last.fields.size() / 4;
+    return v;
+  }
+  size_t start = 0;
+  while (start + 1 < length && data[start] == '\r' && data[start + 1] == '\n') start += 2;
+  const void* hit = memmem(data + start, length - start, "\r\n\r\n", 4);
+  const size_t end = static_cast<size_t>(static_cast<const uint8_t*>(hit) - data) + 4;
+  t_fields.clear();
+  parseHttpHead(data, start, end, limits, &v.head, collectField, &t_fields);
+  v.fields = t_fields.data();
+  v.count = t_fields.size() / 4;
+  return v;
+}
+
+// What the goim protocol replies (heartbeat op 3, auth op 8) goes out as one
+// binary message each: the goim logic is the TCP one, only the transport differs.
+class BinaryMessageControl final : public ConnectionControl {
+ public:
+  explicit BinaryMessageControl(ConnectionControl& inner) : inner_(inner) {}
+  void reply(Connection& c, const uint8_t* data, size_t len) override {
+    if (c.sealed) return;
+    uint8_t h[10];
+    const size_t hl = writeHeader(kBinary, true, false, len, h);
+    frame_.assign(h, h + hl);
+    frame_.insert(frame_.end(), data, data + len);
+    inner_.reply(c, frame_.data(), frame_.size());
+  }
+  void armDeadline(Connection& c, uint32_t ms, int32_t reason) override { inner_.armDeadline(c, ms, reason); }
+  void clearDeadline(Connection& c) override { inner_.clearDeadline(c); }
+  void closeAfterFlush(Connection& c, int32_t reason, int32_t detail) override { inner_.closeAfterFlush(c, reason, detail); }
+
+ private:
+  ConnectionControl& inner_;
+  std::vector<uint8_t> frame_;
+};
+
+class WebSocketProtocol final : public Protocol {
+ public:
+  explicit WebSocketProtocol(const FramingConfig& f)
+      : o_(f.websocket),
+        http_(makeHttpProtocol(f.websocket.http)),
+        inflater_(f.websocket.perMessageDeflate ? std::make_unique<Inflater>() : nullptr),
+        goim_(f.websocket.goim ? std::make_unique<GoimProtocol>(f) : nullptr),
+        goimDecoder_(f.websocket.goim ? makeGoimDecoder(f.goim) : nullptr) {}
+
+  void onOpen(ConnectionControl& ctl, Connection& c) override { http_->onOpen(ctl, c); }
+
+  void afterInput(ConnectionControl& ctl, Connection& c, size_t pending) override {
+    if (layerOf(c) == kLayerHttp) {
+      http_->afterInput(ctl, c, pending);
+    } else {
+      c.protoFlags &= ~kPingSent;  // the peer is alive: the next idle period may ping again
+    }
+  }
+
+  FrameVerdict onFrame(ConnectionControl& ctl, Connection& c, const uint8_t* data, const DecodeResult& r,
+                       int32_t* closeReason) override {
+    switch (layerOf(c)) {
+      case kLayerHttp: return onRequest(ctl, c, data, r, closeReason);
+      case kLayerFrames: break;
+      default: return FrameVerdict::kConsumed;  // awaiting JS, or closing: nothing is read
+    }
+    const uint8_t op = r.info & kInfoOpcodeMask;
+    switch (op) {
+      case kPing:
+        if (o_.deliverPings) return FrameVerdict::kDeliver;  // answered once delivered
+        t_payload.resize(r.payloadLength);
+        unmaskPayload(t_payload.data(), data, r);
+        pong(ctl, c, t_payload.data(), t_payload.size());
+        return FrameVerdict::kConsumed;
+      case kPong:
+        return o_.deliverPings ? FrameVerdict::kDeliver : FrameVerdict::kConsumed;
+      case kClose:
+        return FrameVerdict::kDeliver;  // JS learns the code and reason; answered once delivered
+      default:
+        break;
+    }
+    if (!(r.info & kInfoFin)) {
+      // A fragment: kept here until the message is whole (the decoder checked
+      // the sum against maxPayloadLength from each header).
+      if (!c.protoState) c.protoState = std::make_unique<WsState>();
+      auto& s = static_cast<WsState&>(*c.protoState);
+      s.message.resize(s.committed + r.payloadLength);
+      unmaskPayload(s.message.data() + s.committed, data, r);
+      s.committed += r.payloadLength;
+      advance(c.decoder, r);
+      return FrameVerdict::kConsumed;
+    }
+    inflated_ = false;
+    if (goim_) return goimMessage(ctl, c, data, r);
+    const bool compressed = op == kContinuation ? (c.decoder.layer & kMessageCompressed) != 0 : (r.info & kInfoRsv1) != 0;
+    if (compressed) return inflateMessage(ctl, c, data, r);
+    return FrameVerdict::kDeliver;
+  }
+
+  FrameBytes frameForJs(Connection& c, const uint8_t* data, const DecodeResult& r) override {
+    last_ = r;
+    if (layerOf(c) == kLayerHttp) {
+      FrameBytes b = http_->frameForJs(c, data, r);
+      b.kind = (c.protoFlags & kUpgradeSeen) ? kWsKindUpgrade : kWsKindRequest;
+      return b;
+    }
+    const uint8_t op = r.info & kInfoOpcodeMask;
+    if (goimPacket_) {
+      goimPacket_ = false;
+      const uint8_t* packet = op == kContinuation ? static_cast<WsState&>(*c.protoState).message.data() : t_payload.data();
+      const size_t n = op == kContinuation ? static_cast<WsState&>(*c.protoState).message.size() : t_payload.size();
+      return FrameBytes{packet, n, kBinary};
+    }
+    if (inflated_) {
+      const bool text = op == kContinuation ? (c.decoder.layer & kMessageText) != 0 : op == kText;
+      return FrameBytes{t_inflated.data(), t_inflated.size(), text ? kText : kBinary};
+    }
+    if (op == kContinuation) {
+      // The last fragment: the message is the fragments so far plus this one.
+      // (Called again for the same frame after a full batch: resize first.)
+      auto& s = static_cast<WsState&>(*c.protoState);
+      s.message.resize(s.committed + r.payloadLength);
+      unmaskPayload(s.message.data() + s.committed, data, r);
+      const int32_t kind = (c.decoder.layer & kMessageText) ? kText : kBinary;
+      return FrameBytes{s.message.data(), s.message.size(), kind};
+    }
+    t_payload.resize(r.payloadLength);
+    unmaskPayload(t_payload.data(), data, r);
+    return FrameBytes{t_payload.data(), t_payload.size(), op};
+  }
+
+  void onDelivered(ConnectionControl& ctl, Connection& c) override {
+    switch (layerOf(c)) {
+      case kLayerHttp:
+        if (c.protoFlags & kUpgradeSeen) {
+          upgradeDelivered(ctl, c);
+        } else {
+          http_->onDelivered(ctl, c);
+        }
+        return;
+      case kLayerFrames: break;
+      default: return;
+    }
+    const uint8_t op = last_.info & kInfoOpcodeMask;
+    if (op == kPing) {
+      pong(ctl, c, t_payload.data(), t_payload.size());
+    } else if (op == kClose) {
+      peerClosed(ctl, c);
+    } else if (!isControl(op)) {
+      advance(c.decoder, last_);
+      if (op == kContinuation) c.protoState.reset();
+    }
+    for (std::vector<uint8_t>* scratch : {&t_payload, &t_inflated}) {
+      if (scratch->capacity() > kKeepScratch) {
+        scratch->clear();
+        scratch->shrink_to_fit();
+      }
+    }
+  }
+
+  bool onDecodeError(ConnectionControl& ctl, Connection& c, const DecodeResult& r) override {
+    if (layerOf(c) == kLayerHttp) return http_->onDecodeError(ctl, c, r);
+    closeWith(ctl, c, closeCodeFor(r.error), wire::kCloseWsError);
+    return true;
+  }
+
+  bool holdsOpenOnServerClose(ConnectionControl& ctl, Connection& c) override {
+    return layerOf(c) == kLayerHttp && http_->holdsOpenOnServerClose(ctl, c);
+  }
+
+  bool onDeadline(ConnectionControl& ctl, Connection& c, int32_t reason) override {
+    if (reason != wire::kCloseIdleTimeout || layerOf(c) != kLayerFrames || c.sealed) return false;
+    const uint64_t now = coarseMs();
+    const uint64_t silent = now > c.lastInMs ? now - c.lastInMs : 0;
+    const uint64_t idle = o_.idleTimeoutMs;
+    if (o_.sendPings && !(c.protoFlags & kPingSent)) {
+      if (silent < idle / 2) {
+        ctl.armDeadline(c, static_cast<uint32_t>(idle / 2 - silent), wire::kCloseIdleTimeout);
+        return true;
+      }
+      static const uint8_t ping[2] = {0x89, 0x00};
+      ctl.reply(c, ping, sizeof ping);
+      c.protoFlags |= kPingSent;
+    }
+    if (silent < idle) {
+      ctl.armDeadline(c, static_cast<uint32_t>(idle - silent), wire::kCloseIdleTimeout);
+      return true;
+    }
+    closeWith(ctl, c, kCloseGoingAway, wire::kCloseIdleTimeout);
+    return true;
+  }
+
+  void onCommand(ConnectionControl& ctl, Connection& c, int32_t op, const uint8_t* payload,
+                 size_t len) override {
+    switch (op) {
+      case kWsCmdAccept:
+        if (layerOf(c) != kLayerAwait || len < 24) return;
+        accept(ctl, c, payload, std::string(reinterpret_cast<const char*>(payload + 24), len - 24));
+        ctl.resumeInput(c);  // bytes that followed the request are decoded now
+        return;
+      case kWsCmdReject: {
+        if (layerOf(c) != kLayerAwait || len < 4) return;
+        int32_t status;
+        std::memcpy(&status, payload, 4);
+        refuse(ctl, c, status);
+        return;
+      }
+      case kWsCmdEnd: {
+        if (layerOf(c) != kLayerFrames || c.sealed) return;
+        const size_t n = len > kWsMaxControlPayload ? kWsMaxControlPayload : len;
+        const uint32_t code = n >= 2 ? (uint32_t{payload[0]} << 8) | payload[1] : uint32_t{kCloseNoStatus};
+        sendClose(ctl, c, payload, n);
+        c.protoFlags = (c.protoFlags & 0xffffu) | (code << kOurCodeShift);
+        // The peer's close completes the handshake (onDelivered); none in time: reset.
+        ctl.armDeadline(c, o_.closeTimeoutMs, wire::kCloseWsCloseTimeout);
+        return;
+      }
+      default:
+        if (layerOf(c) == kLayerHttp) {
+          http_->onCommand(ctl, c, op, payload, len);
+        } else if (goim_ && layerOf(c) == kLayerFrames) {
+          BinaryMessageControl binary(ctl);
+          goim_->onCommand(binary, c, op, payload, len);  // the auth acceptance (op 8 reply)
+        }
+        return;
+    }
+  }
+
+ private:
+  // goim over WebSocket: a whole message must be one goim packet, in binary;
+  // the goim protocol (auth gate, heartbeats) judges it as on TCP.
+  FrameVerdict goimMessage(ConnectionControl& ctl, Connection& c, const uint8_t* data, const DecodeResult& r) {
+    const uint8_t op = r.info & kInfoOpcodeMask;
+    const bool text = op == kContinuation ? (c.decoder.layer & kMessageText) != 0 : op == kText;
+    if (text) {
+      closeWith(ctl, c, kCloseUnsupportedData, wire::kCloseWsError);
+      return FrameVerdict::kConsumed;
+    }
+    const uint8_t* packet;
+    size_t n;
+    if (op == kContinuation) {
+      auto& s = static_cast<WsState&>(*c.protoState);
+      s.message.resize(s.committed + r.payloadLength);
+      unmaskPayload(s.message.data() + s.committed, data, r);
+      packet = s.message.data();
+      n = s.message.size();
+    } else {
+      t_payload.resize(r.payloadLength);
+      unmaskPayload(t_payload.data(), data, r);
+      packet = t_payload.data();
+      n = t_payload.size();
+    }
+    DecoderState st;
+    const DecodeResult g = goimDecoder_->decode(packet, n, st);
+    if (g.status != DecodeStatus::kFrame || g.consumed != n) {
+      closeWith(ctl, c, g.error == CodecError::kFrameTooLarge ? kCloseTooBig : kCloseProtocolError, wire::kCloseWsError);
+      return FrameVerdict::kConsumed;
+    }
+    BinaryMessageControl binary(ctl);
+    int32_t reason = wire::kCloseBadFrame;
+    const FrameVerdict v = goim_->onFrame(binary, c, packet, g, &reason);
+    if (v == FrameVerdict::kClose) {
+      closeWith(ctl, c, kClosePolicy, reason);
+      return FrameVerdict::kConsumed;
+    }
+    if (v == FrameVerdict::kConsumed) {
+      // Answered natively (a heartbeat): the message is done.
+      advance(c.decoder, r);
+      if (op == kContinuation) c.protoState.reset();
+      return FrameVerdict::kConsumed;
+    }
+    goimPacket_ = true;
+    return FrameVerdict::kDeliver;
+  }
+
+  // A whole compressed message (its last frame is `r`): inflated within
+  // maxPayloadLength, text validated; else closed (1009, 1007).
+  FrameVerdict inflateMessage(ConnectionControl& ctl, Connection& c, const uint8_t* data, const DecodeResult& r) {
+    const uint8_t op = r.info & kInfoOpcodeMask;
+    const uint8_t* in;
+    size_t n;
+    if (op == kContinuation) {
+      auto& s = static_cast<WsState&>(*c.protoState);
+      s.message.resize(s.committed + r.payloadLength);
+      unmaskPayload(s.message.data() + s.committed, data, r);
+      in = s.message.data();
+      n = s.message.size();
+    } else {
+      t_payload.resize(r.payloadLength);
+      unmaskPayload(t_payload.data(), data, r);
+      in = t_payload.data();
+      n = t_payload.size();
+    }
+    const Inflater::Result res = inflater_ ? inflater_->inflate(in, n, o_.maxPayloadLength, &t_inflated)
+                                           : Inflater::Result::kCorrupt;
+    const bool text = op == kContinuation ? (c.decoder.layer & kMessageText) != 0 : op == kText;
+    uint16_t code = 0;
+    if (res == Inflater::Result::kTooBig) code = kCloseTooBig;
+    else if (res != Inflater::Result::kOk) code = kCloseInvalidData;
+    else if (text && !utf8::isValid(t_inflated.data(), t_inflated.size())) code = kCloseInvalidData;
+    if (code != 0) {
+      closeWith(ctl, c, code, wire::kCloseWsError);
+      return FrameVerdict::kConsumed;
+    }
+    inflated_ = true;
+    return FrameVerdict::kDeliver;
+  }
+
+  FrameVerdict onRequest(ConnectionControl& ctl, Connection& c, const uint8_t* data, const DecodeResult& r,
+                         int32_t* closeReason) {
+    c.protoFlags &= ~kUpgradeSeen;
+    const HeadView v = headOf(data, r.consumed, o_.http);
+    UpgradeCheck u = checkUpgrade(data, v.head, v.fields, v.count, o_.path);
+    if (!u.upgrade && o_.httpRequests) return http_->onFrame(ctl, c, data, r, closeReason);
+    // An upgrade is not pipelined behind requests still being answered.
+    if (u.status == 0 && o_.httpRequests && httpOutstanding(c) != 0) u.status = 400;
+    if (u.status != 0) {
+      refuse(ctl, c, u.status);
+      return FrameVerdict::kConsumed;
+    }
+    std::memcpy(key_, data + u.keyOffset, sizeof key_);
+    offer_ = DeflateOffer{};
+    if (o_.perMessageDeflate) {
+      for (size_t i = 0; i < v.count && !offer_.accepted; ++i) {
+        const int32_t* fl = v.fields + 4 * i;
+        if (http::equalsLower(data + fl[0], static_cast<size_t>(fl[1]), "sec-websocket-extensions", 24)) {
+          offer_ = negotiateDeflate(data + fl[2], static_cast<size_t>(fl[3]));
+        }
+      }
+    }
+    c.protoFlags |= kUpgradeSeen;
+    return FrameVerdict::kDeliver;
+  }
+
+  // The upgrade request reached JS (which creates the WebSocket).
+  void upgradeDelivered(ConnectionControl& ctl, Connection& c) {
+    // What was negotiated waits here for the accept (JS may take a while).
+    c.protoFlags = offer_.accepted
+                       ? kDeflateAgreed | (static_cast<uint32_t>(offer_.serverMaxWindowBits) << kWindowShift)
+                       : 0;
+    ctl.clearDeadline(c);
+    if (!o_.jsUpgrade) {
+      accept(ctl, c, key_, std::string());
+      return;
+    }
+    // onUpgrade decides; nothing more is read until it does.
+    setLayer(c, kLayerAwait);
+    ctl.pauseInput(c);
+    if (o_.upgradeTimeoutMs != 0) ctl.armDeadline(c, o_.upgradeTimeoutMs, wire::kCloseHeaderTimeout);
+  }
+
+  void accept(ConnectionControl& ctl, Connection& c, const uint8_t* key, const std::string& protocol) {
+    const bool deflate = (c.protoFlags & kDeflateAgreed) != 0;
+    DeflateOffer offer;
+    offer.accepted = deflate;
+    offer.serverMaxWindowBits = static_cast<int>((c.protoFlags >> kWindowShift) & 0xf);
+    const std::string response = acceptResponse(key, 24, protocol, deflate ? deflateResponse(offer) : std::string());
+    ctl.reply(c, reinterpret_cast<const uint8_t*>(response.data()), response.size());
+    ctl.clearDeadline(c);
+    c.protoFlags = 0;
+    c.decoder.scanned = 0;
+    c.decoder.message = 0;
+    c.decoder.layer = kLayerFrames | (deflate ? uint32_t{kDeflateOn} : 0u);
+    if (o_.idleTimeoutMs != 0) {
+      ctl.armDeadline(c, o_.sendPings ? o_.idleTimeoutMs / 2 : o_.idleTimeoutMs, wire::kCloseIdleTimeout);
+    }
+    if (goim_) goim_->onOpen(ctl, c);  // the auth timeout runs from the WebSocket's start
+  }
+
+  void refuse(ConnectionControl& ctl, Connection& c, int32_t status) {
+    const std::string response = refusalResponse(status);
+    ctl.reply(c, reinterpret_cast<const uint8_t*>(response.data()), response.size());
+    setLayer(c, kLayerDiscard);
+    c.sealed = true;
+    ctl.closeAfterFlush(c, wire::kCloseWsRejected, status);
+    // A client that never reads the answer is reset when this passes.
+    ctl.armDeadline(c, o_.closeTimeoutMs, wire::kCloseWsRejected);
+  }
+
+  void pong(ConnectionControl& ctl, Connection& c, const uint8_t* payload, size_t len) {
+    if (c.sealed) return;
+    uint8_t frame[2 + kWsMaxControlPayload];
+    const size_t h = writeHeader(kPong, true, false, len, frame);
+    std::memcpy(frame + h, payload, len);
+    ctl.reply(c, frame, h + len);
+  }
+
+  void sendClose(ConnectionControl& ctl, Connection& c, const uint8_t* body, size_t len) {
+    uint8_t frame[2 + kWsMaxControlPayload];
+    const size_t h = writeHeader(kClose, true, false, len, frame);
+    if (len) std::memcpy(frame + h, body, len);
+    ctl.reply(c, frame, h + len);
+    c.sealed = true;  // nothing may follow a close frame
+  }
+
+  // Closes with `code`: the close frame, then FIN once it is written; a peer
+  // that does not read it is reset after closeTimeout.
+  void closeWith(ConnectionControl& ctl, Connection& c, uint16_t code, int32_t reason) {
+    if (!c.sealed) {
+      const uint8_t body[2] = {static_cast<uint8_t>(code >> 8), static_cast<uint8_t>(code)};
+      sendClose(ctl, c, body, 2);
+    }
+    setLayer(c, kLayerDiscard);
+    ctl.closeAfterFlush(c, reason, code);
+    ctl.armDeadline(c, o_.closeTimeoutMs, reason);
+  }
+
+  // The peer's close frame reached JS: answer it (unless ours went first) and
+  // close the TCP connection (the server closes first, RFC 6455 7.1.1).
+  void peerClosed(ConnectionControl& ctl, Connection& c) {
+    const bool ours = c.sealed;
+    const uint32_t code = t_payload.size() >= 2 ? (uint32_t{t_payload[0]} << 8) | t_payload[1] : uint32_t{kCloseNoStatus};
+    if (!ours) sendClose(ctl, c, t_payload.data(), t_payload.size());  // the peer's code and reason, echoed
+    setLayer(c, kLayerDiscard);
+    if (ours) {
+      ctl.clearDeadline(c);
+      ctl.closeAfterFlush(c, wire::kCloseWsLocal, static_cast<int32_t>(c.protoFlags >> kOurCodeShift));
+    } else {
+      ctl.closeAfterFlush(c, wire::kCloseWsPeer, static_cast<int32_t>(code));
+      ctl.armDeadline(c, o_.closeTimeoutMs, wire::kCloseWsPeer);
+    }
+  }
+
+  const WebSocketFraming o_;
+  const std::unique_ptr<Protocol> http_;
+  const std::unique_ptr<Inflater> inflater_;  // with perMessageDeflate: one stream for the worker
+  DecodeResult last_;  // the frame frameForJs built last (onDelivered follows it)
+  uint8_t key_[24] = {};  // Sec-WebSocket-Key of the upgrade being delivered
+  DeflateOffer offer_;    // ... and its permessage-deflate negotiation
+  bool inflated_ = false; // the frame being delivered is t_inflated
+  const std::unique_ptr<GoimProtocol> goim_;          // goim over WebSocket
+  const std::unique_ptr<FrameDecoder> goimDecoder_;   // ... checks each message is one packet
+  bool goimPacket_ = false;  // the frame being delivered is a goim packet (t_payload or the fragments)
+};
+
+}  // namespace
+
+std::unique_ptr<Protocol> makeWebSocketProtocol(const FramingConfig& framing) {
+  return std::make_unique<WebSocketProtocol>(framing);
+}
+
+}  // namespace ringnet
