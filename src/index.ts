@@ -9,7 +9,7 @@ import type { WebSocketHandlers } from './protocols/websocket/handlers';
 import type { WebSocketFramingOptions } from './protocols/websocket/options';
 
 export { Server, copyFrame } from './server';
-export type { Handlers, ListenOptions, AddressInfo, CloseOptions, ServerStats, WorkerStatsView } from './server';
+export type { Handlers, ListenOptions, AddressInfo, CloseOptions, ServerStats, WorkerStatsView, CopyStats } from './server';
 export { Connection } from './connection';
 export type { ConnectionOptionName, KeepAliveState, TcpInfo } from './connection';
 export * from './errors';

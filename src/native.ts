@@ -38,6 +38,11 @@ export interface NativeWorkerStats {
   tlsHandshakes: number;
   /** TLS handshakes that failed, timed out or were cut off by the client. */
   tlsHandshakeFailures: number;
+  copiedToArena: number;
+  copiedToInbox: number;
+  copiedToOutput: number;
+  copiedToTail: number;
+  sentByReference: number;
 }
 
 export interface NativeTcpInfo {
@@ -60,11 +65,13 @@ export interface NativeTcpInfo {
   deliveryRate: number;
 }
 
-export type BatchCallback = (worker: number, arena: number, records: number, big: Buffer[] | undefined) => void;
+/** byReference: frames of this batch may be sent back by reference (CMD_SEND_REF). */
+export type BatchCallback = (worker: number, arena: number, records: number, big: Buffer[] | undefined, byReference: boolean) => void;
 
 export interface NativeServer {
   listen(address: { kind: number; host?: string; port?: number; path?: string; proxy?: { timeout: number; v1: boolean; v2: boolean; maxLength: number } }): NativeListenResult;
-  submit(worker: number, log: Uint8Array, length: number): void;
+  /** refs: the log holds CMD_SEND_REF/CMD_WRITE_REF entries (pointing into a batch arena). */
+  submit(worker: number, log: Uint8Array, length: number, refs: boolean): void;
   close(timeoutMs: number): void;
   finish(): void;
   stats(): NativeWorkerStats[];
