@@ -7,6 +7,11 @@
 // operation to keep one input cheap.
 // LeakSanitizer (on by default under libFuzzer) checks that clear() and the
 // pool give back every chunk.
+// Borrowed chunks (appendBorrowed: bytes lent by the reactor from a batch
+// arena) are lent from a Lender that counts what it got back: every borrowed
+// chunk is returned exactly once (consumed, cleared or detached), and after
+// detachBorrowed() the lender scribbles over its memory, so a queue that still
+// pointed into it would gather the wrong bytes.
 #include <sys/uio.h>
 
 #include <algorithm>
@@ -110,6 +115,26 @@ size_t payloadSize(FuzzInput& in) {
   }
 }
 
+// Memory the queues borrow from, in a few "arenas", and the count of chunks
+// lent and returned per arena.
+struct Lender : BorrowOwner {
+  static constexpr uint32_t kArenas = 3;
+  std::string memory[kArenas];
+  uint32_t lent[kArenas] = {};
+  uint32_t returned[kArenas] = {};
+  void returnBorrowed(uint32_t tag) override {
+    FUZZ_CHECK(tag < kArenas);
+    ++returned[tag];
+    FUZZ_CHECK(returned[tag] <= lent[tag]);
+  }
+  bool allBack() const {
+    for (uint32_t a = 0; a < kArenas; a++) {
+      if (lent[a] != returned[a]) return false;
+    }
+    return true;
+  }
+};
+
 void verify(const Model& m, int maxIov) {
   FUZZ_CHECK(m.q.size() == m.size());
   FUZZ_CHECK(m.q.empty() == (m.size() == 0));
@@ -147,13 +172,47 @@ void flush(Model& m, ChunkPool& pool, size_t accept) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FuzzInput in(data, size);
   ChunkPool pool(in.u8() % 4);  // a pool that keeps 0..3 free chunks
+  Lender lender;
+  pool.setBorrowOwner(&lender);
   Model queues[2];
   uint32_t counter = 0;
 
   for (int ops = 0; ops < kMaxOps && in.remaining() > 0; ops++) {
     const uint8_t op = in.u8();
     Model& m = queues[op >> 7];
-    switch (op % 6) {
+    switch (op % 8) {
+      case 6: {
+        // Lend bytes: a fresh window written into one arena's memory (which
+        // outlives the queues here; the reactor pins its arenas instead).
+        const uint32_t a = in.u8() % Lender::kArenas;
+        const std::string s = fresh(counter, 1 + payloadSize(in));
+        if (m.size() + s.size() > kMaxQueued) break;
+        std::string& mem = lender.memory[a];
+        if (mem.size() > 2 * kMaxQueued) break;
+        const size_t at = mem.size();
+        mem.reserve(2 * kMaxQueued + 256 * 1024);  // never moves: queued chunks point into it
+        mem += s;
+        m.q.appendBorrowed(reinterpret_cast<const uint8_t*>(mem.data()) + at, s.size(), a);
+        ++lender.lent[a];
+        m.bytes += s;
+        break;
+      }
+      case 7: {
+        // All borrowed chunks, or (the reactor's io_uring round) only those of one arena.
+        const uint8_t which = in.u8() % (Lender::kArenas + 1);
+        if (which == Lender::kArenas) {
+          m.q.detachBorrowed(pool);
+          FUZZ_CHECK(!m.q.hasBorrowed());
+        } else {
+          m.q.detachBorrowed(pool, which);
+        }
+        // The lender reuses its memory: the queue must not see it.
+        bool otherBorrows = queues[0].q.hasBorrowed() || queues[1].q.hasBorrowed();
+        if (!otherBorrows) {
+          for (std::string& mem : lender.memory) std::fill(mem.begin(), mem.end(), '\x5a');
+        }
+        break;
+      }
       case 0: {
         const Window w = fresh(counter, payloadSize(in));
         if (m.size() + w.length > kMaxQueued) break;
@@ -196,5 +255,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     verify(m, 1024);
     m.q.clear(pool);
   }
+  FUZZ_CHECK(lender.allBack());
   return 0;
 }
