@@ -185,16 +185,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         // Lend bytes: a fresh window written into one arena's memory (which
         // outlives the queues here; the reactor pins its arenas instead).
         const uint32_t a = in.u8() % Lender::kArenas;
-        const std::string s = fresh(counter, 1 + payloadSize(in));
-        if (m.size() + s.size() > kMaxQueued) break;
+        const Window w = fresh(counter, 1 + payloadSize(in));
+        if (m.size() + w.length > kMaxQueued) break;
         std::string& mem = lender.memory[a];
         if (mem.size() > 2 * kMaxQueued) break;
         const size_t at = mem.size();
         mem.reserve(2 * kMaxQueued + 256 * 1024);  // never moves: queued chunks point into it
-        mem += s;
-        m.q.appendBorrowed(reinterpret_cast<const uint8_t*>(mem.data()) + at, s.size(), a);
+        mem.append(reinterpret_cast<const char*>(table()) + w.offset, w.length);
+        m.q.appendBorrowed(reinterpret_cast<const uint8_t*>(mem.data()) + at, w.length, a);
         ++lender.lent[a];
-        m.bytes += s;
+        m.add(w);
         break;
       }
       case 7: {
