@@ -17,7 +17,7 @@
 #   haproxy             a real load balancer in front of the server (PROXY protocol tests)
 #   redis-server,       the cluster brokers (test/cluster.test.ts and bench/cluster.js start
 #   nats-server         private instances on a Unix socket / free port; the packages' daemons are never used)
-#   libssl-dev          OpenSSL's static libraries, linked into the addon for TLS
+#   libssl-dev          OpenSSL's static libraries, linked into the addon for TLS; libcrypto (SHA-1) in the bench generators
 #   openssl             the s_client / certificate tool the TLS tests use
 #   zlib1g-dev          static libz.a for WebSocket permessage-deflate (linked, symbols hidden)
 #   chromium            a real browser for the WebSocket tests (headless)
