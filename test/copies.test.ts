@@ -51,7 +51,7 @@ describe.each(VARIANTS)('copies ($name)', ({ name, options }) => {
     expect(s.copies.inbox).toBeLessThan(echoed / 10);
   });
 
-  it('more than a batch buffer at once: byte-exact, and nothing is copied into the command log', async () => {
+  it('more than a batch buffer at once: byte-exact; an inline worker copies what it published mid-read', async () => {
     const { server, port } = await servers.listen(options, { onFrame(conn, frame) { conn.send(frame); } });
     const payloads = frames(7, 200, 4 * KiB); // 800 KiB per client: batches fill up while reading
     const wire = Buffer.concat(payloads.map((p) => lengthFrame(p)));
@@ -62,9 +62,9 @@ describe.each(VARIANTS)('copies ($name)', ({ name, options }) => {
     const s = server.stats().copies;
     // Every payload went out once: by reference or copied in the command log.
     expect(s.byReference + s.commandLog).toBe(2 * payloads.length * 4 * KiB);
-    // Threaded workers hold the arena for the commands; an inline worker hands
-    // a full arena to JS between frames and applies the commands there.
-    expect(s.commandLog).toBe(0);
+    // Threaded workers hold the arena for the commands; an inline epoll worker
+    // hands a full arena to JS between frames and applies the commands there.
+    if (name.endsWith('threads') || name === 'epoll/inline') expect(s.commandLog).toBe(0);
   });
 
   it('a batch handed to JS in the middle of a read: pauses, resumes and closes there leave every stream intact', async () => {

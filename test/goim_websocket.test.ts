@@ -85,7 +85,7 @@ describe.each(VARIANTS)('goim over websocket ($name)', ({ options }) => {
     const { port } = await h.listen({
       ...options, framing: { type: 'goim', transport: 'websocket', path: '/sub', idleTimeout: 400, maxLifetime: 1500 },
     } as ServerOptions, {
-      onAuth() { return { accept: true }; },
+      onAuth() { return true; },
       onClose(_c, reason) { closes.push(reason); },
     } as Handlers<unknown, GoimFrame>);
     const c = await RawWsClient.open(port, upgradeRequest('/sub'));

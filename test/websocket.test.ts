@@ -15,7 +15,7 @@ import {
 import { useHarness, withTimeout } from './support/harness';
 import { sleep, waitFor } from './support/net';
 import { VARIANTS } from './support/variants';
-import { ACCEPT, RawWsClient, clientFrame, upgradeRequest } from './support/websocket';
+import { ACCEPT, RawWsClient, clientFrame, closeBody, upgradeRequest } from './support/websocket';
 
 function openWs(url: string, opts: WebSocket.ClientOptions = {}, protocols?: string[]): Promise<WebSocket> {
   return new Promise((resolve, reject) => {

@@ -83,12 +83,12 @@ void OutputQueue::appendBorrowed(const uint8_t* data, size_t len, uint32_t tag) 
   ++borrowed_;
 }
 
-size_t OutputQueue::detachBorrowed(ChunkPool& pool, int64_t tag) {
+size_t OutputQueue::detachBorrowed(ChunkPool& pool) {
   if (borrowed_ == 0) return 0;
   size_t copied = 0;
   for (size_t i = head_; i < chunks_.size(); ++i) {
     Chunk& c = chunks_[i];
-    if (c.borrowTag == 0 || (tag >= 0 && c.borrowTag != static_cast<uint64_t>(tag) + 1)) continue;
+    if (c.borrowTag == 0) continue;
     const size_t n = c.end - c.begin;
     Chunk own{};
     if (n <= ChunkPool::kChunkSize) {
@@ -106,8 +106,8 @@ size_t OutputQueue::detachBorrowed(ChunkPool& pool, int64_t tag) {
     free(pool, c);
     c = own;
     copied += n;
-    --borrowed_;
   }
+  borrowed_ = 0;
   return copied;
 }
 

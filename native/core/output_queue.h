@@ -36,10 +36,9 @@ class OutputQueue {
   // batch arena): no copy. The owner's returnBorrowed(tag) is called when the
   // chunk is consumed, cleared or copied out by detachBorrowed().
   void appendBorrowed(const uint8_t* data, size_t len, uint32_t tag);
-  // Copies every borrowed chunk still queued (tag >= 0: those lent with that
-  // tag only) into memory of its own (the lender wants its memory back);
-  // returns the bytes copied.
-  size_t detachBorrowed(ChunkPool& pool, int64_t tag = -1);
+  // Copies every borrowed chunk still queued into memory of its own (the
+  // lender wants its memory back); returns the bytes copied.
+  size_t detachBorrowed(ChunkPool& pool);
   bool hasBorrowed() const { return borrowed_ > 0; }
 
   // Fills up to maxIov iovecs from the head; returns how many.

@@ -510,7 +510,12 @@ bool Reactor::plainInput(Connection& c, const uint8_t* data, size_t len) {
 size_t Reactor::decodeInput(Connection& c, const uint8_t* data, size_t len) {
   // An inline worker decoding a backend's input on a plain connection may stop
   // at a full arena and run a round between frames (roundBetweenFrames).
-  betweenFrames_ = inline_ && c.tls == nullptr && !delivering_ && !inRound_;
+  // Only where flush() writes before it returns (epoll): the round's sends
+  // then let go of the arena at once. (An io_uring send holds it until its
+  // completion, which this pass will not reap: there the batch is still
+  // published mid-decode, its sends copied.)
+  betweenFrames_ = inline_ && c.tls == nullptr && !delivering_ && !inRound_ &&
+                   backend_->flushWritesNow();
   roundWanted_ = false;
   size_t used = decodeInto(c, data, len);
   betweenFrames_ = false;
@@ -533,27 +538,13 @@ bool Reactor::roundBetweenFrames(Connection& c) {
   if (c.closed) return false;
   inRound_ = true;
   applyDirect_ = true;
-  uint32_t arena = 0;
-  const bool published = publish(&arena);
+  publish();
   applyDirect_ = false;
   // Commands that wait in the inbox (the handlers' own go behind them there),
   // and the arenas released after them.
   if (inboxPending_ || inbox_.hasWork()) processInbox();
-  if (backend_->flushWritesNow()) {
-    // epoll: the kernel takes the sends from the arena now; what it leaves
-    // is copied out.
-    flushDirty();
-    settleBorrowed();
-  } else if (published) {
-    // io_uring: a send holds what it points at until its completion, which
-    // this pass may not reap; two arenas would soon both wait. The frames of
-    // this batch queued by reference are copied into their queues instead
-    // (once, not the three times of a mid-decode publish): no send points at
-    // them yet, since none was started since they were queued.
-    for (Connection* b : borrowers_) {
-      if (!b->closed) WorkerStats::add(stats_.copiedToOutput, b->out.detachBorrowed(pool_, arena));
-    }
-  }
+  flushDirty();
+  settleBorrowed();
   inRound_ = false;
   if (c.closed) return false;
   if (!c.blocked) return true;  // a resume applied during the round unblocked it already
@@ -1082,10 +1073,9 @@ int Reactor::withFd(uint32_t slot, int32_t gen, int (*fn)(int fd, void* ctx), vo
   return fn(fds_[slot].fd, ctx);
 }
 
-bool Reactor::publish(uint32_t* arena) {
+bool Reactor::publish() {
   PublishedBatch b;
   if (!batch_.publish(&b)) return false;
-  if (arena != nullptr) *arena = b.arena;
   WorkerStats::add(stats_.batches, 1);
   delivering_ = true;
   sink_->deliver(*this, b);

@@ -108,7 +108,7 @@ class Reactor : public IoHandler, private ConnectionControl, private BorrowOwner
   void processInbox();
   void applyCommands(const uint8_t* data, size_t len);
   void applyCommand(int32_t op, Connection& c, const uint8_t* payload, size_t len);
-  bool publish(uint32_t* arena = nullptr);  // true when a batch went to JS (its arena)
+  bool publish();  // true when a batch went to JS
   void flushDirty();
   void wakeFromJs();
   void wakeBackend();
