@@ -1,9 +1,10 @@
 /**
- * Loads the compiled addon (a prebuild, or build/Release) and types its surface.
+ * Loads the compiled addon (build/Release, or a prebuild: addon_loader.ts) and types its surface.
  * RINGNET_ADDON_PATH names another build to load instead (the sanitizer build
  * of `npm run test:asan` is build/asan/ringnet.node).
  */
 import * as path from 'node:path';
+import { loadAddon } from './addon_loader';
 
 export interface NativeArena {
   data: ArrayBuffer;
@@ -98,8 +99,4 @@ export interface NativeBinding {
   tlsErrorString(code: number): string;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
-const load = require('node-gyp-build') as (dir: string) => unknown;
-
-const override = process.env.RINGNET_ADDON_PATH;
-export const native = (override ? require(path.resolve(override)) : load(path.join(__dirname, '..'))) as NativeBinding;
+export const native = loadAddon(path.join(__dirname, '..'), process.env.RINGNET_ADDON_PATH) as NativeBinding;

@@ -102,17 +102,24 @@ export function copyFrame(frame: Uint8Array): Buffer {
   return Buffer.from(frame);
 }
 
-function resolveBackend(requested: Backend): 'epoll' | 'io_uring' {
-  if (requested === 'epoll') return 'epoll';
+/** The backend to run, and for 'auto' that settled on epoll, why io_uring did not. */
+function resolveBackend(requested: Backend): { backend: 'epoll' | 'io_uring'; fallback?: string } {
+  if (requested === 'epoll') return { backend: 'epoll' };
   const ok = native.backendAvailable(1);
-  if (ok === true) return 'io_uring';
-  if (requested === 'auto') return 'epoll';
+  if (ok === true) return { backend: 'io_uring' };
+  if (requested === 'auto') return { backend: 'epoll', fallback: `io_uring backend unavailable: ${ok}` };
   throw new BackendUnavailableError(`io_uring backend unavailable: ${ok}`);
 }
 
 export class Server<T = unknown> implements ConnectionHost<T> {
   /** The backend that runs: 'epoll' or 'io_uring'. */
   readonly backend: 'epoll' | 'io_uring';
+  /**
+   * With `backend: 'auto'` on a system where io_uring cannot run (not built,
+   * kernel.io_uring_disabled, seccomp, qemu-user, an old kernel): why, as
+   * `BackendUnavailableError` would say it. Undefined otherwise.
+   */
+  readonly backendFallbackReason: string | undefined;
   /** @internal */ readonly _options: NormalizedOptions;
   /** @internal */ _closing = false;
 
@@ -152,7 +159,9 @@ export class Server<T = unknown> implements ConnectionHost<T> {
       handlerFailed: (err, c) => this.handlerFailed(err, c),
     };
     this.protocol = module.create<T>({ framing, limits: this._options, handlers, host });
-    this.backend = resolveBackend(this._options.backendName);
+    const resolved = resolveBackend(this._options.backendName);
+    this.backend = resolved.backend;
+    this.backendFallbackReason = resolved.fallback;
     this._options.backend = this.backend === 'io_uring' ? 1 : 0;
   }
 
@@ -320,7 +329,7 @@ export class Server<T = unknown> implements ConnectionHost<T> {
    */
   setSecureContext(tls: TlsOptions): void {
     if (this._options.tlsContext === undefined) throw new ServerStateError('ERR_TLS_NOT_ENABLED', 'setSecureContext: the server was created without tls');
-    const context = secureContext(tls, this._options.framing.name);
+    const context = secureContext(tls, this._options.framing.alpn ?? []);
     this._options.tlsContext = context;
     this.nativeServer?.setTlsContext(context);
   }
