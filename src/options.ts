@@ -227,7 +227,7 @@ export function normalizeOptions(options: unknown): NormalizedOptions {
     readTimeoutMs = own;
     readTimeoutReason = framing.readTimeoutReason ?? CLOSE_READ_TIMEOUT;
   }
-  const tls = normalizeTls(o.tls, framing.name);
+  const tls = normalizeTls(o.tls, framing.alpn ?? []);
   return {
     backend: backendName === 'io_uring' ? 1 : 0,
     backendName,

@@ -46,6 +46,8 @@ export interface NormalizedFraming {
   readTimeoutMs?: number;
   /** Native close reason of readTimeoutMs (wire.ts CLOSE_REASONS index). */
   readTimeoutReason?: number;
+  /** ALPN protocols a TLS server offers unless tls.alpn says otherwise (HTTP and WebSocket: ['http/1.1']). */
+  alpn?: readonly string[];
 }
 
 /**

@@ -22,7 +22,7 @@ export interface TlsOptions extends TlsIdentityOptions {
   ca?: PemInput | PemInput[];
   /** Other certificates by SNI host name ('example.com', or '*.example.com' for one label). */
   sni?: { [host: string]: TlsIdentityOptions };
-  /** ALPN protocols in preference order. Default ['http/1.1'] for framing 'http', none otherwise. */
+  /** ALPN protocols in preference order. Default ['http/1.1'] for framings 'http' and 'websocket' (and goim over WebSocket), none otherwise. */
   alpn?: string[];
   /** Default 'TLSv1.2'. */
   minVersion?: 'TLSv1.2' | 'TLSv1.3';
@@ -102,7 +102,7 @@ function ms(option: string, value: unknown, fallback: number, min: number, max: 
   return value;
 }
 
-function nativeContext(tls: Record<string, unknown>, framingName: string): unknown {
+function nativeContext(tls: Record<string, unknown>, defaultAlpn: readonly string[]): unknown {
   const main = identity('tls.', tls);
   let ca = '';
   if (tls.ca !== undefined) {
@@ -119,7 +119,7 @@ function nativeContext(tls: Record<string, unknown>, framingName: string): unkno
       sni.push({ host: host.toLowerCase(), ...identity(`tls.sni['${host}'].`, value) });
     }
   }
-  let alpn: string[] = framingName === 'http' ? ['http/1.1'] : [];
+  let alpn: string[] = [...defaultAlpn];
   if (tls.alpn !== undefined) {
     if (!Array.isArray(tls.alpn) || tls.alpn.some((p) => typeof p !== 'string' || p.length === 0 || Buffer.byteLength(p) > 255)) {
       throw new InvalidOptionError('tls.alpn', 'must be an array of protocol names (1 to 255 bytes)');
@@ -148,7 +148,7 @@ function nativeContext(tls: Record<string, unknown>, framingName: string): unkno
 }
 
 /** @internal validates createServer's `tls` (undefined: no TLS). */
-export function normalizeTls(value: unknown, framingName: string): NormalizedTls | undefined {
+export function normalizeTls(value: unknown, defaultAlpn: readonly string[]): NormalizedTls | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new InvalidOptionError('tls', 'must be an object');
   const tls = value as Record<string, unknown>;
@@ -162,16 +162,16 @@ export function normalizeTls(value: unknown, framingName: string): NormalizedTls
       : `tls.ktls 'require': kernel TLS is unavailable: ${available}`);
   }
   return {
-    context: nativeContext(tls, framingName),
+    context: nativeContext(tls, defaultAlpn),
     handshakeTimeoutMs: ms('tls.handshakeTimeout', tls.handshakeTimeout, 10000, 0, 2 ** 31 - 1),
     maxHandshakes: ms('tls.maxHandshakes', tls.maxHandshakes, 1024, 1, 1 << 20),
   };
 }
 
 /** @internal a new context for setSecureContext (same validation as createServer). */
-export function secureContext(value: unknown, framingName: string): unknown {
+export function secureContext(value: unknown, defaultAlpn: readonly string[]): unknown {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new InvalidOptionError('tls', 'must be an object');
-  return nativeContext(value as Record<string, unknown>, framingName);
+  return nativeContext(value as Record<string, unknown>, defaultAlpn);
 }
 
 /** @internal conn.tls from the open event's fields after the address. */

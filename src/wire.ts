@@ -72,7 +72,8 @@ export type CloseReason =
   | 'ws-ended'
   | 'ws-protocol-error'
   | 'ws-close-timeout'
-  | 'upgrade-rejected';
+  | 'upgrade-rejected'
+  | 'max-lifetime';
 
 /** Indexed by the native CloseReason number. */
 export const CLOSE_REASONS: readonly CloseReason[] = [
@@ -107,6 +108,7 @@ export const CLOSE_REASONS: readonly CloseReason[] = [
   'ws-protocol-error', // 28: closed with offset's code (1002, 1003, 1007, 1009)
   'ws-close-timeout', // 29
   'upgrade-rejected', // 30: offset: the HTTP status
+  'max-lifetime', // 31: a WebSocket open for maxLifetime (closed with 1001)
 ];
 
 export const CLOSE_READ_TIMEOUT = 14;

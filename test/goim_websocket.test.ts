@@ -79,4 +79,35 @@ describe.each(VARIANTS)('goim over websocket ($name)', ({ options }) => {
     await waitFor(() => closes.length === 3, 10_000, 'three closes');
     expect(closes.sort()).toEqual(['auth-required', 'ws-protocol-error', 'ws-protocol-error']);
   });
+
+  it('keeps the WebSocket timers after the auth: idle pings, then maxLifetime closes with 1001', async () => {
+    const closes: string[] = [];
+    const { port } = await h.listen({
+      ...options, framing: { type: 'goim', transport: 'websocket', path: '/sub', idleTimeout: 400, maxLifetime: 1500 },
+    } as ServerOptions, {
+      onAuth() { return { accept: true }; },
+      onClose(_c, reason) { closes.push(reason); },
+    } as Handlers<unknown, GoimFrame>);
+    const c = await RawWsClient.open(port, upgradeRequest('/sub'));
+    await c.upgraded();
+    const opened = Date.now();
+    c.write(clientFrame(2, goimPacket(GOIM_OP.AUTH, 1, AUTH_BODY)));
+    expect(parsePacket((await c.frame(0)).payload).op).toBe(GOIM_OP.AUTH_REPLY);
+    // The auth deadline replaced the idle one until the auth; after it, silence is pinged again.
+    const ping = await c.frame(1, 2000);
+    expect(ping.opcode).toBe(9);
+    // Answering pings and heartbeats keeps it open until its lifetime ends.
+    const keepAlive = setInterval(() => {
+      c.write(clientFrame(10));
+      c.write(clientFrame(2, goimPacket(GOIM_OP.HEARTBEAT, 2)));
+    }, 100);
+    try {
+      expect(await c.closeCode(6000)).toBe(1001);
+    } finally {
+      clearInterval(keepAlive);
+    }
+    expect(Date.now() - opened).toBeGreaterThanOrEqual(1450);
+    await waitFor(() => closes.length === 1, 5000, 'onClose');
+    expect(closes).toEqual(['max-lifetime']);
+  });
 });

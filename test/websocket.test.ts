@@ -46,6 +46,9 @@ describe('websocket options', () => {
     expect(mk({ type: 'websocket', maxPayloadLength: 0 })).toThrow(InvalidOptionError);
     expect(mk({ type: 'websocket', path: 'ws' })).toThrow(/framing.path/);
     expect(mk({ type: 'websocket', idleTimeout: -1 })).toThrow(/idleTimeout/);
+    expect(mk({ type: 'websocket', maxLifetime: -1 })).toThrow(/framing.maxLifetime/);
+    expect(mk({ type: 'websocket', maxLifetime: 1.5 })).toThrow(/framing.maxLifetime/);
+    expect(mk({ type: 'http', websocket: { path: '/ws', maxLifetime: 2 ** 31 } }, { onRequest() {}, websocket: {} })).toThrow(/framing.websocket.maxLifetime/);
     expect(mk({ type: 'websocket', maxBackpressure: 2 ** 30 })).toThrow(/maxOutbound/);
     expect(mk({ type: 'websocket', bogus: 1 })).toThrow(InvalidOptionError);
     expect(mk({ type: 'http', websocket: {} }, { onRequest() {}, websocket: {} })).toThrow(/websocket.path/);
@@ -108,7 +111,13 @@ describe.each(VARIANTS)('websocket ($name)', ({ options }) => {
     c.send(bin, { fin: false });
     c.send(bin, { fin: true }); // fragmented and compressed
     expect((await m).data.equals(Buffer.concat([bin, bin]))).toBe(true);
-    c.close();
+    // A close frame right after compressed messages is the close, not the last message again.
+    const done = closed(c);
+    c.close(4001, 'after deflate');
+    expect(await done).toEqual({ code: 4001, reason: 'after deflate' });
+    await waitFor(() => closes.length === 1, 5000, 'onClose');
+    expect(closes[0]?.[0]).toBe(4001);
+    closes.length = 0;
     // Raw compressed frames: a bomb (1 MiB of zeros in ~1 KiB), corrupt data, bad UTF-8.
     const deflate = (b: Buffer) => { const z = zlib.deflateRawSync(b, { finishFlush: zlib.constants.Z_SYNC_FLUSH }); return z.subarray(0, z.length - 4); };
     const offer = upgradeRequest('/', 'Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n');
@@ -235,6 +244,26 @@ describe.each(VARIANTS)('websocket ($name)', ({ options }) => {
     await raw.until(() => raw.closed, 'the reset');
   });
 
+  it('delivers a ping or close that follows a compressed message as itself, not as that message', async () => {
+    const seen: string[] = [];
+    const closes: Array<[number, string]> = [];
+    const { port } = await listen({ type: 'websocket', perMessageDeflate: true }, {
+      onMessage(_ws, data) { seen.push(`message:${data.toString()}`); },
+      onPing(_ws, data) { seen.push(`ping:${data.toString()}`); },
+      onClose(_ws, code, reason) { closes.push([code, reason]); },
+    });
+    const z = zlib.deflateRawSync(Buffer.from('compressed ✓'.repeat(300)), { finishFlush: zlib.constants.Z_SYNC_FLUSH });
+    const raw = await RawWsClient.open(port, upgradeRequest('/', 'Sec-WebSocket-Extensions: permessage-deflate\r\n'));
+    await raw.upgraded();
+    raw.write(Buffer.concat([clientFrame(1, z.subarray(0, z.length - 4), { rsv: 0x40 }), clientFrame(9, 'p1'), clientFrame(8, closeBody(4002, 'bye'))]));
+    const pong = await raw.frame(0);
+    expect([pong.opcode, pong.payload.toString()]).toEqual([10, 'p1']);
+    expect(await raw.closeCode()).toBe(4002);
+    await waitFor(() => closes.length === 1, 5000, 'onClose');
+    expect(seen).toEqual([`message:${'compressed ✓'.repeat(300)}`, 'ping:p1']);
+    expect(closes).toEqual([[4002, 'bye']]);
+  });
+
   it('answers pings natively, delivers pings and pongs to onPing/onPong, and ws.ping() reaches the client', async () => {
     const pings: string[] = [];
     const pongs: string[] = [];
@@ -275,6 +304,53 @@ describe.each(VARIANTS)('websocket ($name)', ({ options }) => {
     expect(live.readyState).toBe(WebSocket.OPEN);
     expect(closes).toEqual([1001]);
     live.close();
+  });
+
+  it.each([
+    { idleTimeout: 400, sendPings: true },
+    { idleTimeout: 0, sendPings: false },
+  ])('closes a busy client with 1001 after maxLifetime, never before (idleTimeout $idleTimeout)', async ({ idleTimeout, sendPings }) => {
+    const closes: Array<[number, number]> = [];
+    const start = Date.now();
+    const { port } = await listen({ type: 'websocket', maxLifetime: 1500, idleTimeout, sendPings }, {
+      ...ECHO,
+      onClose(_ws, code) { closes.push([code, Date.now() - start]); },
+    });
+    const c = await openWs(`ws://127.0.0.1:${port}/`);
+    const opened = Date.now();
+    let echoes = 0;
+    c.on('message', () => { echoes++; });
+    const busy = setInterval(() => { if (c.readyState === WebSocket.OPEN) c.send('busy'); }, 50);
+    const done = await withTimeout(closed(c), 6000, 'the lifetime close');
+    clearInterval(busy);
+    const lived = Date.now() - opened;
+    expect(done.code).toBe(1001);
+    expect(lived).toBeGreaterThanOrEqual(1450); // coarse clock: a few ms either way
+    expect(lived).toBeLessThan(4500);
+    expect(echoes).toBeGreaterThan(5); // it was busy all along: not an idle close
+    await waitFor(() => closes.length === 1, 5000, 'onClose');
+    expect(closes[0]?.[0]).toBe(1001);
+  });
+
+  it('behind a PROXY protocol listener: the upgrade follows the header, ws sees the client\'s address', async () => {
+    const seen: string[] = [];
+    const server = createServer({ ...options, framing: { type: 'websocket', path: '/ws' } } as ServerOptions, {
+      ...ECHO,
+      onOpen(ws) { seen.push(`${ws.remoteAddress}:${ws.remotePort}`); },
+    } as Handlers);
+    const { port } = await server.listen({ host: '127.0.0.1', port: 0, proxyProtocol: true });
+    try {
+      // The PROXY header, the upgrade and a first frame in one write.
+      const c = await RawWsClient.open(port, Buffer.concat([
+        Buffer.from('PROXY TCP4 203.0.113.7 198.51.100.1 40001 443\r\n'), Buffer.from(upgradeRequest('/ws')), clientFrame(1, 'first'),
+      ]));
+      await c.upgraded();
+      expect((await c.frame(0)).payload.toString()).toBe('first');
+      expect(seen).toEqual(['203.0.113.7:40001']);
+      c.close();
+    } finally {
+      await server.close({ timeout: 200 });
+    }
   });
 
   it('serves HTTP and WebSocket on one server (framing http + websocket)', async () => {

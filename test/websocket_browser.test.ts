@@ -1,18 +1,30 @@
 /**
  * A real browser: headless Chromium (the Debian package) loads a page the
  * test's own ringnet server serves (framing http + websocket), opens ws:// to
- * it, exchanges text and binary messages over 64 KiB (non-ASCII text), checks
- * the echoes and reports back over HTTP. Both sides check the bytes.
+ * it — or, over TLS, loads it over https:// and opens wss:// — exchanges text
+ * and binary messages over 64 KiB (non-ASCII text), checks the echoes and
+ * reports back over HTTP(S). Both sides check the bytes. Chromium trusts the
+ * test certificate through --ignore-certificate-errors-spki-list (the SHA-256
+ * of its public key), which trusts that one key and nothing else.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createHash, X509Certificate } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { Handlers, ServerOptions } from '../src/index';
 import { useHarness } from './support/harness';
 import { waitFor } from './support/net';
+import { makePki, removePki } from './support/tls';
 import { VARIANTS } from './support/variants';
+
+const pki = makePki();
+afterAll(() => removePki(pki));
+/** base64(SHA-256(SubjectPublicKeyInfo)) of the server certificate: what Chromium's flag names. */
+const SPKI_HASH = createHash('sha256')
+  .update(new X509Certificate(readFileSync(pki.localhost.cert)).publicKey.export({ type: 'spki', format: 'der' }))
+  .digest('base64');
 
 function hasChromium(): boolean {
   try {
@@ -27,8 +39,8 @@ const TEXT_UNIT = 'ringnet ✓ 日本語 🚀 ';
 const PAGE = `<!doctype html><meta charset="utf-8"><script>
 const text = ${JSON.stringify(TEXT_UNIT)}.repeat(4000);
 const bin = new Uint8Array(100000); for (let i = 0; i < bin.length; i++) bin[i] = (i * 7 + 3) & 255;
-const report = (r) => fetch('/result', { method: 'POST', body: JSON.stringify(r) });
-const ws = new WebSocket('ws://' + location.host + '/ws');
+const report = (r) => fetch('/result', { method: 'POST', body: JSON.stringify({ ...r, scheme: location.protocol }) });
+const ws = new WebSocket((location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/ws');
 ws.binaryType = 'arraybuffer';
 const got = [];
 ws.onopen = () => { ws.send(text); ws.send(bin); };
@@ -58,12 +70,17 @@ describe.skipIf(!hasChromium()).each(VARIANTS)('websocket with headless Chromium
     if (profile) rmSync(profile, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
   });
 
-  it('exchanges text and binary messages over 64 KiB with a browser', async () => {
+  it.each([
+    { scheme: 'ws', tls: false },
+    { scheme: 'wss', tls: true },
+  ])('exchanges text and binary messages over 64 KiB with a browser over $scheme://', async ({ tls }) => {
     let result: Record<string, unknown> | undefined;
     const serverSaw: string[] = [];
     const closes: Array<[number, string]> = [];
+    const wsTls: Array<string | false | undefined> = [];
     const expectedText = TEXT_UNIT.repeat(4000);
-    const { port } = await h.listen({ ...options, framing: { type: 'http', websocket: { path: '/ws' } } } as ServerOptions, {
+    const tlsOption = tls ? { tls: { key: pki.localhost.key, cert: pki.localhost.cert } } : {};
+    const { port } = await h.listen({ ...options, ...tlsOption, framing: { type: 'http', websocket: { path: '/ws' } } } as ServerOptions, {
       onRequest(req, res) {
         if (req.url === '/result') {
           result = JSON.parse(req.body.toString()) as Record<string, unknown>;
@@ -74,6 +91,7 @@ describe.skipIf(!hasChromium()).each(VARIANTS)('websocket with headless Chromium
         res.end(PAGE);
       },
       websocket: {
+        onOpen(ws) { wsTls.push(ws.connection.tls?.alpn); },
         onMessage(ws, data, isBinary) {
           if (isBinary) {
             const ok = data.length === 100000 && data.every((v, i) => v === ((i * 7 + 3) & 255));
@@ -90,10 +108,15 @@ describe.skipIf(!hasChromium()).each(VARIANTS)('websocket with headless Chromium
     profile = mkdtempSync(join(tmpdir(), 'ringnet-chromium-'));
     browser = spawn('chromium', [
       '--headless=new', '--no-sandbox', '--disable-gpu', '--no-first-run', '--no-default-browser-check',
-      `--user-data-dir=${profile}`, `http://127.0.0.1:${port}/`,
+      `--user-data-dir=${profile}`, ...(tls ? [`--ignore-certificate-errors-spki-list=${SPKI_HASH}`] : []),
+      `${tls ? 'https' : 'http'}://localhost:${port}/`,
     ], { stdio: 'ignore', detached: true, env: { ...process.env, LD_PRELOAD: '' } });
     await waitFor(() => result !== undefined, 60_000, 'the page to report');
-    expect(result).toEqual({ text: true, binary: true, server: 'text:true,binary:true', code: 4321, reason: 'done ✓' });
+    expect(result).toEqual({
+      text: true, binary: true, server: 'text:true,binary:true', code: 4321, reason: 'done ✓', scheme: tls ? 'https:' : 'http:',
+    });
+    // Chromium offers h2 first; the server picks http/1.1 (the upgrade is HTTP/1.1).
+    expect(wsTls).toEqual([tls ? 'http/1.1' : undefined]);
     expect(serverSaw).toEqual(['text:true', 'binary:true']);
     await waitFor(() => closes.length === 1, 10_000, 'onClose');
     expect(closes[0]).toEqual([4321, 'done ✓']);

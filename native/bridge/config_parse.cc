@@ -124,6 +124,7 @@ bool parseFraming(const Napi::Object& f, FramingConfig* out, std::string* err) {
       w.jsUpgrade = flag(f, "jsUpgrade", false);
       w.deliverPings = flag(f, "deliverPings", false);
       w.idleTimeoutMs = static_cast<uint32_t>(num(f, "idleTimeoutMs", w.idleTimeoutMs));
+      w.maxLifetimeMs = static_cast<uint32_t>(num(f, "maxLifetimeMs", w.maxLifetimeMs));
       w.sendPings = flag(f, "sendPings", w.sendPings);
       w.closeTimeoutMs = static_cast<uint32_t>(num(f, "closeTimeoutMs", w.closeTimeoutMs));
       w.upgradeTimeoutMs = static_cast<uint32_t>(num(f, "upgradeTimeoutMs", w.upgradeTimeoutMs));
@@ -208,7 +209,8 @@ bool parseServerConfig(const Napi::Object& o, ServerConfig* c, std::string* err)
   if (c->framing.type == FramingType::kWebSocket) {
     const WebSocketFraming& w = c->framing.websocket;
     for (uint32_t t : {w.http.headerTimeoutMs, w.http.bodyTimeoutMs, w.http.keepAliveTimeoutMs,
-                       w.sendPings ? w.idleTimeoutMs / 2 : w.idleTimeoutMs, w.closeTimeoutMs, w.upgradeTimeoutMs}) {
+                       w.sendPings ? w.idleTimeoutMs / 2 : w.idleTimeoutMs, w.closeTimeoutMs, w.upgradeTimeoutMs,
+                       w.maxLifetimeMs}) {
       shorten(t);
     }
   }

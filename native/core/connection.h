@@ -76,6 +76,9 @@ struct Connection {
   bool sealed = false;       // the protocol sent its last message (WebSocket close): sends are dropped
   int32_t closeReason = 0;   // wire::CloseReason once closing
   int32_t closeErrno = 0;
+  // Protocol-defined coarse time in seconds (WebSocket: when maxLifetime
+  // ends). Fills the struct's tail padding: no bytes added per connection.
+  uint32_t protoClockSec = 0;
 };
 
 }  // namespace ringnet

@@ -60,6 +60,7 @@ enum CloseReason : int32_t {
   kCloseWsError = 28,       // the peer broke the protocol; offset: the code we closed with (1002, 1003, 1007, 1009)
   kCloseWsCloseTimeout = 29,  // ws.end(): no close from the peer within closeTimeout
   kCloseWsRejected = 30,    // the upgrade was refused; offset: the HTTP status (400, 404, 426, or onUpgrade's)
+  kCloseMaxLifetime = 31,  // WebSocket: open for maxLifetime: closed with 1001
 };
 
 enum ServerErrorKind : int32_t {

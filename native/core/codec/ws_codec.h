@@ -41,6 +41,7 @@ struct WebSocketFraming {
   bool jsUpgrade = false;          // JS decides each upgrade (onUpgrade); else accepted natively
   bool deliverPings = false;       // pings and pongs reach JS (onPing / onPong)
   uint32_t idleTimeoutMs = 120000; // nothing received for this long: close (0 = off)
+  uint32_t maxLifetimeMs = 0;      // open this long: close 1001 (0 = off); checked to the second
   bool sendPings = true;           // ... after half of it, ping first
   uint32_t closeTimeoutMs = 5000;  // ws.end(): wait this long for the peer's close
   uint32_t upgradeTimeoutMs = 10000;  // onUpgrade must answer within this

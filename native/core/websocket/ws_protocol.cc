@@ -133,6 +133,8 @@ class WebSocketProtocol final : public Protocol {
       case kLayerFrames: break;
       default: return FrameVerdict::kConsumed;  // awaiting JS, or closing: nothing is read
     }
+    // Per frame: a control frame after a compressed message is not inflated.
+    inflated_ = false;
     const uint8_t op = r.info & kInfoOpcodeMask;
     switch (op) {
       case kPing:
@@ -159,7 +161,6 @@ class WebSocketProtocol final : public Protocol {
       advance(c.decoder, r);
       return FrameVerdict::kConsumed;
     }
-    inflated_ = false;
     if (goim_) return goimMessage(ctl, c, data, r);
     const bool compressed = op == kContinuation ? (c.decoder.layer & kMessageCompressed) != 0 : (r.info & kInfoRsv1) != 0;
     if (compressed) return inflateMessage(ctl, c, data, r);
@@ -218,6 +219,10 @@ class WebSocketProtocol final : public Protocol {
     } else if (!isControl(op)) {
       advance(c.decoder, last_);
       if (op == kContinuation) c.protoState.reset();
+      if (goim_) {  // the packet reached JS: goim's auth gate moves on
+        BinaryMessageControl binary(ctl);
+        goim_->onDelivered(binary, c);
+      }
     }
     for (std::vector<uint8_t>* scratch : {&t_payload, &t_inflated}) {
       if (scratch->capacity() > kKeepScratch) {
@@ -237,14 +242,24 @@ class WebSocketProtocol final : public Protocol {
     return layerOf(c) == kLayerHttp && http_->holdsOpenOnServerClose(ctl, c);
   }
 
+  // An open WebSocket's one deadline serves the idle ping/close and
+  // maxLifetime: whichever comes first is armed, and this sorts them out.
   bool onDeadline(ConnectionControl& ctl, Connection& c, int32_t reason) override {
     if (reason != wire::kCloseIdleTimeout || layerOf(c) != kLayerFrames || c.sealed) return false;
     const uint64_t now = coarseMs();
-    const uint64_t silent = now > c.lastInMs ? now - c.lastInMs : 0;
+    if (o_.maxLifetimeMs != 0 && now >= lifetimeEndMs(c)) {
+      closeWith(ctl, c, kCloseGoingAway, wire::kCloseMaxLifetime);
+      return true;
+    }
     const uint64_t idle = o_.idleTimeoutMs;
+    if (idle == 0) {
+      armTimers(ctl, c, now, 0);  // only the lifetime is timed
+      return true;
+    }
+    const uint64_t silent = now > c.lastInMs ? now - c.lastInMs : 0;
     if (o_.sendPings && !(c.protoFlags & kPingSent)) {
       if (silent < idle / 2) {
-        ctl.armDeadline(c, static_cast<uint32_t>(idle / 2 - silent), wire::kCloseIdleTimeout);
+        armTimers(ctl, c, now, idle / 2 - silent);
         return true;
       }
       static const uint8_t ping[2] = {0x89, 0x00};
@@ -252,7 +267,7 @@ class WebSocketProtocol final : public Protocol {
       c.protoFlags |= kPingSent;
     }
     if (silent < idle) {
-      ctl.armDeadline(c, static_cast<uint32_t>(idle - silent), wire::kCloseIdleTimeout);
+      armTimers(ctl, c, now, idle - silent);
       return true;
     }
     closeWith(ctl, c, kCloseGoingAway, wire::kCloseIdleTimeout);
@@ -290,6 +305,8 @@ class WebSocketProtocol final : public Protocol {
         } else if (goim_ && layerOf(c) == kLayerFrames) {
           BinaryMessageControl binary(ctl);
           goim_->onCommand(binary, c, op, payload, len);  // the auth acceptance (op 8 reply)
+          // It cleared the auth deadline, which had taken the idle/lifetime one's place.
+          if (c.deadlineMs == 0 && !c.sealed) armOpenTimers(ctl, c, coarseMs());
         }
         return;
     }
@@ -430,10 +447,33 @@ class WebSocketProtocol final : public Protocol {
     c.decoder.scanned = 0;
     c.decoder.message = 0;
     c.decoder.layer = kLayerFrames | (deflate ? uint32_t{kDeflateOn} : 0u);
-    if (o_.idleTimeoutMs != 0) {
-      ctl.armDeadline(c, o_.sendPings ? o_.idleTimeoutMs / 2 : o_.idleTimeoutMs, wire::kCloseIdleTimeout);
+    const uint64_t now = coarseMs();
+    if (o_.maxLifetimeMs != 0) {
+      // Rounded up to the second: never closed early.
+      c.protoClockSec = static_cast<uint32_t>((now + o_.maxLifetimeMs + 999) / 1000);
     }
-    if (goim_) goim_->onOpen(ctl, c);  // the auth timeout runs from the WebSocket's start
+    armOpenTimers(ctl, c, now);
+    if (goim_) goim_->onOpen(ctl, c);  // the auth timeout (if any) runs from the WebSocket's start
+  }
+
+  uint64_t lifetimeEndMs(const Connection& c) const { return uint64_t{c.protoClockSec} * 1000; }
+
+  // The timers of an open WebSocket from `now`: the idle check (ping first
+  // with sendPings) and maxLifetime.
+  void armOpenTimers(ConnectionControl& ctl, Connection& c, uint64_t now) {
+    const uint64_t idle = o_.idleTimeoutMs;
+    armTimers(ctl, c, now, idle != 0 && o_.sendPings ? idle / 2 : idle);
+  }
+
+  // Arms the open WebSocket's deadline `inMs` from `now` (0: no idle check),
+  // or sooner when maxLifetime ends first.
+  void armTimers(ConnectionControl& ctl, Connection& c, uint64_t now, uint64_t inMs) {
+    if (o_.maxLifetimeMs != 0) {
+      const uint64_t end = lifetimeEndMs(c);
+      const uint64_t left = end > now ? end - now : 1;
+      if (inMs == 0 || left < inMs) inMs = left;
+    }
+    if (inMs != 0) ctl.armDeadline(c, static_cast<uint32_t>(inMs), wire::kCloseIdleTimeout);
   }
 
   void refuse(ConnectionControl& ctl, Connection& c, int32_t status) {
@@ -455,6 +495,7 @@ class WebSocketProtocol final : public Protocol {
   }
 
   void sendClose(ConnectionControl& ctl, Connection& c, const uint8_t* body, size_t len) {
+    if (len > kWsMaxControlPayload) len = kWsMaxControlPayload;  // callers pass control payloads; never overflow
     uint8_t frame[2 + kWsMaxControlPayload];
     const size_t h = writeHeader(kClose, true, false, len, frame);
     if (len) std::memcpy(frame + h, body, len);

@@ -70,6 +70,7 @@ export function normalizeHttpFraming(f: Record<string, unknown>): NormalizedHttp
   return {
     type: 5,
     name: 'http',
+    alpn: ['http/1.1'],
     maxHeaderSize,
     maxUriLength,
     maxHeaders: f.maxHeaders === undefined ? 100 : int('framing.maxHeaders', f.maxHeaders, 1, 10000),

@@ -25,6 +25,12 @@ export interface WebSocketOptions {
   closeOnBackpressureLimit?: boolean;
   /** ms without receiving anything before the connection is closed (1001). 0: never. Default 120000. */
   idleTimeout?: number;
+  /**
+   * ms a WebSocket may stay open, however busy: then it is closed with 1001 (close reason
+   * 'max-lifetime'), e.g. so clients reconnect to fresh servers or re-authenticate. Checked to the
+   * second, never early. 0: no limit (the default, as uWebSockets.js).
+   */
+  maxLifetime?: number;
   /** Ping the client after half of idleTimeout in silence (its pong keeps it open). Default true. */
   sendPings?: boolean;
   /** ms ws.end() waits for the client's close frame before resetting the connection. Default 5000. */
@@ -56,6 +62,7 @@ export interface NormalizedWebSocketFraming extends NormalizedFraming {
   path: string;
   maxPayloadLength: number;
   idleTimeoutMs: number;
+  maxLifetimeMs: number;
   sendPings: boolean;
   closeTimeoutMs: number;
   upgradeTimeoutMs: number;
@@ -79,7 +86,7 @@ export interface NormalizedWebSocketFraming extends NormalizedFraming {
   http?: NormalizedFraming;
 }
 
-export const WS_KEYS = ['path', 'maxPayloadLength', 'maxBackpressure', 'closeOnBackpressureLimit', 'idleTimeout', 'sendPings', 'closeTimeout', 'upgradeTimeout', 'perMessageDeflate'] as const;
+export const WS_KEYS = ['path', 'maxPayloadLength', 'maxBackpressure', 'closeOnBackpressureLimit', 'idleTimeout', 'maxLifetime', 'sendPings', 'closeTimeout', 'upgradeTimeout', 'perMessageDeflate'] as const;
 
 /** The WebSocket layer's options under `prefix` ('framing' or 'framing.websocket'). */
 export function wsOptions(prefix: string, f: Record<string, unknown>) {
@@ -99,12 +106,15 @@ export function wsOptions(prefix: string, f: Record<string, unknown>) {
     maxBackpressure,
     closeOnBackpressureLimit: f.closeOnBackpressureLimit === undefined ? false : bool(`${prefix}.closeOnBackpressureLimit`, f.closeOnBackpressureLimit),
     idleTimeoutMs: f.idleTimeout === undefined ? 120_000 : int(`${prefix}.idleTimeout`, f.idleTimeout, 0, INT32_MAX),
+    maxLifetimeMs: f.maxLifetime === undefined ? 0 : int(`${prefix}.maxLifetime`, f.maxLifetime, 0, INT32_MAX),
     sendPings: f.sendPings === undefined ? true : bool(`${prefix}.sendPings`, f.sendPings),
     closeTimeoutMs: f.closeTimeout === undefined ? 5000 : int(`${prefix}.closeTimeout`, f.closeTimeout, 1, INT32_MAX),
     upgradeTimeoutMs: f.upgradeTimeout === undefined ? 10_000 : int(`${prefix}.upgradeTimeout`, f.upgradeTimeout, 0, INT32_MAX),
     perMessageDeflate: f.perMessageDeflate === undefined ? false : bool(`${prefix}.perMessageDeflate`, f.perMessageDeflate),
     jsUpgrade: false,
     deliverPings: false,
+    // The upgrade is an HTTP/1.1 request: over TLS, ALPN says so (browsers offer h2 first).
+    alpn: ['http/1.1'],
     overhead: 10,
     maxPayload: 2 ** 30,
   };

@@ -136,6 +136,7 @@ export class WebSocketProtocol<T> implements Protocol<Connection<T>> {
         error = new WebSocketCloseTimeoutError(`websocket ${conn.id}: no close frame within closeTimeout after end(${ws._sentCode})`);
         break;
       case 'idle-timeout':
+      case 'max-lifetime':
       case 'server-close':
         code = 1001;
         break;
