@@ -35,6 +35,7 @@ async function main() {
     `ringnet echo server listening on ${address.address}:${address.port} ` +
       `(backend ${server.backend}, ${workers} worker${workers === 1 ? '' : 's'}, accept mode ${options.acceptMode})`,
   );
+  if (server.backendFallbackReason) console.log(`epoll, not io_uring: ${server.backendFallbackReason}`);
   console.log('protocol: 4-byte big-endian length + payload; Ctrl-C stops it gracefully');
 
   // Graceful shutdown: stop accepting, flush what is queued, FIN, then exit.

@@ -13,6 +13,10 @@ export class CommandLog {
   bytes: Buffer;
   ints: Int32Array;
   length = 0;
+  /** The log holds references into a batch arena (pushRef) since the last reset. */
+  refs = false;
+  /** Payload bytes copied into the log so far (server.stats().copies.commandLog). */
+  copied = 0;
 
   constructor() {
     this.bytes = Buffer.alloc(INITIAL_BYTES);
@@ -29,8 +33,32 @@ export class CommandLog {
     ints[i + 1] = slot;
     ints[i + 2] = gen;
     ints[i + 3] = n;
-    if (n > 0) this.bytes.set(payload as Uint8Array, this.length + COMMAND_HEADER_BYTES);
+    if (n > 0) {
+      this.bytes.set(payload as Uint8Array, this.length + COMMAND_HEADER_BYTES);
+      this.copied += n;
+    }
     this.length += need;
+  }
+
+  /**
+   * A send of bytes that are still in the batch arena `arena` (a frame view or a
+   * slice of one): only where they are goes into the log; the worker reads them
+   * from the arena, which it reuses only after applying this log.
+   */
+  pushRef(op: number, slot: number, gen: number, arena: number, view: Uint8Array): void {
+    const need = COMMAND_HEADER_BYTES + 12;
+    if (this.length + need > this.bytes.length) this.grow(need);
+    const i = this.length >> 2;
+    const ints = this.ints;
+    ints[i] = op;
+    ints[i + 1] = slot;
+    ints[i + 2] = gen;
+    ints[i + 3] = 12;
+    ints[i + 4] = arena;
+    ints[i + 5] = view.byteOffset;
+    ints[i + 6] = view.length;
+    this.length += need;
+    this.refs = true;
   }
 
   /** Like push(), with `head` and `body` written back to back as one payload (no concat). */
@@ -46,6 +74,7 @@ export class CommandLog {
     const at = this.length + COMMAND_HEADER_BYTES;
     this.bytes.set(head, at);
     if (body.length > 0) this.bytes.set(body, at + head.length);
+    this.copied += n;
     this.length += need;
   }
 
@@ -79,12 +108,14 @@ export class CommandLog {
       }
     }
     if (post.length > 0) writeLatin1(bytes, post, at);
+    this.copied += n - 4;
     this.length += need;
   }
 
   /** Called after the log was handed to native code. */
   reset(): void {
     this.length = 0;
+    this.refs = false;
     if (this.bytes.length > SHRINK_ABOVE) this.allocate(INITIAL_BYTES);
   }
 

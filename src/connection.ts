@@ -12,8 +12,8 @@ import { connectionOptionPairs, SOCKET_OPTION_IDS, type KeepAliveOptions } from 
 import { native, type NativeServer, type NativeTcpInfo } from './native';
 import { parseTlsInfo, type TlsInfo } from './tls';
 import {
-  CMD_CLOSE, CMD_DESTROY, CMD_END, CMD_JOIN, CMD_LEAVE, CMD_PAUSE, CMD_RESUME, CMD_SEND, CMD_WANT_DRAIN, CMD_WRITE,
-  type CloseReason,
+  CMD_CLOSE, CMD_DESTROY, CMD_END, CMD_JOIN, CMD_LEAVE, CMD_PAUSE, CMD_RESUME, CMD_SEND, CMD_SEND_REF, CMD_WANT_DRAIN,
+  CMD_WRITE, CMD_WRITE_REF, type CloseReason,
 } from './wire';
 
 const CLOSED = 1;
@@ -49,6 +49,9 @@ export interface WorkerLink<T> {
   /** Bytes the kernel took, per slot (shared with the native worker). */
   readonly written: Float64Array;
   readonly log: CommandLog;
+  /** The arena of the batch being handled (-1 outside one) and its memory, when its frames may be sent by reference. */
+  batchArena: number;
+  batchMemory: ArrayBuffer | undefined;
 }
 
 /** Values getOption() returns. */
@@ -154,8 +157,17 @@ export class Connection<T = unknown> {
 
   private queue(op: number, payload: Uint8Array, wireBytes: number, head?: Uint8Array): boolean {
     if (!this.admit(wireBytes)) return false;
-    if (head === undefined) this.command(op, payload);
-    else this._commandParts(op, head, payload);
+    const w = this._w;
+    if (head === undefined && payload.buffer === w.batchMemory && payload.length > 0) {
+      // A frame of the batch being handled (or a slice of it), sent back: the
+      // worker reads it from the arena, no copy into the log.
+      w.log.pushRef(op === CMD_SEND ? CMD_SEND_REF : CMD_WRITE_REF, this._slot, this._gen, w.batchArena, payload);
+      w.server._scheduleFlush();
+    } else if (head === undefined) {
+      this.command(op, payload);
+    } else {
+      this._commandParts(op, head, payload);
+    }
     return this.belowHighWater();
   }
 

@@ -108,6 +108,20 @@ export class BackendUnavailableError extends RingnetError {
   }
 }
 
+/**
+ * The native addon could not be loaded: no prebuilt binary for this platform
+ * (e.g. musl, or an architecture without a prebuild) and none built from
+ * source (`code` ERR_ADDON_NOT_FOUND), or the binary found did not load, e.g.
+ * a glibc older than it needs (ERR_ADDON_LOAD_FAILED). The message says how
+ * to build from source; `cause` is the loader's own error.
+ */
+export class AddonLoadError extends RingnetError {
+  constructor(code: 'ERR_ADDON_NOT_FOUND' | 'ERR_ADDON_LOAD_FAILED', message: string, cause: unknown) {
+    super(code, message);
+    (this as { cause?: unknown }).cause = cause;
+  }
+}
+
 /** The server is not in a state that allows the call (listen twice, closed). */
 export class ServerStateError extends RingnetError {}
 

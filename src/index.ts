@@ -9,7 +9,7 @@ import type { WebSocketHandlers } from './protocols/websocket/handlers';
 import type { WebSocketFramingOptions } from './protocols/websocket/options';
 
 export { Server, copyFrame } from './server';
-export type { Handlers, ListenOptions, AddressInfo, CloseOptions, ServerStats, WorkerStatsView } from './server';
+export type { Handlers, ListenOptions, AddressInfo, CloseOptions, ServerStats, WorkerStatsView, CopyStats } from './server';
 export { Connection } from './connection';
 export type { ConnectionOptionName, KeepAliveState, TcpInfo } from './connection';
 export * from './errors';
@@ -32,6 +32,9 @@ export type { ProxyProtocolOptions } from './proxy';
 export type { AdapterEvents, AdapterState, ClusterAdapter, NatsAdapterOptions, RedisAdapterOptions } from './cluster/adapter';
 export type { ClusterNode, ClusterStats } from './cluster/node';
 export type { ClusterOptions } from './cluster/options';
+export type { QueueLimits } from './cluster/queue';
+export type { SendPayload, SendPayloadTypes } from './protocol';
+export type { PlainFramingOptions } from './protocols/frames/options';
 export { HttpRequest } from './protocols/http_request';
 export { HTTP_METHODS } from './protocols/http/methods';
 export type { IncomingHeaders } from './protocols/http_request';

@@ -1,9 +1,10 @@
 /**
- * Loads the compiled addon (a prebuild, or build/Release) and types its surface.
+ * Loads the compiled addon (build/Release, or a prebuild: addon_loader.ts) and types its surface.
  * RINGNET_ADDON_PATH names another build to load instead (the sanitizer build
  * of `npm run test:asan` is build/asan/ringnet.node).
  */
 import * as path from 'node:path';
+import { loadAddon } from './addon_loader';
 
 export interface NativeArena {
   data: ArrayBuffer;
@@ -37,6 +38,11 @@ export interface NativeWorkerStats {
   tlsHandshakes: number;
   /** TLS handshakes that failed, timed out or were cut off by the client. */
   tlsHandshakeFailures: number;
+  copiedToArena: number;
+  copiedToInbox: number;
+  copiedToOutput: number;
+  copiedToTail: number;
+  sentByReference: number;
 }
 
 export interface NativeTcpInfo {
@@ -59,11 +65,13 @@ export interface NativeTcpInfo {
   deliveryRate: number;
 }
 
-export type BatchCallback = (worker: number, arena: number, records: number, big: Buffer[] | undefined) => void;
+/** byReference: frames of this batch may be sent back by reference (CMD_SEND_REF). */
+export type BatchCallback = (worker: number, arena: number, records: number, big: Buffer[] | undefined, byReference: boolean) => void;
 
 export interface NativeServer {
   listen(address: { kind: number; host?: string; port?: number; path?: string; proxy?: { timeout: number; v1: boolean; v2: boolean; maxLength: number } }): NativeListenResult;
-  submit(worker: number, log: Uint8Array, length: number): void;
+  /** refs: the log holds CMD_SEND_REF/CMD_WRITE_REF entries (pointing into a batch arena). */
+  submit(worker: number, log: Uint8Array, length: number, refs: boolean): void;
   close(timeoutMs: number): void;
   finish(): void;
   stats(): NativeWorkerStats[];
@@ -91,8 +99,4 @@ export interface NativeBinding {
   tlsErrorString(code: number): string;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
-const load = require('node-gyp-build') as (dir: string) => unknown;
-
-const override = process.env.RINGNET_ADDON_PATH;
-export const native = (override ? require(path.resolve(override)) : load(path.join(__dirname, '..'))) as NativeBinding;
+export const native = loadAddon(path.join(__dirname, '..'), process.env.RINGNET_ADDON_PATH) as NativeBinding;

@@ -40,8 +40,28 @@ export interface CloseOptions {
   timeout?: number;
 }
 
+/**
+ * Bytes memcpy'd per path (issue 12): divide by bytesOut for "bytes copied per
+ * byte echoed". byReference: bytes queued for the kernel straight from a batch
+ * arena (a frame sent back unchanged), with no copy.
+ */
+export interface CopyStats {
+  /** frames into the batch arenas (frames over half an arena: twice, their own buffer then a JS Buffer) */
+  arena: number;
+  /** payloads copied into JS's command log by send()/write() */
+  commandLog: number;
+  /** command logs copied into a threaded worker's inbox */
+  inbox: number;
+  /** bytes copied into connections' output queues */
+  outputQueue: number;
+  /** partial frames kept between reads */
+  readTail: number;
+  byReference: number;
+}
+
 export interface WorkerStatsView extends NativeWorkerStats {
   worker: number;
+  copies: CopyStats;
 }
 
 export interface ServerStats {
@@ -50,6 +70,7 @@ export interface ServerStats {
   bytesOut: number;
   framesIn: number;
   framesOut: number;
+  copies: CopyStats;
   workers: WorkerStatsView[];
 }
 
@@ -57,6 +78,9 @@ export interface ServerStats {
 export interface WorkerState<T> extends WorkerLink<T> {
   arenas: Array<{ data: Buffer; memory: ArrayBuffer; records: Int32Array }>;
   conns: Array<Connection<T> | undefined>;
+  /** The arena of the batch being handled (-1 outside one) and its memory: views into it are sent by reference. */
+  batchArena: number;
+  batchMemory: ArrayBuffer | undefined;
 }
 
 type State = 'idle' | 'listening' | 'closing' | 'closed';
@@ -78,17 +102,24 @@ export function copyFrame(frame: Uint8Array): Buffer {
   return Buffer.from(frame);
 }
 
-function resolveBackend(requested: Backend): 'epoll' | 'io_uring' {
-  if (requested === 'epoll') return 'epoll';
+/** The backend to run, and for 'auto' that settled on epoll, why io_uring did not. */
+function resolveBackend(requested: Backend): { backend: 'epoll' | 'io_uring'; fallback?: string } {
+  if (requested === 'epoll') return { backend: 'epoll' };
   const ok = native.backendAvailable(1);
-  if (ok === true) return 'io_uring';
-  if (requested === 'auto') return 'epoll';
+  if (ok === true) return { backend: 'io_uring' };
+  if (requested === 'auto') return { backend: 'epoll', fallback: `io_uring backend unavailable: ${ok}` };
   throw new BackendUnavailableError(`io_uring backend unavailable: ${ok}`);
 }
 
 export class Server<T = unknown> implements ConnectionHost<T> {
   /** The backend that runs: 'epoll' or 'io_uring'. */
   readonly backend: 'epoll' | 'io_uring';
+  /**
+   * With `backend: 'auto'` on a system where io_uring cannot run (not built,
+   * kernel.io_uring_disabled, seccomp, qemu-user, an old kernel): why, as
+   * `BackendUnavailableError` would say it. Undefined otherwise.
+   */
+  readonly backendFallbackReason: string | undefined;
   /** @internal */ readonly _options: NormalizedOptions;
   /** @internal */ _closing = false;
 
@@ -128,7 +159,9 @@ export class Server<T = unknown> implements ConnectionHost<T> {
       handlerFailed: (err, c) => this.handlerFailed(err, c),
     };
     this.protocol = module.create<T>({ framing, limits: this._options, handlers, host });
-    this.backend = resolveBackend(this._options.backendName);
+    const resolved = resolveBackend(this._options.backendName);
+    this.backend = resolved.backend;
+    this.backendFallbackReason = resolved.fallback;
     this._options.backend = this.backend === 'io_uring' ? 1 : 0;
   }
 
@@ -141,7 +174,7 @@ export class Server<T = unknown> implements ConnectionHost<T> {
       throw new InvalidOptionError('proxyProtocol', 'cannot be combined with tls yet');
     }
     if (this.state !== 'idle') throw new ServerStateError('ERR_SERVER_ALREADY_LISTEN', 'listen() was already called');
-    const ns = new native.NativeServer(this._options, (w, a, n, big) => this.onBatch(w, a, n, big));
+    const ns = new native.NativeServer(this._options, (w, a, n, big, byRef) => this.onBatch(w, a, n, big, byRef));
     let result;
     try {
       result = ns.listen(address);
@@ -156,6 +189,8 @@ export class Server<T = unknown> implements ConnectionHost<T> {
       written: new Float64Array(w.written),
       conns: [],
       log: new CommandLog(),
+      batchArena: -1,
+      batchMemory: undefined,
     }));
     this.state = 'listening';
     // Abstract names are reported the way they were given ('\0name'), as Node does.
@@ -301,14 +336,30 @@ export class Server<T = unknown> implements ConnectionHost<T> {
 
   /** Counters per worker and in total. */
   stats(): ServerStats {
-    const workers = (this.nativeServer?.stats() ?? []).map((s, worker) => ({ worker, ...s }));
+    const workers: WorkerStatsView[] = (this.nativeServer?.stats() ?? []).map((s, worker) => ({
+      worker,
+      ...s,
+      copies: {
+        arena: s.copiedToArena,
+        commandLog: this.workers[worker]?.log.copied ?? 0,
+        inbox: s.copiedToInbox,
+        outputQueue: s.copiedToOutput,
+        readTail: s.copiedToTail,
+        byReference: s.sentByReference,
+      },
+    }));
     const sum = (k: keyof NativeWorkerStats) => workers.reduce((a, w) => a + w[k], 0);
+    const copies = (k: keyof CopyStats) => workers.reduce((a, w) => a + w.copies[k], 0);
     return {
       connections: sum('connections'),
       bytesIn: sum('bytesIn'),
       bytesOut: sum('bytesOut'),
       framesIn: sum('framesIn'),
       framesOut: sum('framesOut'),
+      copies: {
+        arena: copies('arena'), commandLog: copies('commandLog'), inbox: copies('inbox'),
+        outputQueue: copies('outputQueue'), readTail: copies('readTail'), byReference: copies('byReference'),
+      },
       workers,
     };
   }
@@ -352,7 +403,7 @@ export class Server<T = unknown> implements ConnectionHost<T> {
     if (ns === undefined) return;
     for (const w of this.workers) {
       if (w.log.length === 0) continue;
-      ns.submit(w.index, w.log.bytes, w.log.length);
+      ns.submit(w.index, w.log.bytes, w.log.length, w.log.refs);
       w.log.reset();
     }
   }
@@ -372,10 +423,14 @@ export class Server<T = unknown> implements ConnectionHost<T> {
     });
   }
 
-  private onBatch(worker: number, arena: number, count: number, big: Buffer[] | undefined): void {
+  private onBatch(worker: number, arena: number, count: number, big: Buffer[] | undefined, byReference: boolean): void {
     const w = this.workers[worker] as WorkerState<T>;
     const { data, memory, records } = w.arenas[arena] as WorkerState<T>['arenas'][number];
     this.inBatch = true;
+    // Frames sent back are referenced, not copied, unless the worker says it
+    // cannot hold this arena for the commands (a batch published mid-read).
+    w.batchArena = arena;
+    w.batchMemory = byReference ? memory : undefined;
     try {
       for (let i = 0, p = 0; i < count; i++, p += EVENT_INTS) {
         const type = records[p] as number;
@@ -391,7 +446,12 @@ export class Server<T = unknown> implements ConnectionHost<T> {
       }
     } finally {
       this.inBatch = false;
+      // The log (with any sends by reference into this arena) goes to the
+      // worker before the arena is handed back (native releaseArena orders
+      // the release after it).
       this.flush();
+      w.batchArena = -1;
+      w.batchMemory = undefined;
     }
   }
 

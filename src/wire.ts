@@ -35,6 +35,9 @@ export const CMD_PROTOCOL = 9;
 /** Payload: room name (UTF-8). */
 export const CMD_JOIN = 10;
 export const CMD_LEAVE = 11;
+/** Payload: uint32 arena, offset, length: bytes of the batch JS is handling, sent by reference. */
+export const CMD_SEND_REF = 13;
+export const CMD_WRITE_REF = 14;
 
 export const COMMAND_HEADER_BYTES = 16;
 

@@ -71,6 +71,29 @@ describe('ringnet bench --quick', () => {
     expect(r.stdout).not.toContain('Targets from the issues');
   }, 400_000);
 
+  it('runs the websocket preset in its short form: echo, idle and broadcast over WebSocket against ws and the length echo', async () => {
+    const r = await run(['bench', '--preset', 'websocket', '--quick', '--connections', '100', '--out', dir, '--name', 'ws', '--progress=false']);
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    const results = JSON.parse(fs.readFileSync(path.join(dir, 'ws.json'), 'utf8'));
+    expect(results.plan.cells.map((c: { id: string }) => c.id)).toEqual(['ws-c100-d1-p64', 'ws-c100-d16-p64', 'idle-ws-c1000', 'bcast-ws-c100-n10']);
+    for (const x of results.runs.filter((y: { skipped?: string }) => y.skipped)) expect(x.target).toMatch(/io_uring$/);
+    const measured = results.runs.filter((x: { skipped?: string }) => !x.skipped);
+    for (const cell of results.plan.cells) {
+      for (const t of ['ws', 'ringnet-epoll']) expect(measured.some((x: { cell: string; target: string }) => x.cell === cell.id && x.target === t), `${cell.id} ${t}`).toBe(true);
+    }
+    for (const x of measured) {
+      expect(x.error, `${x.cell} ${x.target}`).toBeUndefined();
+      expect(x.errors, `${x.cell} ${x.target}`).toBe(0);
+      expect(x.ops).toBeGreaterThan(0);
+      // The echo cells: the length targets were driven with length frames, the others with WebSocket.
+      if (x.cell.startsWith('ws-')) expect(x.wire, x.target).toBe(x.target.startsWith('ringnet-length') ? 'length' : 'ws');
+      if (x.cell.startsWith('idle')) expect(Number.isFinite(x.bytesPerConn)).toBe(true);
+      else expect(x.serverCpuSec).toBeGreaterThan(0);
+    }
+    expect(r.stdout).toContain('Against the baseline (ws; same round)');
+    expect(r.stdout).toMatch(/ws-c100-d1-p64 +ringnet-epoll ÷ ringnet-length-epoll/);
+  }, 400_000);
+
   it('a bad bench flag exits with status 2 before running anything', async () => {
     const r = await run(['bench', '--targets', 'ringnet-epoll:{"workers":2', '--out', dir]);
     expect(r.code).toBe(2);

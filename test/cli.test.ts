@@ -205,13 +205,13 @@ describe('ringnet bench: the plan', () => {
   const { buildPlan } = requireCjs(path.join(ROOT, 'bench', 'lab', 'plan.js'));
   const plan = (argv: string[]) => buildPlan(parseBenchArgs(argv));
 
-  it('the echo preset is 8 cells x 3 targets with the io_uring/epoll pair and node:net as each cell\'s reference', () => {
+  it('the echo preset is 8 cells x 3 targets (plus the optional c-limit reference) with the io_uring/epoll pair and node:net as each cell\'s reference', () => {
     const p = plan(['--preset', 'echo']);
     expect(p.cells.map((c: { id: string }) => c.id)).toEqual([
       'c100-d1-p64', 'c100-d1-p4096', 'c100-d16-p64', 'c100-d16-p4096',
       'c1000-d1-p64', 'c1000-d1-p4096', 'c1000-d16-p64', 'c1000-d16-p4096',
     ]);
-    for (const c of p.cells) expect(c.targets.map((t: { label: string }) => t.label)).toEqual(['ringnet-epoll', 'ringnet-io_uring', 'node:net']);
+    for (const c of p.cells) expect(c.targets.map((t: { label: string }) => t.label)).toEqual(['ringnet-epoll', 'ringnet-io_uring', 'node:net', 'c-limit']);
     expect(p.baseline).toBeNull();
     for (const c of p.cells) expect(c.reference).toBe('node:net');
     expect(p.pairs).toEqual([['ringnet-io_uring', 'ringnet-epoll']]);

@@ -189,6 +189,21 @@ describe.each(VARIANTS)('goim ($name)', ({ options }) => {
       await eventually(() => seen.frames.length === 1, 5000, () => 'message not delivered');
     });
 
+    it('auths that arrive while the batch to JS is full are judged once: every one is accepted', async () => {
+      // batchBytes 4096 holds one 3 KiB auth per arena: the others wait and are
+      // decoded again when an arena returns (a second look once judged them
+      // 'auth-required').
+      const { seen, client } = await start({}, { batchBytes: 4096, batchArenas: 1, onAuth: () => true });
+      const clients = await Promise.all(Array.from({ length: 30 }, () => client()));
+      const body = 'x'.repeat(3000);
+      clients.forEach(({ s }, i) => s.write(goimPacket(7, i, `${i}:${body}`)));
+      await eventually(() => clients.every(({ r }) => r.packets.length === 1), 10_000,
+        () => `auth replies ${clients.filter(({ r }) => r.packets.length === 1).length}/30, closes ${[...seen.closes.values()].map((c) => c.reason)}`);
+      expect(seen.closes.size).toBe(0);
+      expect(clients.map(({ r }) => r.packets[0]?.op)).toEqual(clients.map(() => 8));
+      expect(seen.auths.map((a) => a.seq).sort((a, b) => a - b)).toEqual(clients.map((_c, i) => i));
+    });
+
     it('a packet other than auth first closes with auth-required and never reaches JS', async () => {
       const { seen, client } = await start({}, { onAuth: () => true });
       const early = await client();

@@ -61,7 +61,7 @@ describe.each(VARIANTS)('goim over websocket ($name)', ({ options }) => {
   it('closes before auth (auth-required, 1008), on text frames (1003) and on a message that is not one packet (1002)', async () => {
     const closes: string[] = [];
     const { port } = await h.listen({ ...options, framing: { type: 'goim', transport: 'websocket', path: '/sub' } } as ServerOptions, {
-      onAuth() { return { accept: true }; },
+      onAuth() { return true; },
       onClose(_c, reason) { closes.push(reason); },
     } as Handlers<unknown, GoimFrame>);
     const early = await RawWsClient.open(port, upgradeRequest('/sub'));
@@ -85,7 +85,7 @@ describe.each(VARIANTS)('goim over websocket ($name)', ({ options }) => {
     const { port } = await h.listen({
       ...options, framing: { type: 'goim', transport: 'websocket', path: '/sub', idleTimeout: 1200, maxLifetime: 2500 },
     } as ServerOptions, {
-      onAuth() { return { accept: true }; },
+      onAuth() { return true; },
       onClose(_c, reason) { closes.push(reason); },
     } as Handlers<unknown, GoimFrame>);
     const c = await RawWsClient.open(port, upgradeRequest('/sub'));

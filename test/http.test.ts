@@ -161,7 +161,7 @@ describe.each(VARIANTS)('http ($name)', ({ options }) => {
   });
 
   it('answers 100 pipelined requests sent in one write, in order', async () => {
-    const { port } = await serve((req, res) => res.end(`r${req.url.slice(1)}`));
+    const { port } = await serve((req, res) => void res.end(`r${req.url.slice(1)}`));
     const c = await raw(port);
     let all = '';
     for (let i = 0; i < 100; i++) all += request('GET', `/${i}`);
@@ -232,7 +232,7 @@ describe.each(VARIANTS)('http ($name)', ({ options }) => {
   });
 
   it('Connection: close and HTTP/1.0 close after the response; HTTP/1.0 keep-alive stays open', async () => {
-    const { port } = await serve((req, res) => res.end(req.httpVersion));
+    const { port } = await serve((req, res) => void res.end(req.httpVersion));
     const a = await raw(port);
     a.socket.write(request('GET', '/', { Connection: 'close' }) + request('GET', '/never'));
     await a.waitEnd();
@@ -273,7 +273,7 @@ describe.each(VARIANTS)('http ($name)', ({ options }) => {
   });
 
   it('a response with Connection: close set by the handler closes the connection', async () => {
-    const { port } = await serve((req, res) => res.setHeader('Connection', 'close').end('bye'));
+    const { port } = await serve((req, res) => void res.setHeader('Connection', 'close').end('bye'));
     const c = await raw(port);
     c.socket.write(request('GET', '/'));
     await c.waitEnd();
@@ -297,7 +297,7 @@ describe.each(VARIANTS)('http ($name)', ({ options }) => {
   });
 
   it('answers Expect: 100-continue before the body, then the response', async () => {
-    const { port } = await serve((req, res) => res.end(`got ${req.body.length} (${req.expectContinue})`));
+    const { port } = await serve((req, res) => void res.end(`got ${req.body.length} (${req.expectContinue})`));
     const c = await raw(port);
     c.socket.write('POST / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n');
     await waitFor(() => c.text().length > 0, 10_000, '100 Continue');
@@ -484,7 +484,7 @@ describe.each(VARIANTS)('http ($name)', ({ options }) => {
 
   it('curl: GET, POST, HTTP/1.0, Expect: 100-continue, and several URLs on one connection', async () => {
     if (!(await hasCurl())) throw new Error('curl is not installed (scripts/setup-system.sh installs it)');
-    const { port } = await serve((req, res) => res.end(`${req.method} ${req.url} ${req.body.length}`));
+    const { port } = await serve((req, res) => void res.end(`${req.method} ${req.url} ${req.body.length}`));
     const base = `http://127.0.0.1:${port}`;
     expect((await curl([`${base}/x`])).stdout).toBe('GET /x 0');
     expect((await curl(['-d', 'abc', `${base}/p`])).stdout).toBe('POST /p 3');

@@ -23,7 +23,7 @@ describe.each(VARIANTS)('http timeouts ($name)', ({ options }) => {
   async function start(framing: Record<string, unknown>, onRequest?: (res: HttpResponse, url: string) => void) {
     const closes = new Map<number, Closed>();
     const { port } = await h.listen({ ...options, framing: { type: 'http', ...framing } }, {
-      onRequest: (req, res) => (onRequest ? onRequest(res, req.url) : res.end('ok')),
+      onRequest: (req, res) => void (onRequest ? onRequest(res, req.url) : res.end('ok')),
       onClose: (conn, reason, error) => void closes.set(conn.remotePort, { reason, error, at: Date.now() }),
     });
     return { port, closes };

@@ -307,6 +307,7 @@ describe.skipIf(!available)('io_uring availability', () => {
       catch (e) { out.threw = true; out.name = e.name; out.code = e.code; out.message = e.message; }
       const auto = createServer({ backend: 'auto' }, { onFrame: (c, f) => c.send(f) });
       out.auto = auto.backend;
+      out.reason = auto.backendFallbackReason;
       auto.listen({ host: '127.0.0.1', port: 0 }).then(({ port }) => {
         const s = require('node:net').connect(port, '127.0.0.1');
         s.on('data', (d) => { out.echo = d.subarray(4).toString(); s.destroy(); auto.close().then(() => console.log(JSON.stringify(out))); });
@@ -338,12 +339,15 @@ describe.skipIf(!available)('io_uring availability', () => {
     expect(out.code).toBe('ERR_BACKEND_UNAVAILABLE');
     expect(out.message).toContain(documented);
     expect(out.auto).toBe('epoll');
+    expect(out.reason).toBe(`io_uring backend unavailable: ${documented}`); // auto says why
     expect(out.echo).toBe('hi');
   });
 
   it('without the switch, auto picks io_uring here', () => {
     expect(native.backendAvailable(1)).toBe(true);
-    expect(createServer({ backend: 'auto' }, {}).backend).toBe('io_uring');
+    const auto = createServer({ backend: 'auto' }, {});
+    expect(auto.backend).toBe('io_uring');
+    expect(auto.backendFallbackReason).toBeUndefined();
   });
 
   it('ioUring options are validated', () => {

@@ -40,9 +40,9 @@ function recorder<T>(behaviour: Handlers<T> = {}) {
       log(c, 'drain');
       behaviour.onDrain?.(c);
     },
-    onEnd(c) {
+    onEnd(c, truncated) {
       log(c, 'end');
-      behaviour.onEnd?.(c);
+      behaviour.onEnd?.(c, truncated);
     },
     onClose(c, reason, error) {
       log(c, 'close');

@@ -5,7 +5,6 @@
  * renegotiation, TLS 1.2 and 1.3 with several ciphers.
  */
 import * as net from 'node:net';
-import * as tls from 'node:tls';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TlsError, type CloseReason, type Connection, type TlsInfo } from '../src/index';
 import { useHarness } from './support/harness';

@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as tls from 'node:tls';
 import { afterAll, describe, expect, it } from 'vitest';
-import { InvalidOptionError, KtlsUnavailableError, createServer, type TlsInfo } from '../src/index';
+import { InvalidOptionError, KtlsUnavailableError, createServer, type TlsInfo, type TlsOptions } from '../src/index';
 import { native } from '../src/native';
 import { useHarness } from './support/harness';
 import { waitFor } from './support/net';
@@ -33,7 +33,7 @@ async function roundTrip(s: tls.TLSSocket): Promise<void> {
 describe.each(VARIANTS)('tls features ($name)', ({ options }) => {
   const h = useHarness();
 
-  function infoServer(tlsOptions: object, extra: object = {}) {
+  function infoServer(tlsOptions: TlsOptions, extra: object = {}) {
     const infos: TlsInfo[] = [];
     const started = h.listen({ ...options, framing: LINES, tls: tlsOptions, ...extra }, {
       onOpen(c) { infos.push(c.tls as TlsInfo); },

@@ -8,7 +8,9 @@ import { execFile, execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as https from 'node:https';
 import * as path from 'node:path';
+import type * as tls from 'node:tls';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { GoimFrame } from '../src/index';
 import { useHarness } from './support/harness';
 import { GoimReader, goimPacket } from './support/goim';
 import { waitFor } from './support/net';
@@ -30,7 +32,10 @@ function curl(args: string[]): Promise<{ stdout: string; stderr: string; code: n
 
 function get(port: number, agent: https.Agent, p: string): Promise<{ status: number; body: string; alpn: string | false; socket: unknown }> {
   return new Promise((resolve, reject) => {
-    const req = https.get({ host: '127.0.0.1', port, path: p, agent, ca: pki.caPem, servername: 'localhost', ALPNProtocols: ['http/1.1'] }, (res) => {
+    // ALPNProtocols reaches tls.connect (https.RequestOptions' types omit it).
+    const opts: https.RequestOptions & Pick<tls.ConnectionOptions, 'ALPNProtocols'> =
+      { host: '127.0.0.1', port, path: p, agent, ca: pki.caPem, servername: 'localhost', ALPNProtocols: ['http/1.1'] };
+    const req = https.get(opts, (res) => {
       let body = '';
       const socket = res.socket as import('node:tls').TLSSocket; // gone from res once it is back in the agent
       res.on('data', (d: Buffer) => (body += d.toString()));
@@ -86,7 +91,7 @@ describe.each(VARIANTS)('https ($name)', ({ options }) => {
   it('goim over TLS: auth gate, native heartbeat replies, pushes', async () => {
     const { port } = await h.listen({ ...options, framing: { type: 'goim' }, tls: TLS }, {
       onAuth: () => true,
-      onFrame(c, f) { c.send({ op: 5, seq: f.seq, body: f.body }); },
+      onFrame(c, f: GoimFrame) { c.send({ op: 5, seq: f.seq, body: f.body }); },
     });
     const s = await tlsConnect(port, pki);
     const reader = new GoimReader(s);

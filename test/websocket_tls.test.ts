@@ -25,9 +25,13 @@ const pki = makePki();
 afterAll(() => removePki(pki));
 const TLS = { key: pki.localhost.key, cert: pki.localhost.cert };
 
-function openWss(url: string, opts: WebSocket.ClientOptions = {}): Promise<WebSocket> {
+// ws hands these to tls.connect; its ClientOptions type does not list them.
+type WssOptions = WebSocket.ClientOptions & Pick<import('node:tls').ConnectionOptions, 'servername' | 'ALPNProtocols'>;
+
+function openWss(url: string, opts: WssOptions = {}): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
-    const c = new WebSocket(url, { ca: pki.caPem, servername: 'localhost', ...opts });
+    const options: WssOptions = { ca: pki.caPem, servername: 'localhost', ...opts };
+    const c = new WebSocket(url, options);
     c.once('open', () => resolve(c));
     c.once('error', reject);
     c.once('unexpected-response', (_req, res) => reject(new Error(`status ${res.statusCode}`)));
@@ -141,7 +145,9 @@ describe.each(VARIANTS)('websocket over TLS ($name)', ({ options }) => {
       websocket: ECHO,
     } as Handlers);
     const page = await new Promise<{ status: number; body: string; alpn: string | false }>((resolve, reject) => {
-      const req = https.get({ host: '127.0.0.1', port, path: '/index', ca: pki.caPem, servername: 'localhost', ALPNProtocols: ['h2', 'http/1.1'] }, (res) => {
+      const get: https.RequestOptions & Pick<import('node:tls').ConnectionOptions, 'ALPNProtocols'> =
+        { host: '127.0.0.1', port, path: '/index', ca: pki.caPem, servername: 'localhost', ALPNProtocols: ['h2', 'http/1.1'] };
+      const req = https.get(get, (res) => {
         const socket = res.socket as import('node:tls').TLSSocket;
         let body = '';
         res.on('data', (d: Buffer) => (body += d.toString()));

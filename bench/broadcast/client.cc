@@ -4,6 +4,10 @@
 // threaded so that 10,000 receivers cost little next to the server measured.
 //
 // Usage: broadcast-client --host H --port P --connections N [--concurrency C]
+//                         [--protocol tcp|ws] [--path /]
+// --protocol ws: every connection upgrades to WebSocket (GET --path, the 101 and its
+// Sec-WebSocket-Accept checked: bench/loadgen/ws_client.cc) before "connected" is printed, and
+// each push is one binary message holding the packet; pings are answered with pongs.
 // stdout, one JSON line each:
 //   {"connected":N,"failed":F}      once every connect settled
 //   {"complete":SEQ,"t":NS,"lost":L}  every connection received packet SEQ
@@ -27,6 +31,8 @@
 #include <ctime>
 #include <string>
 #include <vector>
+
+#include "../loadgen/ws_client.h"
 
 namespace {
 
@@ -52,6 +58,8 @@ struct Args {
   int port = 0;
   int connections = 10000;
   int concurrency = 256;
+  bool ws = false;
+  std::string path = "/";
 };
 
 Args parse(int argc, char** argv) {
@@ -63,6 +71,8 @@ Args parse(int argc, char** argv) {
     else if (k == "--port") a.port = std::atoi(v);
     else if (k == "--connections") a.connections = std::atoi(v);
     else if (k == "--concurrency") a.concurrency = std::atoi(v);
+    else if (k == "--path") a.path = v;
+    else if (k == "--protocol" && (std::strcmp(v, "tcp") == 0 || std::strcmp(v, "ws") == 0)) a.ws = std::strcmp(v, "ws") == 0;
     else {
       std::fprintf(stderr, "broadcast-client: unknown argument %s\n", k.c_str());
       std::exit(2);
@@ -76,6 +86,74 @@ Args parse(int argc, char** argv) {
 }
 
 constexpr size_t kSeqSlots = 1 << 16;
+
+// goim packets (packLen u32 | headerLen u16 | ver u16 | op u32 | seq u32 | body) in p[0..len):
+// onPacket(seq) for each whole one; returns the bytes used.
+template <typename F>
+size_t packets(const uint8_t* p, size_t len, F&& onPacket) {
+  size_t off = 0;
+  while (len - off >= 16) {
+    uint32_t packLen = be32(p + off);
+    if (packLen < 16 || len - off < packLen) break;
+    onPacket(be32(p + off + 12));
+    off += packLen;
+  }
+  return off;
+}
+
+// WebSocket frames in p[0..len): each binary message holds one packet; pings get a pong.
+// A malformed frame or a close kills the connection (c.dead). Returns the bytes used.
+template <typename F>
+size_t wsMessages(Conn& c, const uint8_t* p, size_t len, F&& onPacket) {
+  size_t off = 0;
+  while (off < len) {
+    wsclient::FrameHeader h;
+    const char* why = nullptr;
+    int rc = wsclient::parseServerHeader(p + off, len - off, &h, &why);
+    if (rc == 0) break;
+    if (rc < 0 || h.opcode == wsclient::kClose || !h.fin || h.length > 1 << 20) {
+      std::fprintf(stderr, "broadcast-client: %s\n", rc < 0 ? why : h.opcode == wsclient::kClose ? "server closed" : "unexpected frame");
+      close(c.fd);
+      c.dead = true;
+      return off;
+    }
+    if (len - off - h.headerSize < h.length) break;
+    const uint8_t* body = p + off + h.headerSize;
+    if (h.opcode == wsclient::kBinary && h.length >= 16) {
+      onPacket(be32(body + 12));
+    } else if (h.opcode == wsclient::kPing) {
+      std::string pong;
+      wsclient::appendFrame(pong, wsclient::kPong, body, size_t(h.length), uint32_t(nowNs()));
+      if (send(c.fd, pong.data(), pong.size(), MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {}  // best effort
+    }
+    off += h.headerSize + size_t(h.length);
+  }
+  return off;
+}
+
+// --protocol ws: upgrades every connected connection; a failed one is closed and counted.
+void upgrade(std::vector<Conn>& conns, const Args& a, int* failed) {
+  std::vector<int> fds;
+  std::vector<size_t> which;
+  for (size_t i = 0; i < conns.size(); ++i) {
+    if (conns[i].dead || !conns[i].connected) continue;
+    fds.push_back(conns[i].fd);
+    which.push_back(i);
+  }
+  std::string host = a.host + ":" + std::to_string(a.port);
+  wsclient::UpgradeResult r = wsclient::upgradeAll(fds, host, a.path, 60.0);
+  for (size_t k = 0; k < fds.size(); ++k) {
+    Conn& c = conns[which[k]];
+    if (fds[k] < 0) {  // closed by upgradeAll
+      c.fd = -1;
+      c.dead = true;
+      ++*failed;
+    } else {
+      c.tail = std::move(r.leftover[k]);
+    }
+  }
+  if (r.failed) std::fprintf(stderr, "broadcast-client: %llu upgrades failed, first: %s\n", (unsigned long long)r.failed, r.firstError.c_str());
+}
 
 }  // namespace
 
@@ -133,6 +211,7 @@ int main(int argc, char** argv) {
     while (started < a.connections && inFlight < a.concurrency) startOne(started++);
     if (!announced && settled == a.connections) {
       announced = true;
+      if (a.ws) upgrade(conns, a, &failed);
       std::printf("{\"connected\":%d,\"failed\":%d}\n", a.connections - failed, failed);
       std::fflush(stdout);
     }
@@ -170,7 +249,6 @@ int main(int argc, char** argv) {
       for (;;) {
         ssize_t r = read(c.fd, buf.data(), buf.size());
         if (r > 0) {
-          // Packets: packLen u32 | headerLen u16 | ver u16 | op u32 | seq u32 | body.
           std::string& t = c.tail;
           const uint8_t* p = buf.data();
           size_t len = size_t(r);
@@ -179,18 +257,18 @@ int main(int argc, char** argv) {
             p = reinterpret_cast<const uint8_t*>(t.data());
             len = t.size();
           }
-          size_t off = 0;
-          while (len - off >= 16) {
-            uint32_t packLen = be32(p + off);
-            if (packLen < 16 || len - off < packLen) break;
-            uint32_t seq = be32(p + off + 12);
+          auto onPacket = [&](uint32_t seq) {
             if (++counts[seq % kSeqSlots] == uint32_t(a.connections - failed - lost)) {
               std::printf("{\"complete\":%u,\"t\":%llu,\"lost\":%d}\n", seq,
                           static_cast<unsigned long long>(nowNs()), lost);
               std::fflush(stdout);
               counts[seq % kSeqSlots] = 0;
             }
-            off += packLen;
+          };
+          size_t off = a.ws ? wsMessages(c, p, len, onPacket) : packets(p, len, onPacket);
+          if (c.dead) {
+            ++lost;
+            break;
           }
           std::string rest(reinterpret_cast<const char*>(p + off), len - off);
           t.swap(rest);

@@ -38,12 +38,12 @@ function listLab() {
   for (const [name, p] of Object.entries(PRESETS)) lines.push(`  ${name.padEnd(10)} ${p.description}`);
   lines.push('targets:');
   for (const t of TARGETS) {
-    lines.push(`  ${t.name.padEnd(17)} ${t.description} [${t.workloads.join(', ')}]${t.optional ? ' (optional)' : ''}` +
+    lines.push(`  ${t.name.padEnd(24)} ${t.description} [${t.workloads.join(', ')}]${t.optional ? ' (optional)' : ''}` +
       `${t.available() === true ? '' : ` (unavailable: ${t.available()})`}`);
   }
   lines.push("  (any server: --target 'NAME=COMMAND {port}')");
   lines.push('workloads:');
-  for (const w of WORKLOADS) lines.push(`  ${w.name.padEnd(10)} ${w.description}${w.reference ? ` (reference: ${w.reference})` : ''}`);
+  for (const w of WORKLOADS) lines.push(`  ${w.name.padEnd(10)} ${w.description}${w.reference ? ` (reference: ${w.reference}${w.referenceFor ? `; WebSocket cells: ${w.referenceFor({ protocol: 'websocket' })}` : ''})` : ''}`);
   return lines.join('\n');
 }
 

@@ -14,7 +14,7 @@ const DIST_CLI = path.join(__dirname, '..', '..', 'dist', 'cli');
 const { UsageError } = require(path.join(DIST_CLI, 'args.js'));
 const { parseTargetSpec, parseSocketFlagVariants } = require(path.join(DIST_CLI, 'bench-args.js'));
 
-const LIST_PARAMS = ['connections', 'depth', 'payload', 'reconnect', 'acceptMode', 'socketFlags', 'generator', 'newConnection', 'heartbeatEvery', 'pushes'];
+const LIST_PARAMS = ['connections', 'depth', 'payload', 'reconnect', 'acceptMode', 'socketFlags', 'generator', 'newConnection', 'heartbeatEvery', 'pushes', 'protocol'];
 const ENTRY_KEYS = ['workload', 'targets', ...LIST_PARAMS, 'echoWrites', 'workers', 'inlineWorker'];
 const PLAN_KEYS = ['description', 'rounds', 'warmup', 'duration', 'baseline', 'pairs', 'compareVariants', 'matrix', 'expect'];
 const { parseExpectation } = require(path.join(DIST_CLI, 'bench-args.js'));
@@ -101,9 +101,9 @@ function buildPlan(req) {
     for (const connections of asList(e.connections)) for (const depth of asList(e.depth)) for (const payload of asList(e.payload))
     for (const reconnect of asList(e.reconnect)) for (const acceptMode of asList(e.acceptMode)) for (const socketFlags of variants)
     for (const generator of asList(e.generator)) for (const newConnection of asList(e.newConnection))
-    for (const heartbeatEvery of asList(e.heartbeatEvery)) for (const pushes of asList(e.pushes)) {
+    for (const heartbeatEvery of asList(e.heartbeatEvery)) for (const pushes of asList(e.pushes)) for (const protocol of asList(e.protocol)) {
       const cell = { workload: e.workload, ...workload.defaults };
-      const given = { connections, depth, payload, reconnect, acceptMode, socketFlags, generator, newConnection, heartbeatEvery, pushes,
+      const given = { connections, depth, payload, reconnect, acceptMode, socketFlags, generator, newConnection, heartbeatEvery, pushes, protocol,
         echoWrites: e.echoWrites, workers: e.workers, inlineWorker: e.inlineWorker };
       for (const [k, v] of Object.entries(given)) if (v !== undefined) cell[k] = v;
       for (const k of Object.keys(cell)) if (!(k in workload.defaults) && !['workload', 'acceptMode', 'socketFlags', 'workers', 'inlineWorker'].includes(k)) delete cell[k];
@@ -111,7 +111,9 @@ function buildPlan(req) {
       cell.variant = cell.socketFlags ? cell.socketFlags.name : undefined;
       cell.id = cell.group + (cell.variant && cell.variant !== 'default' ? ` ${cell.variant}` : '');
       cell.targets = targets;
-      if (workload.reference) cell.reference = workload.reference;
+      // A workload may take its reference from the cell (WebSocket idle/broadcast cells: ws).
+      const reference = workload.referenceFor ? workload.referenceFor(cell) : workload.reference;
+      if (reference) cell.reference = reference;
       if (cells.some((c) => c.id === cell.id)) continue;
       cells.push(cell);
     }

@@ -4,7 +4,10 @@
 
 const ECHO_TARGETS = ['ringnet-epoll', 'ringnet-io_uring', 'node:net'];
 const HTTP_TARGETS = ['ringnet-epoll', 'ringnet-io_uring', 'node:http'];
-// Ratios are taken against each workload's reference (node:net, node:http) and between the backends.
+const WS_TARGETS = ['ringnet-epoll', 'ringnet-io_uring', 'ws'];
+// The WebSocket echo cells also run ringnet's length-framed echo: what WebSocket framing adds.
+const WS_ECHO_TARGETS = [...WS_TARGETS, 'ringnet-length-epoll', 'ringnet-length-io_uring'];
+// Ratios are taken against each workload's reference (node:net, node:http, ws) and between the backends.
 const BACKENDS = [['ringnet-io_uring', 'ringnet-epoll']];
 
 const PRESETS = {
@@ -47,6 +50,17 @@ const PRESETS = {
     rounds: 3, warmup: 1, duration: 1,
     pairs: BACKENDS,
     matrix: [{ workload: 'broadcast', targets: ECHO_TARGETS, connections: [10000], pushes: [20] }],
+  },
+  websocket: {
+    description: 'WebSocket (issue 11): binary echo at 64 B / 4 KiB with 100 connections x 1/16 in flight and 1000 x 1 on both backends against ws and ringnet\'s own length-framed echo; 10,000 idle WebSocket connections; broadcast to 10,000 WebSocket members',
+    rounds: 3, warmup: 1, duration: 3,
+    pairs: [['ringnet-epoll', 'ringnet-length-epoll'], ['ringnet-io_uring', 'ringnet-length-io_uring'], ...BACKENDS],
+    matrix: [
+      { workload: 'websocket', targets: WS_ECHO_TARGETS, connections: [100], depth: [1, 16], payload: [64, 4096] },
+      { workload: 'websocket', targets: WS_ECHO_TARGETS, connections: [1000], depth: [1], payload: [64, 4096] },
+      { workload: 'idle', protocol: 'websocket', targets: WS_TARGETS, connections: [10000] },
+      { workload: 'broadcast', protocol: 'websocket', targets: WS_TARGETS, connections: [10000], pushes: [20] },
+    ],
   },
   accept: {
     description: 'accept modes: per-worker connections and CPU under dispatch, reuseport and exclusive, at a low and a high connection rate',

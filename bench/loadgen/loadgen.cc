@@ -5,7 +5,8 @@
 // latency (CLOCK_MONOTONIC) in a log-linear histogram. Runs W seconds of warm-up, then T
 // measured seconds. Progress goes to stderr as JSON lines ({"phase":"connected"|"measure"|
 // "done"}) so a runner can sample the server's CPU time at the window's edges; the result is
-// ONE JSON line on stdout. With --idle it only opens the connections, prints
+// ONE JSON line on stdout. --protocol goim|ws: the same echo over goim packets or WebSocket
+// messages (worker_goim.cc, worker_ws.cc). With --idle it only opens the connections, prints
 // {"established":N} and holds them until stdin closes or SIGTERM/SIGINT arrives.
 #include <poll.h>
 #include <signal.h>
@@ -22,6 +23,7 @@
 #include "connect.h"
 #include "options.h"
 #include "worker.h"
+#include "ws_client.h"
 
 namespace {
 
@@ -110,9 +112,35 @@ int main(int argc, char** argv) {
     return 1;
   }
 
+  // --protocol ws: every connection upgrades before anything is measured (or held idle).
+  const bool ws = o.protocol == "ws";
+  std::vector<std::string> leftover(cr.fds.size());
+  uint64_t upgradeErrors = 0;
+  if (ws) {
+    wsclient::UpgradeResult ur = wsclient::upgradeAll(cr.fds, target.text, o.path, 30.0);
+    upgradeErrors = ur.failed;
+    if (ur.failed) std::fprintf(stderr, "loadgen: %llu upgrades failed, first: %s\n", (unsigned long long)ur.failed, ur.firstError.c_str());
+    std::vector<int> kept;
+    std::vector<std::string> rest;
+    for (size_t i = 0; i < cr.fds.size(); ++i) {
+      if (cr.fds[i] < 0) continue;
+      kept.push_back(cr.fds[i]);
+      rest.push_back(std::move(ur.leftover[i]));
+    }
+    cr.fds.swap(kept);
+    leftover.swap(rest);
+    std::fprintf(stderr, "{\"phase\":\"upgraded\",\"connections\":%zu,\"upgradeErrors\":%llu}\n", cr.fds.size(),
+                 (unsigned long long)upgradeErrors);
+    if (cr.fds.empty()) {
+      std::printf("{\"error\":\"no upgrade succeeded: %s\",\"established\":0,\"upgradeErrors\":%llu}\n",
+                  ur.firstError.c_str(), (unsigned long long)upgradeErrors);
+      return 1;
+    }
+  }
+
   if (o.idle) {
-    std::printf("{\"established\":%zu,\"connectErrors\":%llu}\n", cr.fds.size(),
-                (unsigned long long)cr.errors);
+    std::printf("{\"established\":%zu,\"connectErrors\":%llu,\"upgradeErrors\":%llu}\n", cr.fds.size(),
+                (unsigned long long)cr.errors, (unsigned long long)upgradeErrors);
     std::fflush(stdout);
     holdUntilStdinClosesOrSignal();
     return 0;  // the kernel closes the sockets
@@ -124,7 +152,7 @@ int main(int argc, char** argv) {
   sh.pattern = makePattern(o.payload);
   sh.reconnectAfter = o.reconnect;
   sh.target = &target;
-  sh.goim = o.goim;
+  sh.protocol = o.protocol == "goim" ? Protocol::kGoim : ws ? Protocol::kWebSocket : Protocol::kLength;
   sh.heartbeatEvery = o.heartbeatEvery;
 
   // Connections are dealt round-robin to the worker threads.
@@ -134,6 +162,7 @@ int main(int argc, char** argv) {
     conns.emplace_back(new Conn());
     conns.back()->fd = cr.fds[i];
     conns.back()->id = uint32_t(i);
+    conns.back()->tail = std::move(leftover[i]);  // bytes that followed a 101
     shares[i % shares.size()].push_back(conns.back().get());
   }
   std::vector<std::unique_ptr<Worker>> workers;
@@ -179,12 +208,13 @@ int main(int argc, char** argv) {
       "\"p999Us\":%.2f,\"maxUs\":%.2f,\"meanUs\":%.2f,\"errors\":%llu,\"connectErrors\":%llu,"
       "\"mismatches\":%llu,\"genCpuSec\":%.4f,\"genCpuTotalSec\":%.4f,\"connections\":%d,"
       "\"depth\":%d,\"payload\":%u,\"threads\":%d,\"warmup\":%.3f,\"reconnects\":%llu,"
-      "\"reconnectsPerSec\":%.1f,\"heartbeats\":%llu}\n",
+      "\"reconnectsPerSec\":%.1f,\"heartbeats\":%llu,\"upgradeErrors\":%llu,\"protocol\":\"%s\"}\n",
       (unsigned long long)frames, secs, double(frames) / secs, us(h.quantile(0.50)),
       us(h.quantile(0.99)), us(h.quantile(0.999)), us(h.max()), h.mean() / 1000.0,
       (unsigned long long)errors, (unsigned long long)cr.errors, (unsigned long long)mismatches,
       cpu1 - cpu0, cpu1 - cpuStart0, o.connections, o.depth, o.payload, o.threads, o.warmup,
-      (unsigned long long)reconnects, double(reconnects) / secs, (unsigned long long)heartbeats);
+      (unsigned long long)reconnects, double(reconnects) / secs, (unsigned long long)heartbeats,
+      (unsigned long long)upgradeErrors, o.protocol.c_str());
   std::fflush(stdout);
   for (auto& c : conns)
     if (c->fd >= 0) close(c->fd);

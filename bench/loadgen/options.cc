@@ -11,11 +11,14 @@ const char* kUsage =
     "usage: loadgen [--host H] [--port N | --unix PATH] [--connections C] [--depth D]\n"
     "               [--payload P] [--duration T] [--warmup W] [--threads N] [--idle]\n"
     "               [--reconnect N] [--connect-batch N] [--connect-pause-ms MS] [--connect-timeout S]\n"
-    "               [--protocol length|goim] [--heartbeat-every N]\n"
+    "               [--protocol length|goim|ws] [--heartbeat-every N] [--path P]\n"
     "Echo load on a 4-byte big-endian length-prefixed protocol. Prints one JSON line.\n"
     "--protocol goim: each connection authenticates (op 7, waits for op 8), then keeps D messages\n"
     "  (op 4) in flight, each answered by op 5 with the same seq and body; --heartbeat-every N adds\n"
     "  a heartbeat (op 2, answered by op 3) after every N messages.\n"
+    "--protocol ws: each connection upgrades (GET --path, default /; 101 and Sec-WebSocket-Accept\n"
+    "  checked), then keeps D binary messages in flight, each masked with a fresh mask, each\n"
+    "  echoed as a binary message with the same bytes. With --idle the connections upgrade first.\n"
     "--reconnect N: close each connection after N echoes and open a new one (connection churn).\n"
     "--idle: open C connections, print {\"established\":N}, hold until stdin closes or SIGTERM.\n";
 
@@ -71,8 +74,12 @@ Options parseOptions(int argc, char** argv) {
     else if (name == "--warmup") o.warmup = toDouble(n, v, 0.0);
     else if (name == "--reconnect") o.reconnect = uint64_t(toInt(n, v, 0, 1L << 40));
     else if (name == "--protocol") {
-      if (value != "length" && value != "goim") fail("--protocol expects length or goim, got ", v);
-      o.goim = value == "goim";
+      if (value != "length" && value != "goim" && value != "ws") fail("--protocol expects length, goim or ws, got ", v);
+      o.protocol = value;
+    }
+    else if (name == "--path") {
+      if (value.empty() || value[0] != '/') fail("--path must start with /, got ", v);
+      o.path = value;
     }
     else if (name == "--heartbeat-every") o.heartbeatEvery = uint64_t(toInt(n, v, 0, 1L << 40));
     else if (name == "--threads") o.threads = int(toInt(n, v, 1, 256));
@@ -82,6 +89,8 @@ Options parseOptions(int argc, char** argv) {
     else fail("unknown flag ", argv[i]);
   }
   if (o.unixPath.empty() && o.port == 0) fail("--port or --unix is required", nullptr);
+  // A reopened connection would need its own upgrade inside the echo loop: not supported.
+  if (o.protocol == "ws" && o.reconnect) fail("--reconnect is not supported with --protocol ws", nullptr);
   if (o.threads > o.connections) o.threads = o.connections;
   return o;
 }

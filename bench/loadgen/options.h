@@ -15,7 +15,9 @@ struct Options {
   double warmup = 2.0;         // seconds run but not counted
   int threads = 1;
   uint64_t reconnect = 0;      // --reconnect N: reopen each connection after N echoes (0 = never)
-  bool goim = false;           // --protocol goim: auth, messages (op 4 -> 5), heartbeats (op 2 -> 3)
+  std::string protocol = "length";  // --protocol length|goim|ws (goim: auth, op 4 -> 5, heartbeats
+                                    // op 2 -> 3; ws: upgrade, masked binary messages echoed)
+  std::string path = "/";      // --path: the request target of the WebSocket upgrade
   uint64_t heartbeatEvery = 0; // --heartbeat-every N: goim heartbeat after every N messages (0 = none)
   bool idle = false;           // --idle: connect, report, hold until stdin closes / SIGTERM
   int connectBatch = 100;      // connections opened per batch

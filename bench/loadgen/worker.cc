@@ -1,5 +1,7 @@
 // The echo loop: edge-triggered epoll, read until drained, verify each echoed frame, record its
 // latency and send the next one, batching every frame produced by one read into one send().
+// What the protocols share lives here (completeEcho: the byte check, latency, next message);
+// worker_goim.cc and worker_ws.cc only frame and unframe.
 #include "worker.h"
 
 #include <netinet/in.h>
@@ -23,7 +25,7 @@ uint32_t readBe32(const char* p) {
 }  // namespace
 
 Worker::Worker(Shared& shared, std::vector<Conn*> conns) : sh_(shared), conns_(std::move(conns)) {
-  size_t frame = size_t(sh_.payload) + 4;
+  size_t frame = size_t(sh_.payload) + 14;  // the largest header: a WebSocket frame's 14 bytes
   rbuf_.resize(frame * 4 > 256 * 1024 ? frame * 4 : 256 * 1024);
   ep_ = epoll_create1(EPOLL_CLOEXEC);
   for (Conn* c : conns_) {
@@ -100,19 +102,27 @@ void Worker::onReadable(Conn& c, bool hangup) {
 
 // A (re)opened connection's first frames: the pipeline, or goim's auth (the pipeline follows op 8).
 void Worker::start(Conn& c, uint64_t now) {
-  if (sh_.goim) {
+  if (sh_.protocol == Protocol::kGoim) {
     static const uint8_t kToken[] = {'l', 'a', 'b'};
     c.authed = false;
     c.heartbeatsOut = 0;
     queueGoim(7, 0, kToken, sizeof(kToken));
     return;
   }
+  fillPipeline(c, now);
+}
+
+void Worker::fillPipeline(Conn& c, uint64_t now) {
   for (uint32_t k = 0; k < sh_.depth && (!sh_.reconnectAfter || c.sent < sh_.reconnectAfter); ++k) queueFrame(c, now);
 }
 
 void Worker::parse(Conn& c, const char* p, size_t len, size_t* consumed) {
-  if (sh_.goim) {
+  if (sh_.protocol == Protocol::kGoim) {
     parseGoim(c, p, len, consumed);
+    return;
+  }
+  if (sh_.protocol == Protocol::kWebSocket) {
+    parseWs(c, p, len, consumed);
     return;
   }
   const uint32_t P = sh_.payload;
@@ -127,47 +137,57 @@ void Worker::parse(Conn& c, const char* p, size_t len, size_t* consumed) {
       return;
     }
     if (len - off - 4 < flen) break;
-    if (c.recv >= c.sent) {
-      ++mismatches;
-      fail(c, "more frames echoed than sent", 0);
-      return;
-    }
-    const uint8_t* want = sh_.pattern.data() + patternOffset(c.id, c.recv);
-    if (std::memcmp(p + off + 4, want, P) != 0) {
-      ++mismatches;
-      ++errors;
-      if (firstError.empty()) firstError = "echoed payload differs from the frame sent";
-    }
-    uint64_t lat = now - c.stamps[c.recv % sh_.depth];
-    ++c.recv;
-    if (phase == kMeasure) {
-      hist.record(lat);
-      ++frames;
-    }
-    if (phase != kStop && (!sh_.reconnectAfter || c.sent < sh_.reconnectAfter)) queueFrame(c, now);
+    if (!completeEcho(c, p + off + 4, flen, phase, now)) return;
     off += 4 + flen;
   }
   *consumed = off;
 }
 
+bool Worker::completeEcho(Conn& c, const char* body, size_t len, int phase, uint64_t now) {
+  if (c.recv >= c.sent) {
+    ++mismatches;
+    fail(c, "more echoes than messages sent", 0);
+    return false;
+  }
+  if (len != sh_.payload) {
+    ++mismatches;
+    fail(c, "echo of the wrong length", 0);
+    return false;
+  }
+  if (std::memcmp(body, sh_.pattern.data() + patternOffset(c.id, c.recv), len) != 0) {
+    ++mismatches;
+    ++errors;
+    if (firstError.empty()) firstError = "echoed payload differs from the message sent";
+  }
+  uint64_t lat = now - c.stamps[c.recv % sh_.depth];
+  ++c.recv;
+  if (phase == kMeasure) {
+    hist.record(lat);
+    ++frames;
+  }
+  if (phase != kStop && (!sh_.reconnectAfter || c.sent < sh_.reconnectAfter)) queueFrame(c, now);
+  return true;
+}
+
 // Appends frame number c.sent to obuf_ and stamps its send time.
 void Worker::queueFrame(Conn& c, uint64_t now) {
   const uint32_t P = sh_.payload;
-  if (sh_.goim) {
-    queueGoim(4, uint32_t(c.sent), sh_.pattern.data() + patternOffset(c.id, c.sent), P);
-    c.stamps[c.sent % sh_.depth] = now;
-    ++c.sent;
-    if (sh_.heartbeatEvery && c.sent % sh_.heartbeatEvery == 0) {
-      queueGoim(2, uint32_t(c.sent), nullptr, 0);
-      ++c.heartbeatsOut;
-    }
-    return;
+  const uint8_t* body = sh_.pattern.data() + patternOffset(c.id, c.sent);
+  if (sh_.protocol == Protocol::kGoim) {
+    queueGoim(4, uint32_t(c.sent), body, P);
+  } else if (sh_.protocol == Protocol::kWebSocket) {
+    queueWs(wsclient::kBinary, body, P);
+  } else {
+    unsigned char h[4] = {uint8_t(P >> 24), uint8_t(P >> 16), uint8_t(P >> 8), uint8_t(P)};
+    obuf_.append(reinterpret_cast<char*>(h), 4);
+    obuf_.append(reinterpret_cast<const char*>(body), P);
   }
-  unsigned char h[4] = {uint8_t(P >> 24), uint8_t(P >> 16), uint8_t(P >> 8), uint8_t(P)};
-  obuf_.append(reinterpret_cast<char*>(h), 4);
-  obuf_.append(reinterpret_cast<const char*>(sh_.pattern.data() + patternOffset(c.id, c.sent)), P);
   c.stamps[c.sent % sh_.depth] = now;
   ++c.sent;
+  if (sh_.protocol == Protocol::kGoim && sh_.heartbeatEvery && c.sent % sh_.heartbeatEvery == 0) {
+    queueGoim(2, uint32_t(c.sent), nullptr, 0);
+    ++c.heartbeatsOut;
+  }
 }
 
 // Sends what queueFrame built: directly if nothing is backed up, else behind the backlog.

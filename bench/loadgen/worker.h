@@ -9,13 +9,18 @@
 
 #include "connect.h"
 #include "histogram.h"
+#include "ws_client.h"
 
-// CLOCK_MONOTONIC in ns: the latency stamps of worker.cc and worker_goim.cc.
+// CLOCK_MONOTONIC in ns: the latency stamps of worker.cc, worker_goim.cc and worker_ws.cc.
 inline uint64_t nowNs() {
   timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec);
 }
+
+// The wire protocol of the echo: length-prefixed frames (worker.cc), goim (worker_goim.cc),
+// WebSocket binary messages (worker_ws.cc).
+enum class Protocol { kLength, kGoim, kWebSocket };
 
 // Phases, advanced by the main thread.
 enum Phase : int { kWarmup = 0, kMeasure = 1, kStop = 2 };
@@ -27,7 +32,7 @@ struct Shared {
   std::vector<uint8_t> pattern;    // payload + kPatternSpan pseudo-random bytes
   uint64_t reconnectAfter = 0;     // --reconnect: echoes per connection before it reopens (0 = never)
   const Target* target = nullptr;  // where reopened connections go
-  bool goim = false;               // goim protocol (worker_goim.cc) instead of length-prefixed echo
+  Protocol protocol = Protocol::kLength;
   uint64_t heartbeatEvery = 0;     // goim: a heartbeat after every N messages
   std::atomic<int> phase{kWarmup};
 };
@@ -50,6 +55,8 @@ struct Conn {
   std::string tail;                // partial echoed frame carried to the next read
   std::string out;                 // bytes the kernel did not take yet
   bool authed = false;             // goim: op 8 received, messages may flow
+  std::string message;             // ws: fragments of a message not yet complete
+  bool fragmented = false;         // ws: inside a fragmented message
   uint64_t heartbeatsOut = 0;      // goim: heartbeats sent and not yet answered
 };
 
@@ -72,10 +79,17 @@ class Worker {
   void parse(Conn& c, const char* p, size_t len, size_t* consumed);
   void queueFrame(Conn& c, uint64_t now);
   void start(Conn& c, uint64_t now);   // first frames of a (re)opened connection
+  void fillPipeline(Conn& c, uint64_t now);  // `depth` messages in flight
+  // One echo of the oldest message in flight arrived with `body`: check it, record its latency,
+  // send the next message. False if the connection failed.
+  bool completeEcho(Conn& c, const char* body, size_t len, int phase, uint64_t now);
   // goim (worker_goim.cc)
   void parseGoim(Conn& c, const char* p, size_t len, size_t* consumed);
   void queueGoim(uint32_t op, uint32_t seq, const uint8_t* body, uint32_t len);
   void onGoimReply(Conn& c, const char* body, uint32_t len, uint32_t seq, int phase, uint64_t now);
+  // WebSocket (worker_ws.cc)
+  void parseWs(Conn& c, const char* p, size_t len, size_t* consumed);
+  void queueWs(uint8_t opcode, const uint8_t* payload, size_t len);
   void sendQueued(Conn& c);
   void flush(Conn& c);
   void fail(Conn& c, const char* why, int err);
@@ -87,4 +101,5 @@ class Worker {
   int ep_ = -1;
   std::vector<char> rbuf_;         // per-thread read buffer (idle connections hold none)
   std::string obuf_;               // frames built during one readable event
+  wsclient::Rng rng_{wsclient::randomSeed()};  // ws: a fresh mask per frame
 };

@@ -4,11 +4,11 @@
 // then socket.write() it to every connection in a loop.
 // Usage: node node-net-broadcast.js [port=0] [host=127.0.0.1] [JSON: {"expect": N}]
 const net = require('node:net');
+const { goimPush } = require('./push-packet');
 
 const port = Number(process.argv[2] || 0);
 const host = process.argv[3] || '127.0.0.1';
 const { expect = 0 } = process.argv[4] ? JSON.parse(process.argv[4]) : {};
-const BODY = Buffer.alloc(64, 0x61);
 const out = (o) => process.stdout.write(JSON.stringify(o) + '\n');
 
 const sockets = new Set();
@@ -28,14 +28,7 @@ let seq = 0;
 process.on('SIGUSR2', () => {
   seq++;
   out({ pushed: seq, t: String(process.hrtime.bigint()) });
-  // goim packet: packLen u32 | headerLen u16 | ver u16 | op u32 | seq u32 | body
-  const p = Buffer.allocUnsafe(16 + BODY.length);
-  p.writeUInt32BE(p.length, 0);
-  p.writeUInt16BE(16, 4);
-  p.writeUInt16BE(1, 6);
-  p.writeUInt32BE(9, 8);
-  p.writeUInt32BE(seq, 12);
-  BODY.copy(p, 16);
+  const p = goimPush(seq);
   for (const s of sockets) s.write(p);
 });
 

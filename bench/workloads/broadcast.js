@@ -7,6 +7,9 @@
 // last connection has the packet (CLOCK_MONOTONIC on both sides, as latency p50/p99 over the
 // pushes) and server CPU per delivered message. The servers print {"joined":N} and
 // {"pushed":SEQ,"t":NS}, so a bare-port server cannot serve it (portOnly: false).
+// Cell parameter protocol 'websocket': the client upgrades every connection and each push is
+// the same packet as one binary WebSocket message (ringnet: one server.broadcast() to WebSocket
+// members; ws: its README's send() loop, the reference then).
 const fs = require('node:fs');
 const path = require('node:path');
 const { spawn, spawnSync } = require('node:child_process');
@@ -18,9 +21,12 @@ const { summarize } = require('../lib/stats');
 const DIR = path.join(__dirname, '..', 'broadcast');
 const CLIENT = path.join(__dirname, '..', 'bin', 'broadcast-client');
 
+// The client's sources: its own and the WebSocket pieces it shares with bench/loadgen.
+const SOURCES = [path.join(DIR, 'client.cc'), ...['ws_client.cc', 'ws_client.h'].map((f) => path.join(DIR, '..', 'loadgen', f))];
+
 function ensureClient() {
-  const src = path.join(DIR, 'client.cc');
-  if (fs.existsSync(CLIENT) && fs.statSync(CLIENT).mtimeMs >= fs.statSync(src).mtimeMs) return;
+  const newest = Math.max(...SOURCES.map((f) => fs.statSync(f).mtimeMs));
+  if (fs.existsSync(CLIENT) && fs.statSync(CLIENT).mtimeMs >= newest) return;
   process.stderr.write('building bench/bin/broadcast-client ...\n');
   const r = spawnSync('sh', [path.join(DIR, 'build.sh')], { stdio: ['ignore', 'ignore', 'inherit'] });
   if (r.status !== 0) throw new Error('broadcast-client build failed (needs g++)');
@@ -31,13 +37,15 @@ module.exports = {
   description: 'broadcast fan-out: one goim push to every connection, time until all have it, CPU per delivery',
   unit: 'deliveries',
   reference: 'node:net',
+  referenceFor: (cell) => (cell.protocol === 'websocket' ? 'ws' : 'node:net'),
   portOnly: false,
-  defaults: { connections: 10000, pushes: 20, payload: 64 },
-  label: (cell) => `bcast-c${cell.connections}-n${cell.pushes}`,
+  defaults: { connections: 10000, pushes: 20, payload: 64, protocol: 'tcp' },
+  label: (cell) => `bcast-${cell.protocol === 'websocket' ? 'ws-' : ''}c${cell.connections}-n${cell.pushes}`,
   prepare: ensureClient,
   async run(server, target, cell, ctx) {
     const sampler = windowSampler(server, target);
-    const [cmd, argv] = pinned(CLIENT, ['--host', '127.0.0.1', '--port', String(server.port), '--connections', String(cell.connections)], ctx.generatorCpus);
+    const ws = cell.protocol === 'websocket' ? ['--protocol', 'ws'] : [];
+    const [cmd, argv] = pinned(CLIENT, ['--host', '127.0.0.1', '--port', String(server.port), '--connections', String(cell.connections), ...ws], ctx.generatorCpus);
     const client = spawn(cmd, argv, { stdio: ['pipe', 'pipe', 'pipe'] });
     const exited = new Promise((r) => client.on('exit', r));
     let diag = '';

@@ -3,8 +3,7 @@
 // verified byte for byte. Cell parameters: connections, depth (frames in flight per
 // connection), payload, reconnect (echoes per connection before it reopens; 0 = never) and
 // echoWrites (server replies as 1 or 2 writes).
-const { windowSampler } = require('../lab/sampler');
-const { ensureLoadgen, runLoadgen } = require('./shared/loadgen');
+const { ensureLoadgen, measureLoadgen } = require('./shared/loadgen');
 
 module.exports = {
   name: 'echo',
@@ -19,27 +18,9 @@ module.exports = {
     return s;
   },
   prepare: ensureLoadgen,
-  async run(server, target, cell, ctx) {
-    const sampler = windowSampler(server, target);
-    const args = ['--host', '127.0.0.1', '--port', String(server.port),
-      '--connections', String(cell.connections), '--depth', String(cell.depth),
-      '--payload', String(cell.payload), '--duration', String(ctx.duration),
-      '--warmup', String(ctx.warmup), '--threads', String(ctx.generatorThreads || 1)];
+  run(server, target, cell, ctx) {
+    const args = ['--connections', String(cell.connections), '--depth', String(cell.depth), '--payload', String(cell.payload)];
     if (cell.reconnect) args.push('--reconnect', String(cell.reconnect));
-    const { result: r, exitCode, diag } = await runLoadgen(args, ctx,
-      { measure: () => sampler.begin(), done: () => sampler.end() }, ctx.warmup + ctx.duration + 120);
-    const figures = sampler.figures(r.genCpuSec, r.frames);
-    const errors = (r.errors || 0) + (r.connectErrors || 0) + (r.mismatches || 0);
-    return {
-      ...figures,
-      ops: r.frames,
-      opsPerSec: r.framesPerSec,
-      p50Us: r.p50Us, p99Us: r.p99Us, p999Us: r.p999Us, maxUs: r.maxUs,
-      genCpuSec: r.genCpuSec,
-      reconnectsPerSec: cell.reconnect ? r.reconnectsPerSec : undefined,
-      errors,
-      error: exitCode !== 0 || !r.frames ? `loadgen exit ${exitCode}: ${diag || JSON.stringify(r)}` : figures.error,
-      generatorLog: diag || undefined,
-    };
+    return measureLoadgen(server, target, args, ctx, (r) => ({ reconnectsPerSec: cell.reconnect ? r.reconnectsPerSec : undefined }));
   },
 };

@@ -2,16 +2,19 @@
 // Idle memory: server RSS growth per connection once N idle connections are accepted. A first
 // round of up to 1000 connections is opened and closed before the baseline, so the figure is
 // the cost of one more connection, not of the first one (code paged in, JIT, pools).
-// Cell parameter: connections (default 10,000; --idle-connections). RSS and open files are those
-// of the server's whole process tree (a brought-along server may run under a shell or fork).
+// Cell parameters: connections (default 10,000; --idle-connections) and protocol ('tcp', or
+// 'websocket': every connection upgrades first, so the figure is an open WebSocket's; the
+// reference is then ws). RSS and open files are those of the server's whole process tree (a
+// brought-along server may run under a shell or fork).
 const { spawn } = require('node:child_process');
 const proc = require('../lib/proc');
 const { onLines, tryJson } = require('../lib/spawn');
 const { ensureLoadgen, command } = require('./shared/loadgen');
 
 /** Starts the generator in --idle mode; resolves { gen, exited, established } once it holds them. */
-async function openIdle(server, n, ctx) {
-  const [cmd, argv] = command(['--host', '127.0.0.1', '--port', String(server.port), '--connections', String(n), '--idle'], ctx);
+async function openIdle(server, n, cell, ctx) {
+  const ws = cell.protocol === 'websocket' ? ['--protocol', 'ws'] : [];
+  const [cmd, argv] = command(['--host', '127.0.0.1', '--port', String(server.port), '--connections', String(n), '--idle', ...ws], ctx);
   const gen = spawn(cmd, argv, { stdio: ['pipe', 'pipe', 'pipe'] });
   const exited = new Promise((r) => gen.on('exit', r));
   let err = '';
@@ -36,11 +39,12 @@ async function waitFds(pid, predicate, ms) {
 
 module.exports = {
   name: 'idle',
-  description: 'server RSS per idle connection',
+  description: 'server RSS per idle connection (TCP, or WebSocket: protocol websocket)',
   unit: 'connections',
   reference: 'node:net',
-  defaults: { connections: 10000 },
-  label: (cell) => `idle-c${cell.connections}`,
+  referenceFor: (cell) => (cell.protocol === 'websocket' ? 'ws' : 'node:net'),
+  defaults: { connections: 10000, protocol: 'tcp' },
+  label: (cell) => `idle-${cell.protocol === 'websocket' ? 'ws-' : ''}c${cell.connections}`,
   prepare: ensureLoadgen,
   async run(server, target, cell, ctx) {
     const n = cell.connections;
@@ -48,16 +52,16 @@ module.exports = {
     if (res.fileLimit < n + 64) res.warning = `server RLIMIT_NOFILE ${res.fileLimit} < ${n} connections`;
     await proc.sleep(300);
     const fd0 = proc.treeFdCount(server.pid);
-    const warm = await openIdle(server, Math.min(1000, n), ctx);
+    const warm = await openIdle(server, Math.min(1000, n), cell, ctx);
     await waitFds(server.pid, (fds) => fds - fd0 >= (warm.est.established || 0), 20000);
     await closeIdle(warm);
     await waitFds(server.pid, (fds) => fds <= fd0, 10000);
     const before = await proc.stableRss(server.pid, { read: proc.treeRssBytes });
     const fd1 = proc.treeFdCount(server.pid);
     const t0 = performance.now();
-    const idle = await openIdle(server, n, ctx);
+    const idle = await openIdle(server, n, cell, ctx);
     res.connectSec = (performance.now() - t0) / 1000;
-    res.errors = idle.est.connectErrors || 0;
+    res.errors = (idle.est.connectErrors || 0) + (idle.est.upgradeErrors || 0);
     if (idle.est.established) {
       await waitFds(server.pid, (fds) => fds - fd1 >= idle.est.established, 60000);
       res.accepted = proc.treeFdCount(server.pid) - fd1;

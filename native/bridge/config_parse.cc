@@ -166,7 +166,7 @@ bool parseServerConfig(const Napi::Object& o, ServerConfig* c, std::string* err)
   c->rooms.maxPendingBroadcasts = static_cast<uint32_t>(num(o, "maxPendingBroadcasts", 1024));
   c->ioUring.entries = static_cast<uint32_t>(num(o, "ioUringEntries", 1024));
   c->ioUring.bufferCount = static_cast<uint32_t>(num(o, "ioUringBufferCount", 256));
-  c->ioUring.bufferSize = static_cast<uint32_t>(num(o, "ioUringBufferSize", 8192));
+  c->ioUring.bufferSize = static_cast<uint32_t>(num(o, "ioUringBufferSize", 32768));
   c->ioUring.sqpoll = flag(o, "ioUringSqpoll", false);
   c->ioUring.zeroCopyThreshold = static_cast<uint32_t>(num(o, "ioUringZeroCopyThreshold", 0));
   c->ioUring.sqpollIdleMs = static_cast<uint32_t>(num(o, "ioUringSqpollIdleMs", 1000));

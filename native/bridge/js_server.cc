@@ -212,11 +212,12 @@ void JsServer::callJs(Reactor& reactor, const PublishedBatch& batch) {
     reactor.releaseArena(batch.arena);
     return;
   }
-  napi_value args[4];
+  napi_value args[5];
   bool ok = napi_create_uint32(env_, static_cast<uint32_t>(reactor.index()), &args[0]) == napi_ok &&
             napi_create_uint32(env_, batch.arena, &args[1]) == napi_ok &&
             napi_create_uint32(env_, batch.records, &args[2]) == napi_ok &&
-            napi_get_undefined(env_, &args[3]) == napi_ok;
+            napi_get_undefined(env_, &args[3]) == napi_ok &&
+            napi_get_boolean(env_, reactor.commandsMayReferenceArena(), &args[4]) == napi_ok;
   auto& frames = reactor.batch().bigFrames(batch.arena);
   if (ok && !frames.empty()) {
     ok = napi_create_array_with_length(env_, frames.size(), &args[3]) == napi_ok;
@@ -233,7 +234,7 @@ void JsServer::callJs(Reactor& reactor, const PublishedBatch& batch) {
     napi_value fn = onBatch_.Value();
     napi_value result;
     napi_status st = napi_make_callback(env_, static_cast<napi_async_context>(*asyncContext_), recv,
-                                        fn, 4, args, &result);
+                                        fn, 5, args, &result);
     bool pending = false;
     napi_is_exception_pending(env_, &pending);
     if (pending) {
@@ -275,14 +276,16 @@ void JsServer::runInline() {
 // ---------------------------------------------------------------- commands
 
 Napi::Value JsServer::Submit(const Napi::CallbackInfo& info) {
-  // submit(worker, buffer, length): one call per worker per flush.
+  // submit(worker, buffer, length, refs): one call per worker per flush; refs:
+  // the log holds commands that point into a batch arena (sends by reference).
   if (!server_) return info.Env().Undefined();
   uint32_t w = info[0].As<Napi::Number>().Uint32Value();
   auto buf = info[1].As<Napi::Uint8Array>();
   size_t len = info[2].As<Napi::Number>().Uint32Value();
+  bool refs = info.Length() > 3 && info[3].ToBoolean().Value();
   if (w >= server_->workerCount() || len > buf.ByteLength()) return info.Env().Undefined();
   Reactor& r = server_->worker(w);
-  r.submitCommands(buf.Data(), len);
+  r.submitCommands(buf.Data(), len, refs);
   return info.Env().Undefined();
 }
 
@@ -433,6 +436,11 @@ Napi::Value JsServer::Stats(const Napi::CallbackInfo& info) {
     put("batches", s.batches);
     put("tlsHandshakes", s.tlsHandshakes);
     put("tlsHandshakeFailures", s.tlsHandshakeFailures);
+    put("copiedToArena", s.copiedToArena);
+    o.Set("copiedToInbox", static_cast<double>(server_->worker(i).inboxCopiedBytes()));
+    put("copiedToOutput", s.copiedToOutput);
+    put("copiedToTail", s.copiedToTail);
+    put("sentByReference", s.sentByReference);
     out.Set(static_cast<uint32_t>(i), o);
   }
   return out;

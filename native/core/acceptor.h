@@ -33,7 +33,7 @@ class Acceptor final : public IoHandler {
   // The acceptor owns no connection.
   bool onData(Connection&, const uint8_t*, size_t) override { return false; }
   void onPeerEnd(Connection&) override {}
-  void onWritten(Connection&, size_t) override {}
+  void onWritten(Connection&, size_t, bool) override {}
   void onIoError(Connection&, int) override {}
   void onClosed(Connection&) override {}
 

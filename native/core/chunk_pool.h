@@ -10,6 +10,15 @@
 
 namespace ringnet {
 
+// Whoever lends output queues memory they do not own (the reactor: frames of a
+// batch arena sent back unchanged). Told when a queue lets go of a borrowed
+// chunk, so that the memory can be reused once nothing points into it.
+class BorrowOwner {
+ public:
+  virtual ~BorrowOwner() = default;
+  virtual void returnBorrowed(uint32_t tag) = 0;
+};
+
 class ChunkPool {
  public:
   static constexpr size_t kChunkSize = 16 * 1024;
@@ -30,6 +39,11 @@ class ChunkPool {
     return static_cast<uint8_t*>(std::malloc(kChunkSize));
   }
 
+  // The lender of borrowed chunks (OutputQueue::appendBorrowed); may be null
+  // when nothing ever borrows.
+  void setBorrowOwner(BorrowOwner* owner) { borrowOwner_ = owner; }
+  BorrowOwner* borrowOwner() const { return borrowOwner_; }
+
   void give(uint8_t* chunk) {
     if (free_.size() < maxFree_) {
       free_.push_back(chunk);
@@ -41,6 +55,7 @@ class ChunkPool {
  private:
   size_t maxFree_;
   std::vector<uint8_t*> free_;
+  BorrowOwner* borrowOwner_ = nullptr;
 };
 
 }  // namespace ringnet

@@ -32,6 +32,7 @@ struct Connection {
   int family = 0;          // AF_INET, AF_INET6, AF_UNIX
   uint32_t slot = 0;       // index in the reactor's table
   int32_t gen = 0;         // bumped on every reuse of the slot; stale commands are ignored
+  uint32_t tailNeeded = 0; // bytes the partial frame at the tail's start needs in all (0 = unknown)
 
   DecoderState decoder;
   ReadTail tail;           // undecoded input (partial frame)
@@ -46,6 +47,7 @@ struct Connection {
   int32_t deadlineReason = 0;    // wire::CloseReason when the deadline passes
   uint32_t protoFlags = 0;       // protocol-defined per-connection state (protocol.h)
   uint64_t nativeOut = 0;        // bytes queued natively (protocol replies, broadcasts), not by JS
+  uint64_t borrowPass = 0;       // reactor pass in which it began borrowing arena bytes
   std::vector<RoomMembership> rooms;  // rooms.h; empty (no allocation) for most connections
   TlsSession* tls = nullptr;     // TLS servers only (tls/tls_session.h); owned by the reactor
   OutputQueue* tlsOut = nullptr; // tls->cipher: the records the kernel gets instead of `out`
@@ -63,6 +65,7 @@ struct Connection {
   bool blocked = false;      // no room in the batch to JS: frames wait in the tail
   bool inReadyList = false;  // queued for another read pass (budget or resume)
   bool inFlushList = false;  // output waiting for a flush at the end of the pass
+  bool inBorrowers = false;  // listed in the reactor's borrowers_ (arena bytes queued by reference)
   bool hupSeen = false;      // the backend saw the peer's FIN/HUP signalled
   bool peerEnded = false;    // FIN received
   bool endQueued = false;    // conn.end(): shutdown(SHUT_WR) once flushed

@@ -9,17 +9,30 @@ using namespace wire;
 EventBatch::EventBatch(std::vector<ArenaMemory> arenas)
     : arenas_(std::move(arenas)),
       state_(new std::atomic<int>[arenas_.size()]),
-      big_(arenas_.size()) {
+      big_(arenas_.size()),
+      pins_(arenas_.size(), 0) {
   for (size_t i = 0; i < arenas_.size(); ++i) state_[i].store(kFree);
   acquire();
 }
 
 bool EventBatch::acquire() {
   if (current_ >= 0) return true;
-  // Strict rotation keeps batches in the order they were filled.
-  if (state_[next_].load(std::memory_order_acquire) != kFree) return false;
-  current_ = static_cast<int>(next_);
-  next_ = (next_ + 1) % arenas_.size();
+  // Round-robin from the last one used, skipping arenas still with JS or lent
+  // to output queues (an io_uring send in flight): JS sees batches in the
+  // order they were published whatever their arena (the bridge's queue is
+  // FIFO; an inline worker delivers at once).
+  const size_t n = arenas_.size();
+  size_t pick = n;
+  for (size_t k = 0; k < n; ++k) {
+    const size_t i = (next_ + k) % n;
+    if (state_[i].load(std::memory_order_acquire) == kFree) {
+      pick = i;
+      break;
+    }
+  }
+  if (pick == n) return false;
+  current_ = static_cast<int>(pick);
+  next_ = static_cast<uint32_t>((pick + 1) % n);
   state_[current_].store(kFilling, std::memory_order_relaxed);
   records_ = 0;
   dataUsed_ = 0;
@@ -112,7 +125,22 @@ bool EventBatch::publish(PublishedBatch* out) {
 }
 
 void EventBatch::release(uint32_t arena) {
-  state_[arena].store(kFree, std::memory_order_release);
+  if (arena >= arenas_.size()) return;
+  state_[arena].store(pins_[arena] > 0 ? kLent : kFree, std::memory_order_release);
+}
+
+void EventBatch::unpin(uint32_t arena) {
+  if (arena >= arenas_.size() || pins_[arena] == 0) return;
+  if (--pins_[arena] == 0 && state_[arena].load(std::memory_order_relaxed) == kLent) {
+    state_[arena].store(kFree, std::memory_order_release);
+  }
+}
+
+const uint8_t* EventBatch::bytesWithJs(uint32_t arena, uint32_t offset, uint32_t length) const {
+  if (arena >= arenas_.size() || state_[arena].load(std::memory_order_acquire) != kWithJs) return nullptr;
+  const ArenaMemory& a = arenas_[arena];
+  if (offset > a.dataCapacity || length > a.dataCapacity - offset) return nullptr;
+  return a.data + offset;
 }
 
 bool EventBatch::canAcceptFrames() {

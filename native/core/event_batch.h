@@ -47,11 +47,22 @@ class EventBatch {
 
   // Ends the current arena if it holds anything: the caller hands it to JS.
   bool publish(PublishedBatch* out);
-  // Called on the JS thread when the handlers are done with an arena.
+  // JS is done with an arena (called on the reactor's thread, after the
+  // commands JS submitted with it: they may point into its bytes). It is
+  // reused once no output queue borrows from it either.
   void release(uint32_t arena);
+  // Bytes [offset, offset + length) of an arena JS holds, for a command that
+  // sends them back by reference; nullptr when out of range or not with JS.
+  const uint8_t* bytesWithJs(uint32_t arena, uint32_t offset, uint32_t length) const;
+  // Output queues referencing an arena's bytes (appendBorrowed) keep it from
+  // being reused until they let go.
+  void pin(uint32_t arena) { ++pins_[arena]; }
+  void unpin(uint32_t arena);
   // True when frames can be accepted again (after a release).
   bool canAcceptFrames();
 
+  // Frames longer than this travel as big frames (below).
+  size_t bigFrameBytes() const { return arenas_.empty() ? 0 : arenas_[0].dataCapacity / 2; }
   // Frames too big for an arena travel as separate buffers, read by the JS
   // thread while the arena is with JS.
   std::vector<std::vector<uint8_t>>& bigFrames(uint32_t arena) { return big_[arena]; }
@@ -61,7 +72,8 @@ class EventBatch {
   bool idle() const { return overflow_.empty() && (current_ < 0 || records_ == 0); }
 
  private:
-  enum : int { kFree = 0, kFilling = 1, kWithJs = 2 };
+  // kLent: JS is done, output queues still reference its bytes (pins_ > 0).
+  enum : int { kFree = 0, kFilling = 1, kWithJs = 2, kLent = 3 };
   struct Pending {
     int32_t rec[wire::kEventInts];
     std::string text;
@@ -74,10 +86,11 @@ class EventBatch {
   std::unique_ptr<std::atomic<int>[]> state_;
   std::vector<std::vector<std::vector<uint8_t>>> big_;
   int current_ = -1;
-  uint32_t next_ = 0;  // arenas are used round-robin so JS sees them in order
+  uint32_t next_ = 0;  // where the round-robin search for a free arena starts
   uint32_t records_ = 0;
   uint32_t dataUsed_ = 0;
   std::vector<Pending> overflow_;
+  std::vector<uint32_t> pins_;  // per arena: borrowed output chunks (reactor thread only)
 };
 
 }  // namespace ringnet

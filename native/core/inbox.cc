@@ -10,10 +10,26 @@ bool Inbox::markPending() {
   return true;
 }
 
-bool Inbox::pushCommands(const uint8_t* data, size_t len) {
+bool Inbox::pushCommands(const uint8_t* data, size_t len, bool refs) {
   std::lock_guard<std::mutex> lock(mu_);
   pending_.commands.insert(pending_.commands.end(), data, data + len);
+  pending_.refs = pending_.refs || refs;
+  copied_.store(copied_.load(std::memory_order_relaxed) + len, std::memory_order_relaxed);
   return markPending();
+}
+
+bool Inbox::pushRelease(uint32_t arena) {
+  std::lock_guard<std::mutex> lock(mu_);
+  const int32_t entry[4] = {wire::kCmdReleaseArena, static_cast<int32_t>(arena), 0, 0};
+  const auto* bytes = reinterpret_cast<const uint8_t*>(entry);
+  pending_.commands.insert(pending_.commands.end(), bytes, bytes + sizeof entry);
+  pending_.arenaReturned = true;
+  return markPending();
+}
+
+bool Inbox::hasRefs() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return pending_.refs;
 }
 
 bool Inbox::hasWork() {
@@ -74,6 +90,7 @@ void Inbox::take(InboxContents& into) {
   into.acceptError = pending_.acceptError;
   pending_.closeRequested = false;
   pending_.arenaReturned = false;
+  pending_.refs = false;
   pending_.acceptError = 0;
   wakePending_ = false;
 }

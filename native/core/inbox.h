@@ -4,6 +4,7 @@
 // inbox goes from empty to non-empty.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <mutex>
 #include <string>
@@ -26,6 +27,7 @@ struct InboxContents {
   bool closeRequested = false;
   uint32_t closeTimeoutMs = 0;
   bool arenaReturned = false;
+  bool refs = false;  // commands point into an arena
   int acceptError = 0;  // from the main reactor, reported by this worker
   // Referenced by kCmdBroadcast entries in `commands` (so that they apply in
   // order with the connections' commands: a join before a broadcast counts).
@@ -36,7 +38,16 @@ struct InboxContents {
 class Inbox {
  public:
   // Each returns true when the caller must wake the reactor.
-  bool pushCommands(const uint8_t* data, size_t len);
+  // refs: the log points into a batch arena (kCmdSendRef): the arena's
+  // release must wait for it (pushRelease).
+  bool pushCommands(const uint8_t* data, size_t len, bool refs);
+  // JS is done with an arena: released by the reactor after the commands
+  // queued before it.
+  bool pushRelease(uint32_t arena);
+  // Queued commands point into an arena.
+  bool hasRefs();
+  // Bytes of command logs copied in so far (server.stats()).
+  uint64_t copiedBytes() const { return copied_.load(std::memory_order_relaxed); }
   bool pushFd(int fd);
   bool requestClose(uint32_t timeoutMs);
   bool arenaReturned();
@@ -59,6 +70,7 @@ class Inbox {
   std::mutex mu_;
   InboxContents pending_;
   bool wakePending_ = false;
+  std::atomic<uint64_t> copied_{0};
 };
 
 }  // namespace ringnet

@@ -29,8 +29,9 @@ class IoHandler {
   virtual bool onData(Connection& c, const uint8_t* data, size_t len) = 0;
   // The peer sent FIN.
   virtual void onPeerEnd(Connection& c) = 0;
-  // The kernel took n bytes of the output queue's head.
-  virtual void onWritten(Connection& c, size_t n) = 0;
+  // The kernel took n bytes of the output queue's head; `whole`: all it was
+  // offered (false: the socket is full, or the write was cancelled).
+  virtual void onWritten(Connection& c, size_t n, bool whole) = 0;
   // A socket error (ECONNRESET, EPIPE, ...) on a read or write.
   virtual void onIoError(Connection& c, int err) = 0;
   // The backend finished closing the fd: the slot may be reused.
@@ -57,6 +58,20 @@ class IoBackend {
   virtual void resumeRead(Connection& c) = 0;
   // The output queue has bytes: write them (now or when the socket allows).
   virtual void flush(Connection& c) = 0;
+  // Output queues may hold bytes the reactor only lends (a batch arena's
+  // frames, OutputQueue::appendBorrowed) when the backend says when the
+  // kernel is done with them: writeInFlight() false means no write points
+  // into the queue (epoll: always, its sendmsg runs inside flush(); io_uring:
+  // until the send's completion, reported through onWritten, with 0 bytes
+  // when cancelWrite() stopped it).
+  virtual bool canSendBorrowed() const { return false; }
+  // flush() writes what the kernel takes before it returns (epoll), so lent
+  // bytes are free again (or copied out by the reactor) right after it.
+  virtual bool flushWritesNow() const { return false; }
+  virtual bool writeInFlight(const Connection& c) const { (void)c; return false; }
+  // Asks for a write still in flight to end soon (the lender wants its memory
+  // back); no-op where writes never outlive flush().
+  virtual void cancelWrite(Connection& c) { (void)c; }
   // shutdown(SHUT_WR) once the queue is empty (the reactor calls it then).
   virtual void shutdownWrite(Connection& c) = 0;
   // Closes the fd after cancelling anything in flight; abortive = RST.

@@ -74,6 +74,43 @@ void OutputQueue::appendShared(SharedBytes* bytes) {
   size_ += bytes->size();
 }
 
+void OutputQueue::appendBorrowed(const uint8_t* data, size_t len, uint32_t tag) {
+  if (len == 0) return;
+  // capacity == end: append() finds no room in it and never writes into it.
+  Chunk c{const_cast<uint8_t*>(data), len, 0, len, false, nullptr, tag + 1};
+  chunks_.push_back(c);
+  size_ += len;
+  ++borrowed_;
+}
+
+size_t OutputQueue::detachBorrowed(ChunkPool& pool) {
+  if (borrowed_ == 0) return 0;
+  size_t copied = 0;
+  for (size_t i = head_; i < chunks_.size(); ++i) {
+    Chunk& c = chunks_[i];
+    if (c.borrowTag == 0) continue;
+    const size_t n = c.end - c.begin;
+    Chunk own{};
+    if (n <= ChunkPool::kChunkSize) {
+      own.data = pool.take();
+      own.capacity = ChunkPool::kChunkSize;
+      own.pooled = true;
+    } else {
+      own.data = static_cast<uint8_t*>(std::malloc(n));
+      own.capacity = n;
+    }
+    std::memcpy(own.data, c.data + c.begin, n);
+    own.end = n;
+    // Appends fill the tail chunk only: one in the middle is marked full.
+    if (i + 1 < chunks_.size()) own.capacity = own.end;
+    free(pool, c);
+    c = own;
+    copied += n;
+  }
+  borrowed_ = 0;
+  return copied;
+}
+
 int OutputQueue::gather(struct iovec* iov, int maxIov) const {
   int n = 0;
   for (size_t i = head_; i < chunks_.size() && n < maxIov; ++i) {
@@ -122,11 +159,13 @@ void OutputQueue::clear(ChunkPool& pool) {
 }
 
 void OutputQueue::release(ChunkPool& pool, Chunk& c) {
+  if (c.borrowTag != 0) --borrowed_;
   if (held_) {
     held_->bytes_ += c.capacity;
     held_->chunks_.push_back(c);
     c.data = nullptr;
     c.shared = nullptr;  // the hold owns the reference now
+    c.borrowTag = 0;
     return;
   }
   free(pool, c);
@@ -149,7 +188,7 @@ OutputQueue::Held::~Held() {
   for (Chunk& c : chunks_) {
     if (c.shared) {
       c.shared->release();
-    } else {
+    } else if (c.borrowTag == 0) {  // borrowed memory belongs to its lender, gone by now
       std::free(c.data);
     }
   }
@@ -165,6 +204,9 @@ void OutputQueue::free(ChunkPool& pool, Chunk& c) {
   if (c.shared) {
     c.shared->release();
     c.shared = nullptr;
+  } else if (c.borrowTag != 0) {
+    if (BorrowOwner* owner = pool.borrowOwner()) owner->returnBorrowed(c.borrowTag - 1);
+    c.borrowTag = 0;
   } else if (c.pooled) {
     pool.give(c.data);
   } else {

@@ -32,6 +32,15 @@ class OutputQueue {
   // copy; the bytes are released when consumed or cleared.
   void appendShared(SharedBytes* bytes);
 
+  // Appends a reference to bytes lent by pool.borrowOwner() (a frame in a
+  // batch arena): no copy. The owner's returnBorrowed(tag) is called when the
+  // chunk is consumed, cleared or copied out by detachBorrowed().
+  void appendBorrowed(const uint8_t* data, size_t len, uint32_t tag);
+  // Copies every borrowed chunk still queued into memory of its own (the
+  // lender wants its memory back); returns the bytes copied.
+  size_t detachBorrowed(ChunkPool& pool);
+  bool hasBorrowed() const { return borrowed_ > 0; }
+
   // Fills up to maxIov iovecs from the head; returns how many.
   int gather(struct iovec* iov, int maxIov) const;
 
@@ -64,6 +73,7 @@ class OutputQueue {
     size_t end;    // one past the last written byte
     bool pooled;
     SharedBytes* shared;  // set for appendShared chunks (never written into)
+    uint32_t borrowTag = 0;  // > 0: lent by the pool's BorrowOwner (tag - 1), never written into
   };
   void release(ChunkPool& pool, Chunk& c);
   static void free(ChunkPool& pool, Chunk& c);
@@ -73,6 +83,7 @@ class OutputQueue {
   std::vector<Chunk> chunks_;
   size_t head_ = 0;  // index of the first live chunk
   size_t size_ = 0;
+  uint32_t borrowed_ = 0;  // live borrowed chunks
   std::unique_ptr<Held> held_;  // null unless a zero-copy send is in flight
 
   friend class Held;

@@ -4,11 +4,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <iterator>
 
 #include "backend_factory.h"
 #include "codec_factory.h"
@@ -39,7 +41,9 @@ Reactor::Reactor(int index, const ServerConfig& config, std::vector<ArenaMemory>
       written_(writtenCounters),
       shared_(shared),
       timeouts_(config),
-      rooms_(config.rooms.maxRoomsPerConnection) {}
+      rooms_(config.rooms.maxRoomsPerConnection) {
+  pool_.setBorrowOwner(this);
+}
 
 Reactor::~Reactor() { releaseIo(); }
 
@@ -111,6 +115,7 @@ void Reactor::resumeReading(Connection& c) {
 }
 
 void Reactor::afterPass() {
+  ++passes_;
   checkDeadlines();
   // Apply commands, write, hand events to JS. Threaded workers stop there: JS
   // answers through the inbox and wakes us. An inline worker's handlers run
@@ -119,6 +124,7 @@ void Reactor::afterPass() {
   for (int round = 0; round < 8; ++round) {
     if (inboxPending_ || (inline_ && round > 0)) processInbox();
     flushDirty();
+    settleBorrowed();
     if (closing_ && table_.size() == freeSlots_.size() && !doneQueued_) {
       doneQueued_ = true;
       batch_.control(kEvWorkerDone, 0, 0);
@@ -131,6 +137,13 @@ void Reactor::afterPass() {
     bool published = publish();
     applyDirect_ = false;
     if (!published || !inline_) break;
+  }
+  // Nothing borrowed outlives the pass (the rounds may end before a flush):
+  // the arenas must come back for reading to go on.
+  settleBorrowed();
+  if (arenaUnpinned_) {
+    arenaUnpinned_ = false;
+    unblockConnections();
   }
   if (doneQueued_ && batch_.idle()) done_.store(true, std::memory_order_release);
   for (Connection* z : zombies_) destroy(z);
@@ -178,7 +191,7 @@ int Reactor::nextTimeoutMs() const {
 
 // ---------------------------------------------------------------- inbox
 
-void Reactor::submitCommands(const uint8_t* data, size_t len) {
+void Reactor::submitCommands(const uint8_t* data, size_t len, bool refs) {
   if (applyDirect_ && !inbox_.hasWork()) {
     // Inline worker, JS thread, between decoding rounds: apply JS's log in
     // place instead of copying it into the inbox (at 4 KiB frames that copy
@@ -189,7 +202,7 @@ void Reactor::submitCommands(const uint8_t* data, size_t len) {
   }
   // An inline reactor delivering a batch applies commands right after the
   // handlers return: no wake-up needed.
-  if (inbox_.pushCommands(data, len)) wakeFromJs();
+  if (inbox_.pushCommands(data, len, refs)) wakeFromJs();
 }
 
 void Reactor::wakeFromJs() {
@@ -234,8 +247,17 @@ void Reactor::wakeBackend() {
 }
 
 void Reactor::releaseArena(uint32_t arena) {
-  batch_.release(arena);
-  if (inbox_.arenaReturned()) wakeFromJs();
+  // Commands JS submitted with this batch may point into the arena (sends by
+  // reference): it is released after them, in order through the inbox. An
+  // inline worker whose inbox holds no such command (they were applied in
+  // place, the usual case) releases at once: on its thread nothing can slip
+  // in between.
+  if (inline_ && !inbox_.hasRefs()) {
+    batch_.release(arena);
+    if (inbox_.arenaReturned()) wakeFromJs();
+    return;
+  }
+  if (inbox_.pushRelease(arena)) wakeFromJs();
 }
 
 bool Reactor::addListener(int fd, bool exclusive, std::string* err) {
@@ -271,6 +293,10 @@ void Reactor::applyCommands(const uint8_t* data, size_t len) {
     const uint8_t* payload = data + pos + kCommandHeaderBytes;
     pos += kCommandHeaderBytes + ((payloadLen + 3) & ~size_t{3});
     if (pos > len) break;  // a torn log is a bug on the JS side; never read past it
+    if (h[0] == kCmdReleaseArena) {
+      batch_.release(static_cast<uint32_t>(h[1]));
+      continue;
+    }
     if (h[0] == kCmdBroadcast) {
       uint32_t index;
       std::memcpy(&index, payload, 4);
@@ -286,21 +312,13 @@ void Reactor::applyCommands(const uint8_t* data, size_t len) {
 
 void Reactor::applyCommand(int32_t op, Connection& c, const uint8_t* payload, size_t len) {
   switch (op) {
-    case kCmdSend: {
-      if (c.endQueued || c.writeShut || c.sealed) return;  // after end(): dropped, as JS documents
-      // Framings with meta (goim: ver, op, seq) carry it before the payload.
-      const size_t meta = encoder_->metaLength();
-      if (len < meta) return;
-      uint8_t header[64];
-      int h = encoder_->headerFor(payload, payload + meta, len - meta, header);
-      if (h < 0) return;  // JS validated; never write a corrupt frame
-      size_t trailerLen = 0;
-      const uint8_t* trailer = encoder_->trailer(&trailerLen);
-      enqueueFrame(c, header, static_cast<size_t>(h), payload + meta, len - meta, trailer,
-                   trailerLen);
-      WorkerStats::add(stats_.framesOut, 1);
+    case kCmdSend:
+      sendFrame(c, payload, len, -1, true);
       return;
-    }
+    case kCmdSendRef:
+    case kCmdWriteRef:
+      sendByReference(c, op, payload, len);
+      return;
     case kCmdWrite:
       if (!c.endQueued && !c.writeShut && !c.sealed) enqueue(c, payload, len);
       return;
@@ -449,33 +467,113 @@ bool Reactor::onData(Connection& c, const uint8_t* data, size_t len) {
 
 // Decodes new input (data may be empty: then only what waits in the tail).
 bool Reactor::plainInput(Connection& c, const uint8_t* data, size_t len) {
-  size_t used = 0;
-  if (c.tail.empty()) {
-    used = decodeInto(c, data, len);
-    if (c.closed) return false;
-    if (used < len && !c.tail.append(data + used, len - used)) {
-      closeNow(c, kCloseError, ENOMEM, false);
-      return false;
+  for (;;) {
+    if (c.tail.empty()) {
+      size_t used = decodeInput(c, data, len);
+      if (c.closed) return false;
+      if (used < len && roundBetweenFrames(c)) {  // the arena was full: go on into the next
+        data += used;
+        len -= used;
+        continue;
+      }
+      if (c.closed) return false;
+      if (used < len && !keepInTail(c, data + used, len - used)) return false;
+      break;
     }
-  } else {
-    if (len != 0 && !c.tail.append(data, len)) {
-      closeNow(c, kCloseError, ENOMEM, false);
-      return false;
+    // The tail holds a partial frame: give it only the bytes that complete it
+    // when the decoder knows how many (length, fixed, goim), so that the frames
+    // after it are decoded where they lie instead of being copied through the
+    // tail (with 8 KiB io_uring buffers and 4 KiB frames that was every byte).
+    size_t take = len;
+    if (c.tailNeeded > c.tail.size() && c.tailNeeded - c.tail.size() < len) {
+      take = c.tailNeeded - c.tail.size();
     }
-    used = decodeInto(c, c.tail.data(), c.tail.size());
+    if (take != 0 && !keepInTail(c, data, take)) return false;
+    data += take;
+    len -= take;
+    size_t used = decodeInput(c, c.tail.data(), c.tail.size());
     if (c.closed) return false;
     c.tail.consume(used);
+    if (c.blocked && roundBetweenFrames(c)) continue;
+    if (c.closed) return false;
+    if (c.blocked || c.paused) {  // the rest waits behind what the tail still holds
+      if (len > 0 && !keepInTail(c, data, len)) return false;
+      break;
+    }
+    if (len == 0) break;
   }
   protocol_->afterInput(*this, c, c.tail.size());
   if (c.closed) return false;
   return !c.blocked && !c.paused;
 }
 
+size_t Reactor::decodeInput(Connection& c, const uint8_t* data, size_t len) {
+  // An inline worker decoding a backend's input on a plain connection may stop
+  // at a full arena and run a round between frames (roundBetweenFrames).
+  // Only where flush() writes before it returns (epoll): the round's sends
+  // then let go of the arena at once. (An io_uring send holds it until its
+  // completion, which this pass will not reap: there the batch is still
+  // published mid-decode, its sends copied.)
+  betweenFrames_ = inline_ && c.tls == nullptr && !delivering_ && !inRound_ &&
+                   backend_->flushWritesNow();
+  roundWanted_ = false;
+  size_t used = decodeInto(c, data, len);
+  betweenFrames_ = false;
+  return used;
+}
+
+// The arena filled while an inline worker decoded c's input (roundWanted_,
+// set by emitFrame instead of publishing mid-decode). Here, between two of
+// c's frames, the rest of the input still in the backend's read buffer, it
+// runs what the end of a pass would: the batch goes to the handlers, their
+// commands are applied in place (sends of its frames by reference, no copy
+// into the command log or the inbox), the output is written, and what the
+// kernel did not take is copied out, so the arena comes back. (A publish in
+// the middle of decodeInto cannot apply commands: one could close the
+// connection being decoded; there they were copied, three times per byte.)
+// True when c may go on decoding its input.
+bool Reactor::roundBetweenFrames(Connection& c) {
+  if (!roundWanted_) return false;
+  roundWanted_ = false;
+  if (c.closed) return false;
+  inRound_ = true;
+  applyDirect_ = true;
+  publish();
+  applyDirect_ = false;
+  // Commands that wait in the inbox (the handlers' own go behind them there),
+  // and the arenas released after them.
+  if (inboxPending_ || inbox_.hasWork()) processInbox();
+  flushDirty();
+  settleBorrowed();
+  inRound_ = false;
+  if (c.closed) return false;
+  if (!c.blocked) return true;  // a resume applied during the round unblocked it already
+  if (!batch_.canAcceptFrames()) return false;
+  c.blocked = false;
+  auto it = std::find(blocked_.rbegin(), blocked_.rend(), &c);
+  if (it != blocked_.rend()) blocked_.erase(std::next(it).base());
+  return true;
+}
+
+bool Reactor::keepInTail(Connection& c, const uint8_t* data, size_t len) {
+  if (!c.tail.append(data, len)) {
+    closeNow(c, kCloseError, ENOMEM, false);
+    return false;
+  }
+  WorkerStats::add(stats_.copiedToTail, len);
+  return true;
+}
+
 size_t Reactor::decodeInto(Connection& c, const uint8_t* data, size_t len) {
   size_t pos = 0;
+  c.tailNeeded = 0;
   while (pos < len && !c.paused) {
     DecodeResult r = decoder_->decode(data + pos, len - pos, c.decoder);
-    if (r.status == DecodeStatus::kNeedMore) break;
+    if (r.status == DecodeStatus::kNeedMore) {
+      // What the partial frame at pos (the tail's start, once kept) needs in all.
+      c.tailNeeded = r.needed <= UINT32_MAX ? static_cast<uint32_t>(r.needed) : 0;
+      break;
+    }
     if (r.status == DecodeStatus::kError) {
       if (protocol_->onDecodeError(*this, c, r)) {
         // The protocol answers and closes (HTTP 400...): decode nothing more;
@@ -514,11 +612,19 @@ bool Reactor::emitFrame(Connection& c, const uint8_t* payload, size_t len, int32
     // Decoding while JS holds a batch (a resume applied in place): never
     // re-enter JS; the connection waits in blocked_ like any other.
     if (delivering_) return false;
+    // Between frames of a backend's input: the caller hands the batch to JS
+    // where commands can be applied (roundBetweenFrames).
+    if (betweenFrames_) {
+      roundWanted_ = true;
+      return false;
+    }
     // The arena is full: hand it to JS now and try the next one.
     publish();
     if (!batch_.frame(c.slot, c.gen, payload, len, kind)) return false;
   }
   WorkerStats::add(stats_.framesIn, 1);
+  // Big frames travel in a buffer of their own, copied again into a JS Buffer.
+  WorkerStats::add(stats_.copiedToArena, len > batch_.bigFrameBytes() ? 2 * len : len);
   return true;
 }
 
@@ -564,6 +670,93 @@ void Reactor::onPeerEnd(Connection& c) {
 
 // ---------------------------------------------------------------- output
 
+// Payloads from this size up, sent back from a batch arena, are queued by
+// reference (no copy) when the backend writes during flush(); smaller ones
+// are copied into the output queue, where many share one iovec (an iovec per
+// small frame costs the kernel more than the copy).
+constexpr size_t kBorrowFromBytes = 1024;
+
+// `arena` >= 0: the payload is bytes of that arena (a send by reference).
+void Reactor::sendFrame(Connection& c, const uint8_t* payload, size_t len, int arena, bool withMeta) {
+  // After end() (or the protocol's last message, c.sealed): dropped, as JS documents.
+  if (c.endQueued || c.writeShut || c.sealed || c.closed) return;
+  // Framings with meta (goim: ver, op, seq) carry it before the payload.
+  const size_t meta = withMeta ? encoder_->metaLength() : 0;
+  if (len < meta) return;
+  uint8_t header[64];
+  int h = encoder_->headerFor(payload, payload + meta, len - meta, header);
+  if (h < 0) return;  // JS validated; never write a corrupt frame
+  size_t trailerLen = 0;
+  const uint8_t* trailer = encoder_->trailer(&trailerLen);
+  const size_t body = len - meta;
+  // Never on a TLS connection: its output queue holds plaintext for the TLS
+  // session (reactor_tls.cc), which must never reach the kernel as it is.
+  if (arena >= 0 && c.tls == nullptr && body >= kBorrowFromBytes && backend_->canSendBorrowed()) {
+    if (c.out.size() + static_cast<size_t>(h) + body + trailerLen > config_.maxOutbound) {
+      closeNow(c, kCloseBackpressure, 0, true);
+      return;
+    }
+    c.out.append(pool_, header, static_cast<size_t>(h));
+    c.out.appendBorrowed(payload, body, static_cast<uint32_t>(arena));
+    batch_.pin(static_cast<uint32_t>(arena));
+    c.out.append(pool_, trailer, trailerLen);
+    WorkerStats::add(stats_.copiedToOutput, static_cast<uint64_t>(h) + trailerLen);
+    WorkerStats::add(stats_.sentByReference, body);
+    if (!c.inBorrowers) {
+      c.inBorrowers = true;
+      c.borrowPass = passes_;
+      borrowers_.push_back(&c);
+    }
+    markDirty(c);
+  } else {
+    enqueueFrame(c, header, static_cast<size_t>(h), payload + meta, body, trailer, trailerLen);
+  }
+  WorkerStats::add(stats_.framesOut, 1);
+}
+
+void Reactor::sendByReference(Connection& c, int32_t op, const uint8_t* ref, size_t len) {
+  if (len != 12) return;
+  uint32_t r[3];
+  std::memcpy(r, ref, sizeof r);
+  // JS only refers to the arena of the batch it is handling, which stays with
+  // JS until this command has been applied (releaseArena orders after it).
+  const uint8_t* bytes = batch_.bytesWithJs(r[0], r[1], r[2]);
+  if (bytes == nullptr) return;  // a bug on the JS side: never read outside the arena
+  if (op == kCmdSendRef) {
+    sendFrame(c, bytes, r[2], static_cast<int>(r[0]), false);
+  } else if (!c.endQueued && !c.writeShut && !c.sealed) {
+    enqueue(c, bytes, r[2]);
+  }
+}
+
+void Reactor::settleBorrowed() {
+  // After a flush: bytes lent from an arena that no write points at (the
+  // kernel did not take them, or they were never tried) are copied out, so an
+  // arena never waits for a slow peer. A write still in flight (io_uring)
+  // keeps them until its completion; one that outlived a whole pass is most
+  // likely waiting for a full socket: it is cancelled (onWritten then copies).
+  size_t kept = 0;
+  for (Connection* c : borrowers_) {
+    if (c->closed || !c->out.hasBorrowed()) {  // (a closed queue let go when cleared)
+      c->inBorrowers = false;
+      continue;
+    }
+    if (!backend_->writeInFlight(*c)) {
+      c->inBorrowers = false;
+      WorkerStats::add(stats_.copiedToOutput, c->out.detachBorrowed(pool_));
+      continue;
+    }
+    if (passes_ > c->borrowPass + 1) backend_->cancelWrite(*c);
+    borrowers_[kept++] = c;
+  }
+  borrowers_.resize(kept);
+}
+
+void Reactor::returnBorrowed(uint32_t arena) {
+  batch_.unpin(arena);
+  arenaUnpinned_ = true;
+}
+
 void Reactor::enqueue(Connection& c, const uint8_t* data, size_t len) {
   if (len == 0 || c.closed) return;
   if (c.out.size() + len > config_.maxOutbound) {
@@ -571,6 +764,7 @@ void Reactor::enqueue(Connection& c, const uint8_t* data, size_t len) {
     return;
   }
   c.out.append(pool_, data, len);
+  WorkerStats::add(stats_.copiedToOutput, len);
   markDirty(c);
 }
 
@@ -583,6 +777,7 @@ void Reactor::enqueueFrame(Connection& c, const uint8_t* header, size_t headerLe
     return;
   }
   c.out.appendFrame(pool_, header, headerLen, payload, len, trailer, trailerLen);
+  WorkerStats::add(stats_.copiedToOutput, headerLen + len + trailerLen);
   markDirty(c);
 }
 
@@ -610,6 +805,7 @@ bool Reactor::queueBroadcast(Connection& c, SharedBytes& frame) {
   if (c.out.size() + n > config_.maxOutbound) return false;
   if (n < kShareFromBytes) {
     c.out.append(pool_, frame.data(), n);
+    WorkerStats::add(stats_.copiedToOutput, n);
   } else {
     c.out.appendShared(&frame);
   }
@@ -645,12 +841,17 @@ void Reactor::markDirty(Connection& c) {
   dirty_.push_back(&c);
 }
 
-void Reactor::onWritten(Connection& c, size_t n) {
+void Reactor::onWritten(Connection& c, size_t n, bool whole) {
   if (c.tls) {
     tlsWritten(c, n);
     return;
   }
   c.out.consume(pool_, n);
+  // A short write means a full socket: lent bytes it left are copied out
+  // before anything is sent again (the kernel is done with this write).
+  if (!whole && c.out.hasBorrowed()) {
+    WorkerStats::add(stats_.copiedToOutput, c.out.detachBorrowed(pool_));
+  }
   c.bytesOut += n;
   c.lastOutMs = coarseMs();
   WorkerStats::add(stats_.bytesOut, n);

@@ -28,7 +28,7 @@
 
 namespace ringnet {
 
-class Reactor : public IoHandler, private ConnectionControl {
+class Reactor : public IoHandler, private ConnectionControl, private BorrowOwner {
  public:
   Reactor(int index, const ServerConfig& config, std::vector<ArenaMemory> arenas,
           double* writtenCounters, ServerCounters* shared, BatchSink* sink);
@@ -56,7 +56,8 @@ class Reactor : public IoHandler, private ConnectionControl {
   int nextTimeoutMs() const;
 
   // Thread-safe entry points (JS thread, acceptor thread).
-  void submitCommands(const uint8_t* data, size_t len);
+  // refs: the log holds commands pointing into a batch arena (wire::kCmdSendRef).
+  void submitCommands(const uint8_t* data, size_t len, bool refs = false);
   void adoptFd(int fd);
   void requestClose(uint32_t timeoutMs);
   void releaseArena(uint32_t arena);
@@ -78,14 +79,21 @@ class Reactor : public IoHandler, private ConnectionControl {
   int withFd(uint32_t slot, int32_t gen, int (*fn)(int fd, void* ctx), void* ctx);
 
   EventBatch& batch() { return batch_; }
+  // Whether JS may send frames of the batch being delivered by reference.
+  // Not for an inline worker's batch published mid-read (an arena filled
+  // while decoding): its commands wait in the inbox, and holding the arena
+  // for them would stall the read that goes on; those frames are copied.
+  bool commandsMayReferenceArena() const { return !inline_ || applyDirect_; }
   const WorkerStats& stats() const { return stats_; }
+  // Bytes of command logs copied into this worker's inbox (threaded workers).
+  uint64_t inboxCopiedBytes() const { return inbox_.copiedBytes(); }
 
   // IoHandler
   void onAccepted(int fd) override;
   void onAcceptError(int err) override;
   bool onData(Connection& c, const uint8_t* data, size_t len) override;
   void onPeerEnd(Connection& c) override;
-  void onWritten(Connection& c, size_t n) override;
+  void onWritten(Connection& c, size_t n, bool whole) override;
   void onIoError(Connection& c, int err) override;
   void onClosed(Connection& c) override;
   void onWake() override { inboxPending_ = true; }
@@ -124,11 +132,20 @@ class Reactor : public IoHandler, private ConnectionControl {
 
   // Decoding.
   bool plainInput(Connection& c, const uint8_t* data, size_t len);
+  size_t decodeInput(Connection& c, const uint8_t* data, size_t len);
+  bool roundBetweenFrames(Connection& c);
   size_t decodeInto(Connection& c, const uint8_t* data, size_t len);
+  bool keepInTail(Connection& c, const uint8_t* data, size_t len);  // false: closed (ENOMEM)
   void unblockConnections();
   bool emitFrame(Connection& c, const uint8_t* payload, size_t len, int32_t kind);
 
   // Output.
+  // arena >= 0: payload is in that batch arena (may be lent to the output
+  // queue); withMeta: it starts with the framing's meta (goim's ver/op/seq).
+  void sendFrame(Connection& c, const uint8_t* payload, size_t len, int arena, bool withMeta);
+  void sendByReference(Connection& c, int32_t op, const uint8_t* ref, size_t len);
+  void settleBorrowed();
+  void returnBorrowed(uint32_t arena) override;
   void enqueue(Connection& c, const uint8_t* data, size_t len);
   void enqueueFrame(Connection& c, const uint8_t* header, size_t headerLen,
                     const uint8_t* payload, size_t len, const uint8_t* trailer, size_t trailerLen);
@@ -185,6 +202,9 @@ class Reactor : public IoHandler, private ConnectionControl {
   std::vector<FdEntry> fds_;  // guarded by fdMu_
 
   std::vector<Connection*> dirty_;     // output to flush at the end of the pass
+  std::vector<Connection*> borrowers_; // output queues holding arena bytes by reference
+  bool arenaUnpinned_ = false;         // an arena came free when a queue let go of it
+  uint64_t passes_ = 0;                // afterPass() count (how long a borrow has lasted)
   std::vector<Connection*> blocked_;   // frames waiting for an arena
   std::vector<Connection*> lingering_; // closed for writing, waiting for the peer's FIN
   InboxContents inboxScratch_;
@@ -195,6 +215,9 @@ class Reactor : public IoHandler, private ConnectionControl {
   bool inline_ = false;
   bool delivering_ = false;
   bool applyDirect_ = false;  // submitCommands may apply in place (see afterPass)
+  bool betweenFrames_ = false; // decodeInput: a full arena asks for a round (roundWanted_)
+  bool roundWanted_ = false;   // ... and it did: plainInput runs roundBetweenFrames
+  bool inRound_ = false;       // roundBetweenFrames is running
   bool closing_ = false;
   uint64_t closeDeadlineMs_ = 0;
   TimeoutSweep timeouts_;

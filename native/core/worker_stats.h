@@ -20,6 +20,13 @@ struct WorkerStats {
   std::atomic<uint64_t> batches{0};
   std::atomic<uint64_t> tlsHandshakes{0};         // completed
   std::atomic<uint64_t> tlsHandshakeFailures{0};  // failed, timed out or cut off
+  // Copies (issue 12): bytes memcpy'd per path, and bytes queued for the kernel
+  // by reference instead (a frame sent back unchanged from its batch arena).
+  // Always on: one relaxed load + store where a copy of the bytes happens anyway.
+  std::atomic<uint64_t> copiedToArena{0};   // frames into the batch arenas (big frames: twice)
+  std::atomic<uint64_t> copiedToOutput{0};  // bytes copied into output queues
+  std::atomic<uint64_t> copiedToTail{0};    // partial frames kept between reads
+  std::atomic<uint64_t> sentByReference{0}; // arena bytes queued without a copy
 
   // Single writer: a plain load + store is enough and avoids a locked add.
   static void add(std::atomic<uint64_t>& counter, uint64_t n) {

@@ -207,7 +207,7 @@ void EpollBackend::writeSome(Connection& c) {
     msg.msg_iovlen = static_cast<size_t>(n);
     ssize_t w = ::sendmsg(c.fd, &msg, MSG_NOSIGNAL);  // never SIGPIPE
     if (w >= 0) {
-      handler_->onWritten(c, static_cast<size_t>(w));
+      handler_->onWritten(c, static_cast<size_t>(w), static_cast<size_t>(w) == total);
       if (static_cast<size_t>(w) < total) {
         c.writable = false;  // the kernel's buffer is full: wait for EPOLLOUT
         return;

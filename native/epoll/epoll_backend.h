@@ -27,6 +27,8 @@ class EpollBackend final : public IoBackend {
   bool attach(Connection& c) override;
   void resumeRead(Connection& c) override;
   void flush(Connection& c) override;
+  bool canSendBorrowed() const override { return true; }  // sendmsg inside flush()
+  bool flushWritesNow() const override { return true; }
   void shutdownWrite(Connection& c) override;
   void close(Connection& c, bool abortive) override;
   bool run(int timeoutMs) override;

@@ -43,7 +43,7 @@ namespace ringnet {
 struct UringOptions {
   uint32_t entries = 1024;        // SQ entries
   uint32_t bufferCount = 256;     // provided buffers per reactor (power of two)
-  uint32_t bufferSize = 8192;     // bytes per provided buffer
+  uint32_t bufferSize = 32768;    // bytes per provided buffer
   uint32_t maxConnections = 10000;  // sizes the CQ so that it never overflows
   uint32_t sqpollIdleMs = 0;      // > 0: SQPOLL ring whose kernel thread idles after this long
   uint32_t zeroCopyThreshold = 0; // > 0: sends of at least this many bytes go zero-copy
@@ -64,6 +64,13 @@ class UringBackend final : public IoBackend {
   bool attach(Connection& c) override;
   void resumeRead(Connection& c) override;
   void flush(Connection& c) override;
+  // Zero-copy sends keep chunks until the kernel's notification, too long to
+  // lend a batch arena for: then everything is copied.
+  bool canSendBorrowed() const override { return options_.zeroCopyThreshold == 0; }
+  bool writeInFlight(const Connection& c) const override {
+    return c.slot < conns_.size() && conns_[c.slot].sendInFlight;
+  }
+  void cancelWrite(Connection& c) override;
   void shutdownWrite(Connection& c) override;
   void close(Connection& c, bool abortive) override;
   bool run(int timeoutMs) override;
@@ -87,6 +94,7 @@ class UringBackend final : public IoBackend {
     bool stopped = false;       // onData said stop: wait for resumeRead
     bool eofPending = false;    // FIN arrived while stopped
     bool sendInFlight = false;
+    bool sendCancelled = false; // cancelWrite() submitted a cancel for it
     bool closing = false;
     bool abortive = false;
     bool inReady = false;       // queued in ready_

@@ -384,10 +384,25 @@ void UringBackend::startSend(Connection& c) {
   ++inflight_;
 }
 
+void UringBackend::cancelWrite(Connection& c) {
+  ConnIo& s = io(c);
+  if (!s.sendInFlight || s.sendCancelled || s.closing) return;
+  io_uring_sqe* q = sqe();
+  if (!q) return;  // tried again at the end of the next pass
+  // (Only sends that borrow are cancelled, and those never go zero-copy.)
+  io_uring_prep_cancel64(q, connOp(c.slot, s.gen, kSend), 0);
+  q->user_data = kNone;
+  ++inflight_;
+  s.sendCancelled = true;
+}
+
 void UringBackend::onSendCqe(Connection& c, const io_uring_cqe& cqe) {
   ConnIo& s = io(c);
   s.sendInFlight = false;
+  s.sendCancelled = false;
+  size_t offered = 0;
   if (s.send) {
+    for (size_t i = 0; i < s.send->msg.msg_iovlen; ++i) offered += s.send->iov[i].iov_len;
     giveSendState(s.send);
     s.send = nullptr;
   }
@@ -409,10 +424,17 @@ void UringBackend::onSendCqe(Connection& c, const io_uring_cqe& cqe) {
     return;
   }
   if (res > 0) {
-    handler_->onWritten(c, static_cast<size_t>(res));  // consumes the queue's head
+    // Consumes the queue's head.
+    handler_->onWritten(c, static_cast<size_t>(res), static_cast<size_t>(res) >= offered);
     if (c.closed) return;
     startSend(c);  // the rest of a short send, or what was queued meanwhile
   } else if (res == -EINTR || res == -EAGAIN) {
+    startSend(c);
+  } else if (res == -ECANCELED) {
+    // cancelWrite(): nothing was sent; the reactor takes back what it lent
+    // (onWritten with 0 bytes), then the queue goes out from its own memory.
+    handler_->onWritten(c, 0, false);
+    if (c.closed) return;
     startSend(c);
   } else {
     handler_->onIoError(c, res < 0 ? -res : EPIPE);

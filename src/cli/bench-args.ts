@@ -83,14 +83,14 @@ export interface BenchRequest {
 }
 
 export const BENCH_FLAGS: FlagSpecs = {
-  preset: { kind: 'string', value: 'NAME', help: 'default | echo | http | goim | broadcast | accept | flags | idle (default: default)' },
+  preset: { kind: 'string', value: 'NAME', help: 'default | echo | http | goim | broadcast | websocket | accept | flags | idle (default: default)' },
   config: { kind: 'string', value: 'FILE', help: 'a JSON matrix file (see bench/README.md); flags override it' },
   targets: { kind: 'string', value: 'LIST', help: "e.g. ringnet-epoll,ringnet-io_uring,node:net or 'ringnet-epoll:{\"workers\":2}'" },
   target: { kind: 'repeat', value: 'NAME=CMD', help: "bring your own server, e.g. 'bun=bun my-server.js {port}' ('NAME@http,goim=...' limits its workloads); repeatable" },
   expect: { kind: 'repeat', value: 'EXPR', help: "'[cpu|throughput|p99|memory ]A/B<=X[ @CELL]', e.g. 'ringnet-io_uring/ringnet-epoll<=0.9': met / missed / within noise; exit status 3 if missed, 4 if undecided; repeatable" },
   'until-stable': { kind: 'boolean', help: 'add rounds until every ratio spread is <= 5% (or --max-rounds, reported)' },
   'max-rounds': { kind: 'string', value: 'N', help: 'cap of --until-stable (default 4 x --rounds, at least 8)' },
-  workload: { kind: 'string', value: 'LIST', help: 'echo | http | goim | broadcast | idle (and plugged-in workloads)' },
+  workload: { kind: 'string', value: 'LIST', help: 'echo | http | goim | websocket | broadcast | idle (and plugged-in workloads)' },
   connections: { kind: 'string', value: 'LIST', help: 'connections per cell, e.g. 100,1000' },
   depth: { kind: 'string', value: 'LIST', help: 'frames in flight per connection, e.g. 1,16' },
   payload: { kind: 'string', value: 'LIST', help: 'payload bytes per frame, e.g. 64,4k' },

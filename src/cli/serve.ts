@@ -17,7 +17,8 @@ export async function runServe(cfg: ServeConfig): Promise<void> {
   if (cfg.json) {
     const at = cfg.listen.path !== undefined ? { path: cfg.listen.path } : { port: addr.port, host: addr.address };
     const node = server.cluster?.nodeId;
-    process.stdout.write(JSON.stringify({ ready: true, ...at, pid: process.pid, backend: server.backend, ...(node ? { nodeId: node } : {}) }) + '\n');
+    const fallback = server.backendFallbackReason;
+    process.stdout.write(JSON.stringify({ ready: true, ...at, pid: process.pid, backend: server.backend, ...(fallback ? { backendFallbackReason: fallback } : {}), ...(node ? { nodeId: node } : {}) }) + '\n');
     const rl = readline.createInterface({ input: process.stdin });
     rl.on('line', (line) => {
       if (line.trim() === 'stats') process.stdout.write(JSON.stringify({ stats: server.stats() }) + '\n');
@@ -26,6 +27,7 @@ export async function runServe(cfg: ServeConfig): Promise<void> {
     const where = cfg.listen.path ?? `${addr.address}:${addr.port}`;
     process.stdout.write(`ringnet ${cfg.handler} server on ${where} (backend ${server.backend}, ` +
       `${cfg.options.workers ?? 1} worker(s), accept mode ${cfg.options.acceptMode ?? 'dispatch'}); Ctrl-C stops it\n`);
+    if (server.backendFallbackReason) process.stdout.write(`epoll, not io_uring: ${server.backendFallbackReason}\n`);
   }
   let closing = false;
   const stop = (): void => {

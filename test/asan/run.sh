@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # npm run test:asan: builds the addon with AddressSanitizer + UBSan
-# (test/asan/CMakeLists.txt -> build/asan/ringnet.node, build/Release is left
-# alone), compiles the TypeScript, and runs the vitest suite against that build
+# (the root CMakeLists.txt via cmake-js -> build/asan/ringnet.node, build/Release
+# is left alone), compiles the TypeScript, and runs the vitest suite against that build
 # (both backends: test/support/variants.ts) with the sanitizer runtime
 # preloaded into every Node process, vitest's forks and the fixtures they spawn.
 #
@@ -18,15 +18,10 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT" || exit 1
 BUILD="build/asan"
 CXX="${CXX:-g++}"
-mkdir -p "$BUILD"
 
-node_include="$(node -p "require('path').resolve(process.execPath, '../../include/node')")"
-[ -f "$node_include/node_api.h" ] || node_include="$(node -p "process.config.variables.node_prefix || '/usr'")/include/node"
-addon_api="$(node -p "require('path').resolve(require('node-addon-api').include_dir)")"
-
-cmake -S test/asan -B "$BUILD" -DCMAKE_CXX_COMPILER="$CXX" -DNODE_INCLUDE_DIR="$node_include" \
-  -DNODE_ADDON_API_DIR="$addon_api" >"$BUILD/configure.log" 2>&1 || { cat "$BUILD/configure.log"; exit 1; }
-cmake --build "$BUILD" -j 2 >"$BUILD/build.log" 2>&1 || { cat "$BUILD/build.log"; exit 1; }
+# The root CMakeLists.txt through cmake-js (Node-API headers from
+# node-api-headers and node-addon-api): build/asan/ringnet.node.
+bash scripts/cmake-js.sh "$BUILD" ringnet --cxx "$CXX" || exit 1
 npx tsc -p tsconfig.json || exit 1
 
 runtime="$("$CXX" -print-file-name=libasan.so)"

@@ -1,5 +1,6 @@
 # Shared by test/fuzz/run.sh and test/fuzz/long.sh (sourced, not run): builds
-# the libFuzzer targets (test/fuzz/CMakeLists.txt, clang + ASan + UBSan) into
+# the libFuzzer targets (test/fuzz/CMakeLists.txt via the root CMakeLists.txt
+# and cmake-js, clang + ASan + UBSan) into
 # build/fuzz and lists them. A target is any test/fuzz/targets/<name>.cc: a new
 # parser joins both scripts, CI's short pass and the long runs by adding that
 # one file (plus seeds in corpus/<name>/, usually written by make-seeds.js).
@@ -17,10 +18,9 @@ fuzz_build() {
   for tool in clang clang++ cmake; do
     command -v "$tool" >/dev/null || { echo "fuzz: $tool not found: run scripts/setup-system.sh" >&2; exit 1; }
   done
-  mkdir -p "$BUILD"
-  cmake -S "$HERE" -B "$BUILD" -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ >"$BUILD/configure.log" 2>&1 \
-    || { cat "$BUILD/configure.log"; exit 1; }
-  cmake --build "$BUILD" -j 2 >"$BUILD/build.log" 2>&1 || { cat "$BUILD/build.log"; exit 1; }
+  # The root CMakeLists.txt with RINGNET_FUZZ=ON, through cmake-js like the
+  # other native builds (output in $BUILD/cmake-js.log, printed on failure).
+  bash scripts/cmake-js.sh "$BUILD" all --cc clang --cxx clang++ --CDRINGNET_FUZZ=ON || exit 1
 }
 
 # fuzz_targets word...: fills `targets` with the names containing any word (all without words).

@@ -16,10 +16,13 @@
 #      to the inputs that still add coverage, replacing it
 #   3. fuzz_<t> -merge=1 corpus/<t> build/fuzz/long/<t>: the committed corpus
 #      gains only inputs that add coverage beyond it (review, commit by hand)
-# Writes docs/fuzz-long.md (executions, exec/s, coverage, features, corpus,
-# findings per target, with the machine's load) and exits non-zero on any
-# finding; a finding's input is in build/fuzz/artifacts/<t>/ (copy it to
-# regressions/<t>/, as for npm run fuzz).
+# Updates docs/fuzz-long.md: one row per target (executions, exec/s, coverage,
+# features, corpus, findings, when and under what load it ran); rows of
+# targets not run this time and the "## Notes" section are kept, so targets
+# can be run one at a time. Exits non-zero on any finding; a finding's input
+# is in build/fuzz/artifacts/<t>/ (copy it to regressions/<t>/, as for npm run
+# fuzz). CPU heavy: run it niced (nice -n 10 npm run fuzz:long) on a shared
+# machine.
 #
 # Environment: FUZZ_RUNS (default 10000000), FUZZ_MAX_LEN (4096).
 set -uo pipefail
@@ -47,8 +50,6 @@ fuzz_targets "${filters[@]}"
 report="docs/fuzz-long.md"
 rows=()
 failed=0
-started="$(date -u '+%Y-%m-%d %H:%M UTC')"
-load_start="$(cut -d' ' -f1-3 /proc/loadavg)"
 for name in "${targets[@]}"; do
   bin="$BUILD/fuzz_$name"
   seeds="$HERE/corpus/$name"
@@ -57,7 +58,10 @@ for name in "${targets[@]}"; do
   artifacts="$BUILD/artifacts/$name/"
   log="$BUILD/long-$name.log"
   mkdir -p "$kept" "$artifacts" "$seeds" "$regressions"
+  added=0
   t0=$(date +%s)
+  when="$(date -u '+%Y-%m-%d %H:%M')"
+  load0="$(cut -d' ' -f1 /proc/loadavg)"
   "$bin" "$kept" "$seeds" "$regressions" -runs="$RUNS" -max_len="$MAX_LEN" -timeout=10 \
     -print_final_stats=1 -artifact_prefix="$artifacts" >"$log" 2>&1
   status=$?
@@ -84,21 +88,39 @@ for name in "${targets[@]}"; do
     fi
   fi
   corpus=$(find "$kept" -type f | wc -l)
-  row="| $name | ${execs:-0} | $(( ${execs:-0} / secs )) | ${cov:-?} | ${ft:-?} | $corpus | ${added:-0} | $finding |"
+  row="| $name | ${execs:-0} | $(( ${execs:-0} / secs )) | ${cov:-?} | ${ft:-?} | $corpus | ${added:-0} | $finding | $when, ${secs} s, load $load0-$(cut -d' ' -f1 /proc/loadavg) |"
   rows+=("$row")
   echo "$row"
 done
 
+# Rows of the targets not run now (same columns), and the notes, are kept.
+kept_rows=()
+notes=""
+if [[ -f "$report" ]]; then
+  while IFS= read -r line; do
+    t="$(cut -d'|' -f2 <<<"$line" | tr -d ' ')"
+    [[ "$t" == target || " ${targets[*]} " == *" $t "* ]] && continue
+    kept_rows+=("$line")
+  done < <(grep -E '^\| [a-z_]+ \|' "$report" | awk -F'|' 'NF == 11')
+  notes="$(sed -n '/^## Notes/,$p' "$report")"
+fi
 {
   echo "# Long fuzzing runs (\`npm run fuzz:long\`)"
   echo
-  echo "Last run: $started, budget $RUNS executions per target (-max_len=$MAX_LEN), libFuzzer + ASan + UBSan"
-  echo "(test/fuzz/long.sh). Load average at the start: $load_start; at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
-  echo "($(nproc) CPUs, shared machine: exec/s moves with the load; the execution count does not)."
+  echo "Each row is the last run of that target (test/fuzz/long.sh): libFuzzer + ASan + UBSan,"
+  echo "-max_len=$MAX_LEN, from the kept corpus, the committed seeds and the regressions. Coverage"
+  echo "is the library's edges and features (the harness is not instrumented). exec/s is wall-clock"
+  echo "on a $(nproc)-CPU machine shared with other builds: it moves with the load (the 1-minute load"
+  echo "average at the start and end of the target's run is in the last column); the execution"
+  echo "count does not."
   echo
-  echo "| target | executions | exec/s | coverage (edges) | features | kept corpus (minimised) | added to test/fuzz/corpus | findings |"
-  echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
-  printf '%s\n' "${rows[@]}"
+  echo "| target | executions | exec/s | coverage (edges) | features | kept corpus (minimised) | added to test/fuzz/corpus | findings | run (UTC), wall time, load |"
+  echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+  printf '%s\n' "${kept_rows[@]}" "${rows[@]}" | grep -v '^$' | sort
+  if [[ -n "$notes" ]]; then
+    echo
+    echo "$notes"
+  fi
 } >"$report"
 echo "fuzz:long: wrote $report"
 exit "$failed"

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets (test/fuzz/CMakeLists.txt, clang + ASan + UBSan)
+# Builds the libFuzzer targets (test/fuzz/CMakeLists.txt via the root
+# CMakeLists.txt and cmake-js, clang + ASan + UBSan)
 # and runs each for a bounded time, starting from the committed seeds
 # (corpus/<target>/) and every past finding (regressions/<target>/).
 #

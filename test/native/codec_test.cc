@@ -1,5 +1,3 @@
-// sources: native/core/codec/*.cc
-//
 // Unit tests for the frame codecs (native/core/codec). Standalone: no test
 // framework, run by test/native/run.sh under ASan/UBSan. Prints
 // "N passed, N failed" last and exits non-zero on any failure.

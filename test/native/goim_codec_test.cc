@@ -1,5 +1,3 @@
-// sources: native/core/codec/goim_codec.cc
-//
 // Unit tests for the goim codec (native/core/codec/goim_codec.*): header
 // validation, split and coalesced packets, extended headers, the optional
 // CRC-32 checksum and the encoder. Run by test/native/run.sh under ASan/UBSan.

@@ -1,5 +1,3 @@
-// sources: native/core/codec/*.cc
-//
 // Unit tests for the HTTP/1.1 request decoder (native/core/codec/http_*).
 // Standalone, run by test/native/run.sh under ASan/UBSan. Every accepted
 // message is also decoded split at every byte, and in one-byte reads, to check

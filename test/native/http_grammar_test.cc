@@ -1,5 +1,3 @@
-// sources: native/core/codec/*.cc
-//
 // The HTTP request grammar as strict as llhttp's strict mode (issue 17):
 // methods from a table, request-target bytes and forms (RFC 9112 3.2 / RFC
 // 3986), chunk extensions (RFC 9112 7.1.1) with a cap, trailers within

@@ -1,5 +1,3 @@
-// sources: native/core/codec/proxy_header.cc
-//
 // Unit tests for the PROXY protocol parser (native/core/codec/proxy_header.*):
 // v1 and v2 headers from the specification's examples, every prefix of a
 // valid header being "need more", strict rejections, TLVs and CRC32C, limits.

@@ -1,5 +1,3 @@
-// sources: native/core/rooms.cc native/core/output_queue.cc
-//
 // Unit tests for room membership (native/core/rooms.*) and shared output
 // chunks (OutputQueue::appendShared): joins, leaves, swap-removal index
 // bookkeeping, limits, and that shared bytes are released exactly once.

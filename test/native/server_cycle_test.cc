@@ -1,6 +1,3 @@
-// sources: native/core/*.cc native/core/*/*.cc native/epoll/*.cc native/io_uring/*.cc
-// flags: -pthread -DRINGNET_HAVE_IO_URING -l:liburing.a -l:libssl.a -l:libcrypto.a -l:libz.a
-//
 // Server start/close cycles with real sockets, for LeakSanitizer (run by
 // test/native/run.sh under ASan + UBSan; LSan checks at exit). The test plays
 // the JS side itself: it receives the reactors' batches, echoes every frame

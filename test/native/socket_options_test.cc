@@ -1,4 +1,3 @@
-// sources: native/core/socket_options.cc native/core/listener.cc
 // Socket options and listeners against real loopback sockets: TCP over
 // 127.0.0.1, ::1 and dual stack, Unix paths and abstract names.
 #include <arpa/inet.h>

@@ -1,5 +1,3 @@
-// sources: native/core/codec/*.cc
-//
 // Unit tests for the WebSocket codec (native/core/codec/ws_*, utf8): the
 // accept key against RFC 6455's example, SHA-1 and base64 against FIPS / RFC
 // 4648 vectors, the UTF-8 validator (fail-fast, streaming), unmasking against

@@ -60,7 +60,7 @@ export class GoimReader {
   ended = false;
   closed = false;
   error: (Error & { code?: string }) | undefined;
-  private buf = Buffer.alloc(0);
+  private buf: Buffer = Buffer.alloc(0);
 
   constructor(readonly socket: net.Socket) {
     socket.on('data', (d: Buffer) => {

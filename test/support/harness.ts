@@ -16,7 +16,7 @@ export interface Started<T> {
 
 export interface Harness {
   /** createServer + listen on 127.0.0.1 (port 0); closed after the test. */
-  listen<T = unknown>(options: ServerOptions, handlers: Handlers<T>): Promise<Started<T>>;
+  listen<T = unknown, F = Buffer>(options: ServerOptions, handlers: Handlers<T, F>): Promise<Started<T>>;
   /** A connected client, destroyed after the test. */
   connect(port: number, options?: { allowHalfOpen?: boolean }): Promise<net.Socket>;
   /** Registers a socket created elsewhere for teardown. */
@@ -47,8 +47,8 @@ export function useHarness(): Harness {
     return s;
   };
   return {
-    async listen<T>(options: ServerOptions, handlers: Handlers<T>): Promise<Started<T>> {
-      const server = createServer<T>(options, handlers);
+    async listen<T, F>(options: ServerOptions, handlers: Handlers<T, F>): Promise<Started<T>> {
+      const server = createServer<T>(options, handlers as Handlers<T, any>); // goim suites pass GoimHandlers
       const { port } = await server.listen({ host: '127.0.0.1', port: 0 });
       servers.add(server);
       return { server, port };

@@ -40,7 +40,7 @@ export function parseResponses(buf: Buffer, headRequests = new Set<number>()): {
     }
     const status = Number(m[2]);
     let p = end + 4;
-    let body = Buffer.alloc(0);
+    let body: Buffer = Buffer.alloc(0);
     const chunked = /chunked/i.test(headers['transfer-encoding'] ?? '');
     const isHead = headRequests.has(responses.length);
     if (status >= 100 && status < 200) {

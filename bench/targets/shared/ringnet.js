@@ -1,8 +1,8 @@
 'use strict';
 // What every ringnet target shares. The echo/idle server is `ringnet serve --json` (src/cli),
 // started with the cell's options as --options JSON, so the lab measures exactly what the CLI
-// serves; HTTP, goim and broadcast run the small handler scripts in bench/servers/ (the same
-// handlers as their node references), with the cell's options as JSON.
+// serves; HTTP, goim, broadcast and WebSocket run the small handler scripts in bench/servers/
+// (the same handlers as their node and ws references), with the cell's options as JSON.
 const fs = require('node:fs');
 const path = require('node:path');
 
@@ -34,7 +34,12 @@ function cellOptions(cell, backend) {
   };
 }
 
-const SCRIPTS = { http: 'ringnet-http.js', goim: 'ringnet-goim.js', broadcast: 'ringnet-broadcast.js' };
+const SCRIPTS = { http: 'ringnet-http.js', goim: 'ringnet-goim.js', broadcast: 'ringnet-broadcast.js', websocket: 'ringnet-websocket.js' };
+
+/** The server script of a cell: WebSocket cells of any workload (idle, broadcast) run ringnet-websocket.js. */
+function scriptOf(cell) {
+  return cell.protocol === 'websocket' ? SCRIPTS.websocket : SCRIPTS[cell.workload];
+}
 
 /**
  * The server of one cell from the checkout at `root` (this one by default): `ringnet serve
@@ -42,8 +47,8 @@ const SCRIPTS = { http: 'ringnet-http.js', goim: 'ringnet-goim.js', broadcast: '
  */
 function serverFor(root, backend, cell, extra = {}) {
   const options = { ...cellOptions(cell, backend), ...extra };
-  if (SCRIPTS[cell.workload]) {
-    const script = path.join(root, 'bench', 'servers', SCRIPTS[cell.workload]);
+  if (scriptOf(cell)) {
+    const script = path.join(root, 'bench', 'servers', scriptOf(cell));
     if (!fs.existsSync(script)) return { skip: `${script} missing (that checkout predates the ${cell.workload} workload)` };
     if (cell.workload === 'broadcast') options.expect = cell.connections;
     return { args: [script, '0', '127.0.0.1', JSON.stringify(options)] };
@@ -59,7 +64,7 @@ function serveArgs(cli, backend, cell, extra = {}) {
   return { args, stats: true };
 }
 
-const WORKLOADS = ['echo', 'idle', 'http', 'goim', 'broadcast'];
+const WORKLOADS = ['echo', 'idle', 'http', 'goim', 'broadcast', 'websocket'];
 
 /** A ringnet target on one backend, serving every workload the lab has a ringnet server for. */
 function ringnetTarget({ name, backend, description, workloads = WORKLOADS }) {
@@ -73,4 +78,23 @@ function ringnetTarget({ name, backend, description, workloads = WORKLOADS }) {
   };
 }
 
-module.exports = { ringnetTarget, ringnetAvailable, serverFor, serveArgs, WORKLOADS, CLI };
+/**
+ * ringnet's own length-framed echo (`ringnet serve`) inside the WebSocket cells: the same
+ * connections, depth and payload with a 4-byte length prefix instead of WebSocket framing, so
+ * what WebSocket adds (framing, masking) is measured in the same run (the generator speaks
+ * `echoProtocol` to it).
+ */
+function ringnetLengthTarget({ name, backend }) {
+  return {
+    name,
+    description: `ringnet ${backend}, length-framed echo (ringnet serve) in the WebSocket cells: what WebSocket framing adds`,
+    workloads: ['websocket'],
+    echoProtocol: 'length',
+    stats: true,
+    available: () => ringnetAvailable(backend),
+    server: (cell, extra = {}) => (cell.workload === 'websocket' ? serveArgs(CLI, backend, cell, extra)
+      : { skip: `${name} serves the WebSocket echo cells only` }),
+  };
+}
+
+module.exports = { ringnetTarget, ringnetLengthTarget, ringnetAvailable, serverFor, serveArgs, WORKLOADS, CLI };

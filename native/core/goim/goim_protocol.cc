@@ -19,10 +19,9 @@ FrameVerdict GoimProtocol::onFrame(ConnectionControl& ctl, Connection& c, const 
   if (auth_ && (c.protoFlags & kAuthed) == 0) {
     // Exactly one auth may be outstanding; anything else before acceptance is
     // a client that skipped the handshake.
-    if (h.op == goim::kOpAuth && (c.protoFlags & kAuthPending) == 0) {
-      c.protoFlags |= kAuthPending;
-      return FrameVerdict::kDeliver;
-    }
+    // The pending bit is set in onDelivered(): this frame may be judged again
+    // when the batch to JS was full, and must get the same verdict.
+    if (h.op == goim::kOpAuth && (c.protoFlags & kAuthPending) == 0) return FrameVerdict::kDeliver;
     *closeReason = wire::kCloseAuthRequired;
     return FrameVerdict::kClose;
   }
@@ -33,6 +32,11 @@ FrameVerdict GoimProtocol::onFrame(ConnectionControl& ctl, Connection& c, const 
     return FrameVerdict::kConsumed;
   }
   return FrameVerdict::kDeliver;
+}
+
+void GoimProtocol::onDelivered(ConnectionControl&, Connection& c) {
+  // Before acceptance the only frame onFrame() delivers is the one auth.
+  if (auth_ && (c.protoFlags & kAuthed) == 0) c.protoFlags |= kAuthPending;
 }
 
 void GoimProtocol::onCommand(ConnectionControl& ctl, Connection& c, int32_t op,

@@ -28,6 +28,7 @@ class GoimProtocol final : public Protocol {
   void onOpen(ConnectionControl& ctl, Connection& c) override;
   FrameVerdict onFrame(ConnectionControl& ctl, Connection& c, const uint8_t* data,
                        const DecodeResult& r, int32_t* closeReason) override;
+  void onDelivered(ConnectionControl& ctl, Connection& c) override;
   void onCommand(ConnectionControl& ctl, Connection& c, int32_t op, const uint8_t* payload,
                  size_t len) override;
 

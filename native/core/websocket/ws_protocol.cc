@@ -219,6 +219,10 @@ class WebSocketProtocol final : public Protocol {
     } else if (!isControl(op)) {
       advance(c.decoder, last_);
       if (op == kContinuation) c.protoState.reset();
+      if (goim_) {  // the packet reached JS: goim's auth gate moves on
+        BinaryMessageControl binary(ctl);
+        goim_->onDelivered(binary, c);
+      }
     }
     for (std::vector<uint8_t>* scratch : {&t_payload, &t_inflated}) {
       if (scratch->capacity() > kKeepScratch) {

@@ -4,7 +4,7 @@
 //     frames, the same error and the same leftover as the stream fed whole.
 //  2. Bounds: no frame (or announced need) exceeds maxFrameLength(); payloads
 //     lie inside the bytes consumed; an error carries a code; decode() never
-//     reads past data + len (every call gets an exact-size heap buffer, so
+//     reads past data + len (the bytes past it are ASan-poisoned, so
 //     AddressSanitizer reports any overread).
 //  3. Round trip: payloads encoded with the codec's encoder and concatenated
 //     decode back to one frame per payload, each consuming exactly its encoded
@@ -12,6 +12,11 @@
 //
 // A codec-specific target adds an oracle (an obviously-correct reference
 // decoder) on top; see targets/*.cc.
+//
+// Speed (docs/fuzz-speed.md): nothing here allocates per input once warm.
+// Buffers are per-thread and reused (cleared, not freed): a Decoded returned by
+// reference is valid until the next call of the same function, and frames are
+// views into the stream.
 #pragma once
 
 #include <algorithm>
@@ -38,18 +43,33 @@ struct Decoded {
   bool error = false;
   CodecError code = CodecError::kNone;
   size_t leftover = 0;                // pending bytes when the input ran out (or at the error)
+
+  // Empty again, keeping the vectors' capacity.
+  void clear() {
+    frames.clear();
+    consumed.clear();
+    error = false;
+    code = CodecError::kNone;
+    leftover = 0;
+  }
 };
 
-// Piece sizes that add up to len: 1..maxPiece bytes each, from rng.
-inline std::vector<size_t> randomCuts(size_t len, Rng& rng, size_t maxPiece) {
-  std::vector<size_t> cuts;
+// Appends piece sizes that add up to len: 1..maxPiece bytes each, from rng.
+inline void appendRandomCuts(size_t len, Rng& rng, size_t maxPiece, std::vector<size_t>* cuts) {
   for (size_t done = 0; done < len;) {
     size_t n = rng.between(1, maxPiece);
     if (n > len - done) n = len - done;
-    cuts.push_back(n);
+    cuts->push_back(n);
     done += n;
   }
-  return cuts;
+}
+
+// The whole stream as one piece (none when it is empty).
+inline const std::vector<size_t>& wholeCut(size_t len) {
+  static thread_local std::vector<size_t> one;
+  one.clear();
+  if (len > 0) one.push_back(len);
+  return one;
 }
 
 // Feeds `stream` in the given pieces the way a connection does (the pending
@@ -67,9 +87,10 @@ inline std::vector<size_t> randomCuts(size_t len, Rng& rng, size_t maxPiece) {
 // exact-size copy per arrival, at O(piece) cost instead of a malloc and a
 // copy of everything pending (which made 1-byte cuts quadratic).
 template <typename OnFrame, typename OnError>
-size_t feedStream(const FrameDecoder& dec, const std::string& stream, const std::vector<size_t>& pieces,
+size_t feedStream(const FrameDecoder& dec, std::string_view stream, const std::vector<size_t>& pieces,
                   OnFrame&& onFrame, OnError&& onError, bool scannedBounded = true) {
-  ArrivalBuffer arrived(stream);
+  static thread_local ArrivalBuffer arrived;
+  const ArrivalBuffer::Lease lease = arrived.load(stream);
   DecoderState state;
   size_t fed = 0;
   size_t at = 0;  // first pending byte
@@ -103,26 +124,26 @@ size_t feedStream(const FrameDecoder& dec, const std::string& stream, const std:
   return fed - at;
 }
 
-inline Decoded decodeStream(const FrameDecoder& dec, const std::string& stream,
-                            const std::vector<size_t>& pieces) {
-  Decoded out;
+// Decodes into *out (cleared first); frames are views into `stream`.
+inline void decodeStream(const FrameDecoder& dec, std::string_view stream, const std::vector<size_t>& pieces,
+                         Decoded* out) {
+  out->clear();
   const size_t pending = feedStream(
       dec, stream, pieces,
       [&](const uint8_t*, const DecodeResult& r, size_t at) {
-        out.frames.push_back(std::string_view(stream).substr(at + r.payloadOffset, r.payloadLength));
-        out.consumed.push_back(r.consumed);
+        out->frames.push_back(stream.substr(at + r.payloadOffset, r.payloadLength));
+        out->consumed.push_back(r.consumed);
       },
       [&](const DecodeResult& r, size_t len) {
-        out.error = true;
-        out.code = r.error;
-        out.leftover = len;
+        out->error = true;
+        out->code = r.error;
+        out->leftover = len;
       });
-  if (!out.error) out.leftover = pending;
-  return out;
+  if (!out->error) out->leftover = pending;
 }
 
-inline Decoded decodeWhole(const FrameDecoder& dec, const std::string& stream) {
-  return decodeStream(dec, stream, stream.empty() ? std::vector<size_t>{} : std::vector<size_t>{stream.size()});
+inline void decodeWhole(const FrameDecoder& dec, std::string_view stream, Decoded* out) {
+  decodeStream(dec, stream, wholeCut(stream.size()), out);
 }
 
 // Leftover is compared only without an error: an error is reported as soon as
@@ -132,50 +153,81 @@ inline bool sameOutcome(const Decoded& a, const Decoded& b) {
          (a.error || a.leftover == b.leftover);
 }
 
-inline bool sameFrames(const std::vector<std::string_view>& got, const std::vector<std::string>& want) {
-  if (got.size() != want.size()) return false;
-  for (size_t i = 0; i < got.size(); ++i) {
-    if (got[i] != want[i]) return false;
+// Same bytes as the concatenated frames (what a boundary-free codec, raw,
+// preserves), without building the concatenation.
+inline bool joinedEquals(const std::vector<std::string_view>& frames, std::string_view all) {
+  size_t at = 0;
+  for (std::string_view f : frames) {
+    if (all.size() - at < f.size() || all.compare(at, f.size(), f) != 0) return false;
+    at += f.size();
   }
-  return true;
+  return at == all.size();
 }
-
-// Concatenation of the payloads: what a boundary-free codec (raw) preserves.
-inline std::string joined(const Decoded& d) {
-  std::string s;
-  for (std::string_view f : d.frames) s += f;
-  return s;
+inline bool sameJoined(const Decoded& a, const Decoded& b) {
+  size_t ai = 0, aOff = 0;  // walk a's frames against b's
+  for (std::string_view f : b.frames) {
+    for (size_t fOff = 0; fOff < f.size();) {
+      while (ai < a.frames.size() && aOff == a.frames[ai].size()) ++ai, aOff = 0;
+      if (ai == a.frames.size()) return false;
+      const size_t n = std::min(f.size() - fOff, a.frames[ai].size() - aOff);
+      if (f.compare(fOff, n, a.frames[ai], aOff, n) != 0) return false;
+      fOff += n;
+      aOff += n;
+    }
+  }
+  while (ai < a.frames.size() && aOff == a.frames[ai].size()) ++ai, aOff = 0;
+  return ai == a.frames.size();
 }
 
 // One cut pattern per input, picked by rng: byte by byte, small, medium or
 // large random pieces, or a few random cut points. Checking every pattern on
 // every input made the targets slow (each 1-byte pass is one decode call per
 // byte); over millions of inputs each pattern still meets every input shape.
-inline std::vector<size_t> sampledCuts(size_t len, Rng& rng) {
+// The fine patterns cut a window of kFineWindow bytes at a random place (all
+// of a shorter stream) and the rest in pieces of up to 4096: a 4 KiB stream
+// cut byte by byte was thousands of decode calls for one input, and every
+// byte of it still lies in some input's window over a run.
+constexpr size_t kFineWindow = 512;
+inline void sampledCuts(size_t len, Rng& rng, std::vector<size_t>* cuts) {
   static const size_t kMaxPieces[] = {1, 7, 64, 4096};
   const uint32_t pick = rng.next() % 5;
-  if (pick < 4) return randomCuts(len, rng, kMaxPieces[pick]);
-  std::vector<size_t> cuts;  // 1..8 cut points anywhere
-  std::vector<size_t> points;
-  for (size_t n = rng.between(1, 8); n > 0 && len > 1; --n) points.push_back(rng.between(1, len - 1));
-  std::sort(points.begin(), points.end());
-  size_t prev = 0;
-  for (size_t p : points) {
-    if (p > prev) cuts.push_back(p - prev), prev = p;
+  cuts->clear();
+  if (pick < 4) {
+    const size_t window = std::min(len, kFineWindow);
+    const size_t from = len > window ? rng.between(0, len - window) : 0;
+    appendRandomCuts(from, rng, 4096, cuts);
+    appendRandomCuts(window, rng, kMaxPieces[pick], cuts);
+    appendRandomCuts(len - from - window, rng, 4096, cuts);
+    return;
   }
-  if (len > prev) cuts.push_back(len - prev);
+  // 1..8 cut points anywhere
+  size_t points[8];
+  size_t count = 0;
+  for (size_t n = rng.between(1, 8); n > 0 && len > 1; --n) points[count++] = rng.between(1, len - 1);
+  std::sort(points, points + count);
+  size_t prev = 0;
+  for (size_t i = 0; i < count; ++i) {
+    if (points[i] > prev) cuts->push_back(points[i] - prev), prev = points[i];
+  }
+  if (len > prev) cuts->push_back(len - prev);
+}
+inline const std::vector<size_t>& sampledCuts(size_t len, Rng& rng) {
+  static thread_local std::vector<size_t> cuts;
+  sampledCuts(len, rng, &cuts);
   return cuts;
 }
 
-// Property 1 (+2): returns the whole-stream outcome for oracle checks.
+// Property 1 (+2): returns the whole-stream outcome for oracle checks (a
+// per-thread Decoded, valid until the next call).
 // boundariesFollowReads: the codec's frames are "what one read delivered"
 // (raw), so only the byte sequence, not the frame list, must survive cutting.
-inline Decoded checkCutAnywhere(const FrameDecoder& dec, const std::string& stream, Rng& rng,
-                                bool boundariesFollowReads = false) {
-  const Decoded whole = decodeWhole(dec, stream);
-  const Decoded cut = decodeStream(dec, stream, sampledCuts(stream.size(), rng));
+inline const Decoded& checkCutAnywhere(const FrameDecoder& dec, std::string_view stream, Rng& rng,
+                                       bool boundariesFollowReads = false) {
+  static thread_local Decoded whole, cut;
+  decodeWhole(dec, stream, &whole);
+  decodeStream(dec, stream, sampledCuts(stream.size(), rng), &cut);
   if (boundariesFollowReads) {
-    FUZZ_CHECK(joined(cut) == joined(whole));
+    FUZZ_CHECK(sameJoined(cut, whole));
     FUZZ_CHECK(cut.error == whole.error && (cut.error || cut.leftover == whole.leftover));
   } else {
     FUZZ_CHECK(sameOutcome(cut, whole));
@@ -183,20 +235,21 @@ inline Decoded checkCutAnywhere(const FrameDecoder& dec, const std::string& stre
   return whole;
 }
 
-// Encodes one payload: header (into a buffer of exactly maxHeaderLength()
-// bytes, so a header overrun is an ASan report) + payload + trailer.
-// False when the encoder refuses the payload.
-inline bool encodeFrame(const FrameEncoder& enc, const std::string& payload, std::string* wire) {
+// Encodes one payload, appending it to *wire: header (into a buffer of exactly
+// maxHeaderLength() bytes, so a header overrun is an ASan report) + payload +
+// trailer. False (and *wire unchanged) when the encoder refuses the payload.
+inline bool encodeFrame(const FrameEncoder& enc, std::string_view payload, std::string* wire) {
+  static thread_local ExactBuffer header;
   const size_t cap = enc.maxHeaderLength();
-  std::unique_ptr<uint8_t[]> header(new uint8_t[cap ? cap : 1]);
-  const int n = enc.header(payload.size(), header.get());
+  uint8_t* h = header.get(cap);
+  const int n = enc.header(payload.size(), h);
   if (n < 0) return false;
   FUZZ_CHECK(static_cast<size_t>(n) <= cap);
   size_t trailerLength = 0;
   const uint8_t* trailer = enc.trailer(&trailerLength);
   FUZZ_CHECK(trailer != nullptr);
-  wire->assign(reinterpret_cast<const char*>(header.get()), static_cast<size_t>(n));
-  *wire += payload;
+  wire->append(reinterpret_cast<const char*>(h), static_cast<size_t>(n));
+  wire->append(payload);
   wire->append(reinterpret_cast<const char*>(trailer), trailerLength);
   return true;
 }
@@ -204,47 +257,77 @@ inline bool encodeFrame(const FrameEncoder& enc, const std::string& payload, std
 struct RoundTrip {
   // Frames the codec cannot carry (a delimiter inside the payload, a frame
   // shorter than the bytes to strip); default: all the encoder accepts.
-  std::function<bool(const std::string& payload, const std::string& wire)> carries;
+  std::function<bool(std::string_view payload, std::string_view wire)> carries;
   // Every payload has this size (fixed framing); 0: sizes 0..maxPayload.
   size_t fixedSize = 0;
-  // The payload the decoder is expected to return for an encoded frame;
-  // default: the payload itself.
-  std::function<std::string(const std::string& payload, const std::string& wire)> expected;
+  // The payload the decoder is expected to return for an encoded frame, as a
+  // part of `wire`; default: the payload itself (a view of the source).
+  std::function<std::string_view(std::string_view payload, std::string_view wire)> expected;
   // See checkCutAnywhere.
   bool boundariesFollowReads = false;
 };
 
 // Property 3. Payload sizes come from rng, bytes from `source`.
-inline void checkRoundTrip(const FrameDecoder& dec, const FrameEncoder& enc, const std::string& source,
+inline void checkRoundTrip(const FrameDecoder& dec, const FrameEncoder& enc, std::string_view source,
                            Rng& rng, size_t maxPayload, const RoundTrip& rt = {}) {
-  std::vector<std::string> payloads;
+  struct Want {
+    size_t at, length;  // the expected payload: offset and size in the stream
+    bool inSource;      // (or in `source`, when it is the payload itself)
+    size_t wire;        // encoded size
+  };
+  static thread_local std::string stream;
+  static thread_local std::vector<Want> want;
+  stream.clear();
+  want.clear();
   for (size_t at = 0; at < source.size();) {
     size_t n = rt.fixedSize ? rt.fixedSize : rng.between(0, maxPayload);
     if (n > source.size() - at) n = source.size() - at;
-    payloads.push_back(source.substr(at, n));
+    const std::string_view p = source.substr(at, n);
     at += n == 0 ? 1 : n;  // a run of empty payloads still ends
+    const size_t start = stream.size();
+    if (!encodeFrame(enc, p, &stream)) continue;
+    const std::string_view wire = std::string_view(stream).substr(start);
+    if (rt.carries && !rt.carries(p, wire)) {
+      stream.resize(start);
+      continue;
+    }
+    if (rt.expected) {
+      const std::string_view e = rt.expected(p, wire);
+      FUZZ_CHECK(e.data() >= wire.data() && e.data() + e.size() <= wire.data() + wire.size());
+      want.push_back({start + static_cast<size_t>(e.data() - wire.data()), e.size(), false, wire.size()});
+    } else {
+      want.push_back({static_cast<size_t>(p.data() - source.data()), p.size(), true, wire.size()});
+    }
   }
-  std::string stream;
-  std::vector<std::string> want;
-  std::vector<size_t> wireSizes;
-  for (const std::string& p : payloads) {
-    std::string wire;
-    if (!encodeFrame(enc, p, &wire)) continue;
-    if (rt.carries && !rt.carries(p, wire)) continue;
-    stream += wire;
-    want.push_back(rt.expected ? rt.expected(p, wire) : p);
-    wireSizes.push_back(wire.size());
-  }
-  const Decoded d = checkCutAnywhere(dec, stream, rng, rt.boundariesFollowReads);
+  const Decoded& d = checkCutAnywhere(dec, stream, rng, rt.boundariesFollowReads);
   FUZZ_CHECK(!d.error && d.leftover == 0);
+  const auto expectedAt = [&](const Want& w) {
+    return (w.inSource ? source : std::string_view(stream)).substr(w.at, w.length);
+  };
   if (rt.boundariesFollowReads) {
-    std::string all;
-    for (const std::string& w : want) all += w;
-    FUZZ_CHECK(joined(d) == all);
+    size_t total = 0;
+    for (const Want& w : want) total += w.length;
+    size_t joinedSize = 0;
+    for (std::string_view f : d.frames) joinedSize += f.size();
+    FUZZ_CHECK(joinedSize == total);
+    size_t fi = 0, fOff = 0;  // walk the frames against the expected payloads
+    for (const Want& w : want) {
+      const std::string_view e = expectedAt(w);
+      for (size_t eOff = 0; eOff < e.size();) {
+        while (d.frames[fi].size() == fOff) ++fi, fOff = 0;
+        const size_t k = std::min(e.size() - eOff, d.frames[fi].size() - fOff);
+        FUZZ_CHECK(e.compare(eOff, k, d.frames[fi], fOff, k) == 0);
+        eOff += k;
+        fOff += k;
+      }
+    }
     return;
   }
-  FUZZ_CHECK(sameFrames(d.frames, want));
-  FUZZ_CHECK(d.consumed == wireSizes);
+  FUZZ_CHECK(d.frames.size() == want.size());
+  for (size_t i = 0; i < want.size(); ++i) {
+    FUZZ_CHECK(d.frames[i] == expectedAt(want[i]));
+    FUZZ_CHECK(d.consumed[i] == want[i].wire);
+  }
 }
 
 }  // namespace ringnet::fuzz

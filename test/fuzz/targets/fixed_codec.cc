@@ -18,7 +18,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string stream = in.rest();
 
   // Reference: consecutive slices of frameLength bytes; never an error.
-  Decoded want;
+  static thread_local Decoded want;
+  want.clear();
   const size_t n = static_cast<size_t>(f.frameLength);
   size_t at = 0;
   for (; stream.size() - at >= n; at += n) {
@@ -29,9 +30,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FUZZ_CHECK(sameOutcome(checkCutAnywhere(*dec, stream, rng), want));
 
   // Only a payload of exactly frameLength bytes is encodable.
-  std::string wire;
-  FUZZ_CHECK(!encodeFrame(*enc, std::string(n + 1, 'x'), &wire));
-  FUZZ_CHECK(n == 1 || !encodeFrame(*enc, std::string(n - 1, 'x'), &wire));
+  static thread_local std::string wire, filler;
+  filler.assign(n + 1, 'x');
+  FUZZ_CHECK(!encodeFrame(*enc, filler, &wire));
+  FUZZ_CHECK(n == 1 || !encodeFrame(*enc, std::string_view(filler).substr(0, n - 1), &wire));
   RoundTrip rt;
   rt.fixedSize = n;
   checkRoundTrip(*dec, *enc, stream, rng, n, rt);

@@ -86,10 +86,11 @@ void seal(std::string& s) {
 // 4 bytes; headerLen below 16, above packLen, without room for the checksum
 // (checksum on) or extended when extended headers are rejected, from the first
 // 6; a wrong checksum once the packet is complete. A decoded frame is the whole
-// packet, header included.
-Decoded reference(const GoimFraming& f, const std::string& s) {
+// packet, header included. (A per-thread Decoded, valid until the next call.)
+const Decoded& reference(const GoimFraming& f, const std::string& s) {
   const size_t base = f.checksum ? kWithCrc : kBase;
-  Decoded d;
+  static thread_local Decoded d;
+  d.clear();
   size_t at = 0;
   for (;;) {
     const size_t avail = s.size() - at;
@@ -130,19 +131,20 @@ Decoded reference(const GoimFraming& f, const std::string& s) {
 
 // Encodes one packet the way conn.send({ ver, op, seq, body }) does: header
 // into a buffer of exactly maxHeaderLength() bytes (an overrun is an ASan
-// report), then the body. False when the encoder refuses the body.
-bool encodePacket(const FrameEncoder& enc, const uint8_t* meta, const std::string& body,
+// report), then the body (also exact-size for ASan). False when the encoder
+// refuses the body. The buffers are reused across calls (no malloc per packet).
+bool encodePacket(const FrameEncoder& enc, const uint8_t* meta, std::string_view body,
                   std::string* wire) {
+  static thread_local ExactBuffer header, copy;
   FUZZ_CHECK(enc.metaLength() == goim::kMetaLength);
   const size_t cap = enc.maxHeaderLength();
-  std::unique_ptr<uint8_t[]> header(new uint8_t[cap]);
-  std::unique_ptr<uint8_t[]> copy(new uint8_t[body.size() + 1]);  // exact-size body for ASan
-  std::memcpy(copy.get(), body.data(), body.size());
-  const int n = enc.headerFor(meta, copy.get(), body.size(), header.get());
+  uint8_t* h = header.get(cap);
+  const uint8_t* b = copy.copy(body.data(), body.size());
+  const int n = enc.headerFor(meta, b, body.size(), h);
   if (n < 0) return false;
   FUZZ_CHECK(static_cast<size_t>(n) <= cap);
-  wire->assign(reinterpret_cast<const char*>(header.get()), static_cast<size_t>(n));
-  *wire += body;
+  wire->assign(reinterpret_cast<const char*>(h), static_cast<size_t>(n));
+  wire->append(body);
   size_t trailerLength = 99;
   enc.trailer(&trailerLength);
   FUZZ_CHECK(trailerLength == 0);
@@ -152,19 +154,20 @@ bool encodePacket(const FrameEncoder& enc, const uint8_t* meta, const std::strin
 void checkRoundTrip(const GoimFraming& f, const FrameDecoder& dec, const FrameEncoder& enc,
                     const std::string& source, Rng& rng) {
   const size_t base = f.checksum ? kWithCrc : kBase;
-  std::string stream;
-  std::vector<std::string> want;
+  static thread_local std::string stream, wire;
+  static thread_local std::vector<size_t> sizes;  // packets, end to end in `stream`
+  stream.clear();
+  sizes.clear();
   for (size_t at = 0; at < source.size();) {
     size_t n = rng.between(0, 300);
     if (n > source.size() - at) n = source.size() - at;
-    const std::string body = source.substr(at, n);
+    const std::string_view body = std::string_view(source).substr(at, n);
     at += n == 0 ? 1 : n;  // a run of empty bodies still ends
     const uint16_t ver = static_cast<uint16_t>(rng.next());
     const uint32_t op = rng.next();
     const uint32_t seq = rng.next();
     uint8_t meta[goim::kMetaLength];
     goim::writeMeta(ver, op, seq, meta);
-    std::string wire;
     const bool fits = base + body.size() <= f.maxFrameLength;
     FUZZ_CHECK(encodePacket(enc, meta, body, &wire) == fits);
     if (!fits) continue;
@@ -174,25 +177,29 @@ void checkRoundTrip(const GoimFraming& f, const FrameDecoder& dec, const FrameEn
     if (f.checksum) FUZZ_CHECK(be32(wire, 16) == bitwiseCrc32(wire, base, wire.size()));
     FUZZ_CHECK(wire.compare(base, std::string::npos, body) == 0);
     stream += wire;
-    want.push_back(wire);
+    sizes.push_back(wire.size());
   }
-  const Decoded d = checkCutAnywhere(dec, stream, rng);
+  const Decoded& d = checkCutAnywhere(dec, stream, rng);
   FUZZ_CHECK(!d.error && d.leftover == 0);
-  FUZZ_CHECK(sameFrames(d.frames, want));  // frames are whole packets, so consumed == size
-  for (size_t i = 0; i < want.size(); i++) FUZZ_CHECK(d.consumed[i] == want[i].size());
+  // Frames are whole packets (so consumed == size), in order.
+  FUZZ_CHECK(d.frames.size() == sizes.size());
+  for (size_t i = 0, at = 0; i < sizes.size(); at += sizes[i++]) {
+    FUZZ_CHECK(d.frames[i] == std::string_view(stream).substr(at, sizes[i]));
+    FUZZ_CHECK(d.consumed[i] == sizes[i]);
+  }
 }
 
 // Meta-less header() (a plain payload): version 1, op 4, seq 0, and refused
 // under checksum, which needs the body.
 void checkPlainHeader(const GoimFraming& f, const FrameEncoder& enc, size_t bodyLength) {
-  std::unique_ptr<uint8_t[]> header(new uint8_t[enc.maxHeaderLength()]);
-  const int n = enc.header(bodyLength, header.get());
+  static thread_local ExactBuffer header;
+  const int n = enc.header(bodyLength, header.get(enc.maxHeaderLength()));
   if (f.checksum || kBase + bodyLength > f.maxFrameLength) {
     FUZZ_CHECK(n == -1);
     return;
   }
   FUZZ_CHECK(n == static_cast<int>(kBase));
-  const std::string h(reinterpret_cast<const char*>(header.get()), kBase);
+  const std::string h(reinterpret_cast<const char*>(header.data()), kBase);
   FUZZ_CHECK(be32(h, 0) == kBase + bodyLength && be16(h, 4) == kBase);
   FUZZ_CHECK(be16(h, 6) == 1 && be32(h, 8) == goim::kOpMessage && be32(h, 12) == 0);
 }
@@ -221,7 +228,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   FUZZ_CHECK(goim::crc32(reinterpret_cast<const uint8_t*>(stream.data()), stream.size()) ==
              bitwiseCrc32(stream, 0, stream.size()));
-  const Decoded got = checkCutAnywhere(*dec, stream, rng);
+  const Decoded& got = checkCutAnywhere(*dec, stream, rng);
   FUZZ_CHECK(sameOutcome(got, reference(c.f, stream)));
 
   checkRoundTrip(c.f, *dec, *enc, stream, rng);
