@@ -83,7 +83,7 @@ describe.each(VARIANTS)('goim over websocket ($name)', ({ options }) => {
   it('keeps the WebSocket timers after the auth: idle pings, then maxLifetime closes with 1001', async () => {
     const closes: string[] = [];
     const { port } = await h.listen({
-      ...options, framing: { type: 'goim', transport: 'websocket', path: '/sub', idleTimeout: 400, maxLifetime: 1500 },
+      ...options, framing: { type: 'goim', transport: 'websocket', path: '/sub', idleTimeout: 1200, maxLifetime: 2500 },
     } as ServerOptions, {
       onAuth() { return true; },
       onClose(_c, reason) { closes.push(reason); },
@@ -94,19 +94,20 @@ describe.each(VARIANTS)('goim over websocket ($name)', ({ options }) => {
     c.write(clientFrame(2, goimPacket(GOIM_OP.AUTH, 1, AUTH_BODY)));
     expect(parsePacket((await c.frame(0)).payload).op).toBe(GOIM_OP.AUTH_REPLY);
     // The auth deadline replaced the idle one until the auth; after it, silence is pinged again.
-    const ping = await c.frame(1, 2000);
+    const ping = await c.frame(1, 4000);
     expect(ping.opcode).toBe(9);
-    // Answering pings and heartbeats keeps it open until its lifetime ends.
+    // Answering pings and heartbeats keeps it open until its lifetime ends (every 100 ms: far
+    // inside idleTimeout even on a loaded machine).
     const keepAlive = setInterval(() => {
       c.write(clientFrame(10));
       c.write(clientFrame(2, goimPacket(GOIM_OP.HEARTBEAT, 2)));
     }, 100);
     try {
-      expect(await c.closeCode(6000)).toBe(1001);
+      expect(await c.closeCode(8000)).toBe(1001);
     } finally {
       clearInterval(keepAlive);
     }
-    expect(Date.now() - opened).toBeGreaterThanOrEqual(1450);
+    expect(Date.now() - opened).toBeGreaterThanOrEqual(2450);
     await waitFor(() => closes.length === 1, 5000, 'onClose');
     expect(closes).toEqual(['max-lifetime']);
   });

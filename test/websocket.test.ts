@@ -307,7 +307,7 @@ describe.each(VARIANTS)('websocket ($name)', ({ options }) => {
   });
 
   it.each([
-    { idleTimeout: 400, sendPings: true },
+    { idleTimeout: 1000, sendPings: true },
     { idleTimeout: 0, sendPings: false },
   ])('closes a busy client with 1001 after maxLifetime, never before (idleTimeout $idleTimeout)', async ({ idleTimeout, sendPings }) => {
     const closes: Array<[number, number]> = [];
