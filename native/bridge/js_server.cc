@@ -159,7 +159,14 @@ Napi::Value JsServer::Listen(const Napi::CallbackInfo& info) {
       auto* lh = static_cast<LoopHandles*>(h->data);
       if (lh->owner) lh->owner->runInline();
     });
-    runInline();  // attach listeners' pending work, arm the timer
+    // The first pass (attach the listeners' pending work, arm the timer) runs
+    // on the next loop turn, not here: under load it can already reap accepts
+    // and hand a batch to JS, which must not arrive before listen() returned
+    // and the server knows its workers.
+    uv_timer_start(&handles_->timer, [](uv_timer_t* h) {
+      auto* lh = static_cast<LoopHandles*>(h->data);
+      if (lh->owner) lh->owner->runInline();
+    }, 0, 0);
   }
 
   Napi::Object result = Napi::Object::New(env);
