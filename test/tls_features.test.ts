@@ -65,7 +65,8 @@ describe.each(VARIANTS)('tls features ($name)', ({ options }) => {
     await roundTrip(a);
     await roundTrip(b);
     await waitFor(() => infos.length === 2, 5000, 'opens');
-    expect(infos.map((i) => i.alpn)).toEqual(['goim', false]);
+    // Two threaded workers' opens reach JS in either order.
+    expect(infos.map((i) => String(i.alpn)).sort()).toEqual(['false', 'goim']);
   });
 
   it.each(['TLSv1.2', 'TLSv1.3'] as const)('resumes %s sessions with tickets (conn.tls.resumed)', async (version) => {
