@@ -303,9 +303,11 @@ export class Server<T = unknown> implements ConnectionHost<T> {
 
   /** The frame's wire bytes, encoded once natively (undefined when not listening). */
   private wireFor(frame: SendPayload): Buffer | undefined {
-    const payload = this.protocol.broadcastPayload(frame);
+    const wire = this.protocol.broadcastWire?.(frame);
+    const payload = wire === undefined ? this.protocol.broadcastPayload(frame) : undefined;
     if (this.state !== 'listening' || this.nativeServer === undefined) return undefined;
-    return this.nativeServer.encodeFrame(payload);
+    if (wire !== undefined) return Buffer.from(wire.buffer, wire.byteOffset, wire.length);
+    return this.nativeServer.encodeFrame(payload as Uint8Array);
   }
 
   private fanOutWire(room: Buffer | null, wire: Buffer): boolean {
@@ -315,10 +317,12 @@ export class Server<T = unknown> implements ConnectionHost<T> {
   }
 
   private fanOut(room: Buffer | null, frame: SendPayload): boolean {
-    const payload = this.protocol.broadcastPayload(frame);
+    // Wire bytes when the protocol encodes this payload itself (a goim TCP batch).
+    const wire = this.protocol.broadcastWire?.(frame);
+    const payload = wire ?? this.protocol.broadcastPayload(frame);
     if (this.state !== 'listening' || this.nativeServer === undefined) return false;
     this.flush(); // commands queued before (joins, leaves, sends) apply first
-    return this.nativeServer.broadcast(room, payload);
+    return this.nativeServer.broadcast(room, payload, wire !== undefined);
   }
 
   /**
