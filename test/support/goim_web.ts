@@ -30,6 +30,8 @@ export class GoimWebClient {
   readonly messages: WebMessage[] = [];
   readonly authReplies: number[] = [];
   heartbeatReplies = 0;
+  /** Every binary message as received, for byte checks. */
+  readonly raw: Buffer[] = [];
   /** Text messages (goim never sends one). */
   textMessages = 0;
   /** Binary messages received (a batch counts once). */
@@ -43,6 +45,7 @@ export class GoimWebClient {
         return;
       }
       this.binaryMessages++;
+      this.raw.push(Buffer.from(raw));
       const data = raw;
       const dataView = new DataView(data, 0);
       const packetLen = dataView.getInt32(packetOffset);
