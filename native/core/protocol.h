@@ -102,6 +102,22 @@ class Protocol {
     (void)reason;
     return false;
   }
+  // True when transformSend() may change sends (asked once, by the reactor).
+  virtual bool transformsSends() const { return false; }
+  // A send command (meta, then payload) about to be framed: the protocol may
+  // replace it (WebSocket: compressed for permessage-deflate). True with
+  // *out/*outLen set to bytes valid until the next call on this thread.
+  virtual bool transformSend(Connection& c, const uint8_t* payload, size_t len, const uint8_t** out,
+                             size_t* outLen) {
+    (void)c, (void)payload, (void)len, (void)out, (void)outLen;
+    return false;
+  }
+  // A broadcast may come in two encodings (WebSocket: compressed, and not):
+  // true when this member gets the compressed one.
+  virtual bool takesCompressedBroadcast(const Connection& c) const {
+    (void)c;
+    return false;
+  }
   // A protocol command from JS (wire::kCmdProtocol); `op` is protocol-defined.
   virtual void onCommand(ConnectionControl&, Connection&, int32_t op, const uint8_t* payload,
                          size_t len) {
