@@ -25,6 +25,7 @@
 namespace {
 
 using namespace ringnet;
+using ringnet::fuzz::FuzzInput;
 
 // zlib's raw inflater with a window of 2^bits: the independent reference.
 bool referenceInflate(const uint8_t* in, size_t n, int bits, std::vector<uint8_t>* out) {
