@@ -12,6 +12,8 @@ export const GOIM_OP = {
   MESSAGE_REPLY: 5,
   AUTH: 7,
   AUTH_REPLY: 8,
+  /** goim's raw batch: several packets in one (broadcast an array of frames, see README). */
+  RAW: 9,
 } as const;
 
 /** A received goim packet. `body` is a view valid during the handler call only (copy it to keep it). */
@@ -40,10 +42,12 @@ export interface GoimOutFrame {
  */
 export type GoimAuthResult = boolean | { body: Uint8Array | string };
 
-// conn.send() and server.broadcast() take GoimOutFrame (src/protocol.ts).
+// conn.send() and server.broadcast() take GoimOutFrame, or an array of them
+// sent as one op 9 raw batch (src/protocol.ts, ./batch.ts).
 declare module '../../protocol' {
   interface SendPayloadTypes {
     goim: GoimOutFrame;
+    goimBatch: GoimOutFrame[];
   }
 }
 
