@@ -9,6 +9,7 @@ const path = require('node:path');
 const { PRESETS, QUICK } = require('./presets');
 const { findTarget, TARGETS } = require('../targets');
 const { findWorkload, WORKLOADS, portWorkloads } = require('../workloads');
+const { SLICE_WARMUP_SEC } = require('./slices');
 
 const DIST_CLI = path.join(__dirname, '..', '..', 'dist', 'cli');
 const { UsageError } = require(path.join(DIST_CLI, 'args.js'));
@@ -16,10 +17,12 @@ const { parseTargetSpec, parseSocketFlagVariants } = require(path.join(DIST_CLI,
 
 const LIST_PARAMS = ['connections', 'depth', 'payload', 'reconnect', 'acceptMode', 'socketFlags', 'generator', 'newConnection', 'heartbeatEvery', 'pushes', 'protocol'];
 const ENTRY_KEYS = ['workload', 'targets', ...LIST_PARAMS, 'echoWrites', 'workers', 'inlineWorker'];
-const PLAN_KEYS = ['description', 'rounds', 'warmup', 'duration', 'baseline', 'pairs', 'compareVariants', 'matrix', 'expect'];
+const PLAN_KEYS = ['description', 'rounds', 'warmup', 'duration', 'slices', 'baseline', 'pairs', 'compareVariants', 'matrix', 'expect'];
 const { parseExpectation } = require(path.join(DIST_CLI, 'bench-args.js'));
 /** --until-stable's default cap: 4 x the planned rounds, at least 8. */
 const defaultMaxRounds = (rounds) => Math.max(8, 4 * rounds);
+/** --until-stable's default wall-time bound in minutes: the planned rounds always run, added ones stop before it. */
+const DEFAULT_MAX_MINUTES = 18;
 
 function loadConfig(file) {
   let text;
@@ -157,6 +160,9 @@ function buildPlan(req) {
     expectations,
     untilStable: Boolean(req.untilStable),
     maxRounds: req.untilStable ? Math.max(rounds, req.maxRounds ?? defaultMaxRounds(rounds)) : rounds,
+    maxMinutes: req.untilStable ? req.maxMinutes ?? DEFAULT_MAX_MINUTES : null,
+    // Windows per target per round (lab/slices.js); 1 = one window per run, as --quick keeps.
+    slices: req.slices ?? (req.quick ? 1 : base.slices ?? 1),
     generatorThreads: req.generatorThreads || 1,
     pin: req.pin,
     cells,
@@ -196,11 +202,25 @@ function byoFor(workload, byo, present) {
   return out;
 }
 
-/** Seconds the plan should take (windows plus ~0.8 s of start-up per run). */
-function estimateSeconds(plan) {
-  const runs = plan.cells.reduce((n, c) => n + c.targets.length, 0) * plan.rounds;
-  const idle = plan.cells.filter((c) => c.workload === 'idle').reduce((n, c) => n + c.targets.length * (3 + c.connections / 2000), 0);
-  return runs * (plan.warmup + plan.duration + 0.8) + idle * plan.rounds;
+/**
+ * Windows per target per round of a cell: the plan's slices where the workload can measure one
+ * server repeatedly (`sliceable`), each at least the workload's `minSliceSec` (wrk counts whole
+ * seconds), else 1.
+ */
+function cellSlices(plan, cell) {
+  const w = findWorkload(cell.workload);
+  if (!w || !w.sliceable || !(plan.slices > 1)) return 1;
+  return Math.max(1, Math.min(plan.slices, Math.floor(plan.duration / (w.minSliceSec || 0.25))));
 }
 
-module.exports = { buildPlan, estimateSeconds };
+/** Seconds the plan should take (windows plus ~0.8 s of start-up per run, ~0.1 s per extra slice). */
+function estimateSeconds(plan) {
+  const idle = plan.cells.filter((c) => c.workload === 'idle').reduce((n, c) => n + c.targets.length * (3 + c.connections / 2000), 0);
+  const perRound = plan.cells.reduce((s, c) => {
+    const extra = (cellSlices(plan, c) - 1) * (SLICE_WARMUP_SEC + 0.1);
+    return s + c.targets.length * (plan.warmup + plan.duration + 0.8 + extra);
+  }, 0);
+  return perRound * plan.rounds + idle * plan.rounds;
+}
+
+module.exports = { buildPlan, estimateSeconds, cellSlices, DEFAULT_MAX_MINUTES };

@@ -13,7 +13,9 @@ const BACKENDS = [['ringnet-io_uring', 'ringnet-epoll']];
 const PRESETS = {
   default: {
     description: 'every protocol on both backends against its Node reference: echo, HTTP hello (keep-alive, pipelined, new connection per request), goim, broadcast fan-out (about 6 minutes)',
-    rounds: 3, warmup: 1, duration: 3,
+    // 4 windows of 0.75 s per target per round (HTTP: 3 of 1 s), alternating A B C C B A ...
+    // between the servers (lab/slices.js): what settles ratios on a small VM.
+    rounds: 3, warmup: 1, duration: 3, slices: 4,
     pairs: BACKENDS,
     matrix: [
       { workload: 'echo', targets: ECHO_TARGETS, connections: [100, 1000], depth: [1], payload: [64] },

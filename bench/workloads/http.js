@@ -65,6 +65,9 @@ module.exports = {
   name: 'http',
   description: 'HTTP/1.1 hello world: keep-alive, pipelined, or a new connection per request (wrk or autocannon)',
   unit: 'requests',
+  sliceable: true,
+  minSliceSec: 1,            // wrk counts whole seconds
+  sliceWarmupSec: 0,         // wrk's warm-up is a run of its own (1 s at least): later slices reuse the warm server
   reference: 'node:http',
   defaults: { connections: 100, depth: 1, newConnection: false, generator: 'wrk' },
   label: (cell) => `http-c${cell.connections}-${cell.newConnection ? 'close' : `d${cell.depth}`}${cell.generator === 'autocannon' ? '-ac' : ''}`,
