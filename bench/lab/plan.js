@@ -15,7 +15,7 @@ const DIST_CLI = path.join(__dirname, '..', '..', 'dist', 'cli');
 const { UsageError } = require(path.join(DIST_CLI, 'args.js'));
 const { parseTargetSpec, parseSocketFlagVariants } = require(path.join(DIST_CLI, 'bench-args.js'));
 
-const LIST_PARAMS = ['connections', 'depth', 'payload', 'reconnect', 'acceptMode', 'socketFlags', 'generator', 'newConnection', 'heartbeatEvery', 'pushes', 'protocol'];
+const LIST_PARAMS = ['connections', 'depth', 'payload', 'reconnect', 'acceptMode', 'socketFlags', 'generator', 'newConnection', 'heartbeatEvery', 'pushes', 'protocol', 'tls', 'nodes'];
 const ENTRY_KEYS = ['workload', 'targets', ...LIST_PARAMS, 'echoWrites', 'workers', 'inlineWorker'];
 const PLAN_KEYS = ['description', 'rounds', 'warmup', 'duration', 'slices', 'baseline', 'pairs', 'compareVariants', 'matrix', 'expect'];
 const { parseExpectation } = require(path.join(DIST_CLI, 'bench-args.js'));
@@ -87,6 +87,13 @@ function buildPlan(req) {
   const over = { targets: req.targets, connections: req.connections, depth: req.depth, payload: req.payload,
     reconnect: req.reconnect, acceptMode: req.acceptModes, socketFlags: req.socketFlags, workers: req.workers,
     generator: req.httpGenerators, pushes: req.pushes };
+  // --tls: the HTTP entries over TLS, with the HTTPS reference in place of node:http.
+  if (req.tls) {
+    for (const e of matrix.filter((x) => x.workload === 'http')) {
+      e.tls = [true];
+      if (!req.targets && e.targets) e.targets = e.targets.map((t) => (t === 'node:http' ? 'node:https' : t)).filter((t) => t !== 'c-limit');
+    }
+  }
   for (const e of matrix) {
     for (const [k, v] of Object.entries(over)) if (v !== undefined) e[k] = v;
     if (req.quick) quickTrim(e);
@@ -104,9 +111,10 @@ function buildPlan(req) {
     for (const connections of asList(e.connections)) for (const depth of asList(e.depth)) for (const payload of asList(e.payload))
     for (const reconnect of asList(e.reconnect)) for (const acceptMode of asList(e.acceptMode)) for (const socketFlags of variants)
     for (const generator of asList(e.generator)) for (const newConnection of asList(e.newConnection))
-    for (const heartbeatEvery of asList(e.heartbeatEvery)) for (const pushes of asList(e.pushes)) for (const protocol of asList(e.protocol)) {
+    for (const heartbeatEvery of asList(e.heartbeatEvery)) for (const pushes of asList(e.pushes)) for (const protocol of asList(e.protocol))
+    for (const tls of asList(e.tls)) for (const nodes of asList(e.nodes)) {
       const cell = { workload: e.workload, ...workload.defaults };
-      const given = { connections, depth, payload, reconnect, acceptMode, socketFlags, generator, newConnection, heartbeatEvery, pushes, protocol,
+      const given = { connections, depth, payload, reconnect, acceptMode, socketFlags, generator, newConnection, heartbeatEvery, pushes, protocol, tls, nodes,
         echoWrites: e.echoWrites, workers: e.workers, inlineWorker: e.inlineWorker };
       for (const [k, v] of Object.entries(given)) if (v !== undefined) cell[k] = v;
       for (const k of Object.keys(cell)) if (!(k in workload.defaults) && !['workload', 'acceptMode', 'socketFlags', 'workers', 'inlineWorker'].includes(k)) delete cell[k];

@@ -7,6 +7,8 @@ const HTTP_TARGETS = ['ringnet-epoll', 'ringnet-io_uring', 'node:http'];
 const WS_TARGETS = ['ringnet-epoll', 'ringnet-io_uring', 'ws'];
 // The WebSocket echo cells also run ringnet's length-framed echo: what WebSocket framing adds.
 const WS_ECHO_TARGETS = [...WS_TARGETS, 'ringnet-length-epoll', 'ringnet-length-io_uring'];
+const HTTPS_TARGETS = ['ringnet-epoll', 'ringnet-io_uring', 'node:https'];
+const TLS_ECHO_TARGETS = ['ringnet-epoll', 'ringnet-io_uring', 'node:tls'];
 // Ratios are taken against each workload's reference (node:net, node:http, ws) and between the backends.
 const BACKENDS = [['ringnet-io_uring', 'ringnet-epoll']];
 
@@ -62,6 +64,16 @@ const PRESETS = {
       { workload: 'websocket', targets: WS_ECHO_TARGETS, connections: [1000], depth: [1], payload: [64, 4096] },
       { workload: 'idle', protocol: 'websocket', targets: WS_TARGETS, connections: [10000] },
       { workload: 'broadcast', protocol: 'websocket', targets: WS_TARGETS, connections: [10000], pushes: [20] },
+    ],
+  },
+  tls: {
+    description: 'TLS: HTTPS hello (wrk keep-alive; a new connection, i.e. a full handshake, per request: handshakes/s) and TLS framed echo (1 / 16 in flight) on both backends against node:https / node:tls',
+    rounds: 3, warmup: 1, duration: 3, slices: 3,
+    pairs: BACKENDS,
+    matrix: [
+      { workload: 'http', tls: true, targets: HTTPS_TARGETS, connections: [100], depth: [1] },
+      { workload: 'http', tls: true, targets: HTTPS_TARGETS, connections: [20], newConnection: [true] },
+      { workload: 'tls-echo', targets: TLS_ECHO_TARGETS, connections: [100], depth: [1, 16], payload: [64] },
     ],
   },
   accept: {

@@ -80,6 +80,8 @@ export interface BenchRequest {
   maxMinutes?: number;
   /** Windows per target per round (the generator alternates between the servers). */
   slices?: number;
+  /** HTTP cells over TLS (HTTPS). */
+  tls?: boolean;
   generatorThreads?: number;
   idleConnections?: number;
   list: boolean;
@@ -87,7 +89,7 @@ export interface BenchRequest {
 }
 
 export const BENCH_FLAGS: FlagSpecs = {
-  preset: { kind: 'string', value: 'NAME', help: 'default | echo | http | goim | broadcast | websocket | accept | flags | idle (default: default)' },
+  preset: { kind: 'string', value: 'NAME', help: 'default | echo | http | goim | broadcast | websocket | tls | cluster | accept | flags | idle (default: default)' },
   config: { kind: 'string', value: 'FILE', help: 'a JSON matrix file (see bench/README.md); flags override it' },
   targets: { kind: 'string', value: 'LIST', help: "e.g. ringnet-epoll,ringnet-io_uring,node:net or 'ringnet-epoll:{\"workers\":2}'" },
   target: { kind: 'repeat', value: 'NAME=CMD', help: "bring your own server, e.g. 'bun=bun my-server.js {port}' ('NAME@http,goim=...' limits its workloads); repeatable" },
@@ -96,7 +98,7 @@ export const BENCH_FLAGS: FlagSpecs = {
   'max-rounds': { kind: 'string', value: 'N', help: 'cap of --until-stable (default 4 x --rounds, at least 8)' },
   'max-minutes': { kind: 'string', value: 'M', help: 'wall-time bound of --until-stable: no round is added that would end later (default 18)' },
   slices: { kind: 'string', value: 'N', help: 'windows per target per round, the generator alternating between the servers A B C C B A ... (default preset: 4; 1 = one window)' },
-  workload: { kind: 'string', value: 'LIST', help: 'echo | http | goim | websocket | broadcast | idle (and plugged-in workloads)' },
+  workload: { kind: 'string', value: 'LIST', help: 'echo | http | goim | websocket | tls-echo | broadcast | cluster | idle (and plugged-in workloads)' },
   connections: { kind: 'string', value: 'LIST', help: 'connections per cell, e.g. 100,1000' },
   depth: { kind: 'string', value: 'LIST', help: 'frames in flight per connection, e.g. 1,16' },
   payload: { kind: 'string', value: 'LIST', help: 'payload bytes per frame, e.g. 64,4k' },
@@ -109,6 +111,7 @@ export const BENCH_FLAGS: FlagSpecs = {
   rounds: { kind: 'string', value: 'N', help: 'interleaved rounds (median and min-max are reported)' },
   duration: { kind: 'string', value: 'SECONDS', help: 'measured seconds per run' },
   warmup: { kind: 'string', value: 'SECONDS', help: 'unmeasured seconds before each window' },
+  tls: { kind: 'boolean', help: 'HTTP cells over TLS (HTTPS, reference node:https; the tls preset has them all)' },
   quick: { kind: 'boolean', help: 'a short smoke run (1 round, short windows, smaller matrix): under a minute' },
   baseline: { kind: 'string', value: 'TARGET', help: 'target the ratios are taken against' },
   out: { kind: 'string', value: 'DIR', help: 'results directory (default bench/results)' },
@@ -212,6 +215,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchRequest {
     if (v !== undefined) req[k] = v;
   };
   maybe('pin', values.get('pin') as boolean | undefined);
+  maybe('tls', values.get('tls') as boolean | undefined);
   const repeated = (k: string): string[] => (values.get(k) as string[] | undefined) ?? [];
   if (values.has('target')) {
     req.byoTargets = repeated('target').map(parseByoTarget);

@@ -5,6 +5,7 @@
 // (the same handlers as their node and ws references), with the cell's options as JSON.
 const fs = require('node:fs');
 const path = require('node:path');
+const { labCerts } = require('../../workloads/shared/tls-certs');
 
 const ROOT = path.join(__dirname, '..', '..', '..');
 const CLI = path.join(ROOT, 'dist', 'cli', 'main.js');
@@ -31,6 +32,8 @@ function cellOptions(cell, backend) {
     ...(cell.inlineWorker !== undefined ? { inlineWorker: cell.inlineWorker } : {}),
     ...(cell.acceptMode ? { acceptMode: cell.acceptMode } : {}),
     ...(cell.socketFlags && Object.keys(cell.socketFlags.connection).length ? { connection: cell.socketFlags.connection } : {}),
+    // HTTPS and TLS echo cells: the lab's certificate (files; createServer reads them).
+    ...(cell.tls || cell.workload === 'tls-echo' ? { tls: { key: labCerts().key, cert: labCerts().cert } } : {}),
   };
 }
 
@@ -64,7 +67,7 @@ function serveArgs(cli, backend, cell, extra = {}) {
   return { args, stats: true };
 }
 
-const WORKLOADS = ['echo', 'idle', 'http', 'goim', 'broadcast', 'websocket'];
+const WORKLOADS = ['echo', 'idle', 'http', 'goim', 'broadcast', 'websocket', 'tls-echo', 'cluster'];
 
 /** A ringnet target on one backend, serving every workload the lab has a ringnet server for. */
 function ringnetTarget({ name, backend, description, workloads = WORKLOADS }) {
