@@ -180,7 +180,7 @@ function buildPlan(req) {
 /** --quick: the smallest connection count and the first payload of a matrix entry. */
 function quickTrim(e) {
   if (Array.isArray(e.connections) && e.workload !== 'idle') e.connections = [Math.min(...e.connections)];
-  if (e.workload === 'broadcast') Object.assign(e, { connections: [Math.min(2000, ...asList(e.connections).filter(Number.isFinite))], pushes: [10] });
+  if (e.workload === 'broadcast' || e.workload === 'cluster') Object.assign(e, { connections: [Math.min(2000, ...asList(e.connections).filter(Number.isFinite))], pushes: [10] });
   if (Array.isArray(e.payload)) e.payload = [e.payload[0]];
 }
 

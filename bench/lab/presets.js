@@ -76,6 +76,12 @@ const PRESETS = {
       { workload: 'tls-echo', targets: TLS_ECHO_TARGETS, connections: [100], depth: [1, 16], payload: [64] },
     ],
   },
+  cluster: {
+    description: 'cross-node broadcast (issue 15): 3 nodes sharing a private Redis, 10,000 clients spread over them, 20 pushes sent on node 0; both backends against one node holding every client',
+    rounds: 3, warmup: 1, duration: 1,
+    pairs: BACKENDS,
+    matrix: [{ workload: 'cluster', targets: ['ringnet-epoll', 'ringnet-io_uring', 'ringnet-one-node'], connections: [10000], pushes: [20], nodes: [3] }],
+  },
   accept: {
     description: 'accept modes: per-worker connections and CPU under dispatch, reuseport and exclusive, at a low and a high connection rate',
     rounds: 3, warmup: 1, duration: 4,

@@ -42,7 +42,7 @@ function figureTables(results, summary) {
         (workload === 'goim' ? 'messages answered by the handler; heartbeats answered natively by ringnet are not counted as operations. ' : '') +
         'gen cores: the generator\'s own CPU (near 1.0 = a saturated generator, not a server limit). ' +
         'other load: busy cores outside server and generator (/proc/stat): above ~0.1 the machine was shared. ' +
-        'cpu wait: run-queue wait of the server's threads (summed) over the window: runnable while another task had its CPU (schedstat).',
+        'cpu wait: run-queue wait of the server\'s threads (summed) over the window: runnable while another task had its CPU (schedstat).',
     });
   }
 

@@ -37,7 +37,8 @@ function cellOptions(cell, backend) {
   };
 }
 
-const SCRIPTS = { http: 'ringnet-http.js', goim: 'ringnet-goim.js', broadcast: 'ringnet-broadcast.js', websocket: 'ringnet-websocket.js' };
+const SCRIPTS = { http: 'ringnet-http.js', goim: 'ringnet-goim.js', broadcast: 'ringnet-broadcast.js', websocket: 'ringnet-websocket.js',
+  cluster: 'ringnet-cluster.js' };
 
 /** The server script of a cell: WebSocket cells of any workload (idle, broadcast) run ringnet-websocket.js. */
 function scriptOf(cell) {
@@ -53,7 +54,8 @@ function serverFor(root, backend, cell, extra = {}) {
   if (scriptOf(cell)) {
     const script = path.join(root, 'bench', 'servers', scriptOf(cell));
     if (!fs.existsSync(script)) return { skip: `${script} missing (that checkout predates the ${cell.workload} workload)` };
-    if (cell.workload === 'broadcast') options.expect = cell.connections;
+    if (cell.workload === 'broadcast' || cell.workload === 'cluster') options.expect = cell.connections;
+    if (cell.workload === 'cluster') options.nodes = cell.nodes;
     return { args: [script, '0', '127.0.0.1', JSON.stringify(options)] };
   }
   return serveArgs(path.join(root, 'dist', 'cli', 'main.js'), backend, cell, extra);
