@@ -30,6 +30,7 @@ module.exports = {
     if (cell.socketFlags && Object.keys(cell.socketFlags.connection || {}).length) return { skip: 'c-limit sets only TCP_NODELAY' };
     if (cell.echoWrites === 2) return { skip: 'c-limit answers with one write' };
     if (cell.reconnect) return { skip: 'c-limit is measured on steady connections' };
+    if (cell.tls) return { skip: 'c-limit speaks no TLS' };
     const mode = cell.workload === 'http' ? 'http' : 'echo';
     return { args: [SCRIPT, '0', '127.0.0.1', mode] };
   },
