@@ -13,12 +13,14 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -190,6 +192,7 @@ struct ClientEnd {
     fd = f;
     SSL_set_fd(ssl, f);
     SSL_set_tlsext_host_name(ssl, "localhost");
+    SSL_set_connect_state(ssl);
   }
   // A keylog secret by label ("SERVER_TRAFFIC_SECRET_0", "CLIENT_RANDOM"), as bytes.
   std::vector<uint8_t> secret(const std::string& label) const {
@@ -209,9 +212,15 @@ inline bool handshake(ClientEnd& client, ServerEnd& server, int rounds = 200) {
   bool clientDone = false;
   for (int i = 0; i < rounds && !server.failed; ++i) {
     if (!clientDone) {
+      ERR_clear_error();  // SSL_get_error reads the thread's whole error queue
       int r = SSL_do_handshake(client.ssl);
       if (r == 1) clientDone = true;
-      else if (SSL_get_error(client.ssl, r) != SSL_ERROR_WANT_READ) return false;
+      else if (SSL_get_error(client.ssl, r) != SSL_ERROR_WANT_READ) {
+        char text[256];
+        ERR_error_string_n(ERR_peek_last_error(), text, sizeof text);
+        std::fprintf(stderr, "tls_harness: client handshake failed: %s\n", text);
+        return false;
+      }
     }
     pollfd p[2] = {{client.fd, POLLIN, 0}, {server.fd, POLLIN, 0}};
     ::poll(p, 2, 20);

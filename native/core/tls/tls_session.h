@@ -23,9 +23,10 @@ namespace ringnet {
 class TlsSession {
  public:
   // Null when OpenSSL cannot allocate the SSL. fd: the connection's socket,
-  // for the kernel TLS hand-over when the context tries it (ktls.h).
+  // for the kernel TLS hand-over when the context tries it (ktls_handover.h;
+  // -1: none, a hand-over then fails and userspace goes on).
   static TlsSession* create(std::shared_ptr<const TlsContext> ctx, ChunkPool& pool,
-                            std::string peerText, int fd);
+                            std::string peerText, int fd = -1);
   ~TlsSession();
   TlsSession(const TlsSession&) = delete;
   TlsSession& operator=(const TlsSession&) = delete;
