@@ -89,6 +89,7 @@ function buildPlan(req) {
     generator: req.httpGenerators, pushes: req.pushes };
   // --tls: the HTTP entries over TLS, with the HTTPS reference in place of node:http.
   if (req.tls) {
+    if (!matrix.some((x) => x.workload === 'http')) throw new UsageError('applies to HTTP cells: this run has none', '--tls');
     for (const e of matrix.filter((x) => x.workload === 'http')) {
       e.tls = [true];
       if (!req.targets && e.targets) e.targets = e.targets.map((t) => (t === 'node:http' ? 'node:https' : t)).filter((t) => t !== 'c-limit');
@@ -96,7 +97,7 @@ function buildPlan(req) {
   }
   for (const e of matrix) {
     for (const [k, v] of Object.entries(over)) if (v !== undefined) e[k] = v;
-    if (req.quick) quickTrim(e);
+    if (req.quick) quickTrim(e, req);
     if (e.workload === 'idle' && (req.idleConnections || req.quick)) e.connections = [req.idleConnections || QUICK.idleConnections];
   }
 
@@ -121,7 +122,8 @@ function buildPlan(req) {
       cell.group = workload.label(cell) + (cell.acceptMode ? `-${cell.acceptMode}` : '') + (cell.workers > 1 ? `-w${cell.workers}` : '');
       cell.variant = cell.socketFlags ? cell.socketFlags.name : undefined;
       cell.id = cell.group + (cell.variant && cell.variant !== 'default' ? ` ${cell.variant}` : '');
-      cell.targets = targets;
+      // An optional target joins only the cells it serves (c-limit: no TLS), when it says so.
+      cell.targets = targets.filter((t) => !t.optional || !findTarget(t.name).serves || findTarget(t.name).serves(cell));
       // A workload may take its reference from the cell (WebSocket idle/broadcast cells: ws).
       const reference = workload.referenceFor ? workload.referenceFor(cell) : workload.reference;
       if (reference) cell.reference = reference;
@@ -177,10 +179,13 @@ function buildPlan(req) {
   };
 }
 
-/** --quick: the smallest connection count and the first payload of a matrix entry. */
-function quickTrim(e) {
+/** --quick: the smallest connection count and the first payload of a matrix entry (flags given win). */
+function quickTrim(e, req) {
   if (Array.isArray(e.connections) && e.workload !== 'idle') e.connections = [Math.min(...e.connections)];
-  if (e.workload === 'broadcast' || e.workload === 'cluster') Object.assign(e, { connections: [Math.min(2000, ...asList(e.connections).filter(Number.isFinite))], pushes: [10] });
+  if (e.workload === 'broadcast' || e.workload === 'cluster') {
+    if (!req.connections) e.connections = [Math.min(2000, ...asList(e.connections).filter(Number.isFinite))];
+    if (!req.pushes) e.pushes = [10];
+  }
   if (Array.isArray(e.payload)) e.payload = [e.payload[0]];
 }
 
