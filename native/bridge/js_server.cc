@@ -360,8 +360,9 @@ Napi::Value JsServer::Broadcast(const Napi::CallbackInfo& info) {
   } else {
     b.frame = encodeBroadcast(*encoder_, payload.Data(), payload.ByteLength());
     if (deflater_ && b.frame.get() != nullptr &&
-        ws::compressSend(*deflater_, payload.Data(), payload.ByteLength(), config_.framing.websocket.compressThreshold, 15,
-                         &compressed_)) {
+        payload.ByteLength() >= 1 &&
+        ws::compressSend(*deflater_, payload.Data()[0], payload.Data() + 1, payload.ByteLength() - 1,
+                         config_.framing.websocket.compressThreshold, 15, &compressed_)) {
       b.compressed = encodeBroadcast(*encoder_, compressed_.data(), compressed_.size());
     }
   }
@@ -450,6 +451,7 @@ Napi::Value JsServer::Stats(const Napi::CallbackInfo& info) {
     put("batches", s.batches);
     put("tlsHandshakes", s.tlsHandshakes);
     put("tlsHandshakeFailures", s.tlsHandshakeFailures);
+    put("ktlsTx", s.ktlsTx);
     put("copiedToArena", s.copiedToArena);
     o.Set("copiedToInbox", static_cast<double>(server_->worker(i).inboxCopiedBytes()));
     put("copiedToOutput", s.copiedToOutput);

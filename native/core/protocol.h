@@ -104,12 +104,13 @@ class Protocol {
   }
   // True when transformSend() may change sends (asked once, by the reactor).
   virtual bool transformsSends() const { return false; }
-  // A send command (meta, then payload) about to be framed: the protocol may
-  // replace it (WebSocket: compressed for permessage-deflate). True with
-  // *out/*outLen set to bytes valid until the next call on this thread.
-  virtual bool transformSend(Connection& c, const uint8_t* payload, size_t len, const uint8_t** out,
-                             size_t* outLen) {
-    (void)c, (void)payload, (void)len, (void)out, (void)outLen;
+  // A send about to be framed (meta: metaLen bytes; body: len bytes): the
+  // protocol may replace it (WebSocket: compressed for permessage-deflate).
+  // True with *outMeta (metaLen bytes), *outBody and *outLen set to bytes
+  // valid until the next call on this protocol.
+  virtual bool transformSend(Connection& c, const uint8_t* meta, size_t metaLen, const uint8_t* body, size_t len,
+                             const uint8_t** outMeta, const uint8_t** outBody, size_t* outLen) {
+    (void)c, (void)meta, (void)metaLen, (void)body, (void)len, (void)outMeta, (void)outBody, (void)outLen;
     return false;
   }
   // A broadcast may come in two encodings (WebSocket: compressed, and not):

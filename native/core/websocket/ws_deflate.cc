@@ -55,14 +55,12 @@ bool Deflater::deflate(const uint8_t* in, size_t n, int windowBits, std::vector<
   return true;
 }
 
-bool compressSend(Deflater& d, const uint8_t* command, size_t len, uint32_t threshold, int windowBits,
+bool compressSend(Deflater& d, uint8_t meta, const uint8_t* payload, size_t len, uint32_t threshold, int windowBits,
                   std::vector<uint8_t>* out) {
-  if (len < 1) return false;
-  const uint8_t meta = command[0];
   const uint8_t opcode = meta & 0x0f;
   if ((opcode != kText && opcode != kBinary) || (meta & kMetaCompressed) != 0) return false;
-  if (len - 1 < threshold) return false;
-  if (!d.deflate(command + 1, len - 1, windowBits == 0 ? 15 : windowBits, out, 1)) return false;
+  if (len < threshold) return false;
+  if (!d.deflate(payload, len, windowBits == 0 ? 15 : windowBits, out, 1)) return false;
   (*out)[0] = static_cast<uint8_t>(meta | kMetaCompressed);
   return true;
 }

@@ -33,12 +33,12 @@ class Deflater {
   std::unique_ptr<Stream> streams_[16];  // by window bits, created when first asked for
 };
 
-// A WebSocket send command (meta byte: the opcode; then the payload) as a
-// compressed send command in *out (meta | kMetaCompressed, then the deflated
-// payload: the encoder sets RSV1). False when it stays as it is: not a text or
-// binary message, already compressed, shorter than `threshold`, or no smaller
-// deflated. `windowBits` 0 means 15 (the client asked for no smaller window).
-bool compressSend(Deflater& d, const uint8_t* command, size_t len, uint32_t threshold, int windowBits,
+// A WebSocket send (meta byte: the opcode; the payload) as a compressed send
+// in *out (meta | kMetaCompressed, then the deflated payload: the encoder sets
+// RSV1). False when it stays as it is: not a text or binary message, already
+// compressed, shorter than `threshold`, or no smaller deflated. `windowBits`
+// 0 means 15 (the client asked for no smaller window).
+bool compressSend(Deflater& d, uint8_t meta, const uint8_t* payload, size_t len, uint32_t threshold, int windowBits,
                   std::vector<uint8_t>* out);
 
 }  // namespace ringnet::ws

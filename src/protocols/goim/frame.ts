@@ -35,9 +35,10 @@ export interface GoimOutFrame {
 }
 
 /**
- * What onAuth decides: true accepts (op 8 with an empty body goes back), an
- * object accepts with that reply body, false (or anything else) rejects:
- * the connection is closed with reason 'auth-rejected'.
+ * What onAuth decides: true accepts (op 8 with an empty body goes back),
+ * `{ body }` (a string or bytes) accepts with that reply body; false, or
+ * anything else (an object without such a body too), rejects: the connection
+ * is closed with reason 'auth-rejected'.
  */
 export type GoimAuthResult = boolean | { body: Uint8Array | string };
 

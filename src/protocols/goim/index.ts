@@ -132,7 +132,7 @@ class GoimProtocol<T> implements Protocol<Connection<T>> {
 
   private settleAuth(conn: Connection<T>, result: GoimAuthResult, seq: number, ver: number): void {
     if (conn.closed || conn._reason !== undefined) return;
-    if (result === true || (typeof result === 'object' && result !== null)) {
+    if (result === true || isReplyBody(result)) {
       try {
         this.acceptAuth(conn, seq, ver, result === true ? undefined : result.body);
       } catch (err) {
@@ -140,7 +140,7 @@ class GoimProtocol<T> implements Protocol<Connection<T>> {
       }
       return;
     }
-    // false, or anything that is not an acceptance: fail closed.
+    // false, or anything that is not an acceptance ({} or { ok: true } too): fail closed.
     conn._reason = 'auth-rejected';
     conn.close();
   }
@@ -163,3 +163,10 @@ export const GOIM: ProtocolModule<NormalizedGoimFraming, GoimServerHandlers<any>
   exclusiveHandlers: ['onAuth'],
   create: (ctx) => new GoimProtocol(ctx),
 };
+
+/** `{ body }` with a string or bytes body: the only object that accepts an auth. */
+function isReplyBody(result: unknown): result is { body: Uint8Array | string } {
+  if (typeof result !== 'object' || result === null) return false;
+  const body = (result as { body?: unknown }).body;
+  return typeof body === 'string' || body instanceof Uint8Array;
+}

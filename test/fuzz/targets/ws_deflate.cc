@@ -84,7 +84,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::memcpy(command.data() + 1, body.data(), body.size());
 
   std::vector<uint8_t> out;
-  const bool compressed = ws::compressSend(deflater(), command.data(), command.size(), threshold, bits, &out);
+  const bool compressed = ws::compressSend(deflater(), command[0], command.data() + 1, command.size() - 1, threshold, bits, &out);
   if (compressed) {
     FUZZ_CHECK(body.size() >= threshold);
     FUZZ_CHECK(out.size() >= 1 && out[0] == (opcode | ws::kMetaCompressed));
@@ -105,9 +105,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   // A compressed message already marked is never compressed again; control frames never are.
   command[0] = opcode | ws::kMetaCompressed;
-  FUZZ_CHECK(!ws::compressSend(deflater(), command.data(), command.size(), 0, bits, &out));
+  FUZZ_CHECK(!ws::compressSend(deflater(), command[0], command.data() + 1, command.size() - 1, 0, bits, &out));
   command[0] = ws::kPing;
-  FUZZ_CHECK(!ws::compressSend(deflater(), command.data(), command.size(), 0, bits, &out));
+  FUZZ_CHECK(!ws::compressSend(deflater(), command[0], command.data() + 1, command.size() - 1, 0, bits, &out));
 
   // The inflater on arbitrary bytes: bounded output, never a crash.
   const size_t maxOut = 1 + (data[0] % 8) * 1024;
