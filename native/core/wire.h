@@ -86,7 +86,8 @@ enum CommandOp : int32_t {
   kCmdBroadcast = 12,  // native only (Inbox::pushBroadcast): slot -1, payload: uint32 index
                        // into the inbox's broadcasts; keeps broadcasts ordered with commands
   kCmdSendRef = 13,    // payload: uint32 arena, offset, length: a frame of the batch JS holds,
-                       // sent (framed) by reference, unchanged or a slice of it
+                       // sent (framed) by reference, unchanged or a slice of it; then the
+                       // framing's meta bytes if it has them (WebSocket: the opcode)
   kCmdWriteRef = 14,   // the same, written as is (conn.write of an arena view)
   kCmdReleaseArena = 15,  // native only (Inbox::pushRelease): slot = arena JS is done with,
                           // after the commands that may point into it
