@@ -6,8 +6,8 @@
 //   newconn    wrk -t1 -c20 with "Connection: close": a full handshake per request
 //              (handshakes per second; wrk offers no session resumption)
 //   echo       TLS framed echo (length framing): bench/tls/echo-clients.js, 50 node:tls
-//              connections x 4 frames of 64 B in flight; ringnet vs node:tls (bench/servers/
-//              node-tls-echo.js): server CPU per echoed frame
+//              connections x 4 frames of 64 B in flight; ringnet vs node:tls (the lab's
+//              bench/servers/node-net-echo.js over tls.createServer): server CPU per echoed frame
 //   handshake  `openssl s_time -new`: one full handshake after another (TLS 1.3, the
 //              default suite) against the echo servers: server CPU per handshake, i.e.
 //              handshakes per second per core, ringnet vs node:tls
@@ -39,7 +39,7 @@ const TARGETS = [
 const ECHO_TARGETS = [
   { name: 'ringnet-epoll', script: 'ringnet-tls-echo.js', options: { backend: 'epoll' } },
   { name: 'ringnet-io_uring', script: 'ringnet-tls-echo.js', options: { backend: 'io_uring' } },
-  { name: 'node:tls', script: 'node-tls-echo.js', reference: true },
+  { name: 'node:tls', script: 'node-net-echo.js', reference: true, tlsOption: true },
 ];
 
 function parseArgs(argv) {
@@ -75,7 +75,8 @@ function makeCerts() {
 // by default, which would empty an idle measurement while it opens 10,000).
 function start(target, certs, keepIdle = false) {
   const tlsFiles = { key: certs.key, cert: certs.cert };
-  const extra = target.reference ? { ...tlsFiles, ...(keepIdle ? { keepAliveTimeout: 0 } : {}) }
+  const extra = target.tlsOption ? { noDelay: true, tls: tlsFiles }
+    : target.reference ? { ...tlsFiles, ...(keepIdle ? { keepAliveTimeout: 0 } : {}) }
     : { ...target.options, tls: tlsFiles, ...(keepIdle ? { framing: { type: 'http', keepAliveTimeout: 0 } } : {}) };
   return startServer({ args: [path.join(HERE, 'servers', target.script), '0', '127.0.0.1', JSON.stringify(extra)] });
 }
