@@ -9,6 +9,7 @@ import type { WebSocketHandlers } from './protocols/websocket/handlers';
 import type { WebSocketFramingOptions } from './protocols/websocket/options';
 
 export { Server, copyFrame } from './server';
+export { ServerGroup } from './server_group';
 export type { Handlers, ListenOptions, AddressInfo, CloseOptions, ServerStats, WorkerStatsView, CopyStats } from './server';
 export { Connection } from './connection';
 export type { ConnectionOptionName, KeepAliveState, TcpInfo } from './connection';

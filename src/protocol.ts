@@ -88,4 +88,10 @@ export interface Protocol<C> {
   send(conn: C, payload: SendPayload): boolean;
   /** server.broadcast(): the bytes the native encoder frames once for every member. */
   broadcastPayload(payload: SendPayload): Uint8Array;
+  /**
+   * server.broadcast() of a payload the protocol encodes itself (a goim TCP
+   * raw batch: packets written as they are): its wire bytes, shared by every
+   * member as they are; undefined for the native encoder's path.
+   */
+  broadcastWire?(payload: SendPayload): Uint8Array | undefined;
 }

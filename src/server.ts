@@ -137,12 +137,16 @@ export class Server<T = unknown> implements ConnectionHost<T> {
   private readonly flushAll = (): void => this.flush();
   /** @internal createServer({ cluster }): rooms, pushes and counts shared with other nodes. */
   readonly _cluster: ServerCluster<Connection<T>> | undefined;
+  /** @internal the cluster's channel prefix (a ServerGroup checks its servers' differ). */
+  readonly _clusterPrefix: string | undefined;
 
   constructor(options: ServerOptions | undefined, handlers: Handlers<T, any>) {
     const { cluster, ...local } = options ?? {};
     this._options = normalizeOptions(options === undefined ? undefined : local);
     if (cluster !== undefined) {
-      this._cluster = new ServerCluster<Connection<T>>(normalizeCluster(cluster), {
+      const normalized = normalizeCluster(cluster);
+      this._clusterPrefix = normalized.prefix;
+      this._cluster = new ServerCluster<Connection<T>>(normalized, {
         broadcastWire: (room, wire) => this.fanOutWire(room === null ? null : Buffer.from(room, 'utf8'), wire),
       });
     }
@@ -250,23 +254,39 @@ export class Server<T = unknown> implements ConnectionHost<T> {
    * holds maxPendingBroadcasts broadcasts (try again after a tick).
    */
   broadcast(room: string, frame: SendPayload): boolean {
-    const bytes = roomBytes(room, this._options.maxRoomNameLength);
-    if (this._cluster === undefined) return this.fanOut(bytes, frame);
-    // Cluster: encoded once; the same wire bytes go to local members natively
-    // and to the other nodes, which hand them to their native fan-out as is.
-    const wire = this.wireFor(frame);
-    if (wire === undefined || !this.fanOutWire(bytes, wire)) return false;
-    this._cluster.room(room, wire);
-    return true;
+    return this._prepareBroadcast(room, frame)();
   }
 
   /** Like broadcast(), to every open connection (on every node, with a cluster). */
   broadcastAll(frame: SendPayload): boolean {
-    if (this._cluster === undefined) return this.fanOut(null, frame);
+    return this._prepareBroadcast(null, frame)();
+  }
+
+  /**
+   * @internal broadcast() in two steps, for a ServerGroup: validates and
+   * encodes now (throwing what broadcast() throws, nothing queued yet); the
+   * returned function queues it and returns what broadcast() returns. The
+   * group prepares on every server first, so a frame one of them rejects
+   * reaches no one.
+   */
+  _prepareBroadcast(room: string | null, frame: SendPayload): () => boolean {
+    const bytes = room === null ? null : roomBytes(room, this._options.maxRoomNameLength);
+    const cluster = this._cluster;
+    if (cluster === undefined) {
+      // Wire bytes when the protocol encodes this payload itself (a goim TCP batch).
+      const wire = this.protocol.broadcastWire?.(frame);
+      const payload = wire ?? this.protocol.broadcastPayload(frame);
+      return () => this.fanOut(bytes, payload, wire !== undefined);
+    }
+    // Cluster: encoded once; the same wire bytes go to local members natively
+    // and to the other nodes, which hand them to their native fan-out as is.
     const wire = this.wireFor(frame);
-    if (wire === undefined || !this.fanOutWire(null, wire)) return false;
-    this._cluster.all(wire);
-    return true;
+    return () => {
+      if (wire === undefined || !this.fanOutWire(bytes, wire)) return false;
+      if (room === null) cluster.all(wire);
+      else cluster.room(room, wire);
+      return true;
+    };
   }
 
   /**
@@ -274,11 +294,18 @@ export class Server<T = unknown> implements ConnectionHost<T> {
    * every node with a cluster (this node's only without). False when not listening.
    */
   pushUser(userId: string, frame: SendPayload): boolean {
+    return this._preparePushUser(userId, frame)();
+  }
+
+  /** @internal pushUser() in two steps, like _prepareBroadcast(). */
+  _preparePushUser(userId: string, frame: SendPayload): () => boolean {
     const wire = this.wireFor(frame);
-    if (wire === undefined) return false;
-    if (this._cluster !== undefined) this._cluster.user(String(userId), wire);
-    else for (const c of this.connections()) if (c.userId === userId) c.write(wire);
-    return true;
+    return () => {
+      if (wire === undefined) return false;
+      if (this._cluster !== undefined) this._cluster.user(String(userId), wire);
+      else for (const c of this.connections()) if (c.userId === userId) c.write(wire);
+      return true;
+    };
   }
 
   /**
@@ -303,9 +330,11 @@ export class Server<T = unknown> implements ConnectionHost<T> {
 
   /** The frame's wire bytes, encoded once natively (undefined when not listening). */
   private wireFor(frame: SendPayload): Buffer | undefined {
-    const payload = this.protocol.broadcastPayload(frame);
+    const wire = this.protocol.broadcastWire?.(frame);
+    const payload = wire === undefined ? this.protocol.broadcastPayload(frame) : undefined;
     if (this.state !== 'listening' || this.nativeServer === undefined) return undefined;
-    return this.nativeServer.encodeFrame(payload);
+    if (wire !== undefined) return Buffer.from(wire.buffer, wire.byteOffset, wire.length);
+    return this.nativeServer.encodeFrame(payload as Uint8Array);
   }
 
   private fanOutWire(room: Buffer | null, wire: Buffer): boolean {
@@ -314,11 +343,10 @@ export class Server<T = unknown> implements ConnectionHost<T> {
     return this.nativeServer.broadcast(room, wire, true);
   }
 
-  private fanOut(room: Buffer | null, frame: SendPayload): boolean {
-    const payload = this.protocol.broadcastPayload(frame);
+  private fanOut(room: Buffer | null, payload: Uint8Array, encoded: boolean): boolean {
     if (this.state !== 'listening' || this.nativeServer === undefined) return false;
     this.flush(); // commands queued before (joins, leaves, sends) apply first
-    return this.nativeServer.broadcast(room, payload);
+    return this.nativeServer.broadcast(room, payload, encoded);
   }
 
   /**
@@ -329,7 +357,7 @@ export class Server<T = unknown> implements ConnectionHost<T> {
    */
   setSecureContext(tls: TlsOptions): void {
     if (this._options.tlsContext === undefined) throw new ServerStateError('ERR_TLS_NOT_ENABLED', 'setSecureContext: the server was created without tls');
-    const context = secureContext(tls, this._options.framing.alpn ?? []);
+    const context = secureContext(tls, this._options.framing.alpn ?? [], this._options.tlsKtls ?? 'auto');
     this._options.tlsContext = context;
     this.nativeServer?.setTlsContext(context);
   }

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import {
   AuthRejectedError, AuthRequiredError, BadFrameError, ConnectionTimeoutError, FrameTooLargeError, InvalidFrameError,
   InvalidOptionError, createServer, type CloseReason, type Connection, type GoimFrame, type GoimHandlers,
-  type GoimFramingOptions, type ServerOptions,
+  type GoimAuthResult, type GoimFramingOptions, type ServerOptions,
 } from '../src/index';
 import { sleep } from './support/net';
 import { eventually, useHarness } from './support/harness';
@@ -244,6 +244,25 @@ describe.each(VARIANTS)('goim ($name)', ({ options }) => {
       expect(bad.r.packets).toEqual([]);
       await eventually(() => good.r.packets.length === 1, 5000, () => 'good not accepted');
       expect(good.r.packets[0]?.op).toBe(8);
+    });
+
+    it('only true or { body } accept: other objects and truthy values reject (fail closed)', async () => {
+      const answers: unknown[] = [{}, { ok: true }, { body: 42 }, 1, 'yes', null, undefined];
+      const { seen, client } = await start({}, {
+        onAuth: (_c, f) => (f.body.toString() === 'good' ? { body: 'welcome' } : answers[Number(f.body.toString())]) as GoimAuthResult,
+      });
+      const bad = await Promise.all(answers.map(() => client()));
+      const good = await client();
+      bad.forEach(({ s }, i) => s.write(goimPacket(7, i, String(i))));
+      good.s.write(goimPacket(7, 99, 'good'));
+      await eventually(() => bad.every((b) => seen.closes.has(b.port)), 5000, () => `closed ${bad.filter((b) => seen.closes.has(b.port)).length}/${bad.length}`);
+      for (const b of bad) {
+        expect(seen.closes.get(b.port)?.reason).toBe('auth-rejected');
+        expect(b.r.packets).toEqual([]);
+      }
+      await eventually(() => good.r.packets.length === 1, 5000, () => 'good not accepted');
+      expect(good.r.packets[0]).toMatchObject({ op: 8, seq: 99 });
+      expect(good.r.packets[0]?.body.toString()).toBe('welcome');
     });
 
     it('authTimeout closes a connection that never authenticates (auth-timeout); an accepted one stays', async () => {

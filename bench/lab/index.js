@@ -43,7 +43,11 @@ function listLab() {
   }
   lines.push("  (any server: --target 'NAME=COMMAND {port}')");
   lines.push('workloads:');
-  for (const w of WORKLOADS) lines.push(`  ${w.name.padEnd(10)} ${w.description}${w.reference ? ` (reference: ${w.reference}${w.referenceFor ? `; WebSocket cells: ${w.referenceFor({ protocol: 'websocket' })}` : ''})` : ''}`);
+  // Per-cell references (WebSocket cells: ws; HTTPS cells: node:https) where they differ.
+  const other = (w) => [['WebSocket', { protocol: 'websocket' }], ['TLS', { tls: true }]]
+    .map(([what, cell]) => [what, w.referenceFor ? w.referenceFor(cell) : w.reference]).filter(([, r]) => r !== w.reference)
+    .map(([what, r]) => `; ${what} cells: ${r}`).join('');
+  for (const w of WORKLOADS) lines.push(`  ${w.name.padEnd(10)} ${w.description}${w.reference ? ` (reference: ${w.reference}${other(w)})` : ''}`);
   return lines.join('\n');
 }
 

@@ -9,6 +9,8 @@
 const NOISE_LIMIT = 0.05;
 /** Busy cores outside server and generator above which a run is flagged as disturbed. */
 const OTHER_LOAD_LIMIT = 0.2;
+/** Share of a window the server waited for its (pinned) CPU above which a run is flagged. */
+const WAIT_LIMIT = 0.02;
 
 /** The per-round ratios -> { median, min, max, n, rounds, spread } over the kept rounds, or null. */
 function ratioStats(xs) {
@@ -44,4 +46,4 @@ function expectationVerdict(r, op, value) {
 /** Is this spread settled (what --until-stable waits for)? */
 const settled = (r) => Boolean(r) && r.n >= 2 && r.spread <= NOISE_LIMIT;
 
-module.exports = { NOISE_LIMIT, OTHER_LOAD_LIMIT, ratioStats, comparisonVerdict, expectationVerdict, settled };
+module.exports = { NOISE_LIMIT, OTHER_LOAD_LIMIT, WAIT_LIMIT, ratioStats, comparisonVerdict, expectationVerdict, settled };

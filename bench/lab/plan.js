@@ -9,17 +9,20 @@ const path = require('node:path');
 const { PRESETS, QUICK } = require('./presets');
 const { findTarget, TARGETS } = require('../targets');
 const { findWorkload, WORKLOADS, portWorkloads } = require('../workloads');
+const { SLICE_WARMUP_SEC } = require('./slices');
 
 const DIST_CLI = path.join(__dirname, '..', '..', 'dist', 'cli');
 const { UsageError } = require(path.join(DIST_CLI, 'args.js'));
 const { parseTargetSpec, parseSocketFlagVariants } = require(path.join(DIST_CLI, 'bench-args.js'));
 
-const LIST_PARAMS = ['connections', 'depth', 'payload', 'reconnect', 'acceptMode', 'socketFlags', 'generator', 'newConnection', 'heartbeatEvery', 'pushes', 'protocol'];
+const LIST_PARAMS = ['connections', 'depth', 'payload', 'reconnect', 'acceptMode', 'socketFlags', 'generator', 'newConnection', 'heartbeatEvery', 'pushes', 'protocol', 'tls', 'nodes'];
 const ENTRY_KEYS = ['workload', 'targets', ...LIST_PARAMS, 'echoWrites', 'workers', 'inlineWorker'];
-const PLAN_KEYS = ['description', 'rounds', 'warmup', 'duration', 'baseline', 'pairs', 'compareVariants', 'matrix', 'expect'];
+const PLAN_KEYS = ['description', 'rounds', 'warmup', 'duration', 'slices', 'baseline', 'pairs', 'compareVariants', 'matrix', 'expect'];
 const { parseExpectation } = require(path.join(DIST_CLI, 'bench-args.js'));
 /** --until-stable's default cap: 4 x the planned rounds, at least 8. */
 const defaultMaxRounds = (rounds) => Math.max(8, 4 * rounds);
+/** --until-stable's default wall-time bound in minutes: the planned rounds always run, added ones stop before it. */
+const DEFAULT_MAX_MINUTES = 18;
 
 function loadConfig(file) {
   let text;
@@ -84,9 +87,17 @@ function buildPlan(req) {
   const over = { targets: req.targets, connections: req.connections, depth: req.depth, payload: req.payload,
     reconnect: req.reconnect, acceptMode: req.acceptModes, socketFlags: req.socketFlags, workers: req.workers,
     generator: req.httpGenerators, pushes: req.pushes };
+  // --tls: the HTTP entries over TLS, with the HTTPS reference in place of node:http.
+  if (req.tls) {
+    if (!matrix.some((x) => x.workload === 'http')) throw new UsageError('applies to HTTP cells: this run has none', '--tls');
+    for (const e of matrix.filter((x) => x.workload === 'http')) {
+      e.tls = [true];
+      if (!req.targets && e.targets) e.targets = e.targets.map((t) => (t === 'node:http' ? 'node:https' : t)).filter((t) => t !== 'c-limit');
+    }
+  }
   for (const e of matrix) {
     for (const [k, v] of Object.entries(over)) if (v !== undefined) e[k] = v;
-    if (req.quick) quickTrim(e);
+    if (req.quick) quickTrim(e, req);
     if (e.workload === 'idle' && (req.idleConnections || req.quick)) e.connections = [req.idleConnections || QUICK.idleConnections];
   }
 
@@ -101,16 +112,18 @@ function buildPlan(req) {
     for (const connections of asList(e.connections)) for (const depth of asList(e.depth)) for (const payload of asList(e.payload))
     for (const reconnect of asList(e.reconnect)) for (const acceptMode of asList(e.acceptMode)) for (const socketFlags of variants)
     for (const generator of asList(e.generator)) for (const newConnection of asList(e.newConnection))
-    for (const heartbeatEvery of asList(e.heartbeatEvery)) for (const pushes of asList(e.pushes)) for (const protocol of asList(e.protocol)) {
+    for (const heartbeatEvery of asList(e.heartbeatEvery)) for (const pushes of asList(e.pushes)) for (const protocol of asList(e.protocol))
+    for (const tls of asList(e.tls)) for (const nodes of asList(e.nodes)) {
       const cell = { workload: e.workload, ...workload.defaults };
-      const given = { connections, depth, payload, reconnect, acceptMode, socketFlags, generator, newConnection, heartbeatEvery, pushes, protocol,
+      const given = { connections, depth, payload, reconnect, acceptMode, socketFlags, generator, newConnection, heartbeatEvery, pushes, protocol, tls, nodes,
         echoWrites: e.echoWrites, workers: e.workers, inlineWorker: e.inlineWorker };
       for (const [k, v] of Object.entries(given)) if (v !== undefined) cell[k] = v;
       for (const k of Object.keys(cell)) if (!(k in workload.defaults) && !['workload', 'acceptMode', 'socketFlags', 'workers', 'inlineWorker'].includes(k)) delete cell[k];
       cell.group = workload.label(cell) + (cell.acceptMode ? `-${cell.acceptMode}` : '') + (cell.workers > 1 ? `-w${cell.workers}` : '');
       cell.variant = cell.socketFlags ? cell.socketFlags.name : undefined;
       cell.id = cell.group + (cell.variant && cell.variant !== 'default' ? ` ${cell.variant}` : '');
-      cell.targets = targets;
+      // An optional target joins only the cells it serves (c-limit: no TLS), when it says so.
+      cell.targets = targets.filter((t) => !t.optional || !findTarget(t.name).serves || findTarget(t.name).serves(cell));
       // A workload may take its reference from the cell (WebSocket idle/broadcast cells: ws).
       const reference = workload.referenceFor ? workload.referenceFor(cell) : workload.reference;
       if (reference) cell.reference = reference;
@@ -157,16 +170,22 @@ function buildPlan(req) {
     expectations,
     untilStable: Boolean(req.untilStable),
     maxRounds: req.untilStable ? Math.max(rounds, req.maxRounds ?? defaultMaxRounds(rounds)) : rounds,
+    maxMinutes: req.untilStable ? req.maxMinutes ?? DEFAULT_MAX_MINUTES : null,
+    // Windows per target per round (lab/slices.js); 1 = one window per run, as --quick keeps.
+    slices: req.slices ?? (req.quick ? 1 : base.slices ?? 1),
     generatorThreads: req.generatorThreads || 1,
     pin: req.pin,
     cells,
   };
 }
 
-/** --quick: the smallest connection count and the first payload of a matrix entry. */
-function quickTrim(e) {
+/** --quick: the smallest connection count and the first payload of a matrix entry (flags given win). */
+function quickTrim(e, req) {
   if (Array.isArray(e.connections) && e.workload !== 'idle') e.connections = [Math.min(...e.connections)];
-  if (e.workload === 'broadcast') Object.assign(e, { connections: [Math.min(2000, ...asList(e.connections).filter(Number.isFinite))], pushes: [10] });
+  if (e.workload === 'broadcast' || e.workload === 'cluster') {
+    if (!req.connections) e.connections = [Math.min(2000, ...asList(e.connections).filter(Number.isFinite))];
+    if (!req.pushes) e.pushes = [10];
+  }
   if (Array.isArray(e.payload)) e.payload = [e.payload[0]];
 }
 
@@ -196,11 +215,25 @@ function byoFor(workload, byo, present) {
   return out;
 }
 
-/** Seconds the plan should take (windows plus ~0.8 s of start-up per run). */
-function estimateSeconds(plan) {
-  const runs = plan.cells.reduce((n, c) => n + c.targets.length, 0) * plan.rounds;
-  const idle = plan.cells.filter((c) => c.workload === 'idle').reduce((n, c) => n + c.targets.length * (3 + c.connections / 2000), 0);
-  return runs * (plan.warmup + plan.duration + 0.8) + idle * plan.rounds;
+/**
+ * Windows per target per round of a cell: the plan's slices where the workload can measure one
+ * server repeatedly (`sliceable`), each at least the workload's `minSliceSec` (wrk counts whole
+ * seconds), else 1.
+ */
+function cellSlices(plan, cell) {
+  const w = findWorkload(cell.workload);
+  if (!w || !w.sliceable || !(plan.slices > 1)) return 1;
+  return Math.max(1, Math.min(plan.slices, Math.floor(plan.duration / (w.minSliceSec || 0.25))));
 }
 
-module.exports = { buildPlan, estimateSeconds };
+/** Seconds the plan should take (windows plus ~0.8 s of start-up per run, ~0.1 s per extra slice). */
+function estimateSeconds(plan) {
+  const idle = plan.cells.filter((c) => c.workload === 'idle').reduce((n, c) => n + c.targets.length * (3 + c.connections / 2000), 0);
+  const perRound = plan.cells.reduce((s, c) => {
+    const extra = (cellSlices(plan, c) - 1) * (SLICE_WARMUP_SEC + 0.1);
+    return s + c.targets.length * (plan.warmup + plan.duration + 0.8 + extra);
+  }, 0);
+  return perRound * plan.rounds + idle * plan.rounds;
+}
+
+module.exports = { buildPlan, estimateSeconds, cellSlices, DEFAULT_MAX_MINUTES };

@@ -7,13 +7,17 @@ const HTTP_TARGETS = ['ringnet-epoll', 'ringnet-io_uring', 'node:http'];
 const WS_TARGETS = ['ringnet-epoll', 'ringnet-io_uring', 'ws'];
 // The WebSocket echo cells also run ringnet's length-framed echo: what WebSocket framing adds.
 const WS_ECHO_TARGETS = [...WS_TARGETS, 'ringnet-length-epoll', 'ringnet-length-io_uring'];
+const HTTPS_TARGETS = ['ringnet-epoll', 'ringnet-io_uring', 'node:https'];
+const TLS_ECHO_TARGETS = ['ringnet-epoll', 'ringnet-io_uring', 'node:tls'];
 // Ratios are taken against each workload's reference (node:net, node:http, ws) and between the backends.
 const BACKENDS = [['ringnet-io_uring', 'ringnet-epoll']];
 
 const PRESETS = {
   default: {
     description: 'every protocol on both backends against its Node reference: echo, HTTP hello (keep-alive, pipelined, new connection per request), goim, broadcast fan-out (about 6 minutes)',
-    rounds: 3, warmup: 1, duration: 3,
+    // 4 windows of 0.75 s per target per round (HTTP: 3 of 1 s), alternating A B C C B A ...
+    // between the servers (lab/slices.js): what settles ratios on a small VM.
+    rounds: 3, warmup: 1, duration: 3, slices: 4,
     pairs: BACKENDS,
     matrix: [
       { workload: 'echo', targets: ECHO_TARGETS, connections: [100, 1000], depth: [1], payload: [64] },
@@ -61,6 +65,22 @@ const PRESETS = {
       { workload: 'idle', protocol: 'websocket', targets: WS_TARGETS, connections: [10000] },
       { workload: 'broadcast', protocol: 'websocket', targets: WS_TARGETS, connections: [10000], pushes: [20] },
     ],
+  },
+  tls: {
+    description: 'TLS: HTTPS hello (wrk keep-alive; a new connection, i.e. a full handshake, per request: handshakes/s) and TLS framed echo (1 / 16 in flight) on both backends against node:https / node:tls',
+    rounds: 3, warmup: 1, duration: 3, slices: 3,
+    pairs: BACKENDS,
+    matrix: [
+      { workload: 'http', tls: true, targets: HTTPS_TARGETS, connections: [100], depth: [1] },
+      { workload: 'http', tls: true, targets: HTTPS_TARGETS, connections: [20], newConnection: [true] },
+      { workload: 'tls-echo', targets: TLS_ECHO_TARGETS, connections: [100], depth: [1, 16], payload: [64] },
+    ],
+  },
+  cluster: {
+    description: 'cross-node broadcast (issue 15): 3 nodes sharing a private Redis, 10,000 clients spread over them, 20 pushes sent on node 0; both backends against one node holding every client',
+    rounds: 3, warmup: 1, duration: 1,
+    pairs: BACKENDS,
+    matrix: [{ workload: 'cluster', targets: ['ringnet-epoll', 'ringnet-io_uring', 'ringnet-one-node'], connections: [10000], pushes: [20], nodes: [3] }],
   },
   accept: {
     description: 'accept modes: per-worker connections and CPU under dispatch, reuseport and exclusive, at a low and a high connection rate',

@@ -1,9 +1,14 @@
 'use strict';
-// Runs a plan: rounds x cells x targets, targets interleaved (A B A B ...) so that drift of the
-// shared machine hits all alike; each server in its own process, started fresh for each run.
-// With enough CPUs the generator runs on the last CPU and the server on the others (taskset).
-// --until-stable then adds rounds of the cells whose ratios still spread more than 5%, up to
-// the plan's cap; what it reached is recorded in results.stability.
+// Runs a plan: rounds x cells x targets, each server in its own process, started fresh for each
+// round. Targets alternate in counterbalanced order (A B C in odd rounds, C B A in even ones) so
+// that drift of the machine does not favour whoever runs first. Cells of workloads that can be
+// measured repeatedly against one server (echo, goim, websocket, http) are, with plan.slices
+// > 1, measured in slices: every target's server is started, then the generator alternates
+// between them in short windows, A B C C B A A B C ..., and a target's round is the sum of
+// its slices (lab/slices.js). With enough CPUs the generator runs on the last CPU and the
+// server on the others (taskset). --until-stable then adds rounds of the cells whose ratios
+// still spread more than 5%, up to the plan's round cap and wall-time bound; what it reached is
+// recorded in results.stability.
 const os = require('node:os');
 const proc = require('../lib/proc');
 const { startServer, stopProcess } = require('../lib/spawn');
@@ -11,15 +16,19 @@ const { resolveTarget } = require('../targets');
 const { findWorkload, portWorkloads } = require('../workloads');
 const { machineFacts } = require('./facts');
 const { progressBar } = require('./progress');
-const { estimateSeconds } = require('./plan');
+const { estimateSeconds, cellSlices } = require('./plan');
 const { summarizeResults } = require('./summary');
 const { settled } = require('./noise');
+const { combineSlices, slotOrder, SLICE_WARMUP_SEC } = require('./slices');
 
 /** CPU sets for generator and server: { generator: '1', server: '0' } on 2 CPUs, or null. */
 function cpuPlan(pin, cpus = (os.availableParallelism ? os.availableParallelism() : os.cpus().length)) {
   if (pin === false || cpus < 2) return null;
   return { generator: String(cpus - 1), server: cpus === 2 ? '0' : `0-${cpus - 2}`, serverCpus: cpus - 1 };
 }
+
+/** The order of a cell's targets in a round: as planned in odd rounds, reversed in even ones. */
+const roundOrder = (targets, round) => (round % 2 ? targets : [...targets].reverse());
 
 async function runPlan(plan, { progress = false, log = (s) => process.stderr.write(s + '\n') } = {}) {
   const startedAt = new Date().toISOString();
@@ -39,6 +48,7 @@ async function runPlan(plan, { progress = false, log = (s) => process.stderr.wri
   const bar = progressBar(perRound(plan.cells) * plan.rounds, estimateSeconds(plan), { tty: progress });
   const ctx = { warmup: plan.warmup, duration: plan.duration, generatorThreads: plan.generatorThreads };
   const runs = [];
+  const cellSeconds = {};   // the last round's wall time of each cell (the --until-stable estimate)
   const results = () => ({
     schema: 'ringnet-bench/1', name: plan.name, startedAt, elapsedSec: (performance.now() - t0) / 1000,
     machine, loadAverageAtEnd: proc.loadAverage(), pinning: pins, plan, runs,
@@ -47,15 +57,30 @@ async function runPlan(plan, { progress = false, log = (s) => process.stderr.wri
   const runRound = async (cells, total) => {
     round++;
     for (const cell of cells) {
+      const c0 = performance.now();
       const cpus = pins && (cell.workers ?? 1) <= pins.serverCpus ? pins : null;
-      for (const spec of cell.targets) {
-        const what = `round ${round}/${total} ${cell.id} ${spec.label}`;
-        bar.start(what);
-        const run = { round, cell: cell.id, target: spec.label };
-        Object.assign(run, await runOne(spec, cell, { ...ctx, generatorCpus: cpus && cpus.generator }, cpus && cpus.server, available[spec.label]));
-        runs.push(run);
-        bar.tick(`${what}${run.skipped ? ' (skipped)' : run.error ? ' FAILED' : ''}`);
+      const cellCtx = { ...ctx, generatorCpus: cpus && cpus.generator };
+      const order = roundOrder(cell.targets, round);
+      const slices = cellSlices(plan, cell);
+      if (slices > 1) {
+        bar.start(`round ${round}/${total} ${cell.id} (${order.length} targets x ${slices} slices)`);
+        const recs = await runSlicedCell(cell, order, slices, cellCtx, cpus && cpus.server, available);
+        for (const spec of order) {
+          const run = { round, cell: cell.id, target: spec.label, ...recs[spec.label] };
+          runs.push(run);
+          bar.tick(`round ${round}/${total} ${cell.id} ${spec.label}${run.skipped ? ' (skipped)' : run.error ? ' FAILED' : ''}`);
+        }
+      } else {
+        for (const spec of order) {
+          const what = `round ${round}/${total} ${cell.id} ${spec.label}`;
+          bar.start(what);
+          const run = { round, cell: cell.id, target: spec.label };
+          Object.assign(run, await runOne(spec, cell, cellCtx, cpus && cpus.server, available[spec.label]));
+          runs.push(run);
+          bar.tick(`${what}${run.skipped ? ' (skipped)' : run.error ? ' FAILED' : ''}`);
+        }
       }
+      cellSeconds[cell.id] = (performance.now() - c0) / 1000;
     }
   };
   for (let r = 1; r <= plan.rounds; r++) await runRound(plan.cells, plan.rounds);
@@ -63,12 +88,22 @@ async function runPlan(plan, { progress = false, log = (s) => process.stderr.wri
   let stability;
   if (plan.untilStable) {
     let open = unsettledCells(results());
+    let stoppedBy = open.cells.length ? 'max-rounds' : 'stable';
     while (open.cells.length && round < plan.maxRounds) {
+      // The wall-time bound: stop before a round that would end past it (its estimate: the
+      // same cells' last round).
+      const next = open.cells.reduce((s, c) => s + (cellSeconds[c.id] || 0), 0);
+      if (plan.maxMinutes && (performance.now() - t0) / 1000 + next > plan.maxMinutes * 60) {
+        stoppedBy = 'max-minutes';
+        break;
+      }
       bar.add(perRound(open.cells));
       await runRound(open.cells, `${plan.maxRounds} max`);
       open = unsettledCells(results());
+      if (!open.cells.length) stoppedBy = 'stable';
     }
-    stability = { rounds: round, maxRounds: plan.maxRounds, stable: open.cells.length === 0, unsettled: open.ratios };
+    stability = { rounds: round, maxRounds: plan.maxRounds, maxMinutes: plan.maxMinutes || null, stoppedBy,
+      elapsedSec: (performance.now() - t0) / 1000, stable: open.cells.length === 0, unsettled: open.ratios };
   }
   bar.end();
   return { ...results(), ...(stability ? { stability } : {}) };
@@ -85,7 +120,8 @@ function unsettledCells(results) {
   return { cells: results.plan.cells.filter((c) => ids.has(c.id)), ratios: ratios.map(({ ok, ...r }) => r) };
 }
 
-async function runOne(spec, cell, ctx, serverCpus, availability) {
+/** Starts the server of one target for one cell: { handle, target } or { skipped } / { error }. */
+async function launch(spec, cell, serverCpus, availability) {
   if (availability !== true) return { skipped: availability };
   const workload = findWorkload(cell.workload);
   const why = workload.unavailable ? workload.unavailable(cell) : null;
@@ -98,24 +134,79 @@ async function runOne(spec, cell, ctx, serverCpus, availability) {
     return { error: `cannot prepare the server: ${e.message}` };
   }
   if (server.skip) return { skipped: server.skip };
-  let handle;
   try {
-    handle = await startServer(server, { cpus: serverCpus, timeoutMs: target.byo ? 30000 : 20000 });
+    const handle = await startServer(server, { cpus: serverCpus, timeoutMs: target.byo ? 30000 : 20000 });
     handle.answersStats = Boolean(server.stats);
+    return { handle, target };
   } catch (e) {
     return { error: `server did not start: ${e.message.split('\n').slice(0, 3).join(' ')}` };
   }
+}
+
+/** One measured window of `workload` against a started server; errors become { error }. */
+async function measure(workload, started, cell, ctx) {
+  const { handle, target } = started;
   try {
     const r = await workload.run(handle, target, cell, ctx);
-    const serverLog = handle.stderr().trim();
     if (!r.error && handle.child.exitCode !== null) r.error = `server exited during the run (code ${handle.child.exitCode})`;
-    return { ...r, pinned: serverCpus ? { server: serverCpus, generator: ctx.generatorCpus } : undefined,
-      serverFileLimit: proc.fileLimit(handle.pid), serverLog: serverLog ? serverLog.slice(0, 2000) : undefined };
+    return r;
   } catch (e) {
     return { error: e.message };
-  } finally {
-    await stopProcess(handle.child);
   }
 }
 
-module.exports = { runPlan, cpuPlan };
+/** What every run record of a started server carries besides its figures. */
+function serverFacts(started, serverCpus, ctx) {
+  const serverLog = started.handle.stderr().trim();
+  return { pinned: serverCpus ? { server: serverCpus, generator: ctx.generatorCpus } : undefined,
+    serverFileLimit: proc.fileLimit(started.handle.pid), serverLog: serverLog ? serverLog.slice(0, 2000) : undefined };
+}
+
+async function runOne(spec, cell, ctx, serverCpus, availability) {
+  const started = await launch(spec, cell, serverCpus, availability);
+  if (!started.handle) return started;
+  try {
+    const r = await measure(findWorkload(cell.workload), started, cell, ctx);
+    return { ...r, ...serverFacts(started, serverCpus, ctx) };
+  } finally {
+    await stopProcess(started.handle.child);
+  }
+}
+
+/**
+ * One round of a cell in slices: every target's server starts (and stays up), then the
+ * generator measures `slices` short windows of each, in the order A B C C B A A B C ... (the
+ * first window of each server after the plan's warm-up, the others after a short one for the
+ * new connections). Returns { label: run record } (lab/slices.js adds the slices up).
+ */
+async function runSlicedCell(cell, order, slices, ctx, serverCpus, available) {
+  const workload = findWorkload(cell.workload);
+  const started = {};
+  const out = {};
+  const c0 = performance.now();
+  try {
+    for (const spec of order) {
+      const s = await launch(spec, cell, serverCpus, available[spec.label]);
+      if (s.handle) started[spec.label] = { ...s, slices: [] };
+      else out[spec.label] = s;
+    }
+    const sliceSec = ctx.duration / slices;
+    for (const [k, spec] of slotOrder(order, slices)) {
+      const s = started[spec.label];
+      if (!s || s.error) continue;
+      const atSec = (performance.now() - c0) / 1000;
+      const r = await measure(workload, s, cell, { ...ctx, duration: sliceSec, warmup: k === 0 ? ctx.warmup : workload.sliceWarmupSec ?? SLICE_WARMUP_SEC });
+      r.atSec = atSec;   // when the slice started, from the cell's first server start
+      if (r.error) s.error = r.error;
+      s.slices.push(r);
+    }
+    for (const [label, s] of Object.entries(started)) {
+      out[label] = { ...combineSlices(s.slices), ...(s.error ? { error: s.error } : {}), ...serverFacts(s, serverCpus, ctx) };
+    }
+  } finally {
+    await Promise.all(Object.values(started).map((s) => stopProcess(s.handle.child)));
+  }
+  return out;
+}
+
+module.exports = { runPlan, cpuPlan, roundOrder };

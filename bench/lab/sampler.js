@@ -1,12 +1,27 @@
 'use strict';
 // Samples a server at the edges of a generator's measured window: CPU time of its whole process
-// tree (a brought-along server may fork or run under a shell) and of each thread of the main
+// tree (a brought-along server may fork or run under a shell; nanoseconds from schedstat, with
+// the run-queue wait of its threads) and of each thread of the main
 // process (/proc), machine-wide busy time (to show other load), RSS of the tree, load average,
 // and, for servers that answer "stats" (ringnet serve --json), per-worker counters.
 const proc = require('../lib/proc');
 
 function snapshot(pid) {
-  return { t: performance.now(), cpu: proc.treeCpuSeconds(pid), threads: proc.threadCpuSeconds(pid), sys: proc.systemBusySeconds() };
+  return { t: performance.now(), cpu: proc.treeCpuSeconds(pid), sched: proc.treeSchedNs(pid), threads: proc.threadCpuSeconds(pid),
+    sys: proc.systemBusySeconds() };
+}
+
+/**
+ * The server's CPU seconds in a window: the scheduler's nanoseconds (schedstat) where they
+ * account for everything the 10 ms ticks of /proc/<pid>/stat saw; the ticks where a thread or
+ * child ended inside the window with CPU time schedstat no longer shows.
+ */
+function windowCpu(a, b) {
+  const ticks = b.cpu - a.cpu;
+  const sched = proc.schedDelta(a.sched, b.sched);
+  // Two ticks of quantization at each edge, plus 3%.
+  if (sched && Math.abs(ticks - sched.cpuSec) <= 4 / proc.clockTicks() + 0.03 * ticks) return { sec: sched.cpuSec, waitSec: sched.waitSec, source: 'schedstat' };
+  return { sec: ticks, waitSec: sched ? sched.waitSec : NaN, source: 'ticks' };
 }
 
 /** Returns { begin(), end(), figures(genCpuSec, ops) }; begin/end resolve once sampled. */
@@ -32,13 +47,18 @@ function windowSampler(server, target) {
     figures(genCpuSec, ops) {
       if (!a || !b) return { error: 'the generator never reported its measured window' };
       const windowSec = (b.t - a.t) / 1000;
-      const serverCpuSec = b.cpu - a.cpu;
+      const cpu = windowCpu(a, b);
+      const serverCpuSec = cpu.sec;
       const threadCpu = {};
       for (const [name, sec] of Object.entries(b.threads)) threadCpu[name] = sec - (a.threads[name] || 0);
       return {
         windowSec,
         serverCpuSec,
         serverCores: serverCpuSec / windowSec,
+        serverCpuSource: cpu.source,
+        // Share of the window the server was runnable but another task had its CPU: load of
+        // someone else on the server's own CPU (0 on a quiet machine with the server pinned).
+        serverWaitShare: cpu.waitSec / windowSec,
         serverCpuUsPerOp: ops > 0 ? (serverCpuSec * 1e6) / ops : NaN,
         genCores: Number.isFinite(genCpuSec) ? genCpuSec / windowSec : NaN,
         // Machine-wide busy cores outside server and generator: someone else's load.

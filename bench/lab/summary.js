@@ -4,16 +4,17 @@
 // round (same round = adjacent in time, so drift of the shared machine hits both alike), each
 // with its spread and verdict (lab/noise.js), and the user's expectations.
 const { summarize } = require('../lib/stats');
-const { ratioStats, comparisonVerdict, expectationVerdict, OTHER_LOAD_LIMIT } = require('./noise');
+const { ratioStats, comparisonVerdict, expectationVerdict, OTHER_LOAD_LIMIT, WAIT_LIMIT } = require('./noise');
 
 const FIGURES = ['opsPerSec', 'p50Us', 'p99Us', 'p999Us', 'serverCpuUsPerOp', 'serverCores', 'genCores', 'otherCores',
-  'rssBytes', 'loadAvg1', 'bytesPerConn', 'reconnectsPerSec', 'busiestAcceptShare', 'busiestCpuShare'];
+  'rssBytes', 'loadAvg1', 'serverWaitShare', 'bytesPerConn', 'reconnectsPerSec', 'busiestAcceptShare', 'busiestCpuShare'];
 const RATIO_FIGURES = ['serverCpuUsPerOp', 'opsPerSec', 'p99Us', 'bytesPerConn'];
 
 function summarizeResults(results) {
   const { plan } = results;
   const runs = results.runs.map((r) => ({ ...r, ...balanceShares(r.workers) }));
   const disturbed = runs.filter((r) => r.otherCores > OTHER_LOAD_LIMIT).length;
+  const waited = runs.filter((r) => r.serverWaitShare > WAIT_LIMIT).length;
   const ok = runs.filter((r) => !r.error && !r.skipped);
   const cells = plan.cells.map((cell) => {
     const targets = {};
@@ -82,7 +83,7 @@ function summarizeResults(results) {
       expectations.push({ ...e, cellId: c.id, ratio: r, verdict: expectationVerdict(r, e.op, e.value) });
     }
   }
-  return { cells, ratios, expectations, disturbedRuns: disturbed, totalRuns: runs.filter((r) => !r.skipped).length };
+  return { cells, ratios, expectations, disturbedRuns: disturbed, waitedRuns: waited, totalRuns: runs.filter((r) => !r.skipped).length };
 }
 
 /**

@@ -159,6 +159,52 @@ function treeRssBytes(pid) {
   return xs.length ? xs.reduce((a, b) => a + b, 0) : NaN;
 }
 
+/**
+ * Per-thread scheduler times of a whole process tree, in nanoseconds, by "pid/tid":
+ * { run, wait } from /proc/<pid>/task/<tid>/schedstat (time on a CPU; time runnable but
+ * waiting for one, i.e. someone else had the CPU). Nanoseconds, where /proc/<pid>/stat counts
+ * 10 ms ticks: short windows need the precision. null when the kernel has no schedstat.
+ */
+function treeSchedNs(pid) {
+  const out = new Map();
+  let any = false;
+  for (const p of processTree(pid)) {
+    let tids = [];
+    try {
+      tids = fs.readdirSync(`/proc/${p}/task`);
+    } catch {
+      continue;
+    }
+    for (const tid of tids) {
+      try {
+        const [run, wait] = fs.readFileSync(`/proc/${p}/task/${tid}/schedstat`, 'utf8').trim().split(/\s+/).map(Number);
+        out.set(`${p}/${tid}`, { run, wait });
+        any = true;
+      } catch {
+        // the thread ended between readdir and read, or no schedstat
+      }
+    }
+  }
+  return any ? out : null;
+}
+
+/**
+ * CPU and run-queue wait seconds between two treeSchedNs() snapshots: threads present in both
+ * count their difference, threads born in between count whole (a thread that ended in between
+ * is missing: the caller cross-checks against the tick-based tree CPU).
+ */
+function schedDelta(a, b) {
+  if (!a || !b) return null;
+  let run = 0;
+  let wait = 0;
+  for (const [k, v] of b) {
+    const p = a.get(k) || { run: 0, wait: 0 };
+    run += v.run - p.run;
+    wait += v.wait - p.wait;
+  }
+  return { cpuSec: run / 1e9, waitSec: wait / 1e9 };
+}
+
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** RSS once two samples `gapMs` apart agree within `tolerance` (or after `tries` pairs). */
@@ -173,4 +219,4 @@ async function stableRss(pid, { gapMs = 500, tolerance = 0.01, tries = 20, read 
   return { rss: prev, stable: false };
 }
 
-module.exports = { clockTicks, cpuSeconds, treeCpuSeconds, treeRssBytes, treeFdCount, processTree, threadCpuSeconds, loadAverage, systemBusySeconds, rssBytes, fdCount, fileLimit, stableRss, sleep };
+module.exports = { clockTicks, cpuSeconds, treeCpuSeconds, treeSchedNs, schedDelta, treeRssBytes, treeFdCount, processTree, threadCpuSeconds, loadAverage, systemBusySeconds, rssBytes, fdCount, fileLimit, stableRss, sleep };

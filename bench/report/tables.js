@@ -2,7 +2,7 @@
 // The report's tables as data ({ title, header, rows, note }), rendered by the console
 // (aligned text), Markdown and HTML renderers alike.
 const { num, spread } = require('../lib/stats');
-const { NOISE_LIMIT, OTHER_LOAD_LIMIT } = require('../lab/noise');
+const { NOISE_LIMIT, OTHER_LOAD_LIMIT, WAIT_LIMIT } = require('../lab/noise');
 const { unitOf } = require('./charts');
 
 const pct = (x) => `${(x * 100).toFixed(0)}%`;
@@ -29,18 +29,20 @@ function figureTables(results, summary) {
     const unit = `${one === 'delivery' ? 'deliverie' : one}s`;
     for (const c of cells) for (const [t, s] of Object.entries(c.targets)) {
       rows.push([c.id, t, spread(s.opsPerSec, 0), spread(s.p50Us, 1), spread(s.p99Us, 1), med(s.p999Us, (x) => num(x, 1)),
-        spread(s.serverCpuUsPerOp, 2), med(s.rssBytes, mb), med(s.genCores), med(s.otherCores), String(s.errors), status(s)]);
+        spread(s.serverCpuUsPerOp, 2), med(s.rssBytes, mb), med(s.genCores), med(s.otherCores),
+        med(s.serverWaitShare, (x) => `${(x * 100).toFixed(1)}%`), String(s.errors), status(s)]);
     }
     tables.push({
       title: `${workload}: ${rounds}`,
       header: ['cell', 'target', `${unit}/s`, workload === 'broadcast' ? 'p50 µs to all' : 'p50 µs', 'p99 µs', 'p99.9 µs', `server CPU µs/${one}`,
-        'server RSS', 'gen cores', 'other load', 'errors', 'note'],
+        'server RSS', 'gen cores', 'other load', 'cpu wait', 'errors', 'note'],
       rows,
       note: (workload === 'http' ? 'autocannon (cells -ac) measures latency in whole milliseconds: "-" = under 1 ms; wrk cells: µs. ' : '') +
         (workload === 'broadcast' ? 'latency: from the push until the last connection has it, over the pushes; CPU per delivered message. ' : '') +
         (workload === 'goim' ? 'messages answered by the handler; heartbeats answered natively by ringnet are not counted as operations. ' : '') +
         'gen cores: the generator\'s own CPU (near 1.0 = a saturated generator, not a server limit). ' +
-        'other load: busy cores outside server and generator (/proc/stat): above ~0.1 the machine was shared.',
+        'other load: busy cores outside server and generator (/proc/stat): above ~0.1 the machine was shared. ' +
+        'cpu wait: run-queue wait of the server\'s threads (summed) over the window: runnable while another task had its CPU (schedstat).',
     });
   }
 
@@ -112,15 +114,22 @@ function factLines(results, summary) {
     `backends: epoll ${f.backends.epoll}, io_uring ${f.backends.io_uring}; ringnet ${f.ringnetCommit || '?'}`,
     `load average at start ${l0 ? l0.one : '?'}, at end ${l1 ? l1.one : '?'} (${f.cpuCount} CPUs; the machine is shared)`,
     `${roundsRun(results)} round(s)${results.stability ? ` (${results.plan.rounds} planned, then --until-stable)` : ''}, ` +
-      `${results.plan.warmup} s warm-up + ${results.plan.duration} s measured per run; ` +
+      `${results.plan.warmup} s warm-up + ${results.plan.duration} s measured per run` +
+      `${results.plan.slices > 1 ? ` (echo, goim, WebSocket, HTTP: in ${results.plan.slices} windows per target per round, alternating A B C C B A … between the servers)` : ''}; ` +
       `started ${results.startedAt}, ${Math.round(results.elapsedSec)} s total`,
     pin ? `pinned: generator on CPU ${pin.generator}, server on CPU ${pin.server} (taskset; cells with more workers than server CPUs run unpinned)`
       : 'not pinned: generator and server share the CPUs',
   ];
   if (st) {
+    const cap = st.stoppedBy === 'max-minutes' ? `wall-time bound of ${st.maxMinutes} min reached (${Math.round(st.elapsedSec / 60)} min, ${st.rounds} rounds)`
+      : `cap of ${st.maxRounds} rounds reached`;
     lines.push(st.stable ? `--until-stable: every ratio within ${NOISE_LIMIT * 100}% after ${st.rounds} rounds`
-      : `--until-stable: cap of ${st.maxRounds} rounds reached; ${st.unsettled.length} ratio(s) still spread more than ${NOISE_LIMIT * 100}%: ` +
-        st.unsettled.slice(0, 6).map((u) => `${u.cell} ${u.ratio} ${u.spread === null ? 'no data' : `${(u.spread * 100).toFixed(1)}%`}`).join('; '));
+      : `--until-stable: ${cap}; ${st.unsettled.length} ratio(s) still spread more than ${NOISE_LIMIT * 100}%: ` +
+        st.unsettled.map((u) => `${u.cell} ${u.ratio} ${u.spread === null ? 'no data' : `${(u.spread * 100).toFixed(1)}%`}`).join('; '));
+  }
+  if (summary && summary.waitedRuns) {
+    lines.push(`SERVER CPU SHARED: ${summary.waitedRuns} of ${summary.totalRuns} runs saw the server runnable but off its CPU more than ` +
+      `${WAIT_LIMIT * 100}% of the window (schedstat run-queue wait, column "cpu wait"): another task ran on the server's CPU`);
   }
   if (summary && summary.disturbedRuns) {
     lines.push(`OTHER LOAD: ${summary.disturbedRuns} of ${summary.totalRuns} runs saw more than ${OTHER_LOAD_LIMIT} busy cores outside server and generator ` +

@@ -9,9 +9,12 @@
 //  - backpressure: pause reading while socket.write() reports a full buffer.
 // Usage: node node-net-echo.js [port=0 | unix socket path] [host=127.0.0.1] [options JSON]
 //   options: {"noDelay":true,"keepAlive":false,"writes":1}; writes 2 echoes each frame as two
-//   writes (header, then payload): the small-write pattern of the lab's socket-flag experiment.
+//   writes (header, then payload): the small-write pattern of the lab's socket-flag experiment;
+//   "tls": {"key": PATH, "cert": PATH} serves the same echo over node:tls (the lab's TLS echo).
 // Prints {"ready":true,"port":N,"pid":N} once listening; exits on SIGTERM/SIGINT.
+const fs = require('node:fs');
 const net = require('node:net');
+const tls = require('node:tls');
 
 const where = process.argv[2] || '0';
 const host = process.argv[3] || '127.0.0.1';
@@ -75,7 +78,10 @@ function writeSplit(socket, buf, end) {
   return ok;
 }
 
-const server = net.createServer(onConnection);
+const server = options.tls
+  ? tls.createServer({ key: fs.readFileSync(options.tls.key), cert: fs.readFileSync(options.tls.cert) }, onConnection)
+  : net.createServer(onConnection);
+server.on('tlsClientError', () => {});                    // a client giving up mid-handshake
 const unixPath = /^\d+$/.test(where) ? null : where;
 server.listen(unixPath ? { path: unixPath } : { port: Number(where), host }, () => {
   const at = unixPath ? { path: unixPath } : { port: server.address().port };

@@ -25,11 +25,14 @@ module.exports = {
   stats: false,
   optional: true, // a reference that needs a build step: joins every echo/http cell when it builds
   available: ensureBuilt,
+  /** The cells it joins as an optional target: not TLS ones. */
+  serves: (cell) => !cell.tls,
   server(cell) {
     if (cell.acceptMode && cell.acceptMode !== 'dispatch') return { skip: 'c-limit has one accept mode (SO_REUSEPORT per thread)' };
     if (cell.socketFlags && Object.keys(cell.socketFlags.connection || {}).length) return { skip: 'c-limit sets only TCP_NODELAY' };
     if (cell.echoWrites === 2) return { skip: 'c-limit answers with one write' };
     if (cell.reconnect) return { skip: 'c-limit is measured on steady connections' };
+    if (cell.tls) return { skip: 'c-limit speaks no TLS' };
     const mode = cell.workload === 'http' ? 'http' : 'echo';
     return { args: [SCRIPT, '0', '127.0.0.1', mode] };
   },

@@ -10,7 +10,8 @@ module.exports = {
   workloads: ['http'],
   stats: false,
   available: () => true,
-  server() {
+  server(cell) {
+    if (cell.tls) return { skip: 'node:http serves plain HTTP (node:https the HTTPS cells)' };
     return { args: [SCRIPT, '0', '127.0.0.1'] };
   },
 };

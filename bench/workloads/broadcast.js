@@ -32,7 +32,75 @@ function ensureClient() {
   if (r.status !== 0) throw new Error('broadcast-client build failed (needs g++)');
 }
 
-module.exports = {
+/** One client process holding `n` connections to `port`: { child, exited, lines, diag() }. */
+function startClient(port, n, cell, ctx) {
+  const ws = cell.protocol === 'websocket' ? ['--protocol', 'ws'] : [];
+  const [cmd, argv] = pinned(CLIENT, ['--host', '127.0.0.1', '--port', String(port), '--connections', String(n), ...ws], ctx.generatorCpus);
+  const child = spawn(cmd, argv, { stdio: ['pipe', 'pipe', 'pipe'] });
+  const exited = new Promise((r) => child.on('exit', r));
+  let diag = '';
+  child.stderr.on('data', (d) => { if (diag.length < 4000) diag += d; });
+  const lines = messageLog();
+  onLines(child.stdout, (l) => { const m = tryJson(l); if (m) lines.add(m); });
+  return { child, exited, lines, diag: () => diag };
+}
+
+/**
+ * The measured pushes against a server. A server that announces several `ports` (the cluster
+ * workload's nodes) gets the connections spread over them, one client process per port, and a
+ * push is delivered once every client has it on every connection.
+ */
+async function runPushes(server, target, cell, ctx) {
+  const sampler = windowSampler(server, target);
+  const ports = (server.ready && server.ready.ports) || [server.port];
+  const share = (i) => Math.floor(cell.connections / ports.length) + (i < cell.connections % ports.length ? 1 : 0);
+  const clients = ports.map((port, i) => startClient(port, share(i), cell, ctx));
+  const latenciesUs = [];
+  const res = { errors: 0 };
+  try {
+    for (const c of clients) {
+      const m = await c.lines.wait((x) => x.connected !== undefined, 120_000, 'client connections');
+      if (m.failed) throw new Error(`${m.failed} of ${cell.connections} connections failed`);
+    }
+    await server.waitMessage((m) => m.joined === cell.connections, 60_000, 'the server to hold every connection');
+    await proc.sleep(Math.max(300, ctx.warmup * 1000));   // connection set-up work settles first
+    const gen0 = clients.map((c) => proc.cpuSeconds(c.child.pid));
+    await sampler.begin();
+    for (let seq = 1; seq <= cell.pushes; seq++) {
+      process.kill(server.pid, 'SIGUSR2');
+      const pushed = await server.waitMessage((m) => m.pushed === seq, 30_000, `push ${seq}`);
+      let last = 0n;
+      for (const c of clients) {
+        const done = await c.lines.wait((m) => m.complete === seq, 60_000, `delivery of push ${seq}`);
+        if (done.lost) throw new Error(`${done.lost} connections lost`);
+        if (BigInt(done.t) > last) last = BigInt(done.t);
+      }
+      latenciesUs.push(Number(last - BigInt(pushed.t)) / 1e3);
+      await proc.sleep(20);
+    }
+    await sampler.end();
+    const genCpuSec = clients.reduce((a, c, i) => a + proc.cpuSeconds(c.child.pid) - gen0[i], 0);
+    const ops = cell.pushes * cell.connections;
+    const figures = sampler.figures(genCpuSec, ops);
+    const lat = summarize(latenciesUs);
+    const sorted = [...latenciesUs].sort((a, b) => a - b);
+    Object.assign(res, figures, {
+      ops, opsPerSec: ops / figures.windowSec, genCpuSec,
+      p50Us: lat.median, p99Us: sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.99))], maxUs: lat.max,
+    });
+    if (server.messages.some((m) => m.dropped)) res.error = 'the server dropped a broadcast';
+  } catch (e) {
+    const diag = clients.map((c) => c.diag().trim()).filter(Boolean).join('; ');
+    res.error = `${e.message}${diag ? `: ${diag.slice(0, 300)}` : ''}`;
+  } finally {
+    for (const c of clients) c.child.stdin.end();
+    await Promise.race([Promise.all(clients.map((c) => c.exited)), proc.sleep(5000)]);
+    for (const c of clients) if (c.child.exitCode === null) c.child.kill('SIGKILL');
+  }
+  return res;
+}
+
+const broadcast = {
   name: 'broadcast',
   description: 'broadcast fan-out: one goim push to every connection, time until all have it, CPU per delivery',
   unit: 'deliveries',
@@ -42,52 +110,9 @@ module.exports = {
   defaults: { connections: 10000, pushes: 20, payload: 64, protocol: 'tcp' },
   label: (cell) => `bcast-${cell.protocol === 'websocket' ? 'ws-' : ''}c${cell.connections}-n${cell.pushes}`,
   prepare: ensureClient,
-  async run(server, target, cell, ctx) {
-    const sampler = windowSampler(server, target);
-    const ws = cell.protocol === 'websocket' ? ['--protocol', 'ws'] : [];
-    const [cmd, argv] = pinned(CLIENT, ['--host', '127.0.0.1', '--port', String(server.port), '--connections', String(cell.connections), ...ws], ctx.generatorCpus);
-    const client = spawn(cmd, argv, { stdio: ['pipe', 'pipe', 'pipe'] });
-    const exited = new Promise((r) => client.on('exit', r));
-    let diag = '';
-    client.stderr.on('data', (d) => { if (diag.length < 4000) diag += d; });
-    const lines = messageLog();
-    onLines(client.stdout, (l) => { const m = tryJson(l); if (m) lines.add(m); });
-    const waitLine = lines.wait;
-    const latenciesUs = [];
-    const res = { errors: 0 };
-    try {
-      const c = await waitLine((m) => m.connected !== undefined, 120_000, 'client connections');
-      if (c.failed) throw new Error(`${c.failed} of ${cell.connections} connections failed`);
-      await server.waitMessage((m) => m.joined === cell.connections, 60_000, 'the server to hold every connection');
-      await proc.sleep(Math.max(300, ctx.warmup * 1000));   // connection set-up work settles first
-      const gen0 = proc.cpuSeconds(client.pid);
-      await sampler.begin();
-      for (let seq = 1; seq <= cell.pushes; seq++) {
-        process.kill(server.pid, 'SIGUSR2');
-        const pushed = await server.waitMessage((m) => m.pushed === seq, 30_000, `push ${seq}`);
-        const done = await waitLine((m) => m.complete === seq, 60_000, `delivery of push ${seq}`);
-        if (done.lost) throw new Error(`${done.lost} connections lost`);
-        latenciesUs.push(Number(BigInt(done.t) - BigInt(pushed.t)) / 1e3);
-        await proc.sleep(20);
-      }
-      await sampler.end();
-      const genCpuSec = proc.cpuSeconds(client.pid) - gen0;
-      const ops = cell.pushes * cell.connections;
-      const figures = sampler.figures(genCpuSec, ops);
-      const lat = summarize(latenciesUs);
-      const sorted = [...latenciesUs].sort((a, b) => a - b);
-      Object.assign(res, figures, {
-        ops, opsPerSec: ops / figures.windowSec, genCpuSec,
-        p50Us: lat.median, p99Us: sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.99))], maxUs: lat.max,
-      });
-      if (server.messages.some((m) => m.dropped)) res.error = 'the server dropped a broadcast';
-    } catch (e) {
-      res.error = `${e.message}${diag ? `: ${diag.trim().slice(0, 300)}` : ''}`;
-    } finally {
-      client.stdin.end();
-      await Promise.race([exited, proc.sleep(5000)]);
-      if (client.exitCode === null) client.kill('SIGKILL');
-    }
-    return res;
-  },
+  run: runPushes,
 };
+
+module.exports = broadcast;
+module.exports.runPushes = runPushes;
+module.exports.ensureClient = ensureClient;

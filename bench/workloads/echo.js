@@ -9,6 +9,7 @@ module.exports = {
   name: 'echo',
   description: 'length-prefixed echo, native generator (bench/loadgen)',
   unit: 'frames',
+  sliceable: true,
   reference: 'node:net',
   defaults: { connections: 100, depth: 1, payload: 64, reconnect: 0, echoWrites: 1 },
   label(cell) {

@@ -9,6 +9,7 @@ module.exports = {
   name: 'goim',
   description: 'goim Comet protocol: auth, heartbeats, messages answered by the handler (native generator)',
   unit: 'messages',
+  sliceable: true,
   reference: 'node:net',
   defaults: { connections: 100, depth: 1, payload: 64, heartbeatEvery: 10 },
   label: (cell) => `goim-c${cell.connections}-d${cell.depth}-p${cell.payload}${cell.heartbeatEvery !== 10 ? `-hb${cell.heartbeatEvery}` : ''}`,

@@ -3,13 +3,16 @@
 // process so its CPU is measured apart). Cell parameters: connections, depth (= HTTP
 // pipelining), newConnection (a new connection per request: wrk sends "Connection: close" and
 // reconnects when the server closes; autocannon cannot, see unavailable()), generator
-// ('autocannon' | 'wrk').
+// ('autocannon' | 'wrk'), tls (HTTPS: wrk over TLS against the lab's certificate, cells
+// `https-...`, reference node:https; with newConnection every request is a full handshake, so
+// requests/s = handshakes/s: wrk resumes no sessions).
 const fs = require('node:fs');
 const path = require('node:path');
 const { spawn } = require('node:child_process');
 const { onLines, tryJson, pinned } = require('../lib/spawn');
 const { windowSampler } = require('../lab/sampler');
 const { runPhasedChild } = require('../lib/phased_child');
+const { tlsAvailable } = require('./shared/tls-certs');
 
 const CHILD = path.join(__dirname, 'shared', 'autocannon-child.js');
 const WRK_SCRIPT = path.join(__dirname, 'shared', 'wrk-report.lua');
@@ -22,7 +25,7 @@ function wrkPath() {
 /** wrk -> { result, exitCode, diag }; the sampler brackets the measured process. */
 async function runWrk(server, cell, ctx, sampler) {
   const bin = wrkPath();
-  const url = `http://127.0.0.1:${server.port}/`;
+  const url = `${cell.tls ? 'https' : 'http'}://127.0.0.1:${server.port}/`;
   const threads = String(Math.min(ctx.generatorThreads || 1, cell.connections));
   // wrk's stdout is block-buffered in a pipe: nothing arrives before it exits, so the window
   // opens when the measured process starts and closes when its result line arrives.
@@ -65,9 +68,13 @@ module.exports = {
   name: 'http',
   description: 'HTTP/1.1 hello world: keep-alive, pipelined, or a new connection per request (wrk or autocannon)',
   unit: 'requests',
+  sliceable: true,
+  minSliceSec: 1,            // wrk counts whole seconds
+  sliceWarmupSec: 0,         // wrk's warm-up is a run of its own (1 s at least): later slices reuse the warm server
   reference: 'node:http',
-  defaults: { connections: 100, depth: 1, newConnection: false, generator: 'wrk' },
-  label: (cell) => `http-c${cell.connections}-${cell.newConnection ? 'close' : `d${cell.depth}`}${cell.generator === 'autocannon' ? '-ac' : ''}`,
+  referenceFor: (cell) => (cell.tls ? 'node:https' : 'node:http'),
+  defaults: { connections: 100, depth: 1, newConnection: false, generator: 'wrk', tls: false },
+  label: (cell) => `${cell.tls ? 'https' : 'http'}-c${cell.connections}-${cell.newConnection ? 'close' : `d${cell.depth}`}${cell.generator === 'autocannon' ? '-ac' : ''}`,
   prepare() {
     try {
       require.resolve('autocannon');
@@ -79,6 +86,8 @@ module.exports = {
   unavailable: (cell) => {
     if (cell.generator === 'wrk' && !wrkPath()) return 'wrk is not installed (apt-get install wrk)';
     if (cell.newConnection && cell.depth > 1) return 'a new connection per request cannot pipeline';
+    if (cell.tls && cell.generator !== 'wrk') return 'HTTPS cells run wrk';
+    if (cell.tls && tlsAvailable() !== true) return tlsAvailable();
     // autocannon's reconnectRate resets the connection before it records the response, so it
     // counts none: only wrk measures a new connection per request.
     if (cell.newConnection && cell.generator === 'autocannon') return 'autocannon cannot count responses on a new connection per request; wrk can';

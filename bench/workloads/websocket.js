@@ -10,6 +10,7 @@ module.exports = {
   name: 'websocket',
   description: 'WebSocket binary echo, masked frames, native generator (bench/loadgen --protocol ws)',
   unit: 'messages',
+  sliceable: true,
   reference: 'ws',
   defaults: { connections: 100, depth: 1, payload: 64 },
   label: (cell) => `ws-c${cell.connections}-d${cell.depth}-p${cell.payload}`,

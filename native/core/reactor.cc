@@ -392,7 +392,7 @@ void Reactor::admit(int fd) {
   TlsSession* tls = nullptr;
   if (config_.tls) {
     std::shared_ptr<const TlsContext> ctx = config_.tls->get();
-    tls = ctx ? TlsSession::create(std::move(ctx), pool_, addressText(fd)) : nullptr;
+    tls = ctx ? TlsSession::create(std::move(ctx), pool_, addressText(fd), fd) : nullptr;
     if (tls == nullptr) {  // out of memory: refuse this one
       ::close(fd);
       WorkerStats::add(stats_.rejected, 1);
@@ -693,9 +693,10 @@ void Reactor::sendFrame(Connection& c, const uint8_t* meta, size_t metaLen, cons
   if (h < 0) return;  // JS validated; never write a corrupt frame
   size_t trailerLen = 0;
   const uint8_t* trailer = encoder_->trailer(&trailerLen);
-  // Never on a TLS connection: its output queue holds plaintext for the TLS
-  // session (reactor_tls.cc), which must never reach the kernel as it is.
-  if (arena >= 0 && c.tls == nullptr && body >= kBorrowFromBytes && backend_->canSendBorrowed()) {
+  // Never on a TLS connection while userspace encrypts: its output queue holds
+  // plaintext for the TLS session (reactor_tls.cc), which must never reach the
+  // kernel as it is (after a kTLS hand-over it does: the kernel encrypts).
+  if (arena >= 0 && c.tlsOut == nullptr && body >= kBorrowFromBytes && backend_->canSendBorrowed()) {
     if (c.out.size() + static_cast<size_t>(h) + body + trailerLen > config_.maxOutbound) {
       closeNow(c, kCloseBackpressure, 0, true);
       return;
@@ -851,7 +852,7 @@ void Reactor::markDirty(Connection& c) {
 }
 
 void Reactor::onWritten(Connection& c, size_t n, bool whole) {
-  if (c.tls) {
+  if (c.tlsOut != nullptr) {  // records (after a kTLS hand-over: the plain queue, below)
     tlsWritten(c, n);
     return;
   }

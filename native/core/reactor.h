@@ -168,6 +168,7 @@ class Reactor : public IoHandler, private ConnectionControl, private BorrowOwner
   void tlsFail(Connection& c, int32_t reason);
   void tlsEncrypt(Connection& c);
   void tlsWritten(Connection& c, size_t n);
+  void tlsKernelRecords(Connection& c);
   bool tlsCloseNotify(Connection& c);
   bool tlsPeerEnd(Connection& c);
   void tlsClosed(Connection& c);

@@ -61,6 +61,8 @@ enum CloseReason : int32_t {
   kCloseWsCloseTimeout = 29,  // ws.end(): no close from the peer within closeTimeout
   kCloseWsRejected = 30,    // the upgrade was refused; offset: the HTTP status (400, 404, 426, or onUpgrade's)
   kCloseMaxLifetime = 31,  // WebSocket: open for maxLifetime: closed with 1001
+  kCloseKtlsFailed = 32,   // TLS: kernel TLS hand-over failed (tls.ktls 'require', or after
+                           // OpenSSL let go of the keys); offset: errno (0: see the reason)
 };
 
 enum ServerErrorKind : int32_t {

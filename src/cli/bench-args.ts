@@ -76,6 +76,12 @@ export interface BenchRequest {
   expectations?: Expectation[];
   untilStable: boolean;
   maxRounds?: number;
+  /** Wall-time bound of --until-stable in minutes (the planned rounds always run). */
+  maxMinutes?: number;
+  /** Windows per target per round (the generator alternates between the servers). */
+  slices?: number;
+  /** HTTP cells over TLS (HTTPS). */
+  tls?: boolean;
   generatorThreads?: number;
   idleConnections?: number;
   list: boolean;
@@ -83,14 +89,16 @@ export interface BenchRequest {
 }
 
 export const BENCH_FLAGS: FlagSpecs = {
-  preset: { kind: 'string', value: 'NAME', help: 'default | echo | http | goim | broadcast | websocket | accept | flags | idle (default: default)' },
+  preset: { kind: 'string', value: 'NAME', help: 'default | echo | http | goim | broadcast | websocket | tls | cluster | accept | flags | idle (default: default)' },
   config: { kind: 'string', value: 'FILE', help: 'a JSON matrix file (see bench/README.md); flags override it' },
   targets: { kind: 'string', value: 'LIST', help: "e.g. ringnet-epoll,ringnet-io_uring,node:net or 'ringnet-epoll:{\"workers\":2}'" },
   target: { kind: 'repeat', value: 'NAME=CMD', help: "bring your own server, e.g. 'bun=bun my-server.js {port}' ('NAME@http,goim=...' limits its workloads); repeatable" },
   expect: { kind: 'repeat', value: 'EXPR', help: "'[cpu|throughput|p99|memory ]A/B<=X[ @CELL]', e.g. 'ringnet-io_uring/ringnet-epoll<=0.9': met / missed / within noise; exit status 3 if missed, 4 if undecided; repeatable" },
   'until-stable': { kind: 'boolean', help: 'add rounds until every ratio spread is <= 5% (or --max-rounds, reported)' },
   'max-rounds': { kind: 'string', value: 'N', help: 'cap of --until-stable (default 4 x --rounds, at least 8)' },
-  workload: { kind: 'string', value: 'LIST', help: 'echo | http | goim | websocket | broadcast | idle (and plugged-in workloads)' },
+  'max-minutes': { kind: 'string', value: 'M', help: 'wall-time bound of --until-stable: no round is added that would end later (default 18)' },
+  slices: { kind: 'string', value: 'N', help: 'windows per target per round, the generator alternating between the servers A B C C B A ... (default preset: 4; 1 = one window)' },
+  workload: { kind: 'string', value: 'LIST', help: 'echo | http | goim | websocket | tls-echo | broadcast | cluster | idle (and plugged-in workloads)' },
   connections: { kind: 'string', value: 'LIST', help: 'connections per cell, e.g. 100,1000' },
   depth: { kind: 'string', value: 'LIST', help: 'frames in flight per connection, e.g. 1,16' },
   payload: { kind: 'string', value: 'LIST', help: 'payload bytes per frame, e.g. 64,4k' },
@@ -103,6 +111,7 @@ export const BENCH_FLAGS: FlagSpecs = {
   rounds: { kind: 'string', value: 'N', help: 'interleaved rounds (median and min-max are reported)' },
   duration: { kind: 'string', value: 'SECONDS', help: 'measured seconds per run' },
   warmup: { kind: 'string', value: 'SECONDS', help: 'unmeasured seconds before each window' },
+  tls: { kind: 'boolean', help: 'HTTP cells over TLS (HTTPS, reference node:https; the tls preset has them all)' },
   quick: { kind: 'boolean', help: 'a short smoke run (1 round, short windows, smaller matrix): under a minute' },
   baseline: { kind: 'string', value: 'TARGET', help: 'target the ratios are taken against' },
   out: { kind: 'string', value: 'DIR', help: 'results directory (default bench/results)' },
@@ -206,6 +215,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchRequest {
     if (v !== undefined) req[k] = v;
   };
   maybe('pin', values.get('pin') as boolean | undefined);
+  maybe('tls', values.get('tls') as boolean | undefined);
   const repeated = (k: string): string[] => (values.get(k) as string[] | undefined) ?? [];
   if (values.has('target')) {
     req.byoTargets = repeated('target').map(parseByoTarget);
@@ -240,11 +250,15 @@ export function parseBenchArgs(argv: readonly string[]): BenchRequest {
   maybe('idleConnections', one('idle-connections', { min: 1, max: 1_000_000 }));
   maybe('maxRounds', one('max-rounds', { min: 1, max: 1000 }));
   if (req.maxRounds !== undefined && !req.untilStable) throw new UsageError('only applies with --until-stable', '--max-rounds');
+  maybe('slices', one('slices', { min: 1, max: 64 }));
   const secs = (k: string, min: number): number | undefined => {
     const v = str(k);
     return v === undefined ? undefined : toNumber(`--${k}`, v, { min, max: 3600 });
   };
   maybe('duration', secs('duration', 0.1));
+  const minutes = str('max-minutes');
+  if (minutes !== undefined) req.maxMinutes = toNumber('--max-minutes', minutes, { min: 0.1, max: 1440 });
+  if (req.maxMinutes !== undefined && !req.untilStable) throw new UsageError('only applies with --until-stable', '--max-minutes');
   maybe('warmup', secs('warmup', 0));
   if (values.has('socket-flags')) req.socketFlags = parseSocketFlagVariants(str('socket-flags') as string);
   maybe('baseline', str('baseline'));

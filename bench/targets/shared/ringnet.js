@@ -5,6 +5,7 @@
 // (the same handlers as their node and ws references), with the cell's options as JSON.
 const fs = require('node:fs');
 const path = require('node:path');
+const { labCerts } = require('../../workloads/shared/tls-certs');
 
 const ROOT = path.join(__dirname, '..', '..', '..');
 const CLI = path.join(ROOT, 'dist', 'cli', 'main.js');
@@ -31,10 +32,13 @@ function cellOptions(cell, backend) {
     ...(cell.inlineWorker !== undefined ? { inlineWorker: cell.inlineWorker } : {}),
     ...(cell.acceptMode ? { acceptMode: cell.acceptMode } : {}),
     ...(cell.socketFlags && Object.keys(cell.socketFlags.connection).length ? { connection: cell.socketFlags.connection } : {}),
+    // HTTPS and TLS echo cells: the lab's certificate (files; createServer reads them).
+    ...(cell.tls || cell.workload === 'tls-echo' ? { tls: { key: labCerts().key, cert: labCerts().cert } } : {}),
   };
 }
 
-const SCRIPTS = { http: 'ringnet-http.js', goim: 'ringnet-goim.js', broadcast: 'ringnet-broadcast.js', websocket: 'ringnet-websocket.js' };
+const SCRIPTS = { http: 'ringnet-http.js', goim: 'ringnet-goim.js', broadcast: 'ringnet-broadcast.js', websocket: 'ringnet-websocket.js',
+  cluster: 'ringnet-cluster.js' };
 
 /** The server script of a cell: WebSocket cells of any workload (idle, broadcast) run ringnet-websocket.js. */
 function scriptOf(cell) {
@@ -50,7 +54,8 @@ function serverFor(root, backend, cell, extra = {}) {
   if (scriptOf(cell)) {
     const script = path.join(root, 'bench', 'servers', scriptOf(cell));
     if (!fs.existsSync(script)) return { skip: `${script} missing (that checkout predates the ${cell.workload} workload)` };
-    if (cell.workload === 'broadcast') options.expect = cell.connections;
+    if (cell.workload === 'broadcast' || cell.workload === 'cluster') options.expect = cell.connections;
+    if (cell.workload === 'cluster') options.nodes = cell.nodes;
     return { args: [script, '0', '127.0.0.1', JSON.stringify(options)] };
   }
   return serveArgs(path.join(root, 'dist', 'cli', 'main.js'), backend, cell, extra);
@@ -64,7 +69,7 @@ function serveArgs(cli, backend, cell, extra = {}) {
   return { args, stats: true };
 }
 
-const WORKLOADS = ['echo', 'idle', 'http', 'goim', 'broadcast', 'websocket'];
+const WORKLOADS = ['echo', 'idle', 'http', 'goim', 'broadcast', 'websocket', 'tls-echo', 'cluster'];
 
 /** A ringnet target on one backend, serving every workload the lab has a ringnet server for. */
 function ringnetTarget({ name, backend, description, workloads = WORKLOADS }) {

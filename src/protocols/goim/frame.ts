@@ -12,6 +12,8 @@ export const GOIM_OP = {
   MESSAGE_REPLY: 5,
   AUTH: 7,
   AUTH_REPLY: 8,
+  /** goim's raw batch: several packets in one (broadcast an array of frames, see README). */
+  RAW: 9,
 } as const;
 
 /** A received goim packet. `body` is a view valid during the handler call only (copy it to keep it). */
@@ -33,16 +35,19 @@ export interface GoimOutFrame {
 }
 
 /**
- * What onAuth decides: true accepts (op 8 with an empty body goes back), an
- * object accepts with that reply body, false (or anything else) rejects:
- * the connection is closed with reason 'auth-rejected'.
+ * What onAuth decides: true accepts (op 8 with an empty body goes back),
+ * `{ body }` (a string or bytes) accepts with that reply body; false, or
+ * anything else (an object without such a body too), rejects: the connection
+ * is closed with reason 'auth-rejected'.
  */
 export type GoimAuthResult = boolean | { body: Uint8Array | string };
 
-// conn.send() and server.broadcast() take GoimOutFrame (src/protocol.ts).
+// conn.send() and server.broadcast() take GoimOutFrame, or an array of them
+// sent as one op 9 raw batch (src/protocol.ts, ./batch.ts).
 declare module '../../protocol' {
   interface SendPayloadTypes {
     goim: GoimOutFrame;
+    goimBatch: GoimOutFrame[];
   }
 }
 

@@ -10,6 +10,7 @@ import type { Protocol, SendPayload } from '../../protocol';
 import { CMD_PROTOCOL, type CloseReason } from '../../wire';
 import type { ProtocolContext, ProtocolHost, ProtocolModule } from '../module';
 import { AuthRejectedError, AuthRequiredError } from './errors';
+import { packGoimBatch } from './batch';
 import { decodeGoimFrame, goimMeta, GOIM_META_BYTES, GOIM_OP, type GoimAuthResult, type GoimFrame } from './frame';
 import type { GoimAuthHandler } from './handlers';
 import { normalizeGoimFraming, type NormalizedGoimFraming } from './options';
@@ -29,12 +30,15 @@ class GoimProtocol<T> implements Protocol<Connection<T>> {
   private readonly host: ProtocolHost<T>;
   private readonly framing: NormalizedGoimFraming;
   private readonly authGate: boolean;
+  /** framing { type: 'goim', transport: 'websocket' } (src/protocols/goim_websocket.ts). */
+  private readonly overWebSocket: boolean;
 
   constructor(ctx: ProtocolContext<T, NormalizedGoimFraming, GoimServerHandlers<T>>) {
     this.handlers = ctx.handlers;
     this.host = ctx.host;
     this.framing = ctx.framing;
     this.authGate = ctx.handlers.onAuth !== undefined;
+    this.overWebSocket = (ctx.framing as { goimOverWebSocket?: boolean }).goimOverWebSocket === true;
     if (this.authGate) {
       if (typeof ctx.handlers.onAuth !== 'function') throw new InvalidOptionError('handlers.onAuth', 'must be a function');
       ctx.framing.auth = true;
@@ -69,6 +73,10 @@ class GoimProtocol<T> implements Protocol<Connection<T>> {
   }
 
   send(conn: Connection<T>, payload: SendPayload): boolean {
+    if (Array.isArray(payload)) {
+      const wire = this.broadcastWire(payload);
+      if (wire !== undefined) return conn.write(wire);
+    }
     // ver/op/seq travel in front of the body; the header is written natively.
     const body = this.body(payload, META);
     return conn._sendFrame(body, body.length + this.framing.overhead, META);
@@ -79,8 +87,23 @@ class GoimProtocol<T> implements Protocol<Connection<T>> {
     return Buffer.concat([meta, this.body(payload, meta)]);
   }
 
+  /**
+   * An array of frames over TCP is goim's raw batch as the Comet writes it to
+   * TCP clients: the packets themselves, no op 9 header (already wire bytes).
+   * Over WebSocket it is an op 9 packet like any other (see body()).
+   */
+  broadcastWire(payload: SendPayload): Uint8Array | undefined {
+    if (!Array.isArray(payload) || this.overWebSocket) return undefined;
+    return packGoimBatch(payload, this.framing);
+  }
+
   private body(payload: SendPayload, meta: Buffer): Buffer {
     const f = this.framing;
+    if (Array.isArray(payload)) {
+      // goim over WebSocket: one binary message holding one op 9 packet whose body is the packets.
+      goimMeta({ op: GOIM_OP.RAW }, f.ver, meta);
+      return packGoimBatch(payload, f);
+    }
     const body = goimMeta(payload, f.ver, meta);
     if (body.length > f.maxPayload) {
       throw new InvalidFrameError(`goim body of ${body.length} bytes exceeds maxFrameLength (${f.maxFrameLength})`);
@@ -109,7 +132,7 @@ class GoimProtocol<T> implements Protocol<Connection<T>> {
 
   private settleAuth(conn: Connection<T>, result: GoimAuthResult, seq: number, ver: number): void {
     if (conn.closed || conn._reason !== undefined) return;
-    if (result === true || (typeof result === 'object' && result !== null)) {
+    if (result === true || isReplyBody(result)) {
       try {
         this.acceptAuth(conn, seq, ver, result === true ? undefined : result.body);
       } catch (err) {
@@ -117,7 +140,7 @@ class GoimProtocol<T> implements Protocol<Connection<T>> {
       }
       return;
     }
-    // false, or anything that is not an acceptance: fail closed.
+    // false, or anything that is not an acceptance ({} or { ok: true } too): fail closed.
     conn._reason = 'auth-rejected';
     conn.close();
   }
@@ -140,3 +163,10 @@ export const GOIM: ProtocolModule<NormalizedGoimFraming, GoimServerHandlers<any>
   exclusiveHandlers: ['onAuth'],
   create: (ctx) => new GoimProtocol(ctx),
 };
+
+/** `{ body }` with a string or bytes body: the only object that accepts an auth. */
+function isReplyBody(result: unknown): result is { body: Uint8Array | string } {
+  if (typeof result !== 'object' || result === null) return false;
+  const body = (result as { body?: unknown }).body;
+  return typeof body === 'string' || body instanceof Uint8Array;
+}
