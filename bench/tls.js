@@ -1,10 +1,16 @@
 'use strict';
-// TLS benchmark: ringnet's HTTPS hello world (epoll, io_uring) against node:https, same run.
+// TLS benchmark: ringnet (epoll, io_uring) against node:https / node:tls, same run.
 //
 // Workloads, each target in turn per round (A B C A B C ...), its server in a child process:
 //   keepalive  wrk -t1 -c100, keep-alive: TLS records only (after 100 handshakes)
 //   newconn    wrk -t1 -c20 with "Connection: close": a full handshake per request
 //              (handshakes per second; wrk offers no session resumption)
+//   echo       TLS framed echo (length framing): bench/tls/echo-clients.js, 50 node:tls
+//              connections x 4 frames of 64 B in flight; ringnet vs node:tls (bench/servers/
+//              node-tls-echo.js): server CPU per echoed frame
+//   handshake  `openssl s_time -new`: one full handshake after another (TLS 1.3, the
+//              default suite) against the echo servers: server CPU per handshake, i.e.
+//              handshakes per second per core, ringnet vs node:tls
 //   idle       N idle TLS connections (default 10,000; bench/tls/idle-clients.js opens
 //              them, one request each): the server's RSS growth per connection
 // Server CPU per request = delta utime+stime of the server process (/proc/<pid>/stat) over
@@ -12,8 +18,9 @@
 // that figure and its ratio to node:https in the same round are what hold between runs.
 // Certificates: a throwaway EC P-256 CA + server certificate made with the openssl CLI.
 //
-// Usage: node bench/tls.js [--quick] [--duration S] [--rounds N] [--idle N] [--only keepalive,newconn,idle]
-//          [--targets ringnet-epoll,ringnet-io_uring,node:https] [--json FILE]
+// Usage: node bench/tls.js [--quick] [--duration S] [--rounds N] [--idle N]
+//          [--only keepalive,newconn,echo,handshake,idle]
+//          [--targets ringnet-epoll,ringnet-io_uring,node:https,node:tls] [--json FILE]
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -28,9 +35,15 @@ const TARGETS = [
   { name: 'ringnet-io_uring', script: 'ringnet-http.js', options: { backend: 'io_uring' } },
   { name: 'node:https', script: 'node-https.js', reference: true },
 ];
+// The TLS framed echo servers (echo, handshake workloads).
+const ECHO_TARGETS = [
+  { name: 'ringnet-epoll', script: 'ringnet-tls-echo.js', options: { backend: 'epoll' } },
+  { name: 'ringnet-io_uring', script: 'ringnet-tls-echo.js', options: { backend: 'io_uring' } },
+  { name: 'node:tls', script: 'node-tls-echo.js', reference: true },
+];
 
 function parseArgs(argv) {
-  const o = { duration: 6, rounds: 3, idle: 10000, only: ['keepalive', 'newconn', 'idle'], targets: null, json: null };
+  const o = { duration: 6, rounds: 3, idle: 10000, only: ['keepalive', 'newconn', 'echo', 'handshake', 'idle'], targets: null, json: null };
   for (let i = 0; i < argv.length; i++) {
     const [k, v0] = argv[i].split(/=(.*)/s);
     const v = () => (v0 !== undefined ? v0 : argv[++i]);
@@ -60,7 +73,7 @@ function makeCerts() {
 
 function start(target, certs) {
   const tlsFiles = { key: certs.key, cert: certs.cert };
-  const extra = target.script === 'node-https.js' ? tlsFiles : { ...target.options, tls: tlsFiles };
+  const extra = target.reference ? tlsFiles : { ...target.options, tls: tlsFiles };
   return startServer({ args: [path.join(HERE, 'servers', target.script), '0', '127.0.0.1', JSON.stringify(extra)] });
 }
 
@@ -82,12 +95,55 @@ function wrk(port, args, seconds) {
 }
 
 const WORKLOADS = {
-  keepalive: { args: ['-c100'], what: 'HTTPS keep-alive, 100 connections' },
-  newconn: { args: ['-c20', '-H', 'Connection: close'], what: 'HTTPS, new connection (full handshake) per request, 20 at once' },
+  keepalive: { args: ['-c100'], what: 'HTTPS keep-alive, 100 connections', ref: 'node:https', unit: 'req' },
+  newconn: { args: ['-c20', '-H', 'Connection: close'], what: 'HTTPS, new connection (full handshake) per request, 20 at once', ref: 'node:https', unit: 'req' },
+  echo: { what: 'TLS framed echo, 50 connections x 4 frames of 64 B in flight', ref: 'node:tls', unit: 'frame', echo: true },
+  handshake: { what: 'full TLS handshakes one after another (openssl s_time -new)', ref: 'node:tls', unit: 'handshake', echo: true },
 };
+
+// Echoed frames over the measured window (the client says when it starts counting).
+async function echoRun(srv, seconds) {
+  const child = spawn(process.execPath, [path.join(HERE, 'tls', 'echo-clients.js'), String(srv.port), '50', '4', '64', String(seconds)],
+    { stdio: ['ignore', 'pipe', 'inherit'] });
+  let cpu0 = 0;
+  let result = null;
+  onLines(child.stdout, (line) => {
+    const m = tryJson(line);
+    if (m?.counting) cpu0 = proc.cpuSeconds(srv.pid);
+    else if (m?.frames !== undefined) result = { ...m, cpu: proc.cpuSeconds(srv.pid) - cpu0 };
+  });
+  await new Promise((resolve) => child.on('close', resolve));
+  if (!result || !(result.frames > 0)) throw new Error('echo-clients produced no frames');
+  return { rps: result.frames / result.seconds, cpuUs: (result.cpu / result.frames) * 1e6, errors: '', non2xx: 0 };
+}
+
+// openssl s_time: sequential full handshakes (-new), no request.
+async function handshakeRun(srv, seconds) {
+  const cpu0 = proc.cpuSeconds(srv.pid);
+  const out = await new Promise((resolve, reject) => {
+    const child = spawn('openssl', ['s_time', '-connect', `127.0.0.1:${srv.port}`, '-new', '-time', String(seconds)]);
+    let text = '';
+    child.stdout.on('data', (d) => (text += d));
+    child.stderr.on('data', (d) => (text += d));
+    child.on('error', reject);
+    child.on('close', () => resolve(text));
+  });
+  const cpu = proc.cpuSeconds(srv.pid) - cpu0;
+  const m = /(\d+) connections in (\d+) real seconds/.exec(out);
+  const n = m ? Number(m[1]) : 0;
+  if (!(n > 0)) throw new Error(`openssl s_time made no connection:\n${out}`);
+  return { rps: n / Number(m[2]), cpuUs: (cpu / n) * 1e6, errors: '', non2xx: 0 };
+}
 
 async function measure(target, certs, workload, o) {
   const srv = await start(target, certs);
+  if (workload === 'echo' || workload === 'handshake') {
+    try {
+      return workload === 'echo' ? await echoRun(srv, o.duration) : await handshakeRun(srv, o.duration);
+    } finally {
+      await stopProcess(srv.child);
+    }
+  }
   try {
     await wrk(srv.port, WORKLOADS[workload].args, 2).catch(() => {}); // warm-up (may be all handshakes)
     const cpu0 = proc.cpuSeconds(srv.pid);
@@ -122,17 +178,22 @@ async function idle(target, certs, n) {
 
 function printRuns(results, o) {
   for (const [w, byTarget] of Object.entries(results.runs)) {
+    const { unit, ref } = WORKLOADS[w];
     console.log(`\n${WORKLOADS[w].what}; ${o.rounds} round(s) of ${o.duration} s (median [min..max])`);
-    console.log(table(['target', 'req/s', 'server CPU µs/req', 'CPU vs node:https'], Object.entries(byTarget).map(([name, ms]) => [
-      name, spread(summarize(ms.map((m) => m.rps)), 0), spread(summarize(ms.map((m) => m.cpuUs))),
-      name === 'node:https' ? '1' : spread(summarize(ms.map((m) => m.ratio))),
-    ])));
+    const perCore = w === 'handshake' || w === 'newconn';
+    console.log(table(['target', `${unit}/s`, `server CPU µs/${unit}`, ...(perCore ? [`${unit}s per CPU second`] : []), `CPU vs ${ref}`],
+      Object.entries(byTarget).map(([name, ms]) => [
+        name, spread(summarize(ms.map((m) => m.rps)), 0), spread(summarize(ms.map((m) => m.cpuUs))),
+        ...(perCore ? [spread(summarize(ms.map((m) => 1e6 / m.cpuUs)), 0)] : []),
+        name === ref ? '1' : spread(summarize(ms.map((m) => m.ratio))),
+      ])));
   }
 }
 
 async function main() {
   const o = parseArgs(process.argv.slice(2));
   const targets = TARGETS.filter((t) => !o.targets || o.targets.includes(t.name));
+  const echoTargets = ECHO_TARGETS.filter((t) => !o.targets || o.targets.includes(t.name));
   const certs = makeCerts();
   const load0 = proc.loadAverage();
   const results = { started: new Date().toISOString(), load: [load0], runs: {}, idle: {} };
@@ -141,13 +202,15 @@ async function main() {
       results.runs[w] = {};
       for (let round = 0; round < o.rounds; round++) {
         const ref = {};
-        for (const t of targets) {
+        const list = WORKLOADS[w].echo ? echoTargets : targets;
+        for (const t of list) {
           const m = await measure(t, certs, w, o);
           (results.runs[w][t.name] ??= []).push(m);
           ref[t.name] = m;
-          process.stderr.write(`${w} round ${round + 1} ${t.name}: ${num(m.rps, 0)} req/s, ${num(m.cpuUs)} µs CPU/req${m.errors ? ` errors ${m.errors}` : ''}\n`);
+          const u = WORKLOADS[w].unit;
+          process.stderr.write(`${w} round ${round + 1} ${t.name}: ${num(m.rps, 0)} ${u}/s, ${num(m.cpuUs)} µs CPU/${u}${m.errors ? ` errors ${m.errors}` : ''}\n`);
         }
-        for (const t of targets) ref[t.name].ratio = ref[t.name].cpuUs / ref['node:https']?.cpuUs;
+        for (const t of list) ref[t.name].ratio = ref[t.name].cpuUs / ref[WORKLOADS[w].ref]?.cpuUs;
       }
     }
     printRuns(results, o);

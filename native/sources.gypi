@@ -47,6 +47,7 @@
       'native/core/tls/tls_context.cc',
       'native/core/tls/tls_session.cc',
       'native/core/tls/ktls.cc',
+      'native/core/tls/ktls_handover.cc',
     ],
     'ringnet_epoll_sources': [
       'native/epoll/epoll_backend.cc',

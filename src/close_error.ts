@@ -28,6 +28,7 @@ export function closeError<T>(reason: CloseReason, errno: number, c: Connection<
       return reason === 'reset' ? new SystemError('ECONNRESET', -104, 'read', `connection ${c.id}: ECONNRESET`) : undefined;
     case 'tls-error':
     case 'tls-abrupt':
+    case 'ktls-failed':
       return tlsCloseError(reason, errno, c.id);
     case 'idle-timeout':
     case 'read-timeout':

@@ -45,18 +45,23 @@ export class CommandLog {
    * slice of one): only where they are goes into the log; the worker reads them
    * from the arena, which it reuses only after applying this log.
    */
-  pushRef(op: number, slot: number, gen: number, arena: number, view: Uint8Array): void {
-    const need = COMMAND_HEADER_BYTES + 12;
+  pushRef(op: number, slot: number, gen: number, arena: number, view: Uint8Array, head?: Uint8Array): void {
+    // `head`: the framing's meta (WebSocket: the opcode byte), after the reference.
+    const h = head === undefined ? 0 : head.length;
+    const n = 12 + h;
+    const need = COMMAND_HEADER_BYTES + ((n + 3) & ~3);
     if (this.length + need > this.bytes.length) this.grow(need);
     const i = this.length >> 2;
     const ints = this.ints;
     ints[i] = op;
     ints[i + 1] = slot;
     ints[i + 2] = gen;
-    ints[i + 3] = 12;
+    ints[i + 3] = n;
     ints[i + 4] = arena;
     ints[i + 5] = view.byteOffset;
     ints[i + 6] = view.length;
+    if (h === 1) this.bytes[this.length + COMMAND_HEADER_BYTES + 12] = (head as Uint8Array)[0] as number;
+    else if (h > 0) this.bytes.set(head as Uint8Array, this.length + COMMAND_HEADER_BYTES + 12);
     this.length += need;
     this.refs = true;
   }

@@ -158,10 +158,11 @@ export class Connection<T = unknown> {
   private queue(op: number, payload: Uint8Array, wireBytes: number, head?: Uint8Array): boolean {
     if (!this.admit(wireBytes)) return false;
     const w = this._w;
-    if (head === undefined && payload.buffer === w.batchMemory && payload.length > 0) {
+    if (payload.buffer === w.batchMemory && payload.length > 0 && (head === undefined || op === CMD_SEND)) {
       // A frame of the batch being handled (or a slice of it), sent back: the
-      // worker reads it from the arena, no copy into the log.
-      w.log.pushRef(op === CMD_SEND ? CMD_SEND_REF : CMD_WRITE_REF, this._slot, this._gen, w.batchArena, payload);
+      // worker reads it from the arena, no copy into the log (the framing's
+      // meta, if any, rides in the command).
+      w.log.pushRef(op === CMD_SEND ? CMD_SEND_REF : CMD_WRITE_REF, this._slot, this._gen, w.batchArena, payload, head);
       w.server._scheduleFlush();
     } else if (head === undefined) {
       this.command(op, payload);

@@ -156,7 +156,9 @@ export function fromNative(err: unknown): Error {
  * TLS failed: `code` ERR_TLS_HANDSHAKE (the handshake failed: garbage instead
  * of a ClientHello, no shared cipher or version...), ERR_TLS_HANDSHAKE_TIMEOUT
  * (tls.handshakeTimeout passed), ERR_TLS (a bad record after the handshake),
- * ERR_TLS_ABRUPT_CLOSE (the peer closed TCP without close_notify).
+ * ERR_TLS_ABRUPT_CLOSE (the peer closed TCP without close_notify), ERR_KTLS
+ * (the kernel TLS hand-over failed: tls.ktls 'require' on a connection the
+ * kernel did not take, or a failure after OpenSSL had let go of the keys).
  * `reason` is OpenSSL's text where it has one ("wrong version number").
  */
 export class TlsError extends RingnetError {

@@ -38,6 +38,8 @@ export interface NativeWorkerStats {
   tlsHandshakes: number;
   /** TLS handshakes that failed, timed out or were cut off by the client. */
   tlsHandshakeFailures: number;
+  /** TLS connections whose records the kernel encrypts (kTLS TX). */
+  ktlsTx: number;
   copiedToArena: number;
   copiedToInbox: number;
   copiedToOutput: number;

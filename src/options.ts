@@ -147,6 +147,8 @@ export interface NormalizedOptions {
   tlsContext?: unknown;
   tlsHandshakeTimeoutMs?: number;
   tlsMaxHandshakes?: number;
+  /** tls.ktls, kept for setSecureContext's new contexts. */
+  tlsKtls?: 'auto' | 'off' | 'require';
   backlog: number;
   listenerOptions: Array<[number, number]>;
   connectionOptions: Array<[number, number]>;
@@ -261,6 +263,7 @@ export function normalizeOptions(options: unknown): NormalizedOptions {
       tlsContext: tls.context,
       tlsHandshakeTimeoutMs: tls.handshakeTimeoutMs,
       tlsMaxHandshakes: tls.maxHandshakes,
+      tlsKtls: tls.ktls,
     }),
     backlog: listener.backlog,
     listenerOptions: listener.pairs,

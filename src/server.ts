@@ -357,7 +357,7 @@ export class Server<T = unknown> implements ConnectionHost<T> {
    */
   setSecureContext(tls: TlsOptions): void {
     if (this._options.tlsContext === undefined) throw new ServerStateError('ERR_TLS_NOT_ENABLED', 'setSecureContext: the server was created without tls');
-    const context = secureContext(tls, this._options.framing.alpn ?? []);
+    const context = secureContext(tls, this._options.framing.alpn ?? [], this._options.tlsKtls ?? 'auto');
     this._options.tlsContext = context;
     this.nativeServer?.setTlsContext(context);
   }

@@ -35,9 +35,13 @@ export interface TlsOptions extends TlsIdentityOptions {
   /** Handshakes in progress per worker; connections beyond are refused (ERR_TLS_MAX_HANDSHAKES). Default 1024. */
   maxHandshakes?: number;
   /**
-   * Kernel TLS. 'auto' (default): used when available, userspace otherwise;
-   * 'off'; 'require': createServer throws KtlsUnavailableError unless it can
-   * be used. This build always encrypts in userspace (see README).
+   * Kernel TLS (transmit offload: records the server sends are encrypted by
+   * the kernel, then sent with plain send). 'auto' (default): tried on every
+   * connection when the kernel has the TLS ULP, userspace otherwise (per
+   * connection, e.g. a cipher the kernel lacks; conn.tls.ktls.reason says
+   * why); 'off'; 'require': createServer throws KtlsUnavailableError when the
+   * kernel has no TLS, and a connection the kernel does not take is refused
+   * (onTlsClientError, ERR_KTLS). Receive offload is never used (see README).
    */
   ktls?: 'auto' | 'off' | 'require';
 }
@@ -54,13 +58,14 @@ export interface TlsInfo {
   servername: string | false;
   /** The session was resumed (a ticket). */
   resumed: boolean;
-  /** Kernel TLS offload per direction. */
-  ktls: { tx: boolean; rx: boolean };
+  /** Kernel TLS offload per direction; reason: why a direction stays in userspace ('' when none). */
+  ktls: { tx: boolean; rx: boolean; reason: string };
 }
 
 /** @internal what the native layer gets. */
 export interface NormalizedTls {
   context: unknown;
+  ktls: KtlsMode;
   handshakeTimeoutMs: number;
   maxHandshakes: number;
 }
@@ -102,7 +107,10 @@ function ms(option: string, value: unknown, fallback: number, min: number, max: 
   return value;
 }
 
-function nativeContext(tls: Record<string, unknown>, defaultAlpn: readonly string[]): unknown {
+type KtlsMode = 'auto' | 'off' | 'require';
+const KTLS_MODES: Record<KtlsMode, number> = { auto: 0, off: 1, require: 2 };
+
+function nativeContext(tls: Record<string, unknown>, defaultAlpn: readonly string[], ktls: KtlsMode): unknown {
   const main = identity('tls.', tls);
   let ca = '';
   if (tls.ca !== undefined) {
@@ -138,7 +146,9 @@ function nativeContext(tls: Record<string, unknown>, defaultAlpn: readonly strin
     throw new InvalidOptionError('tls.sessionTickets', 'must be a boolean');
   }
   try {
-    return native.createTlsContext({ ...main, ca, sni, alpn, minVersion, ciphers: tls.ciphers ?? '', sessionTickets: tls.sessionTickets ?? true });
+    return native.createTlsContext({
+      ...main, ca, sni, alpn, minVersion, ciphers: tls.ciphers ?? '', sessionTickets: tls.sessionTickets ?? true, ktls: KTLS_MODES[ktls],
+    });
   } catch (err) {
     // The native message names the option ("tls.key does not match the certificate (...)").
     const message = (err as Error).message;
@@ -157,21 +167,20 @@ export function normalizeTls(value: unknown, defaultAlpn: readonly string[]): No
   if (ktls !== 'auto' && ktls !== 'off' && ktls !== 'require') throw new InvalidOptionError('tls.ktls', "must be 'auto', 'off' or 'require'");
   if (ktls === 'require') {
     const available = native.kernelTlsAvailable();
-    throw new KtlsUnavailableError(available === true
-      ? "tls.ktls 'require': the kernel has TLS, but this build hands no connection to it (records are encrypted in userspace)"
-      : `tls.ktls 'require': kernel TLS is unavailable: ${available}`);
+    if (available !== true) throw new KtlsUnavailableError(`tls.ktls 'require': kernel TLS is unavailable: ${available}`);
   }
   return {
-    context: nativeContext(tls, defaultAlpn),
+    context: nativeContext(tls, defaultAlpn, ktls),
+    ktls,
     handshakeTimeoutMs: ms('tls.handshakeTimeout', tls.handshakeTimeout, 10000, 0, 2 ** 31 - 1),
     maxHandshakes: ms('tls.maxHandshakes', tls.maxHandshakes, 1024, 1, 1 << 20),
   };
 }
 
 /** @internal a new context for setSecureContext (same validation as createServer). */
-export function secureContext(value: unknown, defaultAlpn: readonly string[]): unknown {
+export function secureContext(value: unknown, defaultAlpn: readonly string[], ktls: KtlsMode): unknown {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new InvalidOptionError('tls', 'must be an object');
-  return nativeContext(value as Record<string, unknown>, defaultAlpn);
+  return nativeContext(value as Record<string, unknown>, defaultAlpn, ktls);
 }
 
 /** @internal conn.tls from the open event's fields after the address. */
@@ -182,6 +191,6 @@ export function parseTlsInfo(f: string[]): TlsInfo {
     alpn: f[2] ? f[2] : false,
     servername: f[3] ? f[3] : false,
     resumed: f[4] === '1',
-    ktls: { tx: f[5] === '1', rx: f[6] === '1' },
+    ktls: { tx: f[5] === '1', rx: f[6] === '1', reason: f[7] ?? '' },
   };
 }

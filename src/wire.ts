@@ -76,7 +76,8 @@ export type CloseReason =
   | 'ws-protocol-error'
   | 'ws-close-timeout'
   | 'upgrade-rejected'
-  | 'max-lifetime';
+  | 'max-lifetime'
+  | 'ktls-failed';
 
 /** Indexed by the native CloseReason number. */
 export const CLOSE_REASONS: readonly CloseReason[] = [
@@ -112,6 +113,7 @@ export const CLOSE_REASONS: readonly CloseReason[] = [
   'ws-close-timeout', // 29
   'upgrade-rejected', // 30: offset: the HTTP status
   'max-lifetime', // 31: a WebSocket open for maxLifetime (closed with 1001)
+  'ktls-failed', // 32: the kernel TLS hand-over failed (offset: errno)
 ];
 
 export const CLOSE_READ_TIMEOUT = 14;

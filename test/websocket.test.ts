@@ -92,6 +92,77 @@ describe.each(VARIANTS)('websocket ($name)', ({ options }) => {
     c.close();
   });
 
+  it('sends the delivered message itself back (by reference, with its opcode): text and binary, slices, pings, many per read', async () => {
+    const { port, server } = await listen({ type: 'websocket', maxPayloadLength: 1 << 20 }, {
+      onMessage(ws, data, isBinary) {
+        // '!' first: a ping and a slice of the batch's own bytes; else the bytes as delivered.
+        if (data.length > 0 && data[0] === 0x21) {
+          ws.ping(data.subarray(0, Math.min(10, data.length)));
+          expect(ws.send(data.subarray(1), isBinary)).toBe(SendStatus.SENT);
+          return;
+        }
+        ws.send(data, isBinary);
+      },
+    });
+    const c = await openWs(`ws://127.0.0.1:${port}/`);
+    const got: Array<{ data: Buffer; isBinary: boolean }> = [];
+    const pings: Buffer[] = [];
+    c.on('message', (data: Buffer, isBinary: boolean) => got.push({ data: Buffer.from(data), isBinary }));
+    c.on('ping', (data: Buffer) => pings.push(Buffer.from(data)));
+    const copied = () => server.stats().workers.reduce((n, w) => n + w.copies.commandLog, 0);
+    const sent: Array<{ data: Buffer; isBinary: boolean }> = [];
+    const echo = (n: number, i: number) => {
+      const bin = Buffer.alloc(n);
+      for (let j = 0; j < n; j++) bin[j] = (j * 7 + i) & 255;
+      const text = 'é✓x'.repeat(Math.ceil(n / 3)).slice(0, n);
+      sent.push({ data: bin, isBinary: true }, { data: Buffer.from(text), isBinary: false });
+      c.send(bin, { binary: true });
+      c.send(text, { binary: false });
+    };
+    // Around the by-reference threshold (1 KiB) and the 7/16-bit header lengths, then slices and pings.
+    [0, 1, 125, 126, 1023, 1024, 1025, 5000, 30000].forEach(echo);
+    const sliced = Buffer.from('!slice of the batch');
+    c.send(sliced, { binary: true });
+    c.send('!text slice', { binary: false });
+    sent.push({ data: sliced.subarray(1), isBinary: true }, { data: Buffer.from('text slice'), isBinary: false });
+    await waitFor(() => got.length === sent.length && pings.length === 2, 10000, 'every echo and ping');
+    // Every send and ping named bytes of the batch: nothing was copied into the command log
+    // but the opcode byte of the two empty messages (no bytes to name).
+    expect(copied()).toBe(2);
+    // Messages too big for the batch arena come in a buffer of their own: copied, framed the same.
+    [65535, 65536, 200_000].forEach(echo);
+    await waitFor(() => got.length === sent.length, 10000, 'the big echoes');
+    for (const [i, s] of sent.entries()) {
+      expect(got[i]?.isBinary).toBe(s.isBinary);
+      expect(got[i]?.data.equals(s.data)).toBe(true);
+    }
+    expect(pings.map((p) => p.toString())).toEqual(['!slice of ', '!text slic']);
+    c.close();
+  });
+
+  it('ws.data is the connection\'s data: set by accept(data) and in onOpen, seen by every handler', async () => {
+    const seen: unknown[] = [];
+    const { port } = await listen<{ n: number }>({ type: 'websocket' }, {
+      onUpgrade(_req, upgrade) { upgrade.accept({ n: 1 }); },
+      onOpen(ws) {
+        seen.push(ws.data.n, ws.connection.data === ws.data);
+        ws.data = { n: 2 };
+        seen.push(ws.connection.data.n);
+      },
+      onMessage(ws) { ws.send(String(ws.data.n)); },
+      onClose(ws, code) { seen.push(ws.data.n, code); },
+    });
+    const c = await openWs(`ws://127.0.0.1:${port}/`);
+    const m = nextMessage(c);
+    c.send('x');
+    expect((await m).data.toString()).toBe('2');
+    const done = closed(c);
+    c.close(4000);
+    await done;
+    await waitFor(() => seen.length === 5, 5000, 'onClose');
+    expect(seen).toEqual([1, true, 2, 2, 4000]);
+  });
+
   it('inflates permessage-deflate messages natively, within maxPayloadLength (no decompression bomb)', async () => {
     const closes: Array<[number, unknown]> = [];
     const { port } = await listen({ type: 'websocket', perMessageDeflate: true, maxPayloadLength: 256 * 1024 }, {

@@ -35,6 +35,11 @@ Napi::Value CreateTlsContext(const Napi::CallbackInfo& info) {
   config.ciphers = str(o, "ciphers");
   Napi::Value min = o.Get("minVersion");
   if (min.IsNumber()) config.minVersion = min.As<Napi::Number>().Int32Value();
+  Napi::Value ktls = o.Get("ktls");  // 0 auto, 1 off, 2 require (src/tls.ts)
+  if (ktls.IsNumber()) {
+    int m = ktls.As<Napi::Number>().Int32Value();
+    config.ktls = m == 1 ? KtlsMode::kOff : m == 2 ? KtlsMode::kRequire : KtlsMode::kAuto;
+  }
   Napi::Value tickets = o.Get("sessionTickets");
   if (tickets.IsBoolean()) config.sessionTickets = tickets.As<Napi::Boolean>().Value();
   Napi::Value alpn = o.Get("alpn");

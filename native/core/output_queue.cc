@@ -147,13 +147,17 @@ void OutputQueue::consume(ChunkPool& pool, size_t n) {
 
 void OutputQueue::clear(ChunkPool& pool) {
   for (size_t i = head_; i < chunks_.size(); ++i) release(pool, chunks_[i]);
-  // Keep a small index (no malloc per flush on request/response traffic);
-  // drop a large one so a past burst does not pin memory.
-  if (chunks_.capacity() > 4) {
+  // Keep a small index (no malloc per flush on request/response traffic),
+  // but only from the second time the queue empties: a connection that sent
+  // one thing and went idle (a WebSocket after its 101) keeps no memory. A
+  // large index is dropped so a past burst does not pin memory.
+  const bool used = chunks_.capacity() != 0;
+  if (chunks_.capacity() > 4 || !reuseIndex_) {
     std::vector<Chunk>().swap(chunks_);
   } else {
     chunks_.clear();
   }
+  if (used) reuseIndex_ = true;
   head_ = 0;
   size_ = 0;
 }

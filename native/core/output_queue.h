@@ -84,6 +84,7 @@ class OutputQueue {
   size_t head_ = 0;  // index of the first live chunk
   size_t size_ = 0;
   uint32_t borrowed_ = 0;  // live borrowed chunks
+  bool reuseIndex_ = false;  // emptied once already: keep a small index from now on (clear())
   std::unique_ptr<Held> held_;  // null unless a zero-copy send is in flight
 
   friend class Held;

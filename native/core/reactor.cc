@@ -313,7 +313,10 @@ void Reactor::applyCommands(const uint8_t* data, size_t len) {
 void Reactor::applyCommand(int32_t op, Connection& c, const uint8_t* payload, size_t len) {
   switch (op) {
     case kCmdSend:
-      sendFrame(c, payload, len, -1, true);
+      if (len >= encoder_->metaLength()) {
+        const size_t meta = encoder_->metaLength();
+        sendFrame(c, payload, meta, payload + meta, len - meta, -1);
+      }
       return;
     case kCmdSendRef:
     case kCmdWriteRef:
@@ -389,7 +392,7 @@ void Reactor::admit(int fd) {
   TlsSession* tls = nullptr;
   if (config_.tls) {
     std::shared_ptr<const TlsContext> ctx = config_.tls->get();
-    tls = ctx ? TlsSession::create(std::move(ctx), pool_, addressText(fd)) : nullptr;
+    tls = ctx ? TlsSession::create(std::move(ctx), pool_, addressText(fd), fd) : nullptr;
     if (tls == nullptr) {  // out of memory: refuse this one
       ::close(fd);
       WorkerStats::add(stats_.rejected, 1);
@@ -676,22 +679,23 @@ void Reactor::onPeerEnd(Connection& c) {
 // small frame costs the kernel more than the copy).
 constexpr size_t kBorrowFromBytes = 1024;
 
-// `arena` >= 0: the payload is bytes of that arena (a send by reference).
-void Reactor::sendFrame(Connection& c, const uint8_t* payload, size_t len, int arena, bool withMeta) {
+// `meta` (metaLength bytes: goim's ver, op, seq; WebSocket's opcode) describes
+// the frame of `payload`; `arena` >= 0: the payload is bytes of that arena (a
+// send by reference).
+void Reactor::sendFrame(Connection& c, const uint8_t* meta, size_t metaLen, const uint8_t* payload, size_t body,
+                        int arena) {
   // After end() (or the protocol's last message, c.sealed): dropped, as JS documents.
   if (c.endQueued || c.writeShut || c.sealed || c.closed) return;
-  // Framings with meta (goim: ver, op, seq) carry it before the payload.
-  const size_t meta = withMeta ? encoder_->metaLength() : 0;
-  if (len < meta) return;
+  if (metaLen != encoder_->metaLength()) return;  // a bug on the JS side: never guess the frame
   uint8_t header[64];
-  int h = encoder_->headerFor(payload, payload + meta, len - meta, header);
+  int h = encoder_->headerFor(meta, payload, body, header);
   if (h < 0) return;  // JS validated; never write a corrupt frame
   size_t trailerLen = 0;
   const uint8_t* trailer = encoder_->trailer(&trailerLen);
-  const size_t body = len - meta;
-  // Never on a TLS connection: its output queue holds plaintext for the TLS
-  // session (reactor_tls.cc), which must never reach the kernel as it is.
-  if (arena >= 0 && c.tls == nullptr && body >= kBorrowFromBytes && backend_->canSendBorrowed()) {
+  // Never on a TLS connection while userspace encrypts: its output queue holds
+  // plaintext for the TLS session (reactor_tls.cc), which must never reach the
+  // kernel as it is (after a kTLS hand-over it does: the kernel encrypts).
+  if (arena >= 0 && c.tlsOut == nullptr && body >= kBorrowFromBytes && backend_->canSendBorrowed()) {
     if (c.out.size() + static_cast<size_t>(h) + body + trailerLen > config_.maxOutbound) {
       closeNow(c, kCloseBackpressure, 0, true);
       return;
@@ -709,13 +713,15 @@ void Reactor::sendFrame(Connection& c, const uint8_t* payload, size_t len, int a
     }
     markDirty(c);
   } else {
-    enqueueFrame(c, header, static_cast<size_t>(h), payload + meta, body, trailer, trailerLen);
+    enqueueFrame(c, header, static_cast<size_t>(h), payload, body, trailer, trailerLen);
   }
   WorkerStats::add(stats_.framesOut, 1);
 }
 
+// ref: uint32 arena, offset, length, then (kCmdSendRef) the frame's meta bytes
+// when the framing has meta (WebSocket: the opcode; goim: ver, op, seq).
 void Reactor::sendByReference(Connection& c, int32_t op, const uint8_t* ref, size_t len) {
-  if (len != 12) return;
+  if (len < 12 || (op == kCmdWriteRef && len != 12)) return;
   uint32_t r[3];
   std::memcpy(r, ref, sizeof r);
   // JS only refers to the arena of the batch it is handling, which stays with
@@ -723,7 +729,10 @@ void Reactor::sendByReference(Connection& c, int32_t op, const uint8_t* ref, siz
   const uint8_t* bytes = batch_.bytesWithJs(r[0], r[1], r[2]);
   if (bytes == nullptr) return;  // a bug on the JS side: never read outside the arena
   if (op == kCmdSendRef) {
-    sendFrame(c, bytes, r[2], static_cast<int>(r[0]), false);
+    // Without meta bytes (framings that have none) the payload stands in for them, as before.
+    const bool withMeta = len > 12;
+    sendFrame(c, withMeta ? ref + 12 : bytes, withMeta ? len - 12 : encoder_->metaLength(), bytes, r[2],
+              static_cast<int>(r[0]));
   } else if (!c.endQueued && !c.writeShut && !c.sealed) {
     enqueue(c, bytes, r[2]);
   }
@@ -842,7 +851,7 @@ void Reactor::markDirty(Connection& c) {
 }
 
 void Reactor::onWritten(Connection& c, size_t n, bool whole) {
-  if (c.tls) {
+  if (c.tlsOut != nullptr) {  // records (after a kTLS hand-over: the plain queue, below)
     tlsWritten(c, n);
     return;
   }

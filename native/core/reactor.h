@@ -142,7 +142,7 @@ class Reactor : public IoHandler, private ConnectionControl, private BorrowOwner
   // Output.
   // arena >= 0: payload is in that batch arena (may be lent to the output
   // queue); withMeta: it starts with the framing's meta (goim's ver/op/seq).
-  void sendFrame(Connection& c, const uint8_t* payload, size_t len, int arena, bool withMeta);
+  void sendFrame(Connection& c, const uint8_t* meta, size_t metaLen, const uint8_t* payload, size_t body, int arena);
   void sendByReference(Connection& c, int32_t op, const uint8_t* ref, size_t len);
   void settleBorrowed();
   void returnBorrowed(uint32_t arena) override;
@@ -168,6 +168,7 @@ class Reactor : public IoHandler, private ConnectionControl, private BorrowOwner
   void tlsFail(Connection& c, int32_t reason);
   void tlsEncrypt(Connection& c);
   void tlsWritten(Connection& c, size_t n);
+  void tlsKernelRecords(Connection& c);
   bool tlsCloseNotify(Connection& c);
   bool tlsPeerEnd(Connection& c);
   void tlsClosed(Connection& c);

@@ -7,6 +7,10 @@
 //           the span) -> plaintext, one record at a time, -> plainInput()
 //   output: conn.out (plaintext, as queued by JS and protocols) -> SSL_write,
 //           at most kCipherAhead ahead of the kernel -> tls->cipher -> backend
+//   kTLS:   once OpenSSL handed TX keys over (tls/ktls_handover.h) and the
+//           records it encrypted itself have drained, TLS_TX is set and
+//           Connection::tlsOut cleared: the backends send conn.out as plain
+//           TCP, the kernel encrypts; non-data records go with sendmsg here.
 #include <sys/uio.h>
 
 #include <cerrno>
@@ -55,6 +59,10 @@ bool Reactor::tlsInput(Connection& c, const uint8_t* data, size_t len) {
     tlsHandshakeDone(c);
     if (c.closed) return false;
   }
+  if (t.ktlsFatal()) {  // e.g. the peer asked for a KeyUpdate the kernel cannot follow
+    closeNow(c, kCloseKtlsFailed, t.ktlsError(), false);
+    return false;
+  }
   // Decrypt the whole span even when the decoder is blocked or paused: the
   // span belongs to the backend; plaintext the decoder cannot take now waits
   // in the tail like plain input does.
@@ -66,7 +74,11 @@ bool Reactor::tlsInput(Connection& c, const uint8_t* data, size_t len) {
       if (c.closed) return false;
       continue;
     }
-    if (!t.cipher.empty()) markDirty(c);  // a KeyUpdate answer, an alert
+    if (!t.cipher.empty() || t.ktlsHasRecords()) markDirty(c);  // a KeyUpdate answer, an alert
+    if (t.ktlsFatal()) {
+      closeNow(c, kCloseKtlsFailed, t.ktlsError(), false);
+      return false;
+    }
     if (st == TlsSession::Status::kFailed) {
       tlsFail(c, kCloseTlsError);
       return false;
@@ -92,6 +104,11 @@ void Reactor::tlsHandshakeDone(Connection& c) {
 
 void Reactor::tlsFail(Connection& c, int32_t reason) {
   c.closeErrno = c.tls->error();
+  if (c.tls->ktlsRefused()) {
+    // tls.ktls 'require' and the kernel did not take TX: nothing more is sent.
+    closeNow(c, kCloseKtlsFailed, c.closeErrno, false);
+    return;
+  }
   if (c.tls->cipher.empty()) {
     closeNow(c, reason, c.closeErrno, false);
     return;
@@ -103,6 +120,10 @@ void Reactor::tlsFail(Connection& c, int32_t reason) {
 
 void Reactor::tlsEncrypt(Connection& c) {
   TlsSession& t = *c.tls;
+  if (t.ktlsTxTaken()) {
+    tlsKernelRecords(c);  // OpenSSL encrypts nothing more: conn.out goes out plain
+    return;
+  }
   if (!t.established() || t.failed() || t.closeNotifySent()) return;
   size_t moved = 0;
   while (!c.out.empty() && t.cipher.size() < kCipherAhead) {
@@ -125,11 +146,35 @@ void Reactor::tlsEncrypt(Connection& c) {
 }
 
 void Reactor::tlsWritten(Connection& c, size_t n) {
-  c.tls->cipher.consume(pool_, n);
+  TlsSession& t = *c.tls;
+  t.cipher.consume(pool_, n);
   c.lastOutMs = coarseMs();
+  if (t.ktlsTxPending() && t.cipher.empty()) {
+    // The last record OpenSSL encrypted itself is in the kernel: it takes over.
+    if (!t.ktlsFinishTx()) {
+      closeNow(c, kCloseKtlsFailed, t.ktlsError(), false);
+      return;
+    }
+    c.tlsOut = nullptr;  // the backends send conn.out from now on (plain send)
+    WorkerStats::add(stats_.ktlsTx, 1);
+    markDirty(c);
+    return;
+  }
   tlsEncrypt(c);
   if (c.closed) return;
   if (c.outputEmpty()) afterOutputDrained(c);
+}
+
+void Reactor::tlsKernelRecords(Connection& c) {
+  TlsSession& t = *c.tls;
+  // Non-data records (a ticket, close_notify) after the plaintext queued
+  // before them; nothing of conn.out is in flight once it is empty.
+  if (!t.ktlsTxOn() || !t.ktlsHasRecords() || !c.out.empty()) return;
+  if (!t.ktlsSendRecords()) {
+    closeNow(c, kCloseKtlsFailed, t.ktlsError(), false);
+    return;
+  }
+  if (!t.ktlsHasRecords() && c.outputEmpty()) afterOutputDrained(c);
 }
 
 bool Reactor::tlsCloseNotify(Connection& c) {

@@ -61,6 +61,8 @@ enum CloseReason : int32_t {
   kCloseWsCloseTimeout = 29,  // ws.end(): no close from the peer within closeTimeout
   kCloseWsRejected = 30,    // the upgrade was refused; offset: the HTTP status (400, 404, 426, or onUpgrade's)
   kCloseMaxLifetime = 31,  // WebSocket: open for maxLifetime: closed with 1001
+  kCloseKtlsFailed = 32,   // TLS: kernel TLS hand-over failed (tls.ktls 'require', or after
+                           // OpenSSL let go of the keys); offset: errno (0: see the reason)
 };
 
 enum ServerErrorKind : int32_t {
@@ -84,7 +86,8 @@ enum CommandOp : int32_t {
   kCmdBroadcast = 12,  // native only (Inbox::pushBroadcast): slot -1, payload: uint32 index
                        // into the inbox's broadcasts; keeps broadcasts ordered with commands
   kCmdSendRef = 13,    // payload: uint32 arena, offset, length: a frame of the batch JS holds,
-                       // sent (framed) by reference, unchanged or a slice of it
+                       // sent (framed) by reference, unchanged or a slice of it; then the
+                       // framing's meta bytes if it has them (WebSocket: the opcode)
   kCmdWriteRef = 14,   // the same, written as is (conn.write of an arena view)
   kCmdReleaseArena = 15,  // native only (Inbox::pushRelease): slot = arena JS is done with,
                           // after the commands that may point into it

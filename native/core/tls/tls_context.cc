@@ -10,6 +10,8 @@
 #include <cctype>
 #include <cstring>
 
+#include "ktls.h"
+
 namespace ringnet {
 
 std::string takeTlsErrors() {
@@ -179,6 +181,12 @@ std::shared_ptr<const TlsContext> TlsContext::create(const TlsConfig& config, st
     t->alpn_.push_back(static_cast<unsigned char>(p.size()));
     t->alpn_.insert(t->alpn_.end(), p.begin(), p.end());
   }
+  t->ktlsMode_ = config.ktls;
+  if (config.ktls == KtlsMode::kOff) {
+    t->ktlsOffReason_ = "tls.ktls is 'off'";
+  } else if (config.ktls == KtlsMode::kRequire || kernelTlsAvailable(&t->ktlsOffReason_)) {
+    t->tryKtls_ = true;
+  }
   // The callbacks live on the default context: OpenSSL runs them on the
   // context the connection started with, before SNI switches it.
   SSL_CTX_set_tlsext_servername_callback(t->main_, onServerName);
@@ -196,7 +204,12 @@ TlsContext::~TlsContext() {
   if (main_) SSL_CTX_free(main_);
 }
 
-SSL* TlsContext::newSession() const { return SSL_new(main_); }
+SSL* TlsContext::newSession() const {
+  SSL* ssl = SSL_new(main_);
+  // OpenSSL then offers each direction's keys to the BIO (ktls_handover.h).
+  if (ssl != nullptr && tryKtls_) SSL_set_options(ssl, SSL_OP_ENABLE_KTLS);
+  return ssl;
+}
 
 SSL_CTX* TlsContext::forHost(const std::string& host) const {
   for (const Host& h : hosts_) {

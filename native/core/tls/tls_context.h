@@ -26,8 +26,16 @@ class TlsContext {
   TlsContext(const TlsContext&) = delete;
   TlsContext& operator=(const TlsContext&) = delete;
 
-  // A server-side SSL for one connection (null when OpenSSL is out of memory).
+  // A server-side SSL for one connection (null when OpenSSL is out of memory),
+  // with SSL_OP_ENABLE_KTLS when kernel TLS is tried.
   SSL* newSession() const;
+
+  // tls.ktls: 'auto' tries the kernel where it has the TLS ULP (probed once
+  // per context), 'require' always (the JS layer refused it at createServer
+  // when the probe failed); 'off' never. ktlsOffReason(): why not tried.
+  bool tryKtls() const { return tryKtls_; }
+  bool ktlsRequired() const { return ktlsMode_ == KtlsMode::kRequire; }
+  const std::string& ktlsOffReason() const { return ktlsOffReason_; }
 
  private:
   TlsContext() = default;
@@ -43,6 +51,9 @@ class TlsContext {
   };
   std::vector<Host> hosts_;
   std::vector<unsigned char> alpn_;  // wire format: length-prefixed names
+  KtlsMode ktlsMode_ = KtlsMode::kAuto;
+  bool tryKtls_ = false;
+  std::string ktlsOffReason_;
 };
 
 // The context new connections get; swapped by a reload (any thread).

@@ -9,6 +9,14 @@
 
 namespace ringnet {
 
+namespace {
+// OpenSSL 3.0's internal BIO controls for kTLS (include/internal/bio.h; the
+// public bio.h lists them in a comment only).
+constexpr int kBioSetKtls = 72;
+constexpr int kBioSetKtlsCtrlMsg = 74;
+constexpr int kBioClearKtlsCtrlMsg = 75;
+}  // namespace
+
 BIO_METHOD* TlsSession::bioMethod() {
   // One method table for the process (OpenSSL copies nothing from it).
   static BIO_METHOD* method = [] {
@@ -26,7 +34,7 @@ BIO_METHOD* TlsSession::bioMethod() {
 }
 
 TlsSession* TlsSession::create(std::shared_ptr<const TlsContext> ctx, ChunkPool& pool,
-                               std::string peerText) {
+                               std::string peerText, int fd) {
   SSL* ssl = ctx->newSession();
   if (ssl == nullptr) return nullptr;
   BIO* bio = BIO_new(bioMethod());
@@ -34,7 +42,11 @@ TlsSession* TlsSession::create(std::shared_ptr<const TlsContext> ctx, ChunkPool&
     SSL_free(ssl);
     return nullptr;
   }
+  const bool tryKtls = ctx->tryKtls();
+  const bool required = ctx->ktlsRequired();
   auto* s = new TlsSession(ssl, std::move(ctx), pool, std::move(peerText));
+  if (tryKtls) s->ktls_.reset(new KtlsHandover(fd));
+  s->ktlsRequired_ = required;
   BIO_set_data(bio, s);
   SSL_set_bio(ssl, bio, bio);  // one BIO both ways: SSL owns its one reference
   SSL_set_accept_state(ssl);
@@ -67,16 +79,37 @@ int TlsSession::bioRead(BIO* b, char* out, int len) {
 int TlsSession::bioWrite(BIO* b, const char* data, int len) {
   auto* s = static_cast<TlsSession*>(BIO_get_data(b));
   BIO_clear_retry_flags(b);
+  if (s->ktls_ && s->ktls_->txTaken()) {
+    // Plaintext of a non-data record: the kernel encrypts it (ktls_handover.h).
+    s->ktls_->write(reinterpret_cast<const uint8_t*>(data), static_cast<size_t>(len));
+    return len;
+  }
   // Never refuses: the reactor bounds how much plaintext it encrypts ahead
   // of the kernel (and maxOutbound bounds the plaintext queue).
   s->cipher.append(s->pool_, reinterpret_cast<const uint8_t*>(data), static_cast<size_t>(len));
   return len;
 }
 
-long TlsSession::bioCtrl(BIO*, int cmd, long, void*) {
-  // FLUSH: records are queued, the reactor flushes them. Everything else
-  // (kTLS queries included) is "not supported" on this BIO.
-  return cmd == BIO_CTRL_FLUSH ? 1 : 0;
+long TlsSession::bioCtrl(BIO* b, int cmd, long num, void* ptr) {
+  auto* s = static_cast<TlsSession*>(BIO_get_data(b));
+  switch (cmd) {
+    case BIO_CTRL_FLUSH:
+      return 1;  // records are queued; the reactor flushes them
+    case BIO_CTRL_GET_KTLS_SEND:
+      return s->ktls_ && s->ktls_->txTaken() ? 1 : 0;
+    case BIO_CTRL_GET_KTLS_RECV:
+      return 0;  // never (ktls_handover.h)
+    case kBioSetKtls:
+      return s->ktls_ ? s->ktls_->offer(ptr, num != 0, !s->cipher.empty()) : 0;
+    case kBioSetKtlsCtrlMsg:
+      if (s->ktls_) s->ktls_->setRecordType(static_cast<uint8_t>(num));
+      return 1;
+    case kBioClearKtlsCtrlMsg:
+      if (s->ktls_) s->ktls_->setRecordType(0);
+      return 1;
+    default:
+      return 0;  // not supported on this BIO
+  }
 }
 
 TlsSession::Status TlsSession::failWith(int sslError) {
@@ -93,6 +126,13 @@ TlsSession::Status TlsSession::handshake() {
   ERR_clear_error();
   int r = SSL_do_handshake(ssl_);
   if (r == 1) {
+    if (ktlsRequired_ && !ktlsTxTaken()) {
+      // tls.ktls 'require': a connection the kernel does not encrypt is refused.
+      ktlsRefused_ = true;
+      failed_ = true;
+      error_ = ktls_ ? ktls_->error() : 0;
+      return Status::kFailed;
+    }
     established_ = true;
     return Status::kEstablished;
   }
@@ -143,12 +183,25 @@ bool TlsSession::closeNotify() {
   ERR_clear_error();
   SSL_shutdown(ssl_);  // queues the alert; we do not wait for the peer's
   ERR_clear_error();
-  return !cipher.empty();
+  return !cipher.empty() || ktlsHasRecords();
 }
 
 void TlsSession::afterHandshake() {
   ctx_.reset();
   std::string().swap(peerText_);
+  // Every offer comes during the handshake: a hand-over that did not take
+  // TX has nothing more to do (its reason was reported with the open).
+  if (ktls_ && !ktls_->txTaken()) ktls_.reset();
+}
+
+std::string TlsSession::ktlsReason() const {
+  if (!ktls_) return ctx_ ? ctx_->ktlsOffReason() : std::string();
+  std::string why = ktls_->reason();
+  if (SSL_version(ssl_) == TLS1_3_VERSION) {
+    if (!why.empty()) why += "; ";
+    why += "rx: OpenSSL 3.0 has no TLS 1.3 receive offload";
+  }
+  return why;
 }
 
 std::string TlsSession::info() const {
@@ -173,7 +226,10 @@ std::string TlsSession::info() const {
   out += '|';
   out += clean(host, host ? std::strlen(host) : 0);
   out += SSL_session_reused(ssl_) ? "|1" : "|0";
-  out += "|0|0";  // kTLS: never on (see ktls.h)
+  // kTLS: TX taken is TX on once the queue drains (or the connection closes).
+  out += ktlsTxTaken() ? "|1|0|" : "|0|0|";
+  const std::string why = ktlsReason();
+  out += clean(why.c_str(), why.size());
   return out;
 }
 

@@ -12,6 +12,7 @@
 
 #include "../chunk_pool.h"
 #include "../output_queue.h"
+#include "ktls_handover.h"
 #include "tls_context.h"
 
 typedef struct bio_st BIO;
@@ -21,9 +22,11 @@ namespace ringnet {
 
 class TlsSession {
  public:
-  // Null when OpenSSL cannot allocate the SSL.
+  // Null when OpenSSL cannot allocate the SSL. fd: the connection's socket,
+  // for the kernel TLS hand-over when the context tries it (ktls_handover.h;
+  // -1: none, a hand-over then fails and userspace goes on).
   static TlsSession* create(std::shared_ptr<const TlsContext> ctx, ChunkPool& pool,
-                            std::string peerText);
+                            std::string peerText, int fd = -1);
   ~TlsSession();
   TlsSession(const TlsSession&) = delete;
   TlsSession& operator=(const TlsSession&) = delete;
@@ -34,6 +37,7 @@ class TlsSession {
     kData,         // read(): bytes were returned
     kPeerClosed,   // close_notify received
     kFailed,       // protocol error: error() has OpenSSL's code, an alert may be in cipher
+                   // (ktlsRefused(): tls.ktls 'require' and no kernel TX; error() has errno)
   };
 
   // Ciphertext for the calls below; valid until the caller's onData returns.
@@ -56,12 +60,27 @@ class TlsSession {
   bool closeNotifySent() const { return closeNotifySent_; }
   // OpenSSL's packed error code of the failure (0: none, e.g. a plain EOF).
   int32_t error() const { return error_; }
-  // "protocol|cipher|alpn|servername|resumed|ktlsTx|ktlsRx" (src/tls.ts parses it).
+  // "protocol|cipher|alpn|servername|resumed|ktlsTx|ktlsRx|ktlsReason" (src/tls.ts parses it).
   std::string info() const;
   // The peer's address text, kept until the handshake ends (for the failure report).
   const std::string& peerText() const { return peerText_; }
   // Drops what only the handshake needed.
   void afterHandshake();
+
+  // Kernel TLS (ktls_handover.h). TX taken: OpenSSL no longer encrypts, the
+  // reactor sends plaintext once the kernel has it (ktlsTxOn()).
+  bool ktlsTxTaken() const { return ktls_ && ktls_->txTaken(); }
+  bool ktlsTxPending() const { return ktls_ && ktls_->txPending(); }
+  bool ktlsTxOn() const { return ktls_ && ktls_->txOn(); }
+  bool ktlsFatal() const { return ktls_ && ktls_->fatal(); }
+  bool ktlsRefused() const { return ktlsRefused_; }
+  int ktlsError() const { return ktls_ ? ktls_->error() : 0; }
+  // The queue drained: TLS_TX. False: the connection must close (ktlsError()).
+  bool ktlsFinishTx() { return ktls_->finishTx(); }
+  bool ktlsHasRecords() const { return ktls_ && ktls_->hasRecords(); }
+  bool ktlsSendRecords() { return ktls_->sendRecords(); }
+  // Why TX / RX stay in userspace ("" when both are the kernel's).
+  std::string ktlsReason() const;
 
   OutputQueue cipher;  // records waiting for the kernel
   bool abrupt = false;  // the peer's FIN came without close_notify
@@ -81,7 +100,10 @@ class TlsSession {
   std::string peerText_;
   const uint8_t* in_ = nullptr;
   size_t inLen_ = 0;
+  std::unique_ptr<KtlsHandover> ktls_;  // only while the kernel is tried or has TX
   int32_t error_ = 0;
+  bool ktlsRequired_ = false;  // tls.ktls 'require'
+  bool ktlsRefused_ = false;
   bool established_ = false;
   bool failed_ = false;
   bool peerClosed_ = false;

@@ -37,10 +37,7 @@ struct WsState final : ProtocolState {
   size_t committed = 0;  // bytes of fragments already consumed
 };
 
-// Unmasked payload of the frame being delivered (one reactor per thread).
-thread_local std::vector<uint8_t> t_payload;
-thread_local std::vector<uint8_t> t_inflated;  // a compressed message, inflated
-constexpr size_t kKeepScratch = 256 * 1024;
+constexpr size_t kKeepScratch = 256 * 1024;  // scratch kept between messages (payload_, inflatedBytes_)
 
 uint32_t layerOf(const Connection& c) { return c.decoder.layer & kLayerMask; }
 void setLayer(Connection& c, uint32_t layer) { c.decoder.layer = (c.decoder.layer & ~kLayerMask) | layer; }
@@ -139,9 +136,9 @@ class WebSocketProtocol final : public Protocol {
     switch (op) {
       case kPing:
         if (o_.deliverPings) return FrameVerdict::kDeliver;  // answered once delivered
-        t_payload.resize(r.payloadLength);
-        unmaskPayload(t_payload.data(), data, r);
-        pong(ctl, c, t_payload.data(), t_payload.size());
+        payload_.resize(r.payloadLength);
+        unmaskPayload(payload_.data(), data, r);
+        pong(ctl, c, payload_.data(), payload_.size());
         return FrameVerdict::kConsumed;
       case kPong:
         return o_.deliverPings ? FrameVerdict::kDeliver : FrameVerdict::kConsumed;
@@ -177,13 +174,13 @@ class WebSocketProtocol final : public Protocol {
     const uint8_t op = r.info & kInfoOpcodeMask;
     if (goimPacket_) {
       goimPacket_ = false;
-      const uint8_t* packet = op == kContinuation ? static_cast<WsState&>(*c.protoState).message.data() : t_payload.data();
-      const size_t n = op == kContinuation ? static_cast<WsState&>(*c.protoState).message.size() : t_payload.size();
+      const uint8_t* packet = op == kContinuation ? static_cast<WsState&>(*c.protoState).message.data() : payload_.data();
+      const size_t n = op == kContinuation ? static_cast<WsState&>(*c.protoState).message.size() : payload_.size();
       return FrameBytes{packet, n, kBinary};
     }
     if (inflated_) {
       const bool text = op == kContinuation ? (c.decoder.layer & kMessageText) != 0 : op == kText;
-      return FrameBytes{t_inflated.data(), t_inflated.size(), text ? kText : kBinary};
+      return FrameBytes{inflatedBytes_.data(), inflatedBytes_.size(), text ? kText : kBinary};
     }
     if (op == kContinuation) {
       // The last fragment: the message is the fragments so far plus this one.
@@ -194,9 +191,9 @@ class WebSocketProtocol final : public Protocol {
       const int32_t kind = (c.decoder.layer & kMessageText) ? kText : kBinary;
       return FrameBytes{s.message.data(), s.message.size(), kind};
     }
-    t_payload.resize(r.payloadLength);
-    unmaskPayload(t_payload.data(), data, r);
-    return FrameBytes{t_payload.data(), t_payload.size(), op};
+    payload_.resize(r.payloadLength);
+    unmaskPayload(payload_.data(), data, r);
+    return FrameBytes{payload_.data(), payload_.size(), op};
   }
 
   void onDelivered(ConnectionControl& ctl, Connection& c) override {
@@ -213,7 +210,7 @@ class WebSocketProtocol final : public Protocol {
     }
     const uint8_t op = last_.info & kInfoOpcodeMask;
     if (op == kPing) {
-      pong(ctl, c, t_payload.data(), t_payload.size());
+      pong(ctl, c, payload_.data(), payload_.size());
     } else if (op == kClose) {
       peerClosed(ctl, c);
     } else if (!isControl(op)) {
@@ -224,7 +221,7 @@ class WebSocketProtocol final : public Protocol {
         goim_->onDelivered(binary, c);
       }
     }
-    for (std::vector<uint8_t>* scratch : {&t_payload, &t_inflated}) {
+    for (std::vector<uint8_t>* scratch : {&payload_, &inflatedBytes_}) {
       if (scratch->capacity() > kKeepScratch) {
         scratch->clear();
         scratch->shrink_to_fit();
@@ -331,10 +328,10 @@ class WebSocketProtocol final : public Protocol {
       packet = s.message.data();
       n = s.message.size();
     } else {
-      t_payload.resize(r.payloadLength);
-      unmaskPayload(t_payload.data(), data, r);
-      packet = t_payload.data();
-      n = t_payload.size();
+      payload_.resize(r.payloadLength);
+      unmaskPayload(payload_.data(), data, r);
+      packet = payload_.data();
+      n = payload_.size();
     }
     DecoderState st;
     const DecodeResult g = goimDecoder_->decode(packet, n, st);
@@ -372,18 +369,18 @@ class WebSocketProtocol final : public Protocol {
       in = s.message.data();
       n = s.message.size();
     } else {
-      t_payload.resize(r.payloadLength);
-      unmaskPayload(t_payload.data(), data, r);
-      in = t_payload.data();
-      n = t_payload.size();
+      payload_.resize(r.payloadLength);
+      unmaskPayload(payload_.data(), data, r);
+      in = payload_.data();
+      n = payload_.size();
     }
-    const Inflater::Result res = inflater_ ? inflater_->inflate(in, n, o_.maxPayloadLength, &t_inflated)
+    const Inflater::Result res = inflater_ ? inflater_->inflate(in, n, o_.maxPayloadLength, &inflatedBytes_)
                                            : Inflater::Result::kCorrupt;
     const bool text = op == kContinuation ? (c.decoder.layer & kMessageText) != 0 : op == kText;
     uint16_t code = 0;
     if (res == Inflater::Result::kTooBig) code = kCloseTooBig;
     else if (res != Inflater::Result::kOk) code = kCloseInvalidData;
-    else if (text && !utf8::isValid(t_inflated.data(), t_inflated.size())) code = kCloseInvalidData;
+    else if (text && !utf8::isValid(inflatedBytes_.data(), inflatedBytes_.size())) code = kCloseInvalidData;
     if (code != 0) {
       closeWith(ctl, c, code, wire::kCloseWsError);
       return FrameVerdict::kConsumed;
@@ -519,8 +516,8 @@ class WebSocketProtocol final : public Protocol {
   // close the TCP connection (the server closes first, RFC 6455 7.1.1).
   void peerClosed(ConnectionControl& ctl, Connection& c) {
     const bool ours = c.sealed;
-    const uint32_t code = t_payload.size() >= 2 ? (uint32_t{t_payload[0]} << 8) | t_payload[1] : uint32_t{kCloseNoStatus};
-    if (!ours) sendClose(ctl, c, t_payload.data(), t_payload.size());  // the peer's code and reason, echoed
+    const uint32_t code = payload_.size() >= 2 ? (uint32_t{payload_[0]} << 8) | payload_[1] : uint32_t{kCloseNoStatus};
+    if (!ours) sendClose(ctl, c, payload_.data(), payload_.size());  // the peer's code and reason, echoed
     setLayer(c, kLayerDiscard);
     if (ours) {
       ctl.clearDeadline(c);
@@ -531,16 +528,21 @@ class WebSocketProtocol final : public Protocol {
     }
   }
 
+  // Scratch of the frame being delivered (members, not thread_local: a
+  // protocol belongs to one reactor, and a thread_local costs a TLS lookup
+  // per access from a shared object).
+  std::vector<uint8_t> payload_;        // its unmasked payload
+  std::vector<uint8_t> inflatedBytes_;  // a compressed message, inflated
   const WebSocketFraming o_;
   const std::unique_ptr<Protocol> http_;
   const std::unique_ptr<Inflater> inflater_;  // with perMessageDeflate: one stream for the worker
   DecodeResult last_;  // the frame frameForJs built last (onDelivered follows it)
   uint8_t key_[24] = {};  // Sec-WebSocket-Key of the upgrade being delivered
   DeflateOffer offer_;    // ... and its permessage-deflate negotiation
-  bool inflated_ = false; // the frame being delivered is t_inflated
+  bool inflated_ = false; // the frame being delivered is inflatedBytes_
   const std::unique_ptr<GoimProtocol> goim_;          // goim over WebSocket
   const std::unique_ptr<FrameDecoder> goimDecoder_;   // ... checks each message is one packet
-  bool goimPacket_ = false;  // the frame being delivered is a goim packet (t_payload or the fragments)
+  bool goimPacket_ = false;  // the frame being delivered is a goim packet (payload_ or the fragments)
 };
 
 }  // namespace

@@ -15,7 +15,7 @@ import { HttpRequest } from '../http_request';
 import { WebSocketCloseTimeoutError, WebSocketProtocolError, WebSocketUsageError } from './errors';
 import type { WebSocketHandlers } from './handlers';
 import type { NormalizedWebSocketFraming } from './options';
-import { META, OP_BINARY, OP_TEXT, ServerWebSocket, SendStatus, type SocketLimits } from './socket';
+import { META, OP_BINARY, OP_TEXT, ServerWebSocket, SendStatus, type SocketLimits, type SocketLimitsSource } from './socket';
 import { WebSocketUpgrade } from './upgrade';
 
 /** native FrameBytes::kind values (native/core/websocket/ws_protocol.h). */
@@ -34,10 +34,11 @@ const ERROR_NAMES: Record<number, string> = {
   1009: 'message too big',
 };
 
-export class WebSocketProtocol<T> implements Protocol<Connection<T>> {
+export class WebSocketProtocol<T> implements Protocol<Connection<T>>, SocketLimitsSource {
   private readonly h: WebSocketHandlers<T>;
   private readonly host: ProtocolHost<T>;
-  private readonly limits: SocketLimits;
+  /** What every ServerWebSocket of this server reads (ws.send). */
+  readonly socketLimits: SocketLimits;
   /** framing 'http' + websocket: requests that are not upgrades. */
   private readonly http: Protocol<Connection<T>> | undefined;
 
@@ -57,7 +58,7 @@ export class WebSocketProtocol<T> implements Protocol<Connection<T>> {
     }
     f.jsUpgrade = handlers.onUpgrade !== undefined;
     f.deliverPings = handlers.onPing !== undefined || handlers.onPong !== undefined;
-    this.limits = { maxBackpressure: f.maxBackpressure, closeOnBackpressureLimit: f.closeOnBackpressureLimit };
+    this.socketLimits = { maxBackpressure: f.maxBackpressure, closeOnBackpressureLimit: f.closeOnBackpressureLimit };
   }
 
   open(conn: Connection<T>): void {
@@ -67,8 +68,14 @@ export class WebSocketProtocol<T> implements Protocol<Connection<T>> {
   frame(conn: Connection<T>, frame: Buffer, owned: boolean, kind = 0): void {
     const p = conn._proto;
     if (kind === KIND_TEXT || kind === KIND_BINARY) {
-      const ws = p as ServerWebSocket<T>;
-      if (this.h.onMessage !== undefined) this.call(() => this.h.onMessage?.(ws, frame, kind === KIND_BINARY), ws);
+      // The hot path: no closure per message.
+      const onMessage = this.h.onMessage;
+      if (onMessage === undefined) return;
+      try {
+        onMessage.call(this.h, p as ServerWebSocket<T>, frame, kind === KIND_BINARY);
+      } catch (err) {
+        this.host.handlerFailed(err, conn);
+      }
       return;
     }
     switch (kind) {
@@ -82,8 +89,9 @@ export class WebSocketProtocol<T> implements Protocol<Connection<T>> {
         const ws = p as ServerWebSocket<T>;
         ws._state = 'closing';
         if (frame.length >= 2) {
-          ws._peerCode = frame.readUInt16BE(0);
-          ws._peerReason = frame.toString('utf8', 2);
+          const frames = ws._closeFrames();
+          frames.peerCode = frame.readUInt16BE(0);
+          frames.peerReason = frame.toString('utf8', 2);
         }
         return;
       }
@@ -121,19 +129,19 @@ export class WebSocketProtocol<T> implements Protocol<Connection<T>> {
     let text = '';
     switch (reason) {
       case 'ws-closed':
-        code = ws._peerCode;
-        text = ws._peerReason;
+        code = ws._close?.peerCode ?? 1005;
+        text = ws._close?.peerReason ?? '';
         break;
       case 'ws-ended':
-        code = ws._sentCode;
-        text = ws._sentReason;
+        code = ws._close?.sentCode ?? 1005;
+        text = ws._close?.sentReason ?? '';
         break;
       case 'ws-protocol-error':
         code = detail;
         error = new WebSocketProtocolError(detail, `websocket ${conn.id}: ${ERROR_NAMES[detail] ?? 'protocol error'} (closed with ${detail})`);
         break;
       case 'ws-close-timeout':
-        error = new WebSocketCloseTimeoutError(`websocket ${conn.id}: no close frame within closeTimeout after end(${ws._sentCode})`);
+        error = new WebSocketCloseTimeoutError(`websocket ${conn.id}: no close frame within closeTimeout after end(${ws._close?.sentCode ?? 1005})`);
         break;
       case 'idle-timeout':
       case 'max-lifetime':
@@ -195,7 +203,7 @@ export class WebSocketProtocol<T> implements Protocol<Connection<T>> {
   }
 
   private open_(conn: Connection<T>, data: T, protocol: string, url: string): void {
-    const ws = new ServerWebSocket<T>(conn, data, protocol, url, this.limits);
+    const ws = new ServerWebSocket<T>(conn, data, protocol, url);
     conn._proto = ws;
     if (this.h.onOpen !== undefined) this.call(() => this.h.onOpen?.(ws), ws);
   }

@@ -42,9 +42,25 @@ export function isSendableCloseCode(code: number): boolean {
   return code >= 1000 && code <= 1014 && code !== 1004 && code !== 1005 && code !== 1006;
 }
 
+/**
+ * Where a socket finds its server's limits: the connection's protocol (the
+ * WebSocket protocol), so that no WebSocket carries a field for them.
+ */
+export interface SocketLimitsSource {
+  readonly socketLimits: SocketLimits;
+}
+
+/** The close frames of a closing WebSocket (allocated only once one is sent or received). */
+export class CloseFrames {
+  /** the close frame we sent */ sentCode = 1005;
+  sentReason = '';
+  /** the peer's close frame */ peerCode = 1005;
+  peerReason = '';
+}
+
+// Kept small (idle memory: 10,000 open WebSockets): five fields. `data` is the
+// connection's, the limits are the protocol's, close details come lazily.
 export class ServerWebSocket<T = unknown> {
-  /** Your data (from upgrade.accept(data), or set it in onOpen). */
-  data: T;
   /** The subprotocol chosen in onUpgrade ('' if none). */
   readonly protocol: string;
   /** The request target of the upgrade ('/ws?room=1'). */
@@ -53,19 +69,23 @@ export class ServerWebSocket<T = unknown> {
   readonly connection: Connection<T>;
 
   /** @internal 'open' until end()/close(), then 'closing', then 'closed' */ _state: 'open' | 'closing' | 'closed' = 'open';
-  /** @internal the close frame we sent */ _sentCode = 1005;
-  /** @internal */ _sentReason = '';
-  /** @internal the peer's close frame */ _peerCode = 1005;
-  /** @internal */ _peerReason = '';
-  private readonly limits: SocketLimits;
+  /** @internal the close frames, once there is one */ _close: CloseFrames | undefined = undefined;
 
   /** @internal */
-  constructor(conn: Connection<T>, data: T, protocol: string, url: string, limits: SocketLimits) {
+  constructor(conn: Connection<T>, data: T, protocol: string, url: string) {
     this.connection = conn;
-    this.data = data;
+    conn.data = data;
     this.protocol = protocol;
     this.url = url;
-    this.limits = limits;
+  }
+
+  /** Your data (from upgrade.accept(data), or set it in onOpen); the same as ws.connection.data. */
+  get data(): T { return this.connection.data; }
+  set data(value: T) { this.connection.data = value; }
+
+  /** @internal the close frames, created on first use */
+  _closeFrames(): CloseFrames {
+    return (this._close ??= new CloseFrames());
   }
 
   /** 'open', 'closing' (end() called or the close handshake under way) or 'closed'. */
@@ -89,18 +109,26 @@ export class ServerWebSocket<T = unknown> {
    * is closed — or the WebSocket is closing). The payload is copied at once.
    */
   send(data: Uint8Array | string, isBinary?: boolean): SendStatus {
-    if (this._state !== 'open' || this.connection.closed) return SendStatus.DROPPED;
-    const binary = isBinary ?? typeof data !== 'string';
-    const bytes = typeof data === 'string' ? Buffer.from(data) : data;
-    if (bytes.length > 2 ** 30) throw new WebSocketUsageError(`message of ${bytes.length} bytes exceeds 1 GiB`);
     const c = this.connection;
-    if (c.bufferedAmount > this.limits.maxBackpressure) {
-      if (this.limits.closeOnBackpressureLimit) c._overflow();
+    if (this._state !== 'open' || c.closed) return SendStatus.DROPPED;
+    let bytes: Uint8Array;
+    let binary: boolean;
+    if (typeof data === 'string') {
+      bytes = Buffer.from(data);
+      binary = isBinary === true;
+    } else {
+      bytes = data;
+      binary = isBinary !== false;
+    }
+    if (bytes.length > 2 ** 30) throw new WebSocketUsageError(`message of ${bytes.length} bytes exceeds 1 GiB`);
+    const limits = (c._protocol as unknown as SocketLimitsSource).socketLimits;
+    if (c.bufferedAmount > limits.maxBackpressure) {
+      if (limits.closeOnBackpressureLimit) c._overflow();
       else c._wantDrain();
       return SendStatus.DROPPED;
     }
     c._sendFrame(bytes, bytes.length + headerLength(bytes.length), META[binary ? OP_BINARY : OP_TEXT] as Buffer);
-    if (c.bufferedAmount > this.limits.maxBackpressure) {
+    if (c.bufferedAmount > limits.maxBackpressure) {
       c._wantDrain();
       return SendStatus.BACKPRESSURE;
     }
@@ -127,8 +155,9 @@ export class ServerWebSocket<T = unknown> {
     const text = Buffer.from(reason);
     if (text.length > 123) throw new WebSocketUsageError(`close reason of ${text.length} bytes exceeds 123`);
     this._state = 'closing';
-    this._sentCode = code;
-    this._sentReason = reason;
+    const frames = this._closeFrames();
+    frames.sentCode = code;
+    frames.sentReason = reason;
     const body = Buffer.alloc(4 + 2 + text.length);
     body.writeInt32LE(WS_CMD_END, 0);
     body.writeUInt16BE(code, 4);
