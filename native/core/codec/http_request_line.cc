@@ -25,6 +25,8 @@ enum : uint8_t {
 
 struct UriTable {
   uint8_t t[256];
+  // By character: a char subscript would be negative for bytes >= 0x80 (-Wchar-subscripts).
+  constexpr uint8_t& at(char c) { return t[static_cast<uint8_t>(c)]; }
 };
 
 constexpr UriTable makeUriTable() {
@@ -32,19 +34,19 @@ constexpr UriTable makeUriTable() {
   for (int c = 'a'; c <= 'z'; ++c) u.t[c] = kUnreserved | kSchemeRest | kAlpha;
   for (int c = 'A'; c <= 'Z'; ++c) u.t[c] = kUnreserved | kSchemeRest | kAlpha;
   for (int c = '0'; c <= '9'; ++c) u.t[c] = kUnreserved | kSchemeRest | kDigit;
-  u.t['-'] = kUnreserved | kSchemeRest;
-  u.t['.'] = kUnreserved | kSchemeRest;
-  u.t['_'] = kUnreserved;
-  u.t['~'] = kUnreserved;
+  u.at('-') = kUnreserved | kSchemeRest;
+  u.at('.') = kUnreserved | kSchemeRest;
+  u.at('_') = kUnreserved;
+  u.at('~') = kUnreserved;
   const char subDelims[] = "!$&'()*+,;=";
-  for (size_t i = 0; i + 1 < sizeof subDelims; ++i) u.t[static_cast<uint8_t>(subDelims[i])] |= kSubDelim;
-  u.t['+'] |= kSchemeRest;
-  u.t[':'] = kColonAt;
-  u.t['@'] = kColonAt;
-  u.t['/'] = kSlashQuery;
-  u.t['?'] = kSlashQuery;
-  u.t['['] = kBracket;
-  u.t[']'] = kBracket;
+  for (size_t i = 0; i + 1 < sizeof subDelims; ++i) u.at(subDelims[i]) |= kSubDelim;
+  u.at('+') |= kSchemeRest;
+  u.at(':') = kColonAt;
+  u.at('@') = kColonAt;
+  u.at('/') = kSlashQuery;
+  u.at('?') = kSlashQuery;
+  u.at('[') = kBracket;
+  u.at(']') = kBracket;
   return u;
 }
 

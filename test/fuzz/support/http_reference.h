@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <cstring>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace ringnet::fuzz::ref {
@@ -30,7 +31,7 @@ inline bool subDelim(uint8_t c) { return in(c, "!$&'()*+,;="); }
 
 // Every byte of s is allowed by ok() or is part of a "%" HEXDIG HEXDIG.
 template <typename Ok>
-bool charsOk(const std::string& s, Ok ok, bool pctAllowed = true) {
+bool charsOk(std::string_view s, Ok ok, bool pctAllowed = true) {
   for (size_t i = 0; i < s.size(); ++i) {
     const auto c = static_cast<uint8_t>(s[i]);
     if (c == '%' && pctAllowed) {
@@ -47,16 +48,16 @@ bool charsOk(const std::string& s, Ok ok, bool pctAllowed = true) {
 inline bool pathChar(uint8_t c) { return unreserved(c) || subDelim(c) || in(c, ":@/?"); }
 
 // request-target for `method` (RFC 9112 3.2).
-inline bool targetOk(const std::string& method, const std::string& t) {
+inline bool targetOk(std::string_view method, std::string_view t) {
   if (t.empty()) return false;
   if (t == "*") return method == "OPTIONS";
   if (method == "CONNECT") {  // authority-form: uri-host ":" port, port non-empty
     const size_t colon = t.rfind(':');
-    if (colon == std::string::npos || colon == 0 || colon + 1 == t.size()) return false;
+    if (colon == std::string_view::npos || colon == 0 || colon + 1 == t.size()) return false;
     for (size_t i = colon + 1; i < t.size(); ++i) {
       if (!isDigit(static_cast<uint8_t>(t[i]))) return false;
     }
-    const std::string host = t.substr(0, colon);
+    const std::string_view host = t.substr(0, colon);
     if (host[0] == '[') {
       if (host.back() != ']' || host.size() < 2) return false;
       return charsOk(host.substr(1, host.size() - 2), [](uint8_t c) { return unreserved(c) || subDelim(c) || c == ':'; },
@@ -67,26 +68,26 @@ inline bool targetOk(const std::string& method, const std::string& t) {
   if (t[0] == '/') return charsOk(t, pathChar);
   // absolute-form: scheme ":" hier-part
   const size_t colon = t.find(':');
-  if (colon == std::string::npos || !isAlpha(static_cast<uint8_t>(t[0]))) return false;
+  if (colon == std::string_view::npos || !isAlpha(static_cast<uint8_t>(t[0]))) return false;
   for (size_t i = 1; i < colon; ++i) {
     if (!(isAlpha(static_cast<uint8_t>(t[i])) || isDigit(static_cast<uint8_t>(t[i])) || in(static_cast<uint8_t>(t[i]), "+-."))) {
       return false;
     }
   }
-  std::string rest = t.substr(colon + 1);
+  std::string_view rest = t.substr(colon + 1);
   if (rest.compare(0, 2, "//") == 0) {
     const size_t authEnd = rest.find_first_of("/?", 2);
-    const std::string authority = rest.substr(2, authEnd == std::string::npos ? std::string::npos : authEnd - 2);
+    const std::string_view authority = rest.substr(2, authEnd == std::string_view::npos ? std::string_view::npos : authEnd - 2);
     if (authority.empty()) return false;
     if (!charsOk(authority, [](uint8_t c) { return unreserved(c) || subDelim(c) || in(c, ":@[]"); })) return false;
-    rest = authEnd == std::string::npos ? "" : rest.substr(authEnd);
+    rest = authEnd == std::string_view::npos ? "" : rest.substr(authEnd);
   }
   return charsOk(rest, pathChar);
 }
 
 // chunk-ext = *( BWS ";" BWS token [ BWS "=" BWS ( token / quoted-string ) ] ),
 // recursive descent over the bytes between the chunk size and the CR.
-inline bool chunkExtOk(const std::string& e) {
+inline bool chunkExtOk(std::string_view e) {
   size_t i = 0;
   const auto ws = [&] {
     while (i < e.size() && (e[i] == ' ' || e[i] == '\t')) ++i;
@@ -139,7 +140,7 @@ struct ChunkLimits {
 // The chunked body from `pos` per RFC 9112 7.1 (as strict as the decoder: at
 // most 15 size digits, extensions as above, trailer fields token ":"
 // field-chars). Returns the offset after the final CRLF, or 0.
-inline size_t dechunk(const std::string& s, size_t pos, const ChunkLimits& lim, std::string* body) {
+inline size_t dechunk(std::string_view s, size_t pos, const ChunkLimits& lim, std::string* body) {
   auto at = [&](size_t i) -> int { return i < s.size() ? static_cast<uint8_t>(s[i]) : -1; };
   auto crlf = [&](size_t i) { return at(i) == '\r' && at(i + 1) == '\n'; };
   for (;;) {
@@ -152,15 +153,15 @@ inline size_t dechunk(const std::string& s, size_t pos, const ChunkLimits& lim, 
     }
     if (digits == 0) return 0;
     const size_t cr = s.find('\r', pos);
-    if (cr == std::string::npos) return 0;
-    const std::string ext = s.substr(pos, cr - pos);
+    if (cr == std::string_view::npos) return 0;
+    const std::string_view ext = s.substr(pos, cr - pos);
     if (ext.size() > lim.maxExtension || !chunkExtOk(ext)) return 0;
     pos = cr;
     if (!crlf(pos)) return 0;
     pos += 2;
     if (size == 0) break;
     if (s.size() - pos < size + 2 || !crlf(pos + size)) return 0;
-    body->append(s, pos, size);
+    body->append(s.substr(pos, size));
     pos += size + 2;
   }
   const size_t trailersStart = pos;

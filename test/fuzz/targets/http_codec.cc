@@ -42,7 +42,8 @@ namespace {
 
 struct Config {
   HttpFraming f;
-  std::vector<std::string> methods;  // the table the server was given
+  std::vector<std::string> own;      // a server's own table (shape bit 32)
+  const std::vector<std::string>* methods = &standardHttpMethods();  // the table the server was given
 };
 
 Config readConfig(FuzzInput& in) {
@@ -56,16 +57,15 @@ Config readConfig(FuzzInput& in) {
   f.maxHeaders = (shape & 4) ? 100 : in.u8() % 40;
   f.maxBodySize = (shape & 8) ? kHttpMaxBodyLimit : in.u16() % 3000;
   if (shape & 16) f.maxChunkExtensionSize = in.u16() % 300;
-  c.methods = standardHttpMethods();
   if (shape & 32) {  // a server's own table: some standard, some extension methods
     static const char* const kPool[] = {"GET", "POST", "BREW", "WHEN", "M-SEARCH", "x", "PUT", "OPTIONS",
                                         "CONNECT", "PROPFIND", "get", "~!#$%&'*+-.^_`|", "HEAD", "QUERY"};
     const uint16_t pick = in.u16() | 1;
-    c.methods.clear();
+    c.methods = &c.own;
     for (size_t i = 0; i < sizeof kPool / sizeof kPool[0]; ++i) {
-      if (pick & (1u << i)) c.methods.emplace_back(kPool[i]);
+      if (pick & (1u << i)) c.own.emplace_back(kPool[i]);
     }
-    f.methods = HttpMethodTable::make(c.methods);
+    f.methods = HttpMethodTable::make(c.own);
   }
   return c;
 }
@@ -129,8 +129,10 @@ bool checkCachedHead(const uint8_t* data, size_t length, const HttpFraming& f, H
 }
 
 // Reads the frame just returned by decode() the way buildRecord does, checking
-// that it is a valid request within the limits.
-Request readRequest(const uint8_t* data, size_t length, const Config& cfg) {
+// that it is a valid request within the limits; fills *out (when given) with
+// the request for comparison. Without out nothing is copied: the input
+// stream's requests are only checked, the generated ones also compared.
+void readRequest(const uint8_t* data, size_t length, const Config& cfg, Request* out) {
   const HttpFraming& f = cfg.f;
   HttpHead h;
   static thread_local std::vector<int32_t> fields;
@@ -141,35 +143,41 @@ Request readRequest(const uint8_t* data, size_t length, const Config& cfg) {
   FUZZ_CHECK(h.headerCount <= f.maxHeaders && fields.size() == 4 * size_t{h.headerCount});
   FUZZ_CHECK(!(h.chunked && h.hasLength));
 
-  Request r;
-  const char* c = reinterpret_cast<const char*>(data);
-  r.method.assign(c + h.start, h.methodLen);
+  const std::string_view frame(reinterpret_cast<const char*>(data), length);
+  const std::string_view method = frame.substr(h.start, h.methodLen);
+  const std::string_view target = frame.substr(h.targetOffset, h.targetLength);
+  FUZZ_CHECK(std::find(cfg.methods->begin(), cfg.methods->end(), method) != cfg.methods->end());
+  FUZZ_CHECK(ref::targetOk(method, target));
+  static thread_local std::string scratch;
+  std::string& body = out ? out->body : scratch;
+  body.clear();
+  if (h.chunked) {
+    const size_t end = ref::dechunk(frame, h.end, {f.maxChunkExtensionSize, f.maxHeaderSize}, &body);
+    FUZZ_CHECK(end == length);  // the frame ends where the chunked body does
+    // copyChunkedBody writes into a buffer of exactly the decoded size (the
+    // bytes past it poisoned).
+    static thread_local ExactBuffer copied;
+    uint8_t* dst = copied.get(body.size());
+    FUZZ_CHECK(copyChunkedBody(data, h.end, length, dst) == body.size());
+    FUZZ_CHECK(std::memcmp(dst, body.data(), body.size()) == 0);
+  } else {
+    FUZZ_CHECK(length - h.end == (h.hasLength ? h.contentLength : 0));
+    if (out) body.assign(frame.substr(h.end));
+  }
+  FUZZ_CHECK(h.end <= length && (h.chunked ? body.size() : length - h.end) <= f.maxBodySize);
+  if (!out) return;
+  Request& r = *out;
+  r.method.assign(method);
   r.methodCode = h.method;
-  r.target.assign(c + h.targetOffset, h.targetLength);
+  r.target.assign(target);
   r.minor = h.minor;
   r.keepAlive = h.keepAlive;
   r.expectContinue = h.expectContinue;
   r.chunked = h.chunked;
-  FUZZ_CHECK(std::find(cfg.methods.begin(), cfg.methods.end(), r.method) != cfg.methods.end());
-  FUZZ_CHECK(ref::targetOk(r.method, r.target));
   for (size_t i = 0; i < fields.size(); i += 4) {
-    r.headers.emplace_back(std::string(c + fields[i], static_cast<size_t>(fields[i + 1])),
-                           std::string(c + fields[i + 2], static_cast<size_t>(fields[i + 3])));
+    r.headers.emplace_back(frame.substr(static_cast<size_t>(fields[i]), static_cast<size_t>(fields[i + 1])),
+                           frame.substr(static_cast<size_t>(fields[i + 2]), static_cast<size_t>(fields[i + 3])));
   }
-  if (h.chunked) {
-    const std::string frame(c, length);
-    const size_t end = ref::dechunk(frame, h.end, {f.maxChunkExtensionSize, f.maxHeaderSize}, &r.body);
-    FUZZ_CHECK(end == length);  // the frame ends where the chunked body does
-    // copyChunkedBody writes into a buffer of exactly the decoded size.
-    std::unique_ptr<uint8_t[]> out(new uint8_t[r.body.size() + 1]);
-    FUZZ_CHECK(copyChunkedBody(data, h.end, length, out.get()) == r.body.size());
-    FUZZ_CHECK(std::memcmp(out.get(), r.body.data(), r.body.size()) == 0);
-  } else {
-    FUZZ_CHECK(length - h.end == (h.hasLength ? h.contentLength : 0));
-    r.body.assign(c + h.end, length - h.end);
-  }
-  FUZZ_CHECK(r.body.size() <= f.maxBodySize);
-  return r;
 }
 
 bool isHttpError(CodecError e) {
@@ -187,7 +195,7 @@ bool isHttpError(CodecError e) {
 }
 
 struct Outcome {
-  std::vector<Request> requests;  // read only on a full pass (see decodeHttpStream)
+  std::vector<Request> requests;  // kept only on a full pass that keeps them (see decodeHttpStream)
   std::vector<size_t> consumed;
   bool error = false;
   CodecError code = CodecError::kNone;
@@ -200,17 +208,19 @@ struct Outcome {
 // frame boundaries and the head cache are checked. A request is a function of
 // its frame's bytes, so a cut pass whose frames are the whole pass's frames
 // (same offsets, same sizes: sameHttpOutcome) has the same requests without
-// reading them twice.
+// reading them twice. keep: the requests read are also returned.
 Outcome decodeHttpStream(const FrameDecoder& dec, const Config& f, const std::string& stream,
-                         const std::vector<size_t>& pieces, bool full) {
+                         const std::vector<size_t>& pieces, bool full, bool keep = false) {
   Outcome out;
   static thread_local std::vector<int32_t> fields;
   const size_t pending = feedStream(
       dec, stream, pieces,
       [&](const uint8_t* data, const DecodeResult& r, size_t) {
         FUZZ_CHECK(r.payloadOffset == 0 && r.payloadLength == r.consumed);  // the whole message
-        if (full) {
-          out.requests.push_back(readRequest(data, r.consumed, f));
+        if (full && keep) {
+          readRequest(data, r.consumed, f, &out.requests.emplace_back());
+        } else if (full) {
+          readRequest(data, r.consumed, f, nullptr);
         } else {
           HttpHead h;
           checkCachedHead(data, r.consumed, f.f, &h, &fields);
@@ -239,8 +249,9 @@ bool sameHttpOutcome(const Outcome& a, const Outcome& b) {
   return a.consumed == b.consumed && a.error == b.error && a.code == b.code && (a.error || a.leftover == b.leftover);
 }
 
-Outcome checkHttpCutAnywhere(const FrameDecoder& dec, const Config& f, const std::string& stream, Rng& rng) {
-  Outcome whole = decodeHttpStream(dec, f, stream, wholeCut(stream.size()), /*full=*/true);
+Outcome checkHttpCutAnywhere(const FrameDecoder& dec, const Config& f, const std::string& stream, Rng& rng,
+                             bool keepRequests) {
+  Outcome whole = decodeHttpStream(dec, f, stream, wholeCut(stream.size()), /*full=*/true, keepRequests);
   FUZZ_CHECK(sameHttpOutcome(decodeHttpStream(dec, f, stream, sampledCuts(stream.size(), rng), false), whole));
   return whole;
 }
@@ -417,7 +428,7 @@ std::string requestTarget(FuzzInput& g, const std::string& method, size_t len) {
 bool generate(FuzzInput& g, const Config& cfg, size_t maxFrame, std::string* wire, Request* want) {
   const HttpFraming& f = cfg.f;
   Request r;
-  r.method = cfg.methods[g.u8() % cfg.methods.size()];
+  r.method = (*cfg.methods)[g.u8() % cfg.methods->size()];
   r.methodCode = methodCodeRef(r.method);
 
   if (f.maxUriLength == 0) return false;
@@ -501,7 +512,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string stream = in.rest();
 
   // 1. The input as it comes.
-  checkHttpCutAnywhere(*dec, cfg, stream, rng);
+  checkHttpCutAnywhere(*dec, cfg, stream, rng, /*keepRequests=*/false);
 
   // 2. Round trip: the same bytes drive a generator of pipelined requests.
   FuzzInput g(reinterpret_cast<const uint8_t*>(stream.data()), stream.size());
@@ -516,7 +527,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     want.push_back(std::move(r));
     sizes.push_back(one.size());
   }
-  const Outcome got = checkHttpCutAnywhere(*dec, cfg, wire, rng);
+  const Outcome got = checkHttpCutAnywhere(*dec, cfg, wire, rng, /*keepRequests=*/true);
   if (got.error && std::getenv("FUZZ_VERBOSE") != nullptr) {  // what the generator made, escaped
     std::fprintf(stderr, "generated (error %d):\n", httpErrorStatus(got.code));
     for (unsigned char ch : wire) {
