@@ -6,8 +6,8 @@
 //   newconn    wrk -t1 -c20 with "Connection: close": a full handshake per request
 //              (handshakes per second; wrk offers no session resumption)
 //   echo       TLS framed echo (length framing): bench/tls/echo-clients.js, 50 node:tls
-//              connections x 4 frames of 64 B in flight; ringnet vs node:tls (bench/servers/
-//              node-tls-echo.js): server CPU per echoed frame
+//              connections x 4 frames of 64 B in flight; ringnet vs node:tls (the lab's
+//              bench/servers/node-net-echo.js over tls.createServer): server CPU per echoed frame
 //   handshake  `openssl s_time -new`: one full handshake after another (TLS 1.3, the
 //              default suite) against the echo servers: server CPU per handshake, i.e.
 //              handshakes per second per core, ringnet vs node:tls
@@ -39,7 +39,7 @@ const TARGETS = [
 const ECHO_TARGETS = [
   { name: 'ringnet-epoll', script: 'ringnet-tls-echo.js', options: { backend: 'epoll' } },
   { name: 'ringnet-io_uring', script: 'ringnet-tls-echo.js', options: { backend: 'io_uring' } },
-  { name: 'node:tls', script: 'node-tls-echo.js', reference: true },
+  { name: 'node:tls', script: 'node-net-echo.js', reference: true, tlsOption: true },
 ];
 
 function parseArgs(argv) {
@@ -71,9 +71,13 @@ function makeCerts() {
   return { dir, key: path.join(dir, 'srv.key'), cert: path.join(dir, 'srv.crt') };
 }
 
-function start(target, certs) {
+// keepIdle: idle keep-alive connections are never closed (both servers close them after 5 s
+// by default, which would empty an idle measurement while it opens 10,000).
+function start(target, certs, keepIdle = false) {
   const tlsFiles = { key: certs.key, cert: certs.cert };
-  const extra = target.reference ? tlsFiles : { ...target.options, tls: tlsFiles };
+  const extra = target.tlsOption ? { noDelay: true, tls: tlsFiles }
+    : target.reference ? { ...tlsFiles, ...(keepIdle ? { keepAliveTimeout: 0 } : {}) }
+    : { ...target.options, tls: tlsFiles, ...(keepIdle ? { framing: { type: 'http', keepAliveTimeout: 0 } } : {}) };
   return startServer({ args: [path.join(HERE, 'servers', target.script), '0', '127.0.0.1', JSON.stringify(extra)] });
 }
 
@@ -157,19 +161,30 @@ async function measure(target, certs, workload, o) {
   }
 }
 
+// Server RSS with no connection, with n/2 and with n idle TLS connections: perConn is the
+// growth from none to n over n, marginal the growth from n/2 to n over n/2 (no fixed costs:
+// thread arenas, the JS heap's first growth, chunk pools).
 async function idle(target, certs, n) {
-  const srv = await start(target, certs);
-  const clients = spawn(process.execPath, [path.join(HERE, 'tls', 'idle-clients.js'), String(srv.port), String(n)],
+  const srv = await start(target, certs, true);
+  const half = Math.floor(n / 2);
+  const clients = spawn(process.execPath, [path.join(HERE, 'tls', 'idle-clients.js'), String(srv.port), String(n), String(half)],
     { stdio: ['ignore', 'pipe', 'inherit'] });
   try {
     const before = (await proc.stableRss(srv.pid)).rss;
-    let up = false;
-    await new Promise((resolve, reject) => {
-      onLines(clients.stdout, (line) => { if (tryJson(line)?.open === n) { up = true; resolve(); } });
-      clients.on('close', (code) => { if (!up) reject(new Error(`idle-clients exited ${code} before ${n} were open`)); });
+    let done = false;
+    const reached = { [half]: null, [n]: null };
+    const wait = (k) => new Promise((resolve, reject) => {
+      const timer = setInterval(() => { if (reached[k]) { clearInterval(timer); resolve(); } }, 50);
+      clients.on('close', (code) => { if (!done) { clearInterval(timer); reject(new Error(`idle-clients exited ${code} before ${k} were open`)); } });
     });
+    onLines(clients.stdout, (line) => { const m = tryJson(line); if (m?.open in reached) reached[m.open] = true; });
+    await wait(half);
+    const middle = (await proc.stableRss(srv.pid)).rss;
+    clients.kill('SIGUSR1');
+    await wait(n);
+    done = true;
     const after = (await proc.stableRss(srv.pid)).rss;
-    return { before, after, perConn: (after - before) / n };
+    return { before, middle, after, perConn: (after - before) / n, marginal: (after - middle) / (n - half) };
   } finally {
     clients.kill('SIGTERM');
     await stopProcess(srv.child);
@@ -215,9 +230,10 @@ async function main() {
     }
     printRuns(results, o);
     if (o.only.includes('idle')) {
-      for (const t of targets.filter((x) => x.name !== 'ringnet-io_uring')) {
-        results.idle[t.name] = await idle(t, certs, o.idle);
-        process.stderr.write(`idle ${t.name}: ${num(results.idle[t.name].perConn, 0)} B RSS per connection at ${o.idle}\n`);
+      for (const t of targets) {
+        const r = await idle(t, certs, o.idle);
+        results.idle[t.name] = r;
+        process.stderr.write(`idle ${t.name}: ${num(r.perConn, 0)} B RSS per connection at ${o.idle} (${num(r.marginal, 0)} B from ${o.idle / 2} to ${o.idle})\n`);
       }
     }
   } finally {
@@ -226,7 +242,8 @@ async function main() {
   results.load.push(proc.loadAverage());
   if (Object.keys(results.idle).length) {
     console.log(`\nIdle TLS connections: server RSS growth at ${o.idle} connections`);
-    console.log(table(['target', 'bytes per connection'], Object.entries(results.idle).map(([n, r]) => [n, num(r.perConn, 0)])));
+    console.log(table(['target', 'bytes per connection (0 to N)', `bytes per connection (${o.idle / 2} to N)`],
+      Object.entries(results.idle).map(([n, r]) => [n, num(r.perConn, 0), num(r.marginal, 0)])));
   }
   console.log(`\nload average before ${JSON.stringify(load0)} after ${JSON.stringify(results.load[1])}`);
   if (o.json) fs.writeFileSync(o.json, JSON.stringify(results, null, 2));

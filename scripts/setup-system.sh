@@ -15,10 +15,10 @@
 #   curl                a real HTTP client for the HTTP tests
 #   wrk                 HTTP load generator of the lab's http workload (ringnet bench; its cells are skipped without it)
 #   haproxy             a real load balancer in front of the server (PROXY protocol tests)
-#   redis-server,       the cluster brokers (test/cluster.test.ts and bench/cluster.js start
+#   redis-server,       the cluster brokers (test/cluster.test.ts, bench/cluster.js and the lab's cluster workload start
 #   nats-server         private instances on a Unix socket / free port; the packages' daemons are never used)
 #   libssl-dev          OpenSSL's static libraries, linked into the addon for TLS; libcrypto (SHA-1) in the bench generators
-#   openssl             the s_client / certificate tool the TLS tests use
+#   openssl             the s_client / certificate tool the TLS tests use; the lab's TLS cells make their certificate with it
 #   zlib1g-dev          static libz.a for WebSocket permessage-deflate (linked, symbols hidden)
 #   chromium            a real browser for the WebSocket tests (headless)
 # Installs only what is missing; needs root (CI and the dev machines are root).

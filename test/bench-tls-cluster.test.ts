@@ -105,7 +105,7 @@ describe('TLS and cluster runs end to end', () => {
       expect(x.serverCpuSec).toBeGreaterThan(0);
     }
     expect(r.stdout).toMatch(/https-c10-close +ringnet-epoll ÷ node:https/);
-  }, 180_000);
+  }, 360_000);
 
   it('a brought-along TLS echo gets the lab\'s certificate as {key} and {cert}', async () => {
     const echo = path.join(ROOT, 'bench', 'servers', 'node-net-echo.js');
@@ -131,5 +131,5 @@ describe('TLS and cluster runs end to end', () => {
       expect(x.serverCpuSec).toBeGreaterThan(0);
     }
     expect(r.stdout).toMatch(/cluster-x3-c300-n3 +ringnet-epoll ÷ ringnet-one-node/);
-  }, 180_000);
+  }, 360_000);   // 25-45 s alone; a full suite on the shared 2-core machine (load average 20+) took longer than 180 s
 });

@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "codec/ws_mask.h"
+
 namespace ringnet {
 
 using namespace wire;
@@ -41,14 +43,18 @@ bool EventBatch::acquire() {
   return true;
 }
 
-bool EventBatch::place(const int32_t* rec, const uint8_t* bytes, size_t length) {
+bool EventBatch::place(const int32_t* rec, const uint8_t* bytes, size_t length, const uint8_t* maskKey) {
   if (current_ < 0) return false;
   ArenaMemory& a = arenas_[current_];
   if (records_ >= a.recordCapacity || length > a.dataCapacity - dataUsed_) return false;
   int32_t* r = a.records + static_cast<size_t>(records_) * kEventInts;
   std::memcpy(r, rec, sizeof(int32_t) * kEventInts);
   if (bytes) {
-    std::memcpy(a.data + dataUsed_, bytes, length);
+    if (maskKey != nullptr) {
+      ws::unmask(a.data + dataUsed_, bytes, length, maskKey, 0);
+    } else {
+      std::memcpy(a.data + dataUsed_, bytes, length);
+    }
     r[kOffset] = static_cast<int32_t>(dataUsed_);
     r[kLength] = static_cast<int32_t>(length);
     // Keep every payload 8-byte aligned so JS can view it as any typed array.
@@ -69,7 +75,8 @@ void EventBatch::drainOverflow() {
   overflow_.erase(overflow_.begin(), overflow_.begin() + static_cast<std::ptrdiff_t>(done));
 }
 
-bool EventBatch::frame(uint32_t slot, int32_t gen, const uint8_t* payload, size_t length, int32_t aux) {
+bool EventBatch::frame(uint32_t slot, int32_t gen, const uint8_t* payload, size_t length, int32_t aux,
+                       const uint8_t* maskKey) {
   if (!overflow_.empty() || (current_ < 0 && !acquire())) return false;
   int32_t rec[kEventInts] = {kEvFrame, static_cast<int32_t>(slot), gen, 0, 0, aux};
   ArenaMemory& a = arenas_[current_];
@@ -79,11 +86,12 @@ bool EventBatch::frame(uint32_t slot, int32_t gen, const uint8_t* payload, size_
     rec[kType] = kEvFrameBig;
     rec[kOffset] = static_cast<int32_t>(big_[current_].size());
     rec[kLength] = static_cast<int32_t>(length);
-    big_[current_].emplace_back(payload, payload + length);
+    std::vector<uint8_t>& big = big_[current_].emplace_back(payload, payload + length);
+    if (maskKey != nullptr) ws::unmask(big.data(), big.data(), length, maskKey, 0);
     return place(rec, nullptr, 0);
   }
   if (length == 0) return place(rec, nullptr, 0);
-  return place(rec, payload, length);
+  return place(rec, payload, length, maskKey);
 }
 
 void EventBatch::control(int32_t type, uint32_t slot, int32_t gen, int32_t offset, int32_t aux) {

@@ -38,7 +38,9 @@ class EventBatch {
 
   // Appends a frame's payload; false when there is no room now (the caller
   // keeps the bytes and retries after an arena comes back).
-  bool frame(uint32_t slot, int32_t gen, const uint8_t* payload, size_t length, int32_t aux = 0);
+  // maskKey: the payload is WebSocket-masked with it, unmasked while copied.
+  bool frame(uint32_t slot, int32_t gen, const uint8_t* payload, size_t length, int32_t aux = 0,
+             const uint8_t* maskKey = nullptr);
   // Control events are never refused.
   void control(int32_t type, uint32_t slot, int32_t gen, int32_t offset = 0, int32_t aux = 0);
   void open(uint32_t slot, int32_t gen, const std::string& addressText);
@@ -79,7 +81,7 @@ class EventBatch {
     std::string text;
   };
   bool acquire();
-  bool place(const int32_t* rec, const uint8_t* bytes, size_t length);
+  bool place(const int32_t* rec, const uint8_t* bytes, size_t length, const uint8_t* maskKey = nullptr);
   void drainOverflow();
 
   std::vector<ArenaMemory> arenas_;

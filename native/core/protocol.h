@@ -43,6 +43,9 @@ struct FrameBytes {
   const uint8_t* data;
   size_t length;
   int32_t kind = 0;  // reaches JS in the frame event's aux field (WebSocket: the opcode)
+  // Non-null: `data` is masked with this 4-byte key (RFC 6455 5.3) and is
+  // unmasked as it is copied into the batch: no scratch copy per message.
+  const uint8_t* maskKey = nullptr;
 };
 
 enum class FrameVerdict : uint8_t {

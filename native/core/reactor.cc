@@ -596,7 +596,7 @@ size_t Reactor::decodeInto(Connection& c, const uint8_t* data, size_t len) {
     }
     if (verdict == FrameVerdict::kDeliver) {
       FrameBytes out = protocol_->frameForJs(c, data + pos, r);
-      if (!emitFrame(c, out.data, out.length, out.kind)) {
+      if (!emitFrame(c, out)) {
         if (!c.blocked) {  // listed once: onClosed removes one entry
           c.blocked = true;
           blocked_.push_back(&c);
@@ -610,8 +610,9 @@ size_t Reactor::decodeInto(Connection& c, const uint8_t* data, size_t len) {
   return pos;
 }
 
-bool Reactor::emitFrame(Connection& c, const uint8_t* payload, size_t len, int32_t kind) {
-  if (!batch_.frame(c.slot, c.gen, payload, len, kind)) {
+bool Reactor::emitFrame(Connection& c, const FrameBytes& out) {
+  const size_t len = out.length;
+  if (!batch_.frame(c.slot, c.gen, out.data, len, out.kind, out.maskKey)) {
     // Decoding while JS holds a batch (a resume applied in place): never
     // re-enter JS; the connection waits in blocked_ like any other.
     if (delivering_) return false;
@@ -623,7 +624,7 @@ bool Reactor::emitFrame(Connection& c, const uint8_t* payload, size_t len, int32
     }
     // The arena is full: hand it to JS now and try the next one.
     publish();
-    if (!batch_.frame(c.slot, c.gen, payload, len, kind)) return false;
+    if (!batch_.frame(c.slot, c.gen, out.data, len, out.kind, out.maskKey)) return false;
   }
   WorkerStats::add(stats_.framesIn, 1);
   // Big frames travel in a buffer of their own, copied again into a JS Buffer.

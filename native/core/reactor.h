@@ -137,7 +137,7 @@ class Reactor : public IoHandler, private ConnectionControl, private BorrowOwner
   size_t decodeInto(Connection& c, const uint8_t* data, size_t len);
   bool keepInTail(Connection& c, const uint8_t* data, size_t len);  // false: closed (ENOMEM)
   void unblockConnections();
-  bool emitFrame(Connection& c, const uint8_t* payload, size_t len, int32_t kind);
+  bool emitFrame(Connection& c, const FrameBytes& out);
 
   // Output.
   // arena >= 0: payload is in that batch arena (may be lent to the output
@@ -168,6 +168,7 @@ class Reactor : public IoHandler, private ConnectionControl, private BorrowOwner
   void tlsFail(Connection& c, int32_t reason);
   void tlsEncrypt(Connection& c);
   void tlsWritten(Connection& c, size_t n);
+  void tlsKernelSwitch(Connection& c);
   void tlsKernelRecords(Connection& c);
   bool tlsCloseNotify(Connection& c);
   bool tlsPeerEnd(Connection& c);

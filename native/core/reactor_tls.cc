@@ -121,7 +121,9 @@ void Reactor::tlsFail(Connection& c, int32_t reason) {
 void Reactor::tlsEncrypt(Connection& c) {
   TlsSession& t = *c.tls;
   if (t.ktlsTxTaken()) {
-    tlsKernelRecords(c);  // OpenSSL encrypts nothing more: conn.out goes out plain
+    // OpenSSL encrypts nothing more: conn.out goes out plain once the kernel has TX.
+    if (t.ktlsTxPending()) tlsKernelSwitch(c);
+    if (!c.closed) tlsKernelRecords(c);
     return;
   }
   if (!t.established() || t.failed() || t.closeNotifySent()) return;
@@ -149,20 +151,29 @@ void Reactor::tlsWritten(Connection& c, size_t n) {
   TlsSession& t = *c.tls;
   t.cipher.consume(pool_, n);
   c.lastOutMs = coarseMs();
-  if (t.ktlsTxPending() && t.cipher.empty()) {
-    // The last record OpenSSL encrypted itself is in the kernel: it takes over.
-    if (!t.ktlsFinishTx()) {
-      closeNow(c, kCloseKtlsFailed, t.ktlsError(), false);
-      return;
-    }
-    c.tlsOut = nullptr;  // the backends send conn.out from now on (plain send)
-    WorkerStats::add(stats_.ktlsTx, 1);
-    markDirty(c);
+  if (t.ktlsTxPending()) {
+    tlsKernelSwitch(c);
     return;
   }
   tlsEncrypt(c);
   if (c.closed) return;
   if (c.outputEmpty()) afterOutputDrained(c);
+}
+
+void Reactor::tlsKernelSwitch(Connection& c) {
+  TlsSession& t = *c.tls;
+  // Once the last record OpenSSL encrypted itself is in the kernel, the kernel
+  // takes over. Not while an io_uring zero-copy send of records may still be
+  // read by the kernel (their chunks are held by the records' queue): the
+  // next flush retries.
+  if (!t.cipher.empty() || t.cipher.holding()) return;
+  if (!t.ktlsFinishTx()) {
+    closeNow(c, kCloseKtlsFailed, t.ktlsError(), false);
+    return;
+  }
+  c.tlsOut = nullptr;  // the backends send conn.out from now on (plain send)
+  WorkerStats::add(stats_.ktlsTx, 1);
+  markDirty(c);
 }
 
 void Reactor::tlsKernelRecords(Connection& c) {

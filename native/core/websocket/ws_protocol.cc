@@ -191,7 +191,12 @@ class WebSocketProtocol final : public Protocol {
       const int32_t kind = (c.decoder.layer & kMessageText) ? kText : kBinary;
       return FrameBytes{s.message.data(), s.message.size(), kind};
     }
-    payload_.resize(r.payloadLength);
+    if (!isControl(op)) {
+      // A whole one-frame message: unmasked as the batch copies it (no scratch copy).
+      const uint8_t* payload = data + r.payloadOffset;
+      return FrameBytes{payload, r.payloadLength, op, payload - 4};
+    }
+    payload_.resize(r.payloadLength);  // a control frame: onDelivered answers from payload_
     unmaskPayload(payload_.data(), data, r);
     return FrameBytes{payload_.data(), payload_.size(), op};
   }
