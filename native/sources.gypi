@@ -29,6 +29,7 @@
       'native/core/goim/goim_protocol.cc',
       'native/core/websocket/ws_protocol.cc',
       'native/core/websocket/ws_inflate.cc',
+      'native/core/websocket/ws_deflate.cc',
       'native/core/codec/ws_extensions.cc',
       'native/core/codec/ws_accept.cc',
       'native/core/codec/ws_codec.cc',

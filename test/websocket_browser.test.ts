@@ -49,7 +49,7 @@ ws.onmessage = (e) => {
   if (got.length < 3) return;
   const t = got[0] === text, b = got[1] instanceof ArrayBuffer && new Uint8Array(got[1]).every((v, i) => v === bin[i]) && got[1].byteLength === bin.length;
   ws.close(4321, 'done ✓');
-  ws.onclose = (c) => report({ text: t, binary: b, server: got[2], code: c.code, reason: c.reason });
+  ws.onclose = (c) => report({ text: t, binary: b, server: got[2], code: c.code, reason: c.reason, extensions: ws.extensions });
 };
 ws.onerror = () => report({ error: 'websocket error' });
 </script>`;
@@ -71,16 +71,17 @@ describe.skipIf(!hasChromium()).each(VARIANTS)('websocket with headless Chromium
   });
 
   it.each([
-    { scheme: 'ws', tls: false },
-    { scheme: 'wss', tls: true },
-  ])('exchanges text and binary messages over 64 KiB with a browser over $scheme://', async ({ tls }) => {
+    { scheme: 'ws', tls: false, deflate: false },
+    { scheme: 'wss', tls: true, deflate: false },
+    { scheme: 'ws', tls: false, deflate: true },
+  ])('exchanges text and binary messages over 64 KiB with a browser over $scheme:// (perMessageDeflate: $deflate)', async ({ tls, deflate }) => {
     let result: Record<string, unknown> | undefined;
     const serverSaw: string[] = [];
     const closes: Array<[number, string]> = [];
     const wsTls: Array<string | false | undefined> = [];
     const expectedText = TEXT_UNIT.repeat(4000);
     const tlsOption = tls ? { tls: { key: pki.localhost.key, cert: pki.localhost.cert } } : {};
-    const { port } = await h.listen({ ...options, ...tlsOption, framing: { type: 'http', websocket: { path: '/ws' } } } as ServerOptions, {
+    const { server, port } = await h.listen({ ...options, ...tlsOption, framing: { type: 'http', websocket: { path: '/ws', perMessageDeflate: deflate } } } as ServerOptions, {
       onRequest(req, res) {
         if (req.url === '/result') {
           result = JSON.parse(req.body.toString()) as Record<string, unknown>;
@@ -114,7 +115,14 @@ describe.skipIf(!hasChromium()).each(VARIANTS)('websocket with headless Chromium
     await waitFor(() => result !== undefined, 60_000, 'the page to report');
     expect(result).toEqual({
       text: true, binary: true, server: 'text:true,binary:true', code: 4321, reason: 'done ✓', scheme: tls ? 'https:' : 'http:',
+      extensions: deflate ? 'permessage-deflate; server_no_context_takeover; client_no_context_takeover' : '',
     });
+    // The echoes are ~208 KB of messages (108 KB of text, 100 KB of binary, both compressible):
+    // compressed by the server (the browser inflated them, the page checked every byte) they
+    // take a fraction of that on the wire.
+    const out = server.stats().bytesOut;
+    if (deflate) expect(out).toBeLessThan(60_000);
+    else expect(out).toBeGreaterThan(200_000);
     // Chromium offers h2 first; the server picks http/1.1 (the upgrade is HTTP/1.1).
     expect(wsTls).toEqual([tls ? 'http/1.1' : undefined]);
     expect(serverSaw).toEqual(['text:true', 'binary:true']);

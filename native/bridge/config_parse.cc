@@ -129,6 +129,8 @@ bool parseFraming(const Napi::Object& f, FramingConfig* out, std::string* err) {
       w.closeTimeoutMs = static_cast<uint32_t>(num(f, "closeTimeoutMs", w.closeTimeoutMs));
       w.upgradeTimeoutMs = static_cast<uint32_t>(num(f, "upgradeTimeoutMs", w.upgradeTimeoutMs));
       w.perMessageDeflate = flag(f, "perMessageDeflate", false);
+      w.compress = w.perMessageDeflate && flag(f, "compress", false);
+      w.compressThreshold = static_cast<uint32_t>(num(f, "compressThreshold", w.compressThreshold));
       w.goim = flag(f, "goimOverWebSocket", false);
       if (w.goim) parseGoim(f, out);
       return parseHttpLimits(f, &w.http, err);

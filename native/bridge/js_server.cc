@@ -55,6 +55,8 @@ JsServer::JsServer(const Napi::CallbackInfo& info)
   }
   onBatch_ = Napi::Persistent(info[1].As<Napi::Function>());
   encoder_ = makeEncoder(config_.framing);
+  const WebSocketFraming& w = config_.framing.websocket;
+  if (config_.framing.type == FramingType::kWebSocket && w.compress && !w.goim) deflater_ = std::make_unique<ws::Deflater>();
 }
 
 JsServer::~JsServer() {
@@ -357,6 +359,12 @@ Napi::Value JsServer::Broadcast(const Napi::CallbackInfo& info) {
     }
   } else {
     b.frame = encodeBroadcast(*encoder_, payload.Data(), payload.ByteLength());
+    if (deflater_ && b.frame.get() != nullptr &&
+        payload.ByteLength() >= 1 &&
+        ws::compressSend(*deflater_, payload.Data()[0], payload.Data() + 1, payload.ByteLength() - 1,
+                         config_.framing.websocket.compressThreshold, 15, &compressed_)) {
+      b.compressed = encodeBroadcast(*encoder_, compressed_.data(), compressed_.size());
+    }
   }
   if (b.frame.get() == nullptr) {
     Napi::TypeError::New(env, "broadcast: the framing cannot encode this payload").ThrowAsJavaScriptException();

@@ -12,6 +12,7 @@
 
 #include "../core/batch_sink.h"
 #include "../core/server.h"
+#include "../core/websocket/ws_deflate.h"
 
 namespace ringnet {
 
@@ -55,6 +56,10 @@ class JsServer : public Napi::ObjectWrap<JsServer>, public BatchSink {
   ServerConfig config_;
   std::unique_ptr<Server> server_;
   std::unique_ptr<FrameEncoder> encoder_;  // broadcast frames are encoded once, here
+  // WebSocket with permessage-deflate compression: a broadcast is also
+  // compressed once, here, for the members that negotiated it.
+  std::unique_ptr<ws::Deflater> deflater_;
+  std::vector<uint8_t> compressed_;
   Napi::FunctionReference onBatch_;
   Napi::ObjectReference self_;            // keeps this object alive while listening
   std::vector<Napi::Reference<Napi::ArrayBuffer>> buffers_;  // arena memory held for JS

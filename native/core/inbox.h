@@ -17,6 +17,7 @@ namespace ringnet {
 // One encoded frame for every member of a room (or every connection).
 struct Broadcast {
   SharedRef frame;
+  SharedRef compressed;  // WebSocket permessage-deflate members get this one when set
   std::string room;
   bool all = false;
 };

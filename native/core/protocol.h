@@ -105,6 +105,23 @@ class Protocol {
     (void)reason;
     return false;
   }
+  // True when transformSend() may change sends (asked once, by the reactor).
+  virtual bool transformsSends() const { return false; }
+  // A send about to be framed (meta: metaLen bytes; body: len bytes): the
+  // protocol may replace it (WebSocket: compressed for permessage-deflate).
+  // True with *outMeta (metaLen bytes), *outBody and *outLen set to bytes
+  // valid until the next call on this protocol.
+  virtual bool transformSend(Connection& c, const uint8_t* meta, size_t metaLen, const uint8_t* body, size_t len,
+                             const uint8_t** outMeta, const uint8_t** outBody, size_t* outLen) {
+    (void)c, (void)meta, (void)metaLen, (void)body, (void)len, (void)outMeta, (void)outBody, (void)outLen;
+    return false;
+  }
+  // A broadcast may come in two encodings (WebSocket: compressed, and not):
+  // true when this member gets the compressed one.
+  virtual bool takesCompressedBroadcast(const Connection& c) const {
+    (void)c;
+    return false;
+  }
   // A protocol command from JS (wire::kCmdProtocol); `op` is protocol-defined.
   virtual void onCommand(ConnectionControl&, Connection&, int32_t op, const uint8_t* payload,
                          size_t len) {

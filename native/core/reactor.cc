@@ -43,6 +43,7 @@ Reactor::Reactor(int index, const ServerConfig& config, std::vector<ArenaMemory>
       timeouts_(config),
       rooms_(config.rooms.maxRoomsPerConnection) {
   pool_.setBorrowOwner(this);
+  transformsSends_ = protocol_ != nullptr && protocol_->transformsSends();
 }
 
 Reactor::~Reactor() { releaseIo(); }
@@ -689,6 +690,18 @@ void Reactor::sendFrame(Connection& c, const uint8_t* meta, size_t metaLen, cons
   if (c.endQueued || c.writeShut || c.sealed || c.closed) return;
   if (metaLen != encoder_->metaLength()) return;  // a bug on the JS side: never guess the frame
   uint8_t header[64];
+  size_t jsCounted = 0;  // the frame's size as JS counted it, when the protocol changed it
+  if (transformsSends_) {
+    const uint8_t* originalMeta = meta;
+    const size_t originalBody = body;
+    const uint8_t* originalPayload = payload;
+    if (protocol_->transformSend(c, meta, metaLen, payload, body, &meta, &payload, &body)) {
+      const int oh = encoder_->headerFor(originalMeta, originalPayload, originalBody, header);
+      if (oh < 0) return;
+      jsCounted = static_cast<size_t>(oh) + originalBody;
+      arena = -1;  // the protocol's bytes now (compressed), not the arena's
+    }
+  }
   int h = encoder_->headerFor(meta, payload, body, header);
   if (h < 0) return;  // JS validated; never write a corrupt frame
   size_t trailerLen = 0;
@@ -715,6 +728,13 @@ void Reactor::sendFrame(Connection& c, const uint8_t* meta, size_t metaLen, cons
     markDirty(c);
   } else {
     enqueueFrame(c, header, static_cast<size_t>(h), payload, body, trailer, trailerLen);
+  }
+  if (jsCounted != 0 && !c.closed) {
+    // JS counts what it submitted; the bytes compression saved will never be
+    // written, so they count as written now (nativeOut wraps, setWritten
+    // reads the difference as signed).
+    c.nativeOut -= jsCounted - (static_cast<size_t>(h) + body + trailerLen);
+    setWritten(c);
   }
   WorkerStats::add(stats_.framesOut, 1);
 }
@@ -827,18 +847,23 @@ bool Reactor::queueBroadcast(Connection& c, SharedBytes& frame) {
 }
 
 void Reactor::applyBroadcast(const Broadcast& b) {
-  SharedBytes* frame = b.frame.get();
-  if (frame == nullptr) return;
+  SharedBytes* plain = b.frame.get();
+  if (plain == nullptr) return;
+  SharedBytes* compressed = b.compressed.get();
+  // Each member gets the encoding it negotiated (both encoded once, on the JS thread).
+  auto frameFor = [&](const Connection& c) -> SharedBytes& {
+    return compressed != nullptr && protocol_->takesCompressedBroadcast(c) ? *compressed : *plain;
+  };
   // A slow member is closed after the fan-out: closing leaves its rooms,
   // which must not happen while the member list is being walked.
   broadcastVictims_.clear();
   if (b.all) {
     for (Connection* c : table_) {
-      if (c != nullptr && !queueBroadcast(*c, *frame)) broadcastVictims_.push_back(c);
+      if (c != nullptr && !queueBroadcast(*c, frameFor(*c))) broadcastVictims_.push_back(c);
     }
   } else if (Room* room = rooms_.find(b.room)) {
     for (Connection* c : room->members) {
-      if (!queueBroadcast(*c, *frame)) broadcastVictims_.push_back(c);
+      if (!queueBroadcast(*c, frameFor(*c))) broadcastVictims_.push_back(c);
     }
   }
   for (Connection* c : broadcastVictims_) closeNow(*c, kCloseBackpressure, 0, true);
@@ -871,7 +896,7 @@ void Reactor::onWritten(Connection& c, size_t n, bool whole) {
 
 void Reactor::setWritten(Connection& c) {
   // Can dip below zero while native bytes (replies, broadcasts) are queued.
-  double v = static_cast<double>(c.bytesOut) - static_cast<double>(c.nativeOut);
+  double v = static_cast<double>(static_cast<int64_t>(c.bytesOut - c.nativeOut));
   __atomic_store(&written_[c.slot], &v, __ATOMIC_RELAXED);
 }
 

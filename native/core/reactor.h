@@ -185,6 +185,7 @@ class Reactor : public IoHandler, private ConnectionControl, private BorrowOwner
   std::unique_ptr<FrameDecoder> decoder_;
   std::unique_ptr<FrameEncoder> encoder_;
   std::unique_ptr<Protocol> protocol_;
+  bool transformsSends_ = false;  // protocol_->transformsSends(), asked once
   ChunkPool pool_;
   std::unique_ptr<IoBackend> backend_;
   EventBatch batch_;

@@ -46,6 +46,8 @@ struct WebSocketFraming {
   uint32_t closeTimeoutMs = 5000;  // ws.end(): wait this long for the peer's close
   uint32_t upgradeTimeoutMs = 10000;  // onUpgrade must answer within this
   bool perMessageDeflate = false;  // accept permessage-deflate offers (websocket/ws_inflate.h)
+  bool compress = false;           // ... and compress what the server sends (websocket/ws_deflate.h)
+  uint32_t compressThreshold = 1024;  // messages below this many bytes go uncompressed
   bool goim = false;               // goim over WebSocket: one goim packet per binary message (FramingConfig::goim)
 };
 
@@ -87,6 +89,7 @@ enum Layer : uint32_t {
   kMessageCompressed = 1u << 4,
   kUtf8Shift = 5,         // 4 bits: UTF-8 state after the previous fragment
   kDeflateOn = 1u << 9,   // permessage-deflate negotiated: RSV1 allowed
+  kServerWindowShift = 10,  // 4 bits: server_max_window_bits agreed (0: none, 15)
 };
 
 // DecodeResult::info for a frame of the frame layer.

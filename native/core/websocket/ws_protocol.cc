@@ -13,6 +13,7 @@
 #include "../http/http_protocol.h"
 #include "../timeouts.h"
 #include "../wire.h"
+#include "ws_deflate.h"
 #include "ws_inflate.h"
 
 namespace ringnet {
@@ -110,6 +111,7 @@ class WebSocketProtocol final : public Protocol {
       : o_(f.websocket),
         http_(makeHttpProtocol(f.websocket.http)),
         inflater_(f.websocket.perMessageDeflate ? std::make_unique<Inflater>() : nullptr),
+        deflater_(f.websocket.compress && !f.websocket.goim ? std::make_unique<Deflater>() : nullptr),
         goim_(f.websocket.goim ? std::make_unique<GoimProtocol>(f) : nullptr),
         goimDecoder_(f.websocket.goim ? makeGoimDecoder(f.goim) : nullptr) {}
 
@@ -448,7 +450,9 @@ class WebSocketProtocol final : public Protocol {
     c.protoFlags = 0;
     c.decoder.scanned = 0;
     c.decoder.message = 0;
-    c.decoder.layer = kLayerFrames | (deflate ? uint32_t{kDeflateOn} : 0u);
+    // The window the client allows us stays with the connection (the layer's
+    // kServerWindowShift bits): sends are compressed within it.
+    c.decoder.layer = kLayerFrames | (deflate ? uint32_t{kDeflateOn} | (static_cast<uint32_t>(offer.serverMaxWindowBits) << kServerWindowShift) : 0u);
     const uint64_t now = coarseMs();
     if (o_.maxLifetimeMs != 0) {
       // Rounded up to the second: never closed early.
@@ -533,14 +537,42 @@ class WebSocketProtocol final : public Protocol {
     }
   }
 
+ public:
+  // permessage-deflate, the server's side: sends compressed with the worker's
+  // shared compressor (no context takeover) within the window agreed.
+  bool transformsSends() const override { return deflater_ != nullptr; }
+
+  bool transformSend(Connection& c, const uint8_t* meta, size_t metaLen, const uint8_t* body, size_t len,
+                     const uint8_t** outMeta, const uint8_t** outBody, size_t* outLen) override {
+    if ((c.decoder.layer & kDeflateOn) == 0 || metaLen != 1) return false;
+    if (compressed_.capacity() > kKeepScratch && len < kKeepScratch) std::vector<uint8_t>().swap(compressed_);
+    const int bits = static_cast<int>((c.decoder.layer >> kServerWindowShift) & 0xf);
+    if (!compressSend(*deflater_, meta[0], body, len, o_.compressThreshold, bits, &compressed_)) return false;
+    *outMeta = compressed_.data();
+    *outBody = compressed_.data() + 1;
+    *outLen = compressed_.size() - 1;
+    return true;
+  }
+
+  // A broadcast's compressed encoding uses the full 32 KiB window: members
+  // that asked for a smaller one get the uncompressed encoding.
+  bool takesCompressedBroadcast(const Connection& c) const override {
+    if (deflater_ == nullptr || (c.decoder.layer & kDeflateOn) == 0) return false;
+    const uint32_t bits = (c.decoder.layer >> kServerWindowShift) & 0xf;
+    return bits == 0 || bits == 15;
+  }
+
+ private:
   // Scratch of the frame being delivered (members, not thread_local: a
   // protocol belongs to one reactor, and a thread_local costs a TLS lookup
   // per access from a shared object).
   std::vector<uint8_t> payload_;        // its unmasked payload
   std::vector<uint8_t> inflatedBytes_;  // a compressed message, inflated
+  std::vector<uint8_t> compressed_;     // a send, compressed (transformSend): meta byte, then the payload
   const WebSocketFraming o_;
   const std::unique_ptr<Protocol> http_;
   const std::unique_ptr<Inflater> inflater_;  // with perMessageDeflate: one stream for the worker
+  const std::unique_ptr<Deflater> deflater_;  // with compress: the worker's shared compressor
   DecodeResult last_;  // the frame frameForJs built last (onDelivered follows it)
   uint8_t key_[24] = {};  // Sec-WebSocket-Key of the upgrade being delivered
   DeflateOffer offer_;    // ... and its permessage-deflate negotiation

@@ -38,12 +38,25 @@ export interface WebSocketOptions {
   /** ms onUpgrade may take to accept or reject (then 'header-timeout'). Default 10000. */
   upgradeTimeout?: number;
   /**
-   * Accept permessage-deflate (RFC 7692) offers: clients may send compressed
-   * messages, inflated natively within maxPayloadLength. Negotiated with both
-   * no_context_takeover parameters, so one zlib stream per worker serves every
-   * connection (no zlib memory per connection); the server sends uncompressed. Default false.
+   * permessage-deflate (RFC 7692). `true` (= `{ compress: 'shared' }`): accept offers; clients may
+   * send compressed messages (inflated natively within maxPayloadLength) and the server compresses
+   * its text and binary messages of `threshold` bytes or more with the worker's shared compressor.
+   * Negotiated with both no_context_takeover parameters, so one zlib stream per worker serves every
+   * connection: no zlib memory per connection. `{ compress: false }`: accept offers, send
+   * uncompressed. Default false (no extension).
    */
-  perMessageDeflate?: boolean;
+  perMessageDeflate?: boolean | PerMessageDeflateOptions;
+}
+
+/** perMessageDeflate as an object. */
+export interface PerMessageDeflateOptions {
+  /**
+   * 'shared' (default): one deflate stream per worker (no context takeover), as uWebSockets.js's
+   * SHARED_COMPRESSOR. false: never compress what the server sends (it still inflates the client's).
+   */
+  compress?: 'shared' | false;
+  /** Messages shorter than this many bytes go uncompressed. Default 1024 (ws's default), 0 to 2^30. */
+  threshold?: number;
 }
 
 /** framing { type: 'websocket' }: a WebSocket server (handlers: onOpen(ws), onMessage(ws, data, isBinary), ...). */
@@ -67,6 +80,10 @@ export interface NormalizedWebSocketFraming extends NormalizedFraming {
   closeTimeoutMs: number;
   upgradeTimeoutMs: number;
   perMessageDeflate: boolean;
+  /** perMessageDeflate: the server compresses its messages (shared compressor)... */
+  compress: boolean;
+  /** ... of at least this many bytes. */
+  compressThreshold: number;
   /** Set by the protocol when handlers.onUpgrade exists. */
   jsUpgrade: boolean;
   /** Set when onPing/onPong exist. */
@@ -110,13 +127,34 @@ export function wsOptions(prefix: string, f: Record<string, unknown>) {
     sendPings: f.sendPings === undefined ? true : bool(`${prefix}.sendPings`, f.sendPings),
     closeTimeoutMs: f.closeTimeout === undefined ? 5000 : int(`${prefix}.closeTimeout`, f.closeTimeout, 1, INT32_MAX),
     upgradeTimeoutMs: f.upgradeTimeout === undefined ? 10_000 : int(`${prefix}.upgradeTimeout`, f.upgradeTimeout, 0, INT32_MAX),
-    perMessageDeflate: f.perMessageDeflate === undefined ? false : bool(`${prefix}.perMessageDeflate`, f.perMessageDeflate),
+    ...deflateOptions(`${prefix}.perMessageDeflate`, f.perMessageDeflate),
     jsUpgrade: false,
     deliverPings: false,
     // The upgrade is an HTTP/1.1 request: over TLS, ALPN says so (browsers offer h2 first).
     alpn: ['http/1.1'],
     overhead: 10,
     maxPayload: 2 ** 30,
+  };
+}
+
+const DEFAULT_THRESHOLD = 1024;
+
+function deflateOptions(name: string, v: unknown): { perMessageDeflate: boolean; compress: boolean; compressThreshold: number } {
+  if (v === undefined || typeof v === 'boolean') {
+    return { perMessageDeflate: v === true, compress: v === true, compressThreshold: DEFAULT_THRESHOLD };
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+    throw new InvalidOptionError(name, "must be a boolean or { compress?: 'shared' | false, threshold? }");
+  }
+  const o = v as Record<string, unknown>;
+  rejectUnknown(name, o, ['compress', 'threshold']);
+  if (o.compress !== undefined && o.compress !== 'shared' && o.compress !== false) {
+    throw new InvalidOptionError(`${name}.compress`, `must be 'shared' or false, got ${JSON.stringify(o.compress)}`);
+  }
+  return {
+    perMessageDeflate: true,
+    compress: o.compress !== false,
+    compressThreshold: o.threshold === undefined ? DEFAULT_THRESHOLD : int(`${name}.threshold`, o.threshold, 0, 2 ** 30),
   };
 }
 
