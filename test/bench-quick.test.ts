@@ -5,28 +5,18 @@
  * Markdown + HTML report led by the summary chart. No speed assertions: only that every run
  * measured something, without errors, and that the files are complete and well-formed.
  */
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { XMLValidator } from 'fast-xml-parser';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from './support/lab';
 
-const CLI = path.join(__dirname, '..', 'dist', 'cli', 'main.js');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ringnet-bench-quick-'));
 
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stderr.on('data', (d) => { stderr += d; });
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const run = runCli;
 
 describe('ringnet bench --quick', () => {
   it('runs the default matrix and writes results JSON, Markdown and HTML with charts', async () => {

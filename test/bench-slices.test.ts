@@ -5,16 +5,15 @@
  * wait, and the wall-time bound of --until-stable (--max-minutes), end to end with real
  * servers and the native generator.
  */
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runCli, usageError } from './support/lab';
 import { parseBenchArgs } from '../src/cli/bench-args';
 
 const ROOT = path.join(__dirname, '..');
-const CLI = path.join(ROOT, 'dist', 'cli', 'main.js');
 const requireCjs = createRequire(__filename);
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ringnet-bench-slices-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -24,26 +23,9 @@ const { slotOrder, combineSlices } = requireCjs(path.join(ROOT, 'bench', 'lab', 
 const { roundOrder } = requireCjs(path.join(ROOT, 'bench', 'lab', 'runner.js'));
 const plan = (argv: string[]) => buildPlan(parseBenchArgs(argv));
 
-function usage(argv: string[]): { flag?: string; message: string } {
-  try {
-    plan(argv);
-  } catch (e) {
-    expect((e as { code?: string }).code).toBe('ERR_USAGE');
-    return e as { flag?: string; message: string };
-  }
-  throw new Error('expected a usage error');
-}
+const usage = (argv: string[]) => usageError(plan, argv);
 
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stderr.on('data', (d) => { stderr += d; });
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const run = runCli;
 
 describe('slices and bounds in the plan', () => {
   it('the default preset measures echo, goim and HTTP in slices; broadcast and --quick in one window', () => {

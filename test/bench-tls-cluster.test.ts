@@ -5,16 +5,15 @@
  * each (real servers, real TLS, a real private Redis), plus a brought-along TLS echo given the
  * lab's certificate through {key} and {cert}.
  */
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runCli, usageError } from './support/lab';
 import { parseBenchArgs } from '../src/cli/bench-args';
 
 const ROOT = path.join(__dirname, '..');
-const CLI = path.join(ROOT, 'dist', 'cli', 'main.js');
 const requireCjs = createRequire(__filename);
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ringnet-bench-tls-cluster-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -24,26 +23,9 @@ const plan = (argv: string[]) => buildPlan(parseBenchArgs(argv));
 interface Cell { id: string; workload: string; reference?: string; tls?: boolean; nodes?: number; targets: Array<{ label: string }> }
 const labels = (c: Cell) => c.targets.map((t) => t.label);
 
-function usage(argv: string[]): { flag?: string; message: string } {
-  try {
-    plan(argv);
-  } catch (e) {
-    expect((e as { code?: string }).code).toBe('ERR_USAGE');
-    return e as { flag?: string; message: string };
-  }
-  throw new Error('expected a usage error');
-}
+const usage = (argv: string[]) => usageError(plan, argv);
 
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stderr.on('data', (d) => { stderr += d; });
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const run = runCli;
 
 interface Run { cell: string; target: string; error?: string; skipped?: string; errors: number; ops: number; serverCpuSec: number; opsPerSec: number }
 const load = (name: string) => JSON.parse(fs.readFileSync(path.join(dir, `${name}.json`), 'utf8')) as { runs: Run[] };
