@@ -94,7 +94,11 @@ void EpollBackend::close(Connection& c, bool abortive) {
     linger lg{1, 0};  // RST instead of FIN
     setsockopt(c.fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
   }
-  // close() also removes the fd from the epoll set (we never dup it).
+  // Deregister before close: close() drops the epoll item only when the last
+  // reference to the open file goes, and a fork() elsewhere in the process
+  // (child_process.spawn, before its exec) holds one for a moment. An event
+  // in that window would carry a pointer to a connection freed this pass.
+  epoll_ctl(epfd_, EPOLL_CTL_DEL, c.fd, nullptr);
   ::close(c.fd);
   c.fd = -1;
   handler_->onClosed(c);
