@@ -17,15 +17,21 @@ bool compressGoimMessage(DeflateStream& s, bool takeover, const GoimFraming& f, 
   packet->resize(packetLen);
   std::memcpy(packet->data(), header, static_cast<size_t>(g));
   if (len) std::memcpy(packet->data() + g, body, len);
+  return compressBinaryMessage(s, takeover, packet->data(), packetLen, threshold, out, frame);
+}
+
+bool compressBinaryMessage(DeflateStream& s, bool takeover, const uint8_t* payload, size_t len, uint32_t threshold,
+                           std::vector<uint8_t>* out, BuiltFrame* frame) {
+  if (len < threshold) return false;
   // Deflated after room for the longest header (10 bytes); the header goes right before.
   constexpr size_t kRoom = 10;
-  if (!s.deflate(packet->data(), packetLen, takeover, out, kRoom)) return false;
-  const size_t payload = out->size() - kRoom;
+  if (!s.deflate(payload, len, takeover, out, kRoom)) return false;
+  const size_t deflated = out->size() - kRoom;
   uint8_t h[kRoom];
-  const size_t hl = writeHeader(kBinary, true, true, payload, h);
+  const size_t hl = writeHeader(kBinary, true, true, deflated, h);
   std::memcpy(out->data() + kRoom - hl, h, hl);
   frame->data = out->data() + kRoom - hl;
-  frame->length = hl + payload;
+  frame->length = hl + deflated;
   return true;
 }
 

@@ -22,6 +22,11 @@ struct BuiltFrame {
   size_t length = 0;
 };
 
+// `payload` as one compressed binary message through `s`; false when it
+// stays uncompressed (shorter than `threshold`, or no smaller deflated).
+bool compressBinaryMessage(DeflateStream& s, bool takeover, const uint8_t* payload, size_t len, uint32_t threshold,
+                           std::vector<uint8_t>* out, BuiltFrame* frame);
+
 // The goim packet of (meta, body) as one compressed binary message through
 // `s` (`takeover`: may refer to the stream's earlier messages). False when it
 // stays uncompressed: shorter than `threshold`, too long for maxFrameLength,

@@ -112,13 +112,27 @@ HeadView headOf(const uint8_t* data, size_t length, const HttpFraming& limits) {
   return v;
 }
 
+// Compresses a whole binary message for a connection (permessage-deflate),
+// false when it goes plain.
+class MessageCompressor {
+ public:
+  virtual ~MessageCompressor() = default;
+  virtual bool compressMessage(Connection& c, const uint8_t* payload, size_t len, BuiltFrame* frame) = 0;
+};
+
 // What the goim protocol replies (heartbeat op 3, auth op 8) goes out as one
-// binary message each: the goim logic is the TCP one, only the transport differs.
+// binary message each (compressed like sends when the connection negotiated
+// it): the goim logic is the TCP one, only the transport differs.
 class BinaryMessageControl final : public ConnectionControl {
  public:
-  explicit BinaryMessageControl(ConnectionControl& inner) : inner_(inner) {}
+  BinaryMessageControl(ConnectionControl& inner, MessageCompressor& z) : inner_(inner), z_(z) {}
   void reply(Connection& c, const uint8_t* data, size_t len) override {
     if (c.sealed) return;
+    BuiltFrame f;
+    if (z_.compressMessage(c, data, len, &f)) {
+      inner_.reply(c, f.data, f.length);
+      return;
+    }
     uint8_t h[10];
     const size_t hl = writeHeader(kBinary, true, false, len, h);
     frame_.assign(h, h + hl);
@@ -131,10 +145,11 @@ class BinaryMessageControl final : public ConnectionControl {
 
  private:
   ConnectionControl& inner_;
+  MessageCompressor& z_;
   std::vector<uint8_t> frame_;
 };
 
-class WebSocketProtocol final : public Protocol {
+class WebSocketProtocol final : public Protocol, MessageCompressor {
  public:
   explicit WebSocketProtocol(const FramingConfig& f)
       : o_(f.websocket),
@@ -254,7 +269,7 @@ class WebSocketProtocol final : public Protocol {
       advance(c.decoder, last_);
       if (op == kContinuation) endFragments(c);
       if (goim_) {  // the packet reached JS: goim's auth gate moves on
-        BinaryMessageControl binary(ctl);
+        BinaryMessageControl binary(ctl, *this);
         goim_->onDelivered(binary, c);
       }
     }
@@ -337,7 +352,7 @@ class WebSocketProtocol final : public Protocol {
         if (layerOf(c) == kLayerHttp) {
           http_->onCommand(ctl, c, op, payload, len);
         } else if (goim_ && layerOf(c) == kLayerFrames) {
-          BinaryMessageControl binary(ctl);
+          BinaryMessageControl binary(ctl, *this);
           goim_->onCommand(binary, c, op, payload, len);  // the auth acceptance (op 8 reply)
           // It cleared the auth deadline, which had taken the idle/lifetime one's place.
           if (c.deadlineMs == 0 && !c.sealed) armOpenTimers(ctl, c, coarseMs());
@@ -376,7 +391,7 @@ class WebSocketProtocol final : public Protocol {
       closeWith(ctl, c, g.error == CodecError::kFrameTooLarge ? kCloseTooBig : kCloseProtocolError, wire::kCloseWsError);
       return FrameVerdict::kConsumed;
     }
-    BinaryMessageControl binary(ctl);
+    BinaryMessageControl binary(ctl, *this);
     int32_t reason = wire::kCloseBadFrame;
     const FrameVerdict v = goim_->onFrame(binary, c, packet, g, &reason);
     if (v == FrameVerdict::kClose) {
@@ -587,7 +602,6 @@ class WebSocketProtocol final : public Protocol {
   // shared compressor (no context takeover) within the window agreed.
   bool transformsSends() const override { return deflater_ != nullptr; }
 
-  // A dedicated connection's stream, made at its first compressed send.
   bool transformSend(Connection& c, const uint8_t* meta, size_t metaLen, const uint8_t* body, size_t len,
                      const uint8_t** outMeta, const uint8_t** outBody, size_t* outLen) override {
     if ((c.decoder.layer & kDeflateOn) == 0) return false;
@@ -595,8 +609,7 @@ class WebSocketProtocol final : public Protocol {
       if (scratch->capacity() > kKeepScratch && len < kKeepScratch) std::vector<uint8_t>().swap(*scratch);
     }
     WsState* s = dedicatedOf(c);
-    if (s != nullptr && !s->stream) s->stream = std::make_unique<DeflateStream>(windowOf(c), o_.memLevel);
-    DeflateStream& stream = s != nullptr ? *s->stream : deflater_->stream(windowOf(c));
+    DeflateStream& stream = streamFor(c, s);
     if (goim_) {
       // goim: the packet (goim header + body) is the message; the frame is built whole.
       BuiltFrame f;
@@ -616,6 +629,20 @@ class WebSocketProtocol final : public Protocol {
     *outBody = compressed_.data() + 1;
     *outLen = compressed_.size() - 1;
     return true;
+  }
+
+  // goim over WebSocket: a packet the protocol answers natively (op 8, op 3).
+  bool compressMessage(Connection& c, const uint8_t* payload, size_t len, BuiltFrame* frame) override {
+    if (deflater_ == nullptr || (c.decoder.layer & kDeflateOn) == 0) return false;
+    WsState* s = dedicatedOf(c);
+    return compressBinaryMessage(streamFor(c, s), s != nullptr, payload, len, o_.compressThreshold, &compressed_, frame);
+  }
+
+  // The connection's dedicated stream (made at its first compressed send), or the worker's shared one.
+  DeflateStream& streamFor(Connection& c, WsState* dedicated) {
+    if (dedicated == nullptr) return deflater_->stream(windowOf(c));
+    if (!dedicated->stream) dedicated->stream = std::make_unique<DeflateStream>(windowOf(c), o_.memLevel);
+    return *dedicated->stream;
   }
 
   // A broadcast's compressed encoding (compressed alone, on the JS thread,
