@@ -7,7 +7,14 @@
 //     than the message, and is marked compressed; a refused one is left alone;
 //   - the inflater on arbitrary input (a client's "compressed" message): it
 //     never produces more than maxOut bytes and never crashes, and it
-//     inflates what the compressor wrote within any limit that fits.
+//     inflates what the compressor wrote within any limit that fits;
+//   - the dedicated compressor (context takeover): the body cut into a
+//     sequence of messages, each compressed by the connection's stream, sent
+//     plain, or compressed elsewhere (a broadcast: the stream forgets its
+//     context), inflates message by message through one persistent zlib
+//     inflater limited to the window, as a client's does; a goim packet
+//     compressed as a whole WebSocket message (ws_frame_deflate.h) has RSV1,
+//     the right length, and inflates to exactly the packet.
 #include <zlib.h>
 
 #include <cstddef>
@@ -17,7 +24,9 @@
 #include <vector>
 
 #include "core/codec/ws_codec.h"
+#include "core/codec/goim_codec.h"
 #include "core/websocket/ws_deflate.h"
+#include "core/websocket/ws_frame_deflate.h"
 #include "core/websocket/ws_inflate.h"
 #include "support/check.h"
 #include "support/fuzz_input.h"
@@ -50,6 +59,96 @@ bool referenceInflate(const uint8_t* in, size_t n, int bits, std::vector<uint8_t
   }
   inflateEnd(&z);
   return ok && z.avail_in == 0;
+}
+
+ws::Deflater& deflater();
+
+// A client's inflater with context takeover: one raw zlib stream for the connection.
+class ReferenceStream {
+ public:
+  explicit ReferenceStream(int bits) {
+    std::memset(&z_, 0, sizeof z_);
+    ok_ = inflateInit2(&z_, -bits) == Z_OK;
+  }
+  ~ReferenceStream() {
+    if (ok_) inflateEnd(&z_);
+  }
+  bool inflate(const uint8_t* in, size_t n, std::vector<uint8_t>* out) {
+    out->clear();
+    if (!ok_) return false;
+    std::vector<uint8_t> input(in, in + n);
+    const uint8_t tail[4] = {0x00, 0x00, 0xff, 0xff};
+    input.insert(input.end(), tail, tail + 4);
+    z_.next_in = input.data();
+    z_.avail_in = static_cast<uInt>(input.size());
+    uint8_t chunk[4096];
+    for (;;) {
+      z_.next_out = chunk;
+      z_.avail_out = sizeof chunk;
+      const int rc = ::inflate(&z_, Z_SYNC_FLUSH);
+      out->insert(out->end(), chunk, chunk + (sizeof chunk - z_.avail_out));
+      if (rc == Z_BUF_ERROR && z_.avail_in == 0) return true;
+      if (rc != Z_OK) return false;  // a final block or an error: never from a sync-flushed message
+      if (z_.avail_in == 0 && z_.avail_out != 0) return true;
+    }
+  }
+
+ private:
+  z_stream z_;
+  bool ok_ = false;
+};
+
+void checkTakeover(const std::string& body, int bits, uint32_t seed) {
+  ringnet::fuzz::Rng rng(seed);
+  ws::DeflateStream stream(bits, 1 + static_cast<int>(rng.next() % 9));
+  ReferenceStream client(bits);
+  std::vector<uint8_t> out, back;
+  size_t at = 0;
+  while (at < body.size()) {
+    size_t n = 1 + rng.next() % 3000;
+    if (n > body.size() - at) n = body.size() - at;
+    // Repeat earlier text now and then: what context takeover refers back to.
+    std::string m = (at > 0 && rng.next() % 3 == 0) ? body.substr(rng.next() % at, n) : body.substr(at, n);
+    at += n;
+    const uint8_t* p = reinterpret_cast<const uint8_t*>(m.data());
+    switch (rng.next() % 4) {
+      case 0:  // a broadcast compressed alone, which the client inflates too
+        if (deflater().deflate(p, m.size(), bits, &out, 0)) {
+          FUZZ_CHECK(client.inflate(out.data(), out.size(), &back));
+          FUZZ_CHECK(back.size() == m.size() && std::memcmp(back.data(), p, m.size()) == 0);
+          stream.forgetContext();
+        }
+        break;
+      case 1:  // sent plain: never inflated, the window is unchanged
+        break;
+      default:
+        if (stream.deflate(p, m.size(), true, &out, 0)) {
+          FUZZ_CHECK(out.size() < m.size());
+          FUZZ_CHECK(client.inflate(out.data(), out.size(), &back));
+          FUZZ_CHECK(back.size() == m.size() && std::memcmp(back.data(), p, m.size()) == 0);
+        }
+        break;
+    }
+  }
+}
+
+void checkGoimMessage(const std::string& body, int bits) {
+  GoimFraming f;
+  f.maxFrameLength = 1 << 20;
+  uint8_t meta[goim::kMetaLength];
+  goim::writeMeta(1, 4, 7, meta);
+  ws::DeflateStream stream(bits, 8);
+  std::vector<uint8_t> packet, out, back;
+  ws::BuiltFrame frame;
+  const auto* b = reinterpret_cast<const uint8_t*>(body.data());
+  if (!ws::compressGoimMessage(stream, false, f, meta, b, body.size(), 0, &packet, &out, &frame)) return;
+  FUZZ_CHECK(packet.size() == goim::kHeaderLength + body.size());
+  ws::FrameHeader h;
+  const int hl = ws::parseHeader(frame.data, frame.length, &h);
+  FUZZ_CHECK(hl > 0 && h.fin && h.rsv1 && h.opcode == ws::kBinary && !h.masked);
+  FUZZ_CHECK(static_cast<size_t>(hl) + h.length == frame.length);
+  FUZZ_CHECK(referenceInflate(frame.data + hl, static_cast<size_t>(h.length), bits, &back));
+  FUZZ_CHECK(back == packet);
 }
 
 ws::Deflater& deflater() {
@@ -108,6 +207,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FUZZ_CHECK(!ws::compressSend(deflater(), command[0], command.data() + 1, command.size() - 1, 0, bits, &out));
   command[0] = ws::kPing;
   FUZZ_CHECK(!ws::compressSend(deflater(), command[0], command.data() + 1, command.size() - 1, 0, bits, &out));
+
+  checkTakeover(body, bits, static_cast<uint32_t>(size) * 2654435761u ^ (size ? data[size - 1] : 0));
+  checkGoimMessage(body, bits);
 
   // The inflater on arbitrary bytes: bounded output, never a crash.
   const size_t maxOut = 1 + (data[0] % 8) * 1024;
