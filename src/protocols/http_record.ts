@@ -32,3 +32,9 @@ export const OP_END_CLOSE = 3;
 export function i32(b: Uint8Array, o: number): number {
   return (b[o] as number) | ((b[o + 1] as number) << 8) | ((b[o + 2] as number) << 16) | ((b[o + 3] as number) << 24);
 }
+
+/** The request target of a record ('/path?query'), read without building an HttpRequest. */
+export function recordTarget(rec: Buffer): string {
+  const offset = i32(rec, REC_TARGET_OFFSET * 4);
+  return rec.toString('latin1', offset, offset + i32(rec, REC_TARGET_LENGTH * 4));
+}

@@ -12,6 +12,7 @@ import type { Protocol, SendPayload } from '../../protocol';
 import type { CloseReason } from '../../wire';
 import type { ProtocolContext, ProtocolHost } from '../module';
 import { HttpRequest } from '../http_request';
+import { recordTarget } from '../http_record';
 import { WebSocketCloseTimeoutError, WebSocketProtocolError, WebSocketUsageError } from './errors';
 import type { WebSocketHandlers } from './handlers';
 import type { NormalizedWebSocketFraming } from './options';
@@ -180,9 +181,9 @@ export class WebSocketProtocol<T> implements Protocol<Connection<T>>, SocketLimi
   private upgrade(conn: Connection<T>, record: Buffer, owned: boolean): void {
     const onUpgrade = this.h.onUpgrade;
     if (onUpgrade === undefined) {
-      // Accepted natively already: the 101 is on its way.
-      const req = new HttpRequest<T>(record, owned, conn);
-      this.open_(conn, undefined as T, '', req.url);
+      // Accepted natively already: the 101 is on its way. Only the target is
+      // read (no HttpRequest: less garbage per upgrade, idle memory).
+      this.open_(conn, undefined as T, '', recordTarget(record));
       return;
     }
     // The decision may come later: the request keeps its own copy.
