@@ -254,6 +254,36 @@ inline const Shape kShapes[] = {
     {"inline", 1, true, AcceptMode::kDispatch},
 };
 
+// A small server of the given shape on 127.0.0.1 (tiny io_uring rings).
+inline ServerConfig smallConfig(BackendKind backend, const Shape& shape) {
+  ServerConfig c;
+  c.backend = backend;
+  c.workers = shape.workers;
+  c.inlineWorker = shape.inlineWorker;
+  c.acceptMode = shape.mode;
+  c.ioUring.entries = 64;
+  c.ioUring.bufferCount = 16;
+  c.ioUring.bufferSize = 4096;
+  return c;
+}
+
+// A Server with its JS side, listening on an ephemeral loopback port (says
+// why on stdout if it cannot).
+struct LiveServer {
+  explicit LiveServer(const ServerConfig& c) : server(std::make_unique<Server>(c)) {
+    ListenAddress addr;
+    addr.host = "127.0.0.1";
+    ListenError err;
+    listening = server->listen(addr, memory.make(c, side), &side, &bound, &err);
+    if (!listening) std::printf("  listen failed: %s %s\n", err.syscall, err.message.c_str());
+  }
+  EchoSide side;
+  Memory memory;
+  std::unique_ptr<Server> server;
+  BoundAddress bound;
+  bool listening = false;
+};
+
 // epoll, and io_uring where this kernel has it (said once on stdout if not).
 inline std::vector<std::pair<BackendKind, const char*>> availableBackends() {
   std::vector<std::pair<BackendKind, const char*>> backends{{BackendKind::kEpoll, "epoll"}};

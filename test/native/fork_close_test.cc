@@ -34,28 +34,17 @@ pid_t forkHolder() {
 }
 
 void closedWhileForked(BackendKind backend, const Shape& shape) {
-  ServerConfig c;
-  c.backend = backend;
-  c.workers = shape.workers;
-  c.inlineWorker = shape.inlineWorker;
-  c.acceptMode = shape.mode;
+  ServerConfig c = smallConfig(backend, shape);
   c.maxConnections = 16;
   c.framing.length.maxFrameLength = 1024;
   c.closeLingerMs = 100;
-  c.ioUring.entries = 64;
-  c.ioUring.bufferCount = 16;
-  c.ioUring.bufferSize = 4096;
 
-  EchoSide side;
-  Memory memory;
-  auto server = std::make_unique<Server>(c);
-  ListenAddress addr;
-  addr.host = "127.0.0.1";
-  BoundAddress bound;
-  ListenError err;
-  const bool listening = server->listen(addr, memory.make(c, side), &side, &bound, &err);
-  CHECK(listening);
-  if (!listening) return;
+  LiveServer live(c);
+  CHECK(live.listening);
+  if (!live.listening) return;
+  EchoSide& side = live.side;
+  auto& server = live.server;
+  const BoundAddress& bound = live.bound;
   Harness h(*server, side);
 
   int victim = h.connect(bound.port);

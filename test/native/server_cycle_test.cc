@@ -22,32 +22,18 @@ using namespace echo_harness;
 namespace {
 
 void cycle(BackendKind backend, const Shape& shape, int n) {
-  ServerConfig c;
-  c.backend = backend;
-  c.workers = shape.workers;
-  c.inlineWorker = shape.inlineWorker;
-  c.acceptMode = shape.mode;
+  ServerConfig c = smallConfig(backend, shape);
   c.maxConnections = 64;
   c.batchBytes = 16 * 1024;  // a 40 KB frame takes the big-frame path
   c.batchRecords = 256;
   c.closeLingerMs = 300;
-  c.ioUring.entries = 64;
-  c.ioUring.bufferCount = 16;
-  c.ioUring.bufferSize = 4096;
 
-  EchoSide side;
-  Memory memory;
-  auto server = std::make_unique<Server>(c);
-  ListenAddress addr;
-  addr.host = "127.0.0.1";
-  BoundAddress bound;
-  ListenError err;
-  const bool listening = server->listen(addr, memory.make(c, side), &side, &bound, &err);
-  CHECK(listening);
-  if (!listening) {
-    std::printf("  listen failed: %s %s\n", err.syscall, err.message.c_str());
-    return;
-  }
+  LiveServer live(c);
+  CHECK(live.listening);
+  if (!live.listening) return;
+  EchoSide& side = live.side;
+  auto& server = live.server;
+  const BoundAddress& bound = live.bound;
   Harness h(*server, side);
 
   std::vector<int> fds;
