@@ -30,6 +30,7 @@
       'native/core/websocket/ws_protocol.cc',
       'native/core/websocket/ws_inflate.cc',
       'native/core/websocket/ws_deflate.cc',
+      'native/core/websocket/ws_frame_deflate.cc',
       'native/core/codec/ws_extensions.cc',
       'native/core/codec/ws_accept.cc',
       'native/core/codec/ws_codec.cc',

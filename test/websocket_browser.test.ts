@@ -74,6 +74,8 @@ describe.skipIf(!hasChromium()).each(VARIANTS)('websocket with headless Chromium
     { scheme: 'ws', tls: false, deflate: false },
     { scheme: 'wss', tls: true, deflate: false },
     { scheme: 'ws', tls: false, deflate: true },
+    // The dedicated compressor: context takeover, window 12 (its default), announced.
+    { scheme: 'ws', tls: false, deflate: { compress: 'dedicated' } as const },
   ])('exchanges text and binary messages over 64 KiB with a browser over $scheme:// (perMessageDeflate: $deflate)', async ({ tls, deflate }) => {
     let result: Record<string, unknown> | undefined;
     const serverSaw: string[] = [];
@@ -115,13 +117,15 @@ describe.skipIf(!hasChromium()).each(VARIANTS)('websocket with headless Chromium
     await waitFor(() => result !== undefined, 60_000, 'the page to report');
     expect(result).toEqual({
       text: true, binary: true, server: 'text:true,binary:true', code: 4321, reason: 'done ✓', scheme: tls ? 'https:' : 'http:',
-      extensions: deflate ? 'permessage-deflate; server_no_context_takeover; client_no_context_takeover' : '',
+      extensions: deflate === false ? ''
+        : deflate === true ? 'permessage-deflate; server_no_context_takeover; client_no_context_takeover'
+          : 'permessage-deflate; client_no_context_takeover; server_max_window_bits=12',
     });
     // The echoes are ~208 KB of messages (108 KB of text, 100 KB of binary, both compressible):
     // compressed by the server (the browser inflated them, the page checked every byte) they
     // take a fraction of that on the wire.
     const out = server.stats().bytesOut;
-    if (deflate) expect(out).toBeLessThan(60_000);
+    if (deflate !== false) expect(out).toBeLessThan(60_000);
     else expect(out).toBeGreaterThan(200_000);
     // Chromium offers h2 first; the server picks http/1.1 (the upgrade is HTTP/1.1).
     expect(wsTls).toEqual([tls ? 'http/1.1' : undefined]);

@@ -131,6 +131,11 @@ bool parseFraming(const Napi::Object& f, FramingConfig* out, std::string* err) {
       w.perMessageDeflate = flag(f, "perMessageDeflate", false);
       w.compress = w.perMessageDeflate && flag(f, "compress", false);
       w.compressThreshold = static_cast<uint32_t>(num(f, "compressThreshold", w.compressThreshold));
+      w.dedicated = w.compress && flag(f, "dedicatedCompressor", false);
+      w.maxDedicated = static_cast<uint32_t>(num(f, "maxDedicated", w.maxDedicated));
+      w.memLevel = static_cast<int>(num(f, "memLevel", w.memLevel));
+      w.serverMaxWindowBits = static_cast<int>(num(f, "serverMaxWindowBits", w.serverMaxWindowBits));
+      w.clientMaxWindowBits = static_cast<int>(num(f, "clientMaxWindowBits", w.clientMaxWindowBits));
       w.goim = flag(f, "goimOverWebSocket", false);
       if (w.goim) parseGoim(f, out);
       return parseHttpLimits(f, &w.http, err);

@@ -56,7 +56,7 @@ JsServer::JsServer(const Napi::CallbackInfo& info)
   onBatch_ = Napi::Persistent(info[1].As<Napi::Function>());
   encoder_ = makeEncoder(config_.framing);
   const WebSocketFraming& w = config_.framing.websocket;
-  if (config_.framing.type == FramingType::kWebSocket && w.compress && !w.goim) deflater_ = std::make_unique<ws::Deflater>();
+  if (config_.framing.type == FramingType::kWebSocket && w.compress) deflater_ = std::make_unique<ws::Deflater>();
 }
 
 JsServer::~JsServer() {
@@ -359,12 +359,7 @@ Napi::Value JsServer::Broadcast(const Napi::CallbackInfo& info) {
     }
   } else {
     b.frame = encodeBroadcast(*encoder_, payload.Data(), payload.ByteLength());
-    if (deflater_ && b.frame.get() != nullptr &&
-        payload.ByteLength() >= 1 &&
-        ws::compressSend(*deflater_, payload.Data()[0], payload.Data() + 1, payload.ByteLength() - 1,
-                         config_.framing.websocket.compressThreshold, 15, &compressed_)) {
-      b.compressed = encodeBroadcast(*encoder_, compressed_.data(), compressed_.size());
-    }
+    if (deflater_ && b.frame.get() != nullptr) b.compressed = compressBroadcast(payload.Data(), payload.ByteLength());
   }
   if (b.frame.get() == nullptr) {
     Napi::TypeError::New(env, "broadcast: the framing cannot encode this payload").ThrowAsJavaScriptException();
@@ -377,6 +372,29 @@ Napi::Value JsServer::Broadcast(const Napi::CallbackInfo& info) {
   }
   for (size_t i = 0; i < server_->workerCount(); ++i) server_->worker(i).submitBroadcast(b);
   return Napi::Boolean::New(env, true);
+}
+
+// permessage-deflate: the broadcast compressed once, alone (no context), with
+// the server's largest window; null when it stays uncompressed (small, or no
+// smaller). Members whose agreed window is smaller get the plain encoding.
+SharedRef JsServer::compressBroadcast(const uint8_t* payload, size_t len) {
+  const WebSocketFraming& w = config_.framing.websocket;
+  ws::DeflateStream& stream = deflater_->stream(w.serverMaxWindowBits);
+  if (w.goim) {  // payload: goim meta, then the body; the goim packet is what is compressed
+    ws::BuiltFrame f;
+    if (len < goim::kMetaLength ||
+        !ws::compressGoimMessage(stream, false, config_.framing.goim, payload, payload + goim::kMetaLength,
+                                 len - goim::kMetaLength, w.compressThreshold, &packet_, &compressed_, &f)) {
+      return SharedRef();
+    }
+    SharedRef out(SharedBytes::create(f.length));
+    if (out.get() != nullptr) std::memcpy(out.get()->data(), f.data, f.length);
+    return out;
+  }
+  if (len < 1 || !ws::compressSend(stream, false, payload[0], payload + 1, len - 1, w.compressThreshold, &compressed_)) {
+    return SharedRef();
+  }
+  return encodeBroadcast(*encoder_, compressed_.data(), compressed_.size());
 }
 
 // encodeFrame(payload: Uint8Array) -> Buffer: the wire bytes send() would

@@ -13,6 +13,7 @@
 #include "../core/batch_sink.h"
 #include "../core/server.h"
 #include "../core/websocket/ws_deflate.h"
+#include "../core/websocket/ws_frame_deflate.h"
 
 namespace ringnet {
 
@@ -51,6 +52,7 @@ class JsServer : public Napi::ObjectWrap<JsServer>, public BatchSink {
   void runInline();
   void closeHandles();
   static void cleanupHook(void* self);
+  SharedRef compressBroadcast(const uint8_t* payload, size_t len);
 
   Napi::Env env_;
   ServerConfig config_;
@@ -60,6 +62,7 @@ class JsServer : public Napi::ObjectWrap<JsServer>, public BatchSink {
   // compressed once, here, for the members that negotiated it.
   std::unique_ptr<ws::Deflater> deflater_;
   std::vector<uint8_t> compressed_;
+  std::vector<uint8_t> packet_;  // goim over WebSocket: the packet being compressed
   Napi::FunctionReference onBatch_;
   Napi::ObjectReference self_;            // keeps this object alive while listening
   std::vector<Napi::Reference<Napi::ArrayBuffer>> buffers_;  // arena memory held for JS

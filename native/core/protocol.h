@@ -110,15 +110,17 @@ class Protocol {
   // A send about to be framed (meta: metaLen bytes; body: len bytes): the
   // protocol may replace it (WebSocket: compressed for permessage-deflate).
   // True with *outMeta (metaLen bytes), *outBody and *outLen set to bytes
-  // valid until the next call on this protocol.
+  // valid until the next call on this protocol; *outMeta null: *outBody is
+  // the whole frame, header included (goim over WebSocket, compressed).
   virtual bool transformSend(Connection& c, const uint8_t* meta, size_t metaLen, const uint8_t* body, size_t len,
                              const uint8_t** outMeta, const uint8_t** outBody, size_t* outLen) {
     (void)c, (void)meta, (void)metaLen, (void)body, (void)len, (void)outMeta, (void)outBody, (void)outLen;
     return false;
   }
   // A broadcast may come in two encodings (WebSocket: compressed, and not):
-  // true when this member gets the compressed one.
-  virtual bool takesCompressedBroadcast(const Connection& c) const {
+  // true when this member gets the compressed one (the protocol may note
+  // that it did: a dedicated compressor then forgets its context).
+  virtual bool takesCompressedBroadcast(Connection& c) {
     (void)c;
     return false;
   }

@@ -702,10 +702,11 @@ void Reactor::sendFrame(Connection& c, const uint8_t* meta, size_t metaLen, cons
       arena = -1;  // the protocol's bytes now (compressed), not the arena's
     }
   }
-  int h = encoder_->headerFor(meta, payload, body, header);
+  // No meta: the protocol built the whole frame (protocol.h).
+  int h = meta == nullptr ? 0 : encoder_->headerFor(meta, payload, body, header);
   if (h < 0) return;  // JS validated; never write a corrupt frame
   size_t trailerLen = 0;
-  const uint8_t* trailer = encoder_->trailer(&trailerLen);
+  const uint8_t* trailer = meta == nullptr ? nullptr : encoder_->trailer(&trailerLen);
   // Never on a TLS connection while userspace encrypts: its output queue holds
   // plaintext for the TLS session (reactor_tls.cc), which must never reach the
   // kernel as it is (after a kTLS hand-over it does: the kernel encrypts).
@@ -851,7 +852,7 @@ void Reactor::applyBroadcast(const Broadcast& b) {
   if (plain == nullptr) return;
   SharedBytes* compressed = b.compressed.get();
   // Each member gets the encoding it negotiated (both encoded once, on the JS thread).
-  auto frameFor = [&](const Connection& c) -> SharedBytes& {
+  auto frameFor = [&](Connection& c) -> SharedBytes& {
     return compressed != nullptr && protocol_->takesCompressedBroadcast(c) ? *compressed : *plain;
   };
   // A slow member is closed after the fan-out: closing leaves its rooms,

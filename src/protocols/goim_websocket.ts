@@ -21,7 +21,7 @@ export function normalizeGoimFramingWithTransport(f: Record<string, unknown>): N
   const transport = f.transport === undefined ? 'tcp' : oneOf('framing.transport', f.transport, ['tcp', 'websocket'] as const);
   const { transport: _t, ...rest } = f;
   if (transport === 'tcp') return normalizeGoimFraming(rest);
-  rejectUnknown('framing', f, [...GOIM_KEYS, 'transport', ...WS_KEYS.filter((k) => k !== 'perMessageDeflate')]);
+  rejectUnknown('framing', f, [...GOIM_KEYS, 'transport', ...WS_KEYS]);
   const goimOnly: Record<string, unknown> = {};
   const wsOnly: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(rest)) ((WS_KEYS as readonly string[]).includes(k) ? wsOnly : goimOnly)[k] = v;

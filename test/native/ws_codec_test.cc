@@ -511,6 +511,27 @@ void testDeflateNegotiation() {
   CHECK(ws::deflateResponse(o) == "permessage-deflate; server_no_context_takeover; client_no_context_takeover");
   o.serverMaxWindowBits = 11;
   CHECK(ws::deflateResponse(o) == "permessage-deflate; server_no_context_takeover; client_no_context_takeover; server_max_window_bits=11");
+  CHECK(ws::deflateResponse(o, true) == "permessage-deflate; client_no_context_takeover; server_max_window_bits=11");
+  o.clientMaxWindowBits = 9;
+  CHECK(ws::deflateResponse(o, true) == "permessage-deflate; client_no_context_takeover; server_max_window_bits=11; client_max_window_bits=9");
+
+  // The server's window limits (RFC 7692 7.1.2).
+  auto with = [](const std::string& v, int server, int client) {
+    return ws::negotiateDeflate(reinterpret_cast<const uint8_t*>(v.data()), v.size(), ws::DeflatePolicy{server, client});
+  };
+  CHECK(with("permessage-deflate", 12, 15).serverMaxWindowBits == 12);    // announced below 15
+  CHECK(with("permessage-deflate", 15, 15).serverMaxWindowBits == 0);     // nothing to say
+  CHECK(with("permessage-deflate; server_max_window_bits=10", 12, 15).serverMaxWindowBits == 10);
+  CHECK(with("permessage-deflate; server_max_window_bits=14", 12, 15).serverMaxWindowBits == 12);
+  CHECK(with("permessage-deflate; server_max_window_bits=15", 15, 15).serverMaxWindowBits == 15);  // asked: answered
+  CHECK(!with("permessage-deflate", 15, 10).accepted);  // a client window limit needs the client's parameter
+  CHECK(with("permessage-deflate; client_max_window_bits", 15, 10).clientMaxWindowBits == 10);
+  CHECK(with("permessage-deflate; client_max_window_bits=9", 15, 10).clientMaxWindowBits == 9);
+  CHECK(with("permessage-deflate; client_max_window_bits=12", 15, 8).clientMaxWindowBits == 8);
+  CHECK(with("permessage-deflate; client_max_window_bits=12", 15, 15).clientMaxWindowBits == 0);
+  CHECK(with("permessage-deflate, permessage-deflate; client_max_window_bits", 15, 11).clientMaxWindowBits == 11);
+  CHECK(with("permessage-deflate; server_no_context_takeover", 15, 15).serverNoContextTakeover);
+  CHECK(!with("permessage-deflate", 15, 15).serverNoContextTakeover);
   currentCase.clear();
 }
 

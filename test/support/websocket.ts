@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import * as net from 'node:net';
+import * as zlib from 'node:zlib';
 
 export const KEY = 'dGhlIHNhbXBsZSBub25jZQ==';
 export const ACCEPT = 's3pPLMBiTxaQ9kYGzzhZRbK+xOo=';
@@ -161,5 +162,40 @@ export class RawWsClient {
       this.buf = this.buf.subarray(h + n);
     }
     this.wake();
+  }
+}
+
+/**
+ * A client's permessage-deflate inflater with context takeover (RFC 7692
+ * 7.2.2): one raw zlib stream kept across messages, so a message compressed
+ * with reference to earlier ones inflates only when those were inflated here
+ * first, in order. windowBits: what the client allows (zlib refuses a
+ * distance beyond it).
+ */
+export class TakeoverInflater {
+  private readonly z: zlib.InflateRaw;
+  private chunks: Buffer[] = [];
+
+  constructor(windowBits = 15) {
+    this.z = zlib.createInflateRaw({ windowBits });
+    this.z.on('data', (d: Buffer) => this.chunks.push(d));
+  }
+
+  inflate(payload: Buffer): Promise<Buffer> {
+    return new Promise((resolve, reject) => {
+      const fail = (e: Error) => reject(e);
+      this.z.once('error', fail);
+      this.z.write(Buffer.concat([payload, Buffer.from([0, 0, 0xff, 0xff])]));
+      this.z.flush(zlib.constants.Z_SYNC_FLUSH, () => {
+        this.z.off('error', fail);
+        const out = Buffer.concat(this.chunks);
+        this.chunks = [];
+        resolve(out);
+      });
+    });
+  }
+
+  close(): void {
+    this.z.close();
   }
 }

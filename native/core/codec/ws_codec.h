@@ -48,6 +48,11 @@ struct WebSocketFraming {
   bool perMessageDeflate = false;  // accept permessage-deflate offers (websocket/ws_inflate.h)
   bool compress = false;           // ... and compress what the server sends (websocket/ws_deflate.h)
   uint32_t compressThreshold = 1024;  // messages below this many bytes go uncompressed
+  bool dedicated = false;          // ... each connection with its own compressor (context takeover)
+  uint32_t maxDedicated = 1024;    // ... at most this many per worker; the others share the worker's
+  int memLevel = 3;                // zlib memLevel of a dedicated compressor (1..9)
+  int serverMaxWindowBits = 15;    // the largest window the server compresses with (9..15)
+  int clientMaxWindowBits = 15;    // the largest window clients may compress with (8..15; 15: any)
   bool goim = false;               // goim over WebSocket: one goim packet per binary message (FramingConfig::goim)
 };
 

@@ -60,7 +60,7 @@ bool lowerIs(const std::string& s, const char* lit, size_t len) {
 
 }  // namespace
 
-DeflateOffer negotiateDeflate(const uint8_t* value, size_t length) {
+DeflateOffer negotiateDeflate(const uint8_t* value, size_t length, const DeflatePolicy& policy) {
   Cursor c{value, length};
   for (;;) {
     c.skipOws();
@@ -71,6 +71,7 @@ DeflateOffer negotiateDeflate(const uint8_t* value, size_t length) {
     DeflateOffer offer;
     bool valid = lowerIs(name, "permessage-deflate", 18);
     bool seenServerNct = false, seenClientNct = false, seenServerBits = false, seenClientBits = false;
+    int clientBits = 0;  // the client's client_max_window_bits value (0: none given)
     for (;;) {
       c.skipOws();
       if (c.i >= c.n || c.p[c.i] == ',') break;
@@ -93,6 +94,7 @@ DeflateOffer negotiateDeflate(const uint8_t* value, size_t length) {
       if (lowerIs(param, "server_no_context_takeover", 26)) {
         valid = !seenServerNct && !hasValue;
         seenServerNct = true;
+        offer.serverNoContextTakeover = true;
       } else if (lowerIs(param, "client_no_context_takeover", 26)) {
         valid = !seenClientNct && !hasValue;
         seenClientNct = true;
@@ -102,23 +104,33 @@ DeflateOffer negotiateDeflate(const uint8_t* value, size_t length) {
         seenServerBits = true;
         offer.serverMaxWindowBits = bits;
       } else if (lowerIs(param, "client_max_window_bits", 22)) {
-        int bits = 0;
-        valid = !seenClientBits && (!hasValue || windowBits(v, &bits));
+        valid = !seenClientBits && (!hasValue || windowBits(v, &clientBits));
         seenClientBits = true;
       } else {
         valid = false;
       }
     }
+    // A client window limit can only be asked of a client that offered the parameter.
+    if (valid && policy.clientMaxWindowBits < 15 && !seenClientBits) valid = false;
     if (valid) {
       offer.accepted = true;
+      const int offered = offer.serverMaxWindowBits == 0 ? 15 : offer.serverMaxWindowBits;
+      const int agreed = offered < policy.serverMaxWindowBits ? offered : policy.serverMaxWindowBits;
+      offer.serverMaxWindowBits = (seenServerBits || agreed < 15) ? agreed : 0;
+      if (seenClientBits && policy.clientMaxWindowBits < 15) {
+        const int limit = clientBits == 0 ? 15 : clientBits;
+        offer.clientMaxWindowBits = limit < policy.clientMaxWindowBits ? limit : policy.clientMaxWindowBits;
+      }
       return offer;
     }
   }
 }
 
-std::string deflateResponse(const DeflateOffer& offer) {
-  std::string r = "permessage-deflate; server_no_context_takeover; client_no_context_takeover";
+std::string deflateResponse(const DeflateOffer& offer, bool contextTakeover) {
+  std::string r = contextTakeover ? "permessage-deflate; client_no_context_takeover"
+                                  : "permessage-deflate; server_no_context_takeover; client_no_context_takeover";
   if (offer.serverMaxWindowBits != 0) r += "; server_max_window_bits=" + std::to_string(offer.serverMaxWindowBits);
+  if (offer.clientMaxWindowBits != 0) r += "; client_max_window_bits=" + std::to_string(offer.clientMaxWindowBits);
   return r;
 }
 

@@ -14,6 +14,7 @@
 #include "../timeouts.h"
 #include "../wire.h"
 #include "ws_deflate.h"
+#include "ws_frame_deflate.h"
 #include "ws_inflate.h"
 
 namespace ringnet {
@@ -30,15 +31,43 @@ constexpr int kOurCodeShift = 16;            // bits 16-31: the code of the clos
 constexpr uint32_t kUpgradeSeen = 1u << 31;  // HTTP layer: the request being delivered is an upgrade
 // Between the upgrade's delivery and the accept (kLayerAwait):
 constexpr uint32_t kDeflateAgreed = 1u << 30;  // permessage-deflate is in the answer
-constexpr int kWindowShift = 24;               // bits 24-27: server_max_window_bits offered (0: none)
+constexpr uint32_t kNoTakeoverAsked = 1u << 29;  // ... and the client asked for server_no_context_takeover
+constexpr int kWindowShift = 24;               // bits 24-27: server_max_window_bits agreed (0: none)
+constexpr int kClientWindowShift = 16;         // bits 16-19: client_max_window_bits answered (0: none)
 
-// A fragmented message being assembled (allocated for it, freed after it).
+constexpr size_t kKeepScratch = 256 * 1024;  // scratch kept between messages (payload_, inflatedBytes_)
+
+// A connection's state beyond protoFlags: a fragmented message being
+// assembled (allocated for it, freed after it), and with a dedicated
+// compressor, the connection's deflate stream (kept for the connection's life).
 struct WsState final : ProtocolState {
   std::vector<uint8_t> message;
   size_t committed = 0;  // bytes of fragments already consumed
+  // Non-null: this connection holds one of the worker's dedicated compressor
+  // slots (the count, shared so that it outlives the protocol at teardown).
+  std::shared_ptr<uint32_t> dedicatedCount;
+  std::unique_ptr<DeflateStream> stream;  // created at the first compressed send
+  ~WsState() override {
+    if (dedicatedCount) --*dedicatedCount;
+  }
 };
 
-constexpr size_t kKeepScratch = 256 * 1024;  // scratch kept between messages (payload_, inflatedBytes_)
+WsState* dedicatedOf(const Connection& c) {
+  auto* s = static_cast<WsState*>(c.protoState.get());
+  return s != nullptr && s->dedicatedCount ? s : nullptr;
+}
+
+// A fragmented message is done: its buffer goes (the state stays while it
+// holds a dedicated compressor).
+void endFragments(Connection& c) {
+  WsState* s = dedicatedOf(c);
+  if (s == nullptr) {
+    c.protoState.reset();
+    return;
+  }
+  std::vector<uint8_t>().swap(s->message);
+  s->committed = 0;
+}
 
 uint32_t layerOf(const Connection& c) { return c.decoder.layer & kLayerMask; }
 void setLayer(Connection& c, uint32_t layer) { c.decoder.layer = (c.decoder.layer & ~kLayerMask) | layer; }
@@ -111,7 +140,9 @@ class WebSocketProtocol final : public Protocol {
       : o_(f.websocket),
         http_(makeHttpProtocol(f.websocket.http)),
         inflater_(f.websocket.perMessageDeflate ? std::make_unique<Inflater>() : nullptr),
-        deflater_(f.websocket.compress && !f.websocket.goim ? std::make_unique<Deflater>() : nullptr),
+        deflater_(f.websocket.compress ? std::make_unique<Deflater>() : nullptr),
+        dedicatedCount_(std::make_shared<uint32_t>(0)),
+        goimFraming_(f.goim),
         goim_(f.websocket.goim ? std::make_unique<GoimProtocol>(f) : nullptr),
         goimDecoder_(f.websocket.goim ? makeGoimDecoder(f.goim) : nullptr) {}
 
@@ -174,11 +205,10 @@ class WebSocketProtocol final : public Protocol {
       return b;
     }
     const uint8_t op = r.info & kInfoOpcodeMask;
-    if (goimPacket_) {
-      goimPacket_ = false;
-      const uint8_t* packet = op == kContinuation ? static_cast<WsState&>(*c.protoState).message.data() : payload_.data();
-      const size_t n = op == kContinuation ? static_cast<WsState&>(*c.protoState).message.size() : payload_.size();
-      return FrameBytes{packet, n, kBinary};
+    if (goimPacket_.data != nullptr) {
+      const BuiltFrame p = goimPacket_;
+      goimPacket_ = BuiltFrame{};
+      return FrameBytes{p.data, p.length, kBinary};
     }
     if (inflated_) {
       const bool text = op == kContinuation ? (c.decoder.layer & kMessageText) != 0 : op == kText;
@@ -222,7 +252,7 @@ class WebSocketProtocol final : public Protocol {
       peerClosed(ctl, c);
     } else if (!isControl(op)) {
       advance(c.decoder, last_);
-      if (op == kContinuation) c.protoState.reset();
+      if (op == kContinuation) endFragments(c);
       if (goim_) {  // the packet reached JS: goim's auth gate moves on
         BinaryMessageControl binary(ctl);
         goim_->onDelivered(binary, c);
@@ -326,19 +356,19 @@ class WebSocketProtocol final : public Protocol {
       closeWith(ctl, c, kCloseUnsupportedData, wire::kCloseWsError);
       return FrameVerdict::kConsumed;
     }
-    const uint8_t* packet;
-    size_t n;
-    if (op == kContinuation) {
-      auto& s = static_cast<WsState&>(*c.protoState);
-      s.message.resize(s.committed + r.payloadLength);
-      unmaskPayload(s.message.data() + s.committed, data, r);
-      packet = s.message.data();
-      n = s.message.size();
-    } else {
-      payload_.resize(r.payloadLength);
-      unmaskPayload(payload_.data(), data, r);
-      packet = payload_.data();
-      n = payload_.size();
+    const BuiltFrame whole = wholeMessage(c, data, r);
+    const uint8_t* packet = whole.data;
+    size_t n = whole.length;
+    if (op == kContinuation ? (c.decoder.layer & kMessageCompressed) != 0 : (r.info & kInfoRsv1) != 0) {
+      // permessage-deflate: the packet is what inflates (within maxPayloadLength).
+      const Inflater::Result res = inflater_ ? inflater_->inflate(packet, n, o_.maxPayloadLength, &inflatedBytes_)
+                                             : Inflater::Result::kCorrupt;
+      if (res != Inflater::Result::kOk) {
+        closeWith(ctl, c, res == Inflater::Result::kTooBig ? kCloseTooBig : kCloseInvalidData, wire::kCloseWsError);
+        return FrameVerdict::kConsumed;
+      }
+      packet = inflatedBytes_.data();
+      n = inflatedBytes_.size();
     }
     DecoderState st;
     const DecodeResult g = goimDecoder_->decode(packet, n, st);
@@ -356,32 +386,33 @@ class WebSocketProtocol final : public Protocol {
     if (v == FrameVerdict::kConsumed) {
       // Answered natively (a heartbeat): the message is done.
       advance(c.decoder, r);
-      if (op == kContinuation) c.protoState.reset();
+      if (op == kContinuation) endFragments(c);
       return FrameVerdict::kConsumed;
     }
-    goimPacket_ = true;
+    goimPacket_ = BuiltFrame{packet, n};
     return FrameVerdict::kDeliver;
+  }
+
+  // The payload of a whole message whose last frame is `r`, unmasked: the
+  // fragments so far plus this one, or this frame's payload alone.
+  BuiltFrame wholeMessage(Connection& c, const uint8_t* data, const DecodeResult& r) {
+    if ((r.info & kInfoOpcodeMask) == kContinuation) {
+      auto& s = static_cast<WsState&>(*c.protoState);
+      s.message.resize(s.committed + r.payloadLength);
+      unmaskPayload(s.message.data() + s.committed, data, r);
+      return BuiltFrame{s.message.data(), s.message.size()};
+    }
+    payload_.resize(r.payloadLength);
+    unmaskPayload(payload_.data(), data, r);
+    return BuiltFrame{payload_.data(), payload_.size()};
   }
 
   // A whole compressed message (its last frame is `r`): inflated within
   // maxPayloadLength, text validated; else closed (1009, 1007).
   FrameVerdict inflateMessage(ConnectionControl& ctl, Connection& c, const uint8_t* data, const DecodeResult& r) {
     const uint8_t op = r.info & kInfoOpcodeMask;
-    const uint8_t* in;
-    size_t n;
-    if (op == kContinuation) {
-      auto& s = static_cast<WsState&>(*c.protoState);
-      s.message.resize(s.committed + r.payloadLength);
-      unmaskPayload(s.message.data() + s.committed, data, r);
-      in = s.message.data();
-      n = s.message.size();
-    } else {
-      payload_.resize(r.payloadLength);
-      unmaskPayload(payload_.data(), data, r);
-      in = payload_.data();
-      n = payload_.size();
-    }
-    const Inflater::Result res = inflater_ ? inflater_->inflate(in, n, o_.maxPayloadLength, &inflatedBytes_)
+    const BuiltFrame whole = wholeMessage(c, data, r);
+    const Inflater::Result res = inflater_ ? inflater_->inflate(whole.data, whole.length, o_.maxPayloadLength, &inflatedBytes_)
                                            : Inflater::Result::kCorrupt;
     const bool text = op == kContinuation ? (c.decoder.layer & kMessageText) != 0 : op == kText;
     uint16_t code = 0;
@@ -414,7 +445,7 @@ class WebSocketProtocol final : public Protocol {
       for (size_t i = 0; i < v.count && !offer_.accepted; ++i) {
         const int32_t* fl = v.fields + 4 * i;
         if (http::equalsLower(data + fl[0], static_cast<size_t>(fl[1]), "sec-websocket-extensions", 24)) {
-          offer_ = negotiateDeflate(data + fl[2], static_cast<size_t>(fl[3]));
+          offer_ = negotiateDeflate(data + fl[2], static_cast<size_t>(fl[3]), policy_);
         }
       }
     }
@@ -426,7 +457,9 @@ class WebSocketProtocol final : public Protocol {
   void upgradeDelivered(ConnectionControl& ctl, Connection& c) {
     // What was negotiated waits here for the accept (JS may take a while).
     c.protoFlags = offer_.accepted
-                       ? kDeflateAgreed | (static_cast<uint32_t>(offer_.serverMaxWindowBits) << kWindowShift)
+                       ? kDeflateAgreed | (static_cast<uint32_t>(offer_.serverMaxWindowBits) << kWindowShift) |
+                             (static_cast<uint32_t>(offer_.clientMaxWindowBits) << kClientWindowShift) |
+                             (offer_.serverNoContextTakeover ? kNoTakeoverAsked : 0u)
                        : 0;
     ctl.clearDeadline(c);
     if (!o_.jsUpgrade) {
@@ -444,7 +477,19 @@ class WebSocketProtocol final : public Protocol {
     DeflateOffer offer;
     offer.accepted = deflate;
     offer.serverMaxWindowBits = static_cast<int>((c.protoFlags >> kWindowShift) & 0xf);
-    const std::string response = acceptResponse(key, 24, protocol, deflate ? deflateResponse(offer) : std::string());
+    offer.clientMaxWindowBits = static_cast<int>((c.protoFlags >> kClientWindowShift) & 0xf);
+    // A dedicated compressor (context takeover) unless the client refused
+    // that, or the worker holds maxDedicated already: then the shared one.
+    const bool dedicated = deflate && o_.dedicated && (c.protoFlags & kNoTakeoverAsked) == 0 &&
+                           *dedicatedCount_ < o_.maxDedicated;
+    if (dedicated) {
+      if (!c.protoState) c.protoState = std::make_unique<WsState>();
+      auto& s = static_cast<WsState&>(*c.protoState);
+      s.dedicatedCount = dedicatedCount_;
+      ++*dedicatedCount_;
+    }
+    const std::string response =
+        acceptResponse(key, 24, protocol, deflate ? deflateResponse(offer, dedicated) : std::string());
     ctl.reply(c, reinterpret_cast<const uint8_t*>(response.data()), response.size());
     ctl.clearDeadline(c);
     c.protoFlags = 0;
@@ -542,24 +587,54 @@ class WebSocketProtocol final : public Protocol {
   // shared compressor (no context takeover) within the window agreed.
   bool transformsSends() const override { return deflater_ != nullptr; }
 
+  // A dedicated connection's stream, made at its first compressed send.
   bool transformSend(Connection& c, const uint8_t* meta, size_t metaLen, const uint8_t* body, size_t len,
                      const uint8_t** outMeta, const uint8_t** outBody, size_t* outLen) override {
-    if ((c.decoder.layer & kDeflateOn) == 0 || metaLen != 1) return false;
-    if (compressed_.capacity() > kKeepScratch && len < kKeepScratch) std::vector<uint8_t>().swap(compressed_);
-    const int bits = static_cast<int>((c.decoder.layer >> kServerWindowShift) & 0xf);
-    if (!compressSend(*deflater_, meta[0], body, len, o_.compressThreshold, bits, &compressed_)) return false;
+    if ((c.decoder.layer & kDeflateOn) == 0) return false;
+    for (std::vector<uint8_t>* scratch : {&compressed_, &packet_}) {
+      if (scratch->capacity() > kKeepScratch && len < kKeepScratch) std::vector<uint8_t>().swap(*scratch);
+    }
+    WsState* s = dedicatedOf(c);
+    if (s != nullptr && !s->stream) s->stream = std::make_unique<DeflateStream>(windowOf(c), o_.memLevel);
+    DeflateStream& stream = s != nullptr ? *s->stream : deflater_->stream(windowOf(c));
+    if (goim_) {
+      // goim: the packet (goim header + body) is the message; the frame is built whole.
+      BuiltFrame f;
+      if (!compressGoimMessage(stream, s != nullptr, goimFraming_, meta, body, len, o_.compressThreshold, &packet_,
+                               &compressed_, &f)) {
+        return false;
+      }
+      *outMeta = nullptr;
+      *outBody = f.data;
+      *outLen = f.length;
+      return true;
+    }
+    if (metaLen != 1 || !compressSend(stream, s != nullptr, meta[0], body, len, o_.compressThreshold, &compressed_)) {
+      return false;
+    }
     *outMeta = compressed_.data();
     *outBody = compressed_.data() + 1;
     *outLen = compressed_.size() - 1;
     return true;
   }
 
-  // A broadcast's compressed encoding uses the full 32 KiB window: members
-  // that asked for a smaller one get the uncompressed encoding.
-  bool takesCompressedBroadcast(const Connection& c) const override {
+  // A broadcast's compressed encoding (compressed alone, on the JS thread,
+  // with a window of serverMaxWindowBits) suits members whose agreed window
+  // is no smaller; the others get the uncompressed encoding. A dedicated
+  // member's inflater then holds bytes its stream did not write: the stream
+  // forgets its context before its next message (one reset, when it sends).
+  bool takesCompressedBroadcast(Connection& c) override {
     if (deflater_ == nullptr || (c.decoder.layer & kDeflateOn) == 0) return false;
-    const uint32_t bits = (c.decoder.layer >> kServerWindowShift) & 0xf;
-    return bits == 0 || bits == 15;
+    if (windowOf(c) < o_.serverMaxWindowBits) return false;
+    WsState* s = dedicatedOf(c);
+    if (s != nullptr && s->stream) s->stream->forgetContext();
+    return true;
+  }
+
+  // The server's window agreed with this connection (9..15).
+  static int windowOf(const Connection& c) {
+    const int bits = static_cast<int>((c.decoder.layer >> kServerWindowShift) & 0xf);
+    return bits == 0 ? 15 : bits;
   }
 
  private:
@@ -573,13 +648,17 @@ class WebSocketProtocol final : public Protocol {
   const std::unique_ptr<Protocol> http_;
   const std::unique_ptr<Inflater> inflater_;  // with perMessageDeflate: one stream for the worker
   const std::unique_ptr<Deflater> deflater_;  // with compress: the worker's shared compressor
+  const std::shared_ptr<uint32_t> dedicatedCount_;  // connections holding a dedicated compressor
+  const DeflatePolicy policy_{o_.serverMaxWindowBits, o_.clientMaxWindowBits};
+  const GoimFraming goimFraming_;  // goim over WebSocket: how packets are framed (for compressing them)
+  std::vector<uint8_t> packet_;    // ... a goim packet being compressed
   DecodeResult last_;  // the frame frameForJs built last (onDelivered follows it)
   uint8_t key_[24] = {};  // Sec-WebSocket-Key of the upgrade being delivered
   DeflateOffer offer_;    // ... and its permessage-deflate negotiation
   bool inflated_ = false; // the frame being delivered is inflatedBytes_
   const std::unique_ptr<GoimProtocol> goim_;          // goim over WebSocket
   const std::unique_ptr<FrameDecoder> goimDecoder_;   // ... checks each message is one packet
-  bool goimPacket_ = false;  // the frame being delivered is a goim packet (payload_ or the fragments)
+  BuiltFrame goimPacket_;  // the goim packet being delivered (payload_, the fragments or inflatedBytes_)
 };
 
 }  // namespace

@@ -1,5 +1,6 @@
 /** goim framing options and their validation (native side: native/core/goim). */
 import type { NormalizedFraming } from '../../protocol';
+import type { PerMessageDeflateOptions } from '../websocket/options';
 import { INT32_MAX, bool, int, oneOf, rejectUnknown } from '../../options/validate';
 import { CLOSE_HEARTBEAT_TIMEOUT } from '../../wire';
 
@@ -34,6 +35,11 @@ export interface GoimFramingOptions {
   transport?: 'tcp' | 'websocket';
   /** transport 'websocket': the upgrade path (goim: '/sub'). */
   path?: string;
+  /**
+   * transport 'websocket': permessage-deflate as for framing 'websocket' (each goim packet, header
+   * included, is one compressed message; broadcasts are compressed once). Default false.
+   */
+  perMessageDeflate?: boolean | PerMessageDeflateOptions;
 }
 
 /** What native/bridge/config_parse.cc reads for goim (native FramingType 4). */

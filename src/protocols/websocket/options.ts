@@ -42,8 +42,9 @@ export interface WebSocketOptions {
    * send compressed messages (inflated natively within maxPayloadLength) and the server compresses
    * its text and binary messages of `threshold` bytes or more with the worker's shared compressor.
    * Negotiated with both no_context_takeover parameters, so one zlib stream per worker serves every
-   * connection: no zlib memory per connection. `{ compress: false }`: accept offers, send
-   * uncompressed. Default false (no extension).
+   * connection: no zlib memory per connection. `{ compress: 'dedicated' }`: a compressor per
+   * connection keeping its context (smaller messages, ~26 KB per connection at the defaults).
+   * `{ compress: false }`: accept offers, send uncompressed. Default false (no extension).
    */
   perMessageDeflate?: boolean | PerMessageDeflateOptions;
 }
@@ -52,11 +53,37 @@ export interface WebSocketOptions {
 export interface PerMessageDeflateOptions {
   /**
    * 'shared' (default): one deflate stream per worker (no context takeover), as uWebSockets.js's
-   * SHARED_COMPRESSOR. false: never compress what the server sends (it still inflates the client's).
+   * SHARED_COMPRESSOR. 'dedicated': each connection its own stream with context takeover (each
+   * message may refer back to the connection's earlier ones), as DEDICATED_COMPRESSOR; it costs
+   * the connection zlib's deflate state, (1 << (serverMaxWindowBits + 2)) + (1 << (memLevel + 9))
+   * bytes + ~6 KB: 26,432 B at the defaults (window 12, memLevel 3), 268,096 at 15 and 8; at most
+   * `maxDedicated` per worker. false: never compress what the server sends (it still inflates the
+   * client's).
    */
-  compress?: 'shared' | false;
+  compress?: 'shared' | 'dedicated' | false;
   /** Messages shorter than this many bytes go uncompressed. Default 1024 (ws's default), 0 to 2^30. */
   threshold?: number;
+  /**
+   * The largest LZ77 window the server compresses with, as 2^bits bytes (9..15): announced as
+   * server_max_window_bits when below 15, and lowered to a client's smaller server_max_window_bits.
+   * Default 15 with 'shared' (one stream per worker), 12 with 'dedicated' (per connection).
+   */
+  serverMaxWindowBits?: number;
+  /**
+   * The largest window clients may compress with (8..15), answered as client_max_window_bits to
+   * clients that offered that parameter; an offer without it is declined (RFC 7692 7.1.2.2 lets the
+   * server ask only clients that offered it), as the `ws` library does. Default 15: any window.
+   */
+  clientMaxWindowBits?: number;
+  /** 'dedicated': zlib's memLevel of each connection's stream (1..9; memory above). Default 3. */
+  memLevel?: number;
+  /**
+   * 'dedicated': at most this many dedicated compressors per worker (0..1,000,000). Connections
+   * beyond it get the shared compressor (negotiated with server_no_context_takeover), so memory
+   * stays bounded: maxDedicated × the stream's size per worker. Default 1024 (27 MB per worker at
+   * the defaults).
+   */
+  maxDedicated?: number;
 }
 
 /** framing { type: 'websocket' }: a WebSocket server (handlers: onOpen(ws), onMessage(ws, data, isBinary), ...). */
@@ -80,10 +107,16 @@ export interface NormalizedWebSocketFraming extends NormalizedFraming {
   closeTimeoutMs: number;
   upgradeTimeoutMs: number;
   perMessageDeflate: boolean;
-  /** perMessageDeflate: the server compresses its messages (shared compressor)... */
+  /** perMessageDeflate: the server compresses its messages... */
   compress: boolean;
-  /** ... of at least this many bytes. */
+  /** ... of at least this many bytes... */
   compressThreshold: number;
+  /** ... with a compressor per connection (compress: 'dedicated'), at most maxDedicated per worker. */
+  dedicatedCompressor: boolean;
+  maxDedicated: number;
+  memLevel: number;
+  serverMaxWindowBits: number;
+  clientMaxWindowBits: number;
   /** Set by the protocol when handlers.onUpgrade exists. */
   jsUpgrade: boolean;
   /** Set when onPing/onPong exist. */
@@ -139,22 +172,42 @@ export function wsOptions(prefix: string, f: Record<string, unknown>) {
 
 const DEFAULT_THRESHOLD = 1024;
 
-function deflateOptions(name: string, v: unknown): { perMessageDeflate: boolean; compress: boolean; compressThreshold: number } {
+/** The dedicated compressor's defaults: 26,432 B per connection (bench/ws-deflate-memory.cc; README). */
+const DEDICATED_WINDOW_BITS = 12;
+const DEDICATED_MEM_LEVEL = 3;
+const DEFAULT_MAX_DEDICATED = 1024;
+
+type DeflateFields = Pick<NormalizedWebSocketFraming, 'perMessageDeflate' | 'compress' | 'compressThreshold' | 'dedicatedCompressor' | 'maxDedicated' | 'memLevel' | 'serverMaxWindowBits' | 'clientMaxWindowBits'>;
+
+function deflateOptions(name: string, v: unknown): DeflateFields {
+  const off = { dedicatedCompressor: false, maxDedicated: DEFAULT_MAX_DEDICATED, memLevel: DEDICATED_MEM_LEVEL, serverMaxWindowBits: 15, clientMaxWindowBits: 15 };
   if (v === undefined || typeof v === 'boolean') {
-    return { perMessageDeflate: v === true, compress: v === true, compressThreshold: DEFAULT_THRESHOLD };
+    return { perMessageDeflate: v === true, compress: v === true, compressThreshold: DEFAULT_THRESHOLD, ...off };
   }
   if (typeof v !== 'object' || v === null || Array.isArray(v)) {
-    throw new InvalidOptionError(name, "must be a boolean or { compress?: 'shared' | false, threshold? }");
+    throw new InvalidOptionError(name, "must be a boolean or { compress?: 'shared' | 'dedicated' | false, threshold?, serverMaxWindowBits?, clientMaxWindowBits?, memLevel?, maxDedicated? }");
   }
   const o = v as Record<string, unknown>;
-  rejectUnknown(name, o, ['compress', 'threshold']);
-  if (o.compress !== undefined && o.compress !== 'shared' && o.compress !== false) {
-    throw new InvalidOptionError(`${name}.compress`, `must be 'shared' or false, got ${JSON.stringify(o.compress)}`);
+  rejectUnknown(name, o, ['compress', 'threshold', 'serverMaxWindowBits', 'clientMaxWindowBits', 'memLevel', 'maxDedicated']);
+  if (o.compress !== undefined && o.compress !== 'shared' && o.compress !== 'dedicated' && o.compress !== false) {
+    throw new InvalidOptionError(`${name}.compress`, `must be 'shared', 'dedicated' or false, got ${JSON.stringify(o.compress)}`);
+  }
+  const dedicated = o.compress === 'dedicated';
+  if (!dedicated) {
+    for (const k of ['memLevel', 'maxDedicated']) {
+      if (o[k] !== undefined) throw new InvalidOptionError(`${name}.${k}`, "applies to compress: 'dedicated' only");
+    }
   }
   return {
     perMessageDeflate: true,
     compress: o.compress !== false,
     compressThreshold: o.threshold === undefined ? DEFAULT_THRESHOLD : int(`${name}.threshold`, o.threshold, 0, 2 ** 30),
+    dedicatedCompressor: dedicated,
+    maxDedicated: o.maxDedicated === undefined ? DEFAULT_MAX_DEDICATED : int(`${name}.maxDedicated`, o.maxDedicated, 0, 1_000_000),
+    memLevel: o.memLevel === undefined ? DEDICATED_MEM_LEVEL : int(`${name}.memLevel`, o.memLevel, 1, 9),
+    // 8 is not offered: zlib cannot deflate with a 256-byte window.
+    serverMaxWindowBits: o.serverMaxWindowBits === undefined ? (dedicated ? DEDICATED_WINDOW_BITS : 15) : int(`${name}.serverMaxWindowBits`, o.serverMaxWindowBits, 9, 15),
+    clientMaxWindowBits: o.clientMaxWindowBits === undefined ? 15 : int(`${name}.clientMaxWindowBits`, o.clientMaxWindowBits, 8, 15),
   };
 }
 
