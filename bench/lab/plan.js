@@ -175,6 +175,10 @@ function buildPlan(req) {
     slices: req.slices ?? (req.quick ? 1 : base.slices ?? 1),
     generatorThreads: req.generatorThreads || 1,
     pin: req.pin,
+    // Between slices, the live servers not being measured: stopped (SIGSTOP), moved to the
+    // generator's CPU, or left alone (lab/isolation.js).
+    park: req.park || 'stop',
+    steerIrqs: Boolean(req.steerIrqs),
     cells,
   };
 }

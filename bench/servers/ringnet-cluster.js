@@ -84,4 +84,10 @@ async function main() {
 
 process.on('SIGTERM', () => stop(0));
 process.on('SIGINT', () => stop(0));
+process.on('SIGHUP', () => stop(0));
+// The lab holds our stdin: if it dies without stopping us (SIGKILL), the pipe closes and the
+// nodes and the broker go with us instead of outliving the run.
+process.stdin.on('end', () => stop(0));
+process.stdin.on('error', () => stop(0));
+process.stdin.resume();
 main().catch((e) => { process.stderr.write(`ringnet-cluster: ${e.message}\n`); stop(1); });
