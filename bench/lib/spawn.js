@@ -113,7 +113,9 @@ function startServer(spec, { timeoutMs = 20000, cpus } = {}) {
       });
     }
     child.on('error', (e) => done(reject, e));
-    child.exited.then(({ code, sig }) => {
+    child.exited.then(async ({ code, sig }) => {
+      // 'exit' can come before the last of its stderr: what it said is the reason (200 ms at most).
+      if (!child.stderr.readableEnded) await Promise.race([new Promise((r) => child.stderr.once('end', r)), new Promise((r) => setTimeout(r, 200))]);
       done(reject, new Error(`server exited (code ${code}, signal ${sig}) before ready\n${err.trim()}`));
     });
   });
