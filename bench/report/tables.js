@@ -26,7 +26,7 @@ function figureTables(results, summary) {
       continue;
     }
     const one = unitOf(workload);
-    const unit = `${one === 'delivery' ? 'deliverie' : one}s`;
+    const unit = one === 'delivery' ? 'deliveries' : one === 'push' ? 'pushes' : `${one}s`;
     for (const c of cells) for (const [t, s] of Object.entries(c.targets)) {
       rows.push([c.id, t, spread(s.opsPerSec, 0), spread(s.p50Us, 1), spread(s.p99Us, 1), med(s.p999Us, (x) => num(x, 1)),
         spread(s.serverCpuUsPerOp, 2), med(s.rssBytes, mb), med(s.genCores), med(s.otherCores),
