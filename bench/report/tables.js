@@ -47,13 +47,16 @@ function figureTables(results, summary) {
   }
 
   const noiseNote = `spread = (max − min) ÷ median of the per-round ratios (from 5 rounds on, the most extreme round at each end is dropped); ` +
-    `"within noise" = spread above ${NOISE_LIMIT * 100}% or a range that covers 1.0: neither a win nor a loss.`;
+    `"within noise" = spread above ${NOISE_LIMIT * 100}% or a range that covers 1.0: neither a win nor a loss. ` +
+    'gen-corrected: each run\'s server CPU/op scaled by its generator\'s CPU/op relative to that target\'s median (the whole VM speeds up and ' +
+    'slows down; this assumes the generator\'s cost tracks the machine, not the target): a second figure, never a verdict.';
   const ratioRows = (kind) => summary.ratios.filter((r) => r.kind === kind && Object.keys(r.figures).length).map((r) => {
     const main = r.figures.serverCpuUsPerOp || r.figures.bytesPerConn;
+    const adj = r.figures.serverCpuUsPerOpGenAdj;
     return [r.cell, `${r.a} ÷ ${r.b}`, spread(main, 2, 'x'), spreadPct(main), verdictText(main, r.figures.serverCpuUsPerOp ? 'CPU' : 'memory'),
-      spread(r.figures.opsPerSec, 2, 'x'), spread(r.figures.p99Us, 2, 'x')];
+      adj ? `${spread(adj, 2, 'x')} ${spreadPct(adj)}` : '-', spread(r.figures.opsPerSec, 2, 'x'), spread(r.figures.p99Us, 2, 'x')];
   });
-  const ratioHeader = ['cell', 'ratio', 'CPU/op (or bytes/conn)', 'spread', 'verdict', 'throughput', 'p99'];
+  const ratioHeader = ['cell', 'ratio', 'CPU/op (or bytes/conn)', 'spread', 'verdict', 'gen-corrected CPU/op, spread', 'throughput', 'p99'];
   const pair = ratioRows('pair');
   if (pair.length) tables.push({ title: 'Pairs (same round)', header: ratioHeader, rows: pair, note: noiseNote });
   const base = ratioRows('baseline');
@@ -120,6 +123,12 @@ function factLines(results, summary) {
     pin ? `pinned: generator on CPU ${pin.generator}, server on CPU ${pin.server} (taskset; cells with more workers than server CPUs run unpinned)`
       : 'not pinned: generator and server share the CPUs',
   ];
+  const iso = results.isolation;
+  if (iso && pin) {
+    lines.push(`isolation: the lab itself on CPU ${iso.runner} in pinned cells; between slices the other targets' servers ` +
+      `${{ stop: 'stopped (SIGSTOP)', move: `moved to CPU ${iso.runner}`, off: 'left running' }[iso.park] || iso.park}` +
+      `${iso.irqsMoved && iso.irqsMoved.length ? `; ${iso.irqsMoved.length} IRQs on CPU ${iso.runner} (--steer-irqs)` : ''}`);
+  }
   if (st) {
     const cap = st.stoppedBy === 'max-minutes' ? `wall-time bound of ${st.maxMinutes} min reached (${Math.round(st.elapsedSec / 60)} min, ${st.rounds} rounds)`
       : `cap of ${st.maxRounds} rounds reached`;
