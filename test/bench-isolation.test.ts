@@ -90,6 +90,16 @@ describe.skipIf(CPUS < 2)('parking real processes', () => {
     }
   });
 
+  it('busy seconds of a CPU set add up the CPUs of /proc/stat; an absent CPU is NaN', () => {
+    const { cpusBusySeconds } = requireCjs(path.join(ROOT, 'bench', 'lib', 'proc.js'));
+    const one = cpusBusySeconds('0');
+    const all = cpusBusySeconds(`0-${CPUS - 1}`);
+    expect(one).toBeGreaterThan(0);
+    expect(all).toBeGreaterThanOrEqual(one);
+    expect(cpusBusySeconds(`0,${CPUS - 1}`)).toBeGreaterThanOrEqual(one);
+    expect(cpusBusySeconds(String(CPUS + 7))).toBeNaN();
+  });
+
   it('the runner pins itself and restores what it had', () => {
     const self = runnerAffinity();
     const before = allowedCpus(process.pid);
@@ -144,6 +154,9 @@ describe.skipIf(CPUS < 2)('a sliced run keeps the server CPU for the measured se
     for (const x of results.runs) {
       expect(x.error, x.target).toBeUndefined();
       expect(x.parked).toBe('stop');
+      // Others on the pinned server's CPU: its busy time beyond the server's own, a share of the window.
+      expect(x.serverCpuOthers, x.target).toBeGreaterThanOrEqual(0);
+      expect(x.serverCpuOthers, x.target).toBeLessThanOrEqual(1.05);
     }
     // The lab's own CPUs are back to what they were once it is done (it exited with them).
   }, 180_000);
@@ -197,5 +210,29 @@ describe.skipIf(!hasRedis)('an interrupted lab leaves no cluster behind', () => 
     await lab.done;
     // The generator's clients (the lab's direct children besides servers) end with their stdin too.
     expect(await gone(tree)).toEqual([]);
+  }, 120_000);
+});
+
+const irqAffinities = (): Record<string, string> => Object.fromEntries(fs.readdirSync('/proc/irq').filter((n) => /^\d+$/.test(n))
+  .flatMap((n) => { try { return [[n, fs.readFileSync(`/proc/irq/${n}/smp_affinity_list`, 'utf8').trim()]]; } catch { return []; } }));
+
+describe.skipIf(CPUS < 2 || process.getuid?.() !== 0 || !fs.existsSync('/proc/irq'))('--steer-irqs (root)', () => {
+  it('puts every movable IRQ on the generator CPU while the lab runs and restores each one after', async () => {
+    const before = irqAffinities();
+    const lab = startLab(['--workload', 'echo', '--targets', 'node:net', '--connections', '5', '--depth', '1', '--payload', '64',
+      '--rounds', '1', '--duration', '0.5', '--warmup', '0.2', '--steer-irqs', '--name', 'irqs']);
+    let during: Record<string, string> | null = null;
+    while (lab.child.exitCode === null && !during) {
+      if (processTree(lab.child.pid!).some((p: number) => task(p)?.comm === 'loadgen')) during = irqAffinities();
+      await sleep(20);
+    }
+    const r = await lab.done;
+    expect(r.code, r.out).toBe(0);
+    const moved: number[] = JSON.parse(fs.readFileSync(path.join(dir, 'irqs.json'), 'utf8')).isolation.irqsMoved;
+    expect(moved.length).toBeGreaterThan(0);
+    expect(during).not.toBeNull();
+    for (const irq of moved) expect(during![irq], `irq ${irq}`).toBe(GEN);
+    const after = irqAffinities();
+    for (const irq of moved) expect(after[irq], `irq ${irq}`).toBe(before[irq]);
   }, 120_000);
 });

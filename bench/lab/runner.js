@@ -155,6 +155,7 @@ async function launch(spec, cell, serverCpus, availability) {
   try {
     const handle = await startServer(server, { cpus: serverCpus, timeoutMs: target.byo ? 30000 : 20000 });
     handle.answersStats = Boolean(server.stats);
+    handle.cpus = serverCpus || null;   // the sampler reads how busy these were (others on the server's CPU)
     return { handle, target };
   } catch (e) {
     return { error: `server did not start: ${e.message.split('\n').slice(0, 3).join(' ')}` };

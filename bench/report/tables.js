@@ -10,6 +10,8 @@ const pctSpread = (s) => (!s ? '-' : s.n > 1 ? `${pct(s.median)} [${pct(s.min)}�
 const mb = (b) => (Number.isFinite(b) ? `${(b / 1048576).toFixed(1)} MB` : '-');
 const med = (s, f = (x) => num(x)) => (s ? f(s.median) : '-');
 
+const pct1 = (x) => `${(x * 100).toFixed(1)}%`;
+
 function figureTables(results, summary) {
   const { plan } = results;
   const tables = [];
@@ -30,19 +32,20 @@ function figureTables(results, summary) {
     for (const c of cells) for (const [t, s] of Object.entries(c.targets)) {
       rows.push([c.id, t, spread(s.opsPerSec, 0), spread(s.p50Us, 1), spread(s.p99Us, 1), med(s.p999Us, (x) => num(x, 1)),
         spread(s.serverCpuUsPerOp, 2), med(s.rssBytes, mb), med(s.genCores), med(s.otherCores),
-        med(s.serverWaitShare, (x) => `${(x * 100).toFixed(1)}%`), String(s.errors), status(s)]);
+        med(s.serverWaitShare, pct1), med(s.serverCpuOthers, pct1), String(s.errors), status(s)]);
     }
     tables.push({
       title: `${workload}: ${rounds}`,
       header: ['cell', 'target', `${unit}/s`, workload === 'broadcast' ? 'p50 µs to all' : 'p50 µs', 'p99 µs', 'p99.9 µs', `server CPU µs/${one}`,
-        'server RSS', 'gen cores', 'other load', 'cpu wait', 'errors', 'note'],
+        'server RSS', 'gen cores', 'other load', 'cpu wait', 'cpu others', 'errors', 'note'],
       rows,
       note: (workload === 'http' ? 'autocannon (cells -ac) measures latency in whole milliseconds: "-" = under 1 ms; wrk cells: µs. ' : '') +
         (workload === 'broadcast' ? 'latency: from the push until the last connection has it, over the pushes; CPU per delivered message. ' : '') +
         (workload === 'goim' ? 'messages answered by the handler; heartbeats answered natively by ringnet are not counted as operations. ' : '') +
         'gen cores: the generator\'s own CPU (near 1.0 = a saturated generator, not a server limit). ' +
         'other load: busy cores outside server and generator (/proc/stat): above ~0.1 the machine was shared. ' +
-        'cpu wait: run-queue wait of the server\'s threads (summed) over the window: runnable while another task had its CPU (schedstat).',
+        'cpu wait: run-queue wait of the server\'s threads (summed) over the window: runnable while another task, or another of its own threads, had its CPU (schedstat). ' +
+        'cpu others: busy time of the pinned server\'s CPU beyond the server\'s own, over the window (/proc/stat, 10 ms ticks): someone else on its CPU.',
     });
   }
 
@@ -137,8 +140,8 @@ function factLines(results, summary) {
         st.unsettled.map((u) => `${u.cell} ${u.ratio} ${u.spread === null ? 'no data' : `${(u.spread * 100).toFixed(1)}%`}`).join('; '));
   }
   if (summary && summary.waitedRuns) {
-    lines.push(`SERVER CPU SHARED: ${summary.waitedRuns} of ${summary.totalRuns} runs saw the server runnable but off its CPU more than ` +
-      `${WAIT_LIMIT * 100}% of the window (schedstat run-queue wait, column "cpu wait"): another task ran on the server's CPU`);
+    lines.push(`SERVER CPU SHARED: in ${summary.waitedRuns} of ${summary.totalRuns} runs something else ran on the pinned server's CPU more than ` +
+      `${WAIT_LIMIT * 100}% of the window (column "cpu others"; unpinned runs: the run-queue wait, "cpu wait")`);
   }
   if (summary && summary.disturbedRuns) {
     lines.push(`OTHER LOAD: ${summary.disturbedRuns} of ${summary.totalRuns} runs saw more than ${OTHER_LOAD_LIMIT} busy cores outside server and generator ` +
