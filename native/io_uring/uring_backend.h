@@ -67,6 +67,10 @@ class UringBackend final : public IoBackend {
   // Zero-copy sends keep chunks until the kernel's notification, too long to
   // lend a batch arena for: then everything is copied.
   bool canSendBorrowed() const override { return options_.zeroCopyThreshold == 0; }
+  // completeWrites() submits the pass's sends and reports those the kernel
+  // finished inline (a socket with room), so lent bytes come back at once.
+  bool flushWritesNow() const override { return canSendBorrowed(); }
+  void completeWrites() override;
   bool writeInFlight(const Connection& c) const override {
     return c.slot < conns_.size() && conns_[c.slot].sendInFlight;
   }
@@ -117,6 +121,7 @@ class UringBackend final : public IoBackend {
 
   bool start();
   unsigned reap(unsigned max);
+  bool completionsReady() const { return ring_.cqReady() > 0 || deferredHead_ < deferred_.size(); }
   void dispatch(const io_uring_cqe& cqe);
   void drainNotify();
   void noteOutsideWork();
@@ -191,6 +196,11 @@ class UringBackend final : public IoBackend {
   std::vector<Connection*> waiting_;  // recv/send to start when room comes back
   std::vector<std::unique_ptr<Listener>> listeners_;
   std::vector<SendState*> freeSends_;
+  // CQEs taken off the CQ by completeWrites() that were not its sends: they
+  // are dispatched, in CQ order, before anything newer (reap()). Bounded by
+  // the CQ size.
+  std::vector<io_uring_cqe> deferred_;
+  size_t deferredHead_ = 0;
   AcceptLoop accepts_;  // the EMFILE path: shed a connection with a spare fd
 };
 
