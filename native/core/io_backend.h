@@ -78,6 +78,9 @@ class IoBackend {
   // Asks for a write still in flight to end soon (the lender wants its memory
   // back); no-op where writes never outlive flush().
   virtual void cancelWrite(Connection& c) { (void)c; }
+  // The backend reaches c's socket through a registered file (io_uring's
+  // fixed files): counted in the worker's stats.
+  virtual bool registeredFile(const Connection& c) const { (void)c; return false; }
   // shutdown(SHUT_WR) once the queue is empty (the reactor calls it then).
   virtual void shutdownWrite(Connection& c) = 0;
   // Closes the fd after cancelling anything in flight; abortive = RST.

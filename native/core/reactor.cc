@@ -445,7 +445,11 @@ void Reactor::admit(int fd) {
     batch_.open(c->slot, c->gen, addressText(fd));
     protocol_->onOpen(*this, *c);
   }
-  if (!backend_->attach(*c)) closeNow(*c, kCloseError, errno, false);
+  if (!backend_->attach(*c)) {
+    closeNow(*c, kCloseError, errno, false);
+  } else if (backend_->registeredFile(*c)) {
+    WorkerStats::add(stats_.fixedFiles, 1);
+  }
 }
 
 std::string Reactor::addressText(int fd) {

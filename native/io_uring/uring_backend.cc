@@ -111,6 +111,9 @@ bool UringBackend::start() {
     int r = io_uring_register_eventfd(ring_.get(), notifyFd_);
     (void)r;  // without it an inline reactor would only run on wake-ups and timers
   }
+  // Registered from the thread that submits (SINGLE_ISSUER): a sparse table
+  // with a slot per connection this reactor may hold.
+  files_.init(ring_.get(), options_.maxConnections);
   started_ = true;
   armWake();
   for (auto& l : listeners_) {
