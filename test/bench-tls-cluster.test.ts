@@ -31,11 +31,13 @@ interface Run { cell: string; target: string; error?: string; skipped?: string; 
 const load = (name: string) => JSON.parse(fs.readFileSync(path.join(dir, `${name}.json`), 'utf8')) as { runs: Run[] };
 
 describe('TLS and cluster plans', () => {
-  it('the tls preset: HTTPS keep-alive and a handshake per request, TLS echo; both backends against node:https / node:tls', () => {
+  it('the tls preset: HTTPS keep-alive and a handshake per request, TLS echo, idle TLS RSS; both backends against node:https / node:tls', () => {
     const p = plan(['--preset', 'tls']);
     expect(p.cells.map((c: Cell) => [c.id, c.reference])).toEqual([
       ['https-c100-d1', 'node:https'], ['https-c20-close', 'node:https'], ['tls-c100-d1-p64', 'node:tls'], ['tls-c100-d16-p64', 'node:tls'],
+      ['idle-tls-c10000', 'node:tls'],
     ]);
+    expect(plan(['--preset', 'tls', '--idle-connections', '500']).cells[4].id).toBe('idle-tls-c500');
     for (const c of p.cells as Cell[]) {
       const ref = c.workload === 'http' ? 'node:https' : 'node:tls';
       // c-limit (optional, in plain HTTP cells) stays out: it speaks no TLS.
@@ -55,12 +57,16 @@ describe('TLS and cluster plans', () => {
     expect(usage(['--workload', 'echo', '--tls'])).toMatchObject({ flag: '--tls', message: expect.stringMatching(/HTTP cells/) });
   });
 
-  it('the cluster preset: 3 nodes + Redis on both backends against one node', () => {
+  it('the cluster preset: 3 nodes + Redis on both backends against one node; the cross-node push rate on both backends', () => {
     const p = plan(['--preset', 'cluster']);
-    expect(p.cells).toHaveLength(1);
+    expect(p.cells).toHaveLength(2);
     expect(p.cells[0]).toMatchObject({ id: 'cluster-x3-c10000-n20', nodes: 3, reference: 'ringnet-one-node' });
     expect(labels(p.cells[0])).toEqual(['ringnet-epoll', 'ringnet-io_uring', 'ringnet-one-node']);
-    expect(plan(['--preset', 'cluster', '--quick']).cells[0].id).toBe('cluster-x3-c2000-n10');
+    expect(p.cells[1]).toMatchObject({ id: 'burst-x2-n20000', workload: 'cluster-burst', pushes: 20000 });
+    expect(labels(p.cells[1])).toEqual(['ringnet-epoll', 'ringnet-io_uring']);
+    expect(p.pairs).toEqual([['ringnet-io_uring', 'ringnet-epoll']]);
+    expect(plan(['--preset', 'cluster', '--quick']).cells.map((c: Cell) => c.id)).toEqual(['cluster-x3-c2000-n10', 'burst-x2-n5000']);
+    expect(usage(['--target', 'x@cluster-burst=x {port}']).message).toMatch(/not a bare port/);
     // The cluster needs the lab's control lines: a bare port cannot serve it.
     expect(usage(['--target', 'x@cluster=x {port}']).message).toMatch(/not a bare port/);
     const bring = plan(['--preset', 'tls', '--target', 'mine=x {port} {key} {cert}']);
@@ -71,16 +77,25 @@ describe('TLS and cluster plans', () => {
 describe('TLS and cluster runs end to end', () => {
   it('HTTPS (keep-alive, a full handshake per request) and TLS echo measure every target without errors', async () => {
     const r = await run(['bench', '--preset', 'tls', '--quick', '--connections', '10', '--duration', '1', '--warmup', '0.3',
-      '--progress=false', '--out', dir, '--name', 'tls']);
+      '--idle-connections', '300', '--progress=false', '--out', dir, '--name', 'tls']);
     expect(r.code, r.stderr + r.stdout).toBe(0);
     const { runs } = load('tls');
-    const measured = runs.filter((x) => !x.skipped);
     expect(runs.filter((y) => y.skipped)).toEqual([]);
-    expect(new Set(measured.map((x) => `${x.cell} ${x.target}`))).toEqual(new Set([
-      ...['https-c10-d1', 'https-c10-close', 'tls-c10-d1-p64', 'tls-c10-d16-p64'].flatMap((c) =>
+    expect(new Set(runs.map((x) => `${x.cell} ${x.target}`))).toEqual(new Set([
+      ...['https-c10-d1', 'https-c10-close', 'tls-c10-d1-p64', 'tls-c10-d16-p64', 'idle-tls-c300'].flatMap((c) =>
         ['ringnet-epoll', 'ringnet-io_uring', c.startsWith('https') ? 'node:https' : 'node:tls'].map((t) => `${c} ${t}`)),
     ]));
-    for (const x of measured) {
+    // Idle TLS: every connection open (handshake and one echoed frame) and held while the server's RSS is read.
+    const idle = runs.filter((x) => x.cell.startsWith('idle-'));
+    for (const x of idle as Array<Run & { bytesPerConn: number; rssBytes: number }>) {
+      expect(x.error, `${x.cell} ${x.target}`).toBeUndefined();
+      expect(x.errors, x.target).toBe(0);
+      expect(x.ops, x.target).toBe(300);
+      expect(Number.isFinite(x.bytesPerConn)).toBe(true);
+      expect(x.rssBytes).toBeGreaterThan(0);
+    }
+    expect(r.stdout).toMatch(/idle-tls-c300 +ringnet-epoll ÷ node:tls/);
+    for (const x of runs.filter((y) => !y.cell.startsWith('idle-'))) {
       expect(x.error, `${x.cell} ${x.target}`).toBeUndefined();
       expect(x.errors, `${x.cell} ${x.target}`).toBe(0);
       expect(x.ops, `${x.cell} ${x.target}`).toBeGreaterThan(0);
@@ -106,12 +121,17 @@ describe('TLS and cluster runs end to end', () => {
       '--progress=false', '--out', dir, '--name', 'cluster']);
     expect(r.code, r.stderr + r.stdout).toBe(0);
     const { runs } = load('cluster');
-    expect(runs.map((x) => x.target)).toEqual(['ringnet-epoll', 'ringnet-io_uring', 'ringnet-one-node']);
+    expect(runs.map((x) => `${x.cell} ${x.target}`)).toEqual(['cluster-x3-c300-n3 ringnet-epoll', 'cluster-x3-c300-n3 ringnet-io_uring',
+      'cluster-x3-c300-n3 ringnet-one-node', 'burst-x2-n3 ringnet-epoll', 'burst-x2-n3 ringnet-io_uring']);
     for (const x of runs) {
       expect(x.error, x.target).toBeUndefined();
-      expect(x.ops).toBe(300 * 3);
+      expect(x.errors, x.target).toBe(0);
+      // Cluster: every delivery to every member; burst: every push reached the member on the other node.
+      expect(x.ops).toBe(x.cell.startsWith('burst') ? 3 : 300 * 3);
       expect(x.serverCpuSec).toBeGreaterThan(0);
+      expect(x.opsPerSec).toBeGreaterThan(0);
     }
     expect(r.stdout).toMatch(/cluster-x3-c300-n3 +ringnet-epoll ÷ ringnet-one-node/);
+    expect(r.stdout).toMatch(/burst-x2-n3 +ringnet-io_uring ÷ ringnet-epoll/);
   }, 360_000);   // 25-45 s alone; a full suite on the shared 2-core machine (load average 20+) took longer than 180 s
 });

@@ -175,6 +175,10 @@ function buildPlan(req) {
     slices: req.slices ?? (req.quick ? 1 : base.slices ?? 1),
     generatorThreads: req.generatorThreads || 1,
     pin: req.pin,
+    // Between slices, the live servers not being measured: stopped (SIGSTOP), moved to the
+    // generator's CPU, or left alone (lab/isolation.js).
+    park: req.park || 'stop',
+    steerIrqs: Boolean(req.steerIrqs),
     cells,
   };
 }
@@ -182,6 +186,7 @@ function buildPlan(req) {
 /** --quick: the smallest connection count and the first payload of a matrix entry (flags given win). */
 function quickTrim(e, req) {
   if (Array.isArray(e.connections) && e.workload !== 'idle') e.connections = [Math.min(...e.connections)];
+  if (e.workload === 'cluster-burst' && !req.pushes) e.pushes = [5000];
   if (e.workload === 'broadcast' || e.workload === 'cluster') {
     if (!req.connections) e.connections = [Math.min(2000, ...asList(e.connections).filter(Number.isFinite))];
     if (!req.pushes) e.pushes = [10];

@@ -67,20 +67,26 @@ const PRESETS = {
     ],
   },
   tls: {
-    description: 'TLS: HTTPS hello (wrk keep-alive; a new connection, i.e. a full handshake, per request: handshakes/s) and TLS framed echo (1 / 16 in flight) on both backends against node:https / node:tls',
+    description: 'TLS: HTTPS hello (wrk keep-alive; a new connection, i.e. a full handshake, per request: handshakes/s), TLS framed echo (1 / 16 in flight) and RSS per idle TLS connection (10,000) on both backends against node:https / node:tls',
     rounds: 3, warmup: 1, duration: 3, slices: 3,
     pairs: BACKENDS,
     matrix: [
       { workload: 'http', tls: true, targets: HTTPS_TARGETS, connections: [100], depth: [1] },
       { workload: 'http', tls: true, targets: HTTPS_TARGETS, connections: [20], newConnection: [true] },
       { workload: 'tls-echo', targets: TLS_ECHO_TARGETS, connections: [100], depth: [1, 16], payload: [64] },
+      // Server RSS per idle TLS connection (each has had one frame echoed), against node:tls.
+      { workload: 'idle', protocol: 'tls', targets: TLS_ECHO_TARGETS, connections: [10000] },
     ],
   },
   cluster: {
-    description: 'cross-node broadcast (issue 15): 3 nodes sharing a private Redis, 10,000 clients spread over them, 20 pushes sent on node 0; both backends against one node holding every client',
+    description: 'cross-node broadcast (issue 15): 3 nodes sharing a private Redis, 10,000 clients spread over them, 20 pushes sent on node 0, both backends against one node holding every client; and the cross-node push rate (a burst of 20,000 pushes through the broker to a member on another node)',
     rounds: 3, warmup: 1, duration: 1,
     pairs: BACKENDS,
-    matrix: [{ workload: 'cluster', targets: ['ringnet-epoll', 'ringnet-io_uring', 'ringnet-one-node'], connections: [10000], pushes: [20], nodes: [3] }],
+    matrix: [
+      { workload: 'cluster', targets: ['ringnet-epoll', 'ringnet-io_uring', 'ringnet-one-node'], connections: [10000], pushes: [20], nodes: [3] },
+      // The cross-node push rate: a burst of 20,000 pushes to a member on the other node.
+      { workload: 'cluster-burst', targets: ['ringnet-epoll', 'ringnet-io_uring'], pushes: [20000] },
+    ],
   },
   accept: {
     description: 'accept modes: per-worker connections and CPU under dispatch, reuseport and exclusive, at a low and a high connection rate',

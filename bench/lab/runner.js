@@ -20,6 +20,8 @@ const { estimateSeconds, cellSlices } = require('./plan');
 const { summarizeResults } = require('./summary');
 const { settled } = require('./noise');
 const { combineSlices, slotOrder, SLICE_WARMUP_SEC } = require('./slices');
+const { runnerAffinity, parker, steerIrqs } = require('./isolation');
+const { onCleanup } = require('../lib/cleanup');
 
 /** CPU sets for generator and server: { generator: '1', server: '0' } on 2 CPUs, or null. */
 function cpuPlan(pin, cpus = (os.availableParallelism ? os.availableParallelism() : os.cpus().length)) {
@@ -37,6 +39,12 @@ async function runPlan(plan, { progress = false, log = (s) => process.stderr.wri
   for (const w of new Set(plan.cells.map((c) => c.workload))) findWorkload(w).prepare();
   const pins = cpuPlan(plan.pin);
   if (plan.pin === true && !pins) log('--pin: fewer than 2 CPUs, generator and server share them');
+  // In pinned cells the lab itself (and any helper it starts) runs on the generator's CPU.
+  const self = runnerAffinity();
+  const irqs = plan.steerIrqs && pins ? steerIrqs(pins.generator) : null;
+  const forgetIrqs = irqs ? onCleanup(() => irqs.restore()) : () => {};   // also when interrupted
+  if (plan.steerIrqs && !(irqs && irqs.moved.length)) log('--steer-irqs: no IRQ could be moved (needs root and 2+ CPUs)');
+  const isolation = { runner: pins ? pins.generator : null, park: plan.park, irqsMoved: irqs ? irqs.moved : [] };
 
   const available = {};
   for (const spec of plan.cells.flatMap((c) => c.targets)) {
@@ -51,7 +59,7 @@ async function runPlan(plan, { progress = false, log = (s) => process.stderr.wri
   const cellSeconds = {};   // the last round's wall time of each cell (the --until-stable estimate)
   const results = () => ({
     schema: 'ringnet-bench/1', name: plan.name, startedAt, elapsedSec: (performance.now() - t0) / 1000,
-    machine, loadAverageAtEnd: proc.loadAverage(), pinning: pins, plan, runs,
+    machine, loadAverageAtEnd: proc.loadAverage(), pinning: pins, isolation, plan, runs,
   });
   let round = 0;
   const runRound = async (cells, total) => {
@@ -59,12 +67,14 @@ async function runPlan(plan, { progress = false, log = (s) => process.stderr.wri
     for (const cell of cells) {
       const c0 = performance.now();
       const cpus = pins && (cell.workers ?? 1) <= pins.serverCpus ? pins : null;
+      self.pin(cpus && cpus.generator);
       const cellCtx = { ...ctx, generatorCpus: cpus && cpus.generator };
       const order = roundOrder(cell.targets, round);
       const slices = cellSlices(plan, cell);
       if (slices > 1) {
         bar.start(`round ${round}/${total} ${cell.id} (${order.length} targets x ${slices} slices)`);
-        const recs = await runSlicedCell(cell, order, slices, cellCtx, cpus && cpus.server, available);
+        const park = parker(plan.park, { serverCpus: cpus && cpus.server, generatorCpus: cpus && cpus.generator });
+        const recs = await runSlicedCell(cell, order, slices, cellCtx, cpus && cpus.server, available, park);
         for (const spec of order) {
           const run = { round, cell: cell.id, target: spec.label, ...recs[spec.label] };
           runs.push(run);
@@ -83,10 +93,10 @@ async function runPlan(plan, { progress = false, log = (s) => process.stderr.wri
       cellSeconds[cell.id] = (performance.now() - c0) / 1000;
     }
   };
-  for (let r = 1; r <= plan.rounds; r++) await runRound(plan.cells, plan.rounds);
-
-  let stability;
-  if (plan.untilStable) {
+  // Planned rounds, then (--until-stable) added rounds of the unsettled cells.
+  const runAll = async () => {
+    for (let r = 1; r <= plan.rounds; r++) await runRound(plan.cells, plan.rounds);
+    if (!plan.untilStable) return undefined;
     let open = unsettledCells(results());
     let stoppedBy = open.cells.length ? 'max-rounds' : 'stable';
     while (open.cells.length && round < plan.maxRounds) {
@@ -102,8 +112,16 @@ async function runPlan(plan, { progress = false, log = (s) => process.stderr.wri
       open = unsettledCells(results());
       if (!open.cells.length) stoppedBy = 'stable';
     }
-    stability = { rounds: round, maxRounds: plan.maxRounds, maxMinutes: plan.maxMinutes || null, stoppedBy,
+    return { rounds: round, maxRounds: plan.maxRounds, maxMinutes: plan.maxMinutes || null, stoppedBy,
       elapsedSec: (performance.now() - t0) / 1000, stable: open.cells.length === 0, unsettled: open.ratios };
+  };
+  let stability;
+  try {
+    stability = await runAll();
+  } finally {
+    self.restore();
+    if (irqs) irqs.restore();
+    forgetIrqs();
   }
   bar.end();
   return { ...results(), ...(stability ? { stability } : {}) };
@@ -137,6 +155,7 @@ async function launch(spec, cell, serverCpus, availability) {
   try {
     const handle = await startServer(server, { cpus: serverCpus, timeoutMs: target.byo ? 30000 : 20000 });
     handle.answersStats = Boolean(server.stats);
+    handle.cpus = serverCpus || null;   // the sampler reads how busy these were (others on the server's CPU)
     return { handle, target };
   } catch (e) {
     return { error: `server did not start: ${e.message.split('\n').slice(0, 3).join(' ')}` };
@@ -179,7 +198,7 @@ async function runOne(spec, cell, ctx, serverCpus, availability) {
  * first window of each server after the plan's warm-up, the others after a short one for the
  * new connections). Returns { label: run record } (lab/slices.js adds the slices up).
  */
-async function runSlicedCell(cell, order, slices, ctx, serverCpus, available) {
+async function runSlicedCell(cell, order, slices, ctx, serverCpus, available, park) {
   const workload = findWorkload(cell.workload);
   const started = {};
   const out = {};
@@ -187,13 +206,17 @@ async function runSlicedCell(cell, order, slices, ctx, serverCpus, available) {
   try {
     for (const spec of order) {
       const s = await launch(spec, cell, serverCpus, available[spec.label]);
-      if (s.handle) started[spec.label] = { ...s, slices: [] };
-      else out[spec.label] = s;
+      if (s.handle) {
+        started[spec.label] = { ...s, slices: [] };
+        park.park(s.handle);   // off the server CPU until its own slice
+      } else out[spec.label] = s;
     }
     const sliceSec = ctx.duration / slices;
     for (const [k, spec] of slotOrder(order, slices)) {
       const s = started[spec.label];
       if (!s || s.error) continue;
+      for (const other of Object.values(started)) if (other !== s) park.park(other.handle);
+      park.unpark(s.handle);
       const atSec = (performance.now() - c0) / 1000;
       const r = await measure(workload, s, cell, { ...ctx, duration: sliceSec, warmup: k === 0 ? ctx.warmup : workload.sliceWarmupSec ?? SLICE_WARMUP_SEC });
       r.atSec = atSec;   // when the slice started, from the cell's first server start
@@ -201,9 +224,10 @@ async function runSlicedCell(cell, order, slices, ctx, serverCpus, available) {
       s.slices.push(r);
     }
     for (const [label, s] of Object.entries(started)) {
-      out[label] = { ...combineSlices(s.slices), ...(s.error ? { error: s.error } : {}), ...serverFacts(s, serverCpus, ctx) };
+      out[label] = { ...combineSlices(s.slices), ...(s.error ? { error: s.error } : {}), ...serverFacts(s, serverCpus, ctx), parked: park.mode };
     }
   } finally {
+    park.releaseAll();   // a stopped server would not see SIGTERM
     await Promise.all(Object.values(started).map((s) => stopProcess(s.handle.child)));
   }
   return out;

@@ -6,9 +6,9 @@
 // and, for servers that answer "stats" (ringnet serve --json), per-worker counters.
 const proc = require('../lib/proc');
 
-function snapshot(pid) {
+function snapshot(pid, serverCpus) {
   return { t: performance.now(), cpu: proc.treeCpuSeconds(pid), sched: proc.treeSchedNs(pid), threads: proc.threadCpuSeconds(pid),
-    sys: proc.systemBusySeconds() };
+    sys: proc.systemBusySeconds(), serverCpusBusy: serverCpus ? proc.cpusBusySeconds(serverCpus) : NaN };
 }
 
 /**
@@ -33,11 +33,11 @@ function windowSampler(server, target) {
   const stats = () => (target.stats && server.answersStats ? server.request('stats') : Promise.resolve(null));
   return {
     async begin() {
-      a = snapshot(server.pid);
+      a = snapshot(server.pid, server.cpus);
       a.stats = await stats();
     },
     async end() {
-      b = snapshot(server.pid);
+      b = snapshot(server.pid, server.cpus);
       b.rss = proc.treeRssBytes(server.pid);
       b.load = proc.loadAverage();
       b.stats = await stats();
@@ -59,6 +59,10 @@ function windowSampler(server, target) {
         // Share of the window the server was runnable but another task had its CPU: load of
         // someone else on the server's own CPU (0 on a quiet machine with the server pinned).
         serverWaitShare: cpu.waitSec / windowSec,
+        // Busy time of the (pinned) server's CPUs not spent by the server itself: others that ran
+        // there. Unlike the wait above it does not count the server's own threads taking turns
+        // on its CPU. /proc/stat counts 10 ms ticks: about ±0.02 s per window edge.
+        serverCpuOthers: Math.max(0, (b.serverCpusBusy - a.serverCpusBusy - serverCpuSec) / windowSec),
         serverCpuUsPerOp: ops > 0 ? (serverCpuSec * 1e6) / ops : NaN,
         genCores: Number.isFinite(genCpuSec) ? genCpuSec / windowSec : NaN,
         // Machine-wide busy cores outside server and generator: someone else's load.

@@ -49,6 +49,7 @@ function combineSlices(slices) {
     serverCpuUsPerOp: ops > 0 ? (serverCpuSec * 1e6) / ops : NaN,
     serverCpuSource: ok.every((s) => s.serverCpuSource === 'schedstat') ? 'schedstat' : 'ticks',
     serverWaitShare: weighted('serverWaitShare'),
+    serverCpuOthers: weighted('serverCpuOthers'),
     genCpuSec,
     genCores: genCpuSec / windowSec,
     otherCores: weighted('otherCores'),
@@ -72,7 +73,7 @@ function combineSlices(slices) {
 
 /** What the results file keeps of each slice. */
 function brief(s) {
-  const keep = ['atSec', 'windowSec', 'ops', 'serverCpuSec', 'serverCpuUsPerOp', 'genCpuSec', 'otherCores', 'serverWaitShare', 'p99Us', 'errors', 'error'];
+  const keep = ['atSec', 'windowSec', 'ops', 'serverCpuSec', 'serverCpuUsPerOp', 'genCpuSec', 'otherCores', 'serverWaitShare', 'serverCpuOthers', 'p99Us', 'errors', 'error'];
   const o = {};
   for (const k of keep) if (s[k] !== undefined) o[k] = s[k];
   return o;

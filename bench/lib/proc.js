@@ -93,6 +93,33 @@ function fileLimit(pid) {
   }
 }
 
+/** CPU numbers of a list such as "0", "0-2" or "0,2-3". */
+function cpuListNumbers(list) {
+  return String(list).split(',').flatMap((part) => {
+    const [a, b = a] = part.split('-').map(Number);
+    return Array.from({ length: b - a + 1 }, (_, i) => a + i);
+  });
+}
+
+/** Busy seconds of the given CPUs ("0" or "0-2": /proc/stat's cpuN lines, summed), or NaN. */
+function cpusBusySeconds(list) {
+  try {
+    const want = new Set(cpuListNumbers(list).map((n) => `cpu${n}`));
+    let sum = 0;
+    let found = 0;
+    for (const line of fs.readFileSync('/proc/stat', 'utf8').split('\n')) {
+      const f = line.trim().split(/\s+/);
+      if (!want.has(f[0])) continue;
+      const v = f.slice(1).map(Number);
+      sum += v[0] + v[1] + v[2] + v[5] + v[6] + (v[7] || 0);
+      found++;
+    }
+    return found === want.size ? sum / clockTicks() : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
 /** Busy CPU seconds of the whole machine, all CPUs (first line of /proc/stat), or NaN. */
 function systemBusySeconds() {
   try {
@@ -219,4 +246,4 @@ async function stableRss(pid, { gapMs = 500, tolerance = 0.01, tries = 20, read 
   return { rss: prev, stable: false };
 }
 
-module.exports = { clockTicks, cpuSeconds, treeCpuSeconds, treeSchedNs, schedDelta, treeRssBytes, treeFdCount, processTree, threadCpuSeconds, loadAverage, systemBusySeconds, rssBytes, fdCount, fileLimit, stableRss, sleep };
+module.exports = { clockTicks, cpuSeconds, treeCpuSeconds, treeSchedNs, schedDelta, treeRssBytes, treeFdCount, processTree, parentMap, cpusBusySeconds, threadCpuSeconds, loadAverage, systemBusySeconds, rssBytes, fdCount, fileLimit, stableRss, sleep };

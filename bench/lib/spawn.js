@@ -3,6 +3,7 @@
 // line-by-line reading of their output.
 const net = require('node:net');
 const { spawn } = require('node:child_process');
+const { onCleanup } = require('./cleanup');
 
 /** Calls fn(line) for each complete line of a readable stream. */
 function onLines(stream, fn) {
@@ -62,14 +63,18 @@ function pinned(cmd, argv, cpus) {
 function startServer(spec, { timeoutMs = 20000, cpus } = {}) {
   const byo = typeof spec.shell === 'string';
   const [cmd, argv] = byo ? pinned('/bin/sh', ['-c', spec.shell], cpus) : pinned(process.execPath, spec.args, cpus);
-  // A brought-along server leads its own process group, so stopping it ends every process it started.
-  const child = spawn(cmd, argv, { stdio: ['pipe', 'pipe', 'pipe'], detached: byo });
-  child.group = byo;
+  // Every server leads its own process group, so stopping it ends every process it started
+  // (a shell's children, a cluster's nodes and Redis), also when the lab is interrupted.
+  const child = spawn(cmd, argv, { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+  child.group = true;
+  const forget = onCleanup(() => { killTree(child, 'SIGCONT'); killTree(child, 'SIGKILL'); });
   let err = '';
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (s) => { if (err.length < 20000) err += s; });
   child.stdin.on('error', () => {});   // the server may exit before reading
   child.exited = new Promise((r) => child.on('exit', (code, sig) => r({ code, sig })));
+  // Once the leader is gone, what is left of its group goes too (nothing is left running).
+  child.exited.then(() => { killTree(child, 'SIGKILL'); forget(); });
   const waiting = [];                    // { key, resolve } for request()
   const log = messageLog();              // every JSON line the server printed
   const { messages, wait: waitMessage } = log;
@@ -108,7 +113,9 @@ function startServer(spec, { timeoutMs = 20000, cpus } = {}) {
       });
     }
     child.on('error', (e) => done(reject, e));
-    child.exited.then(({ code, sig }) => {
+    child.exited.then(async ({ code, sig }) => {
+      // 'exit' can come before the last of its stderr: what it said is the reason (200 ms at most).
+      if (!child.stderr.readableEnded) await Promise.race([new Promise((r) => child.stderr.once('end', r)), new Promise((r) => setTimeout(r, 200))]);
       done(reject, new Error(`server exited (code ${code}, signal ${sig}) before ready\n${err.trim()}`));
     });
   });

@@ -94,7 +94,8 @@ function charts(summary) {
 function unitOf(workload) {
   const w = findWorkload(workload);
   const u = (w && w.unit) || 'operations';
-  return u.endsWith('ies') ? `${u.slice(0, -3)}y` : u.replace(/s$/, '');
+  if (u.endsWith('ies')) return `${u.slice(0, -3)}y`;
+  return /(sh|ch|x|s)es$/.test(u) ? u.slice(0, -2) : u.replace(/s$/, '');
 }
 
 module.exports = { charts, unitOf };

@@ -10,6 +10,8 @@ const pctSpread = (s) => (!s ? '-' : s.n > 1 ? `${pct(s.median)} [${pct(s.min)}�
 const mb = (b) => (Number.isFinite(b) ? `${(b / 1048576).toFixed(1)} MB` : '-');
 const med = (s, f = (x) => num(x)) => (s ? f(s.median) : '-');
 
+const pct1 = (x) => `${(x * 100).toFixed(1)}%`;
+
 function figureTables(results, summary) {
   const { plan } = results;
   const tables = [];
@@ -26,34 +28,38 @@ function figureTables(results, summary) {
       continue;
     }
     const one = unitOf(workload);
-    const unit = `${one === 'delivery' ? 'deliverie' : one}s`;
+    const unit = one === 'delivery' ? 'deliveries' : one === 'push' ? 'pushes' : `${one}s`;
     for (const c of cells) for (const [t, s] of Object.entries(c.targets)) {
       rows.push([c.id, t, spread(s.opsPerSec, 0), spread(s.p50Us, 1), spread(s.p99Us, 1), med(s.p999Us, (x) => num(x, 1)),
         spread(s.serverCpuUsPerOp, 2), med(s.rssBytes, mb), med(s.genCores), med(s.otherCores),
-        med(s.serverWaitShare, (x) => `${(x * 100).toFixed(1)}%`), String(s.errors), status(s)]);
+        med(s.serverWaitShare, pct1), med(s.serverCpuOthers, pct1), String(s.errors), status(s)]);
     }
     tables.push({
       title: `${workload}: ${rounds}`,
       header: ['cell', 'target', `${unit}/s`, workload === 'broadcast' ? 'p50 µs to all' : 'p50 µs', 'p99 µs', 'p99.9 µs', `server CPU µs/${one}`,
-        'server RSS', 'gen cores', 'other load', 'cpu wait', 'errors', 'note'],
+        'server RSS', 'gen cores', 'other load', 'cpu wait', 'cpu others', 'errors', 'note'],
       rows,
       note: (workload === 'http' ? 'autocannon (cells -ac) measures latency in whole milliseconds: "-" = under 1 ms; wrk cells: µs. ' : '') +
         (workload === 'broadcast' ? 'latency: from the push until the last connection has it, over the pushes; CPU per delivered message. ' : '') +
         (workload === 'goim' ? 'messages answered by the handler; heartbeats answered natively by ringnet are not counted as operations. ' : '') +
         'gen cores: the generator\'s own CPU (near 1.0 = a saturated generator, not a server limit). ' +
         'other load: busy cores outside server and generator (/proc/stat): above ~0.1 the machine was shared. ' +
-        'cpu wait: run-queue wait of the server\'s threads (summed) over the window: runnable while another task had its CPU (schedstat).',
+        'cpu wait: run-queue wait of the server\'s threads (summed) over the window: runnable while another task, or another of its own threads, had its CPU (schedstat). ' +
+        'cpu others: busy time of the pinned server\'s CPU beyond the server\'s own, over the window (/proc/stat, 10 ms ticks): someone else on its CPU.',
     });
   }
 
   const noiseNote = `spread = (max − min) ÷ median of the per-round ratios (from 5 rounds on, the most extreme round at each end is dropped); ` +
-    `"within noise" = spread above ${NOISE_LIMIT * 100}% or a range that covers 1.0: neither a win nor a loss.`;
+    `"within noise" = spread above ${NOISE_LIMIT * 100}% or a range that covers 1.0: neither a win nor a loss. ` +
+    'gen-corrected: each run\'s server CPU/op scaled by its generator\'s CPU/op relative to that target\'s median (the whole VM speeds up and ' +
+    'slows down; this assumes the generator\'s cost tracks the machine, not the target): a second figure, never a verdict.';
   const ratioRows = (kind) => summary.ratios.filter((r) => r.kind === kind && Object.keys(r.figures).length).map((r) => {
     const main = r.figures.serverCpuUsPerOp || r.figures.bytesPerConn;
+    const adj = r.figures.serverCpuUsPerOpGenAdj;
     return [r.cell, `${r.a} ÷ ${r.b}`, spread(main, 2, 'x'), spreadPct(main), verdictText(main, r.figures.serverCpuUsPerOp ? 'CPU' : 'memory'),
-      spread(r.figures.opsPerSec, 2, 'x'), spread(r.figures.p99Us, 2, 'x')];
+      adj ? `${spread(adj, 2, 'x')} ${spreadPct(adj)}` : '-', spread(r.figures.opsPerSec, 2, 'x'), spread(r.figures.p99Us, 2, 'x')];
   });
-  const ratioHeader = ['cell', 'ratio', 'CPU/op (or bytes/conn)', 'spread', 'verdict', 'throughput', 'p99'];
+  const ratioHeader = ['cell', 'ratio', 'CPU/op (or bytes/conn)', 'spread', 'verdict', 'gen-corrected CPU/op, spread', 'throughput', 'p99'];
   const pair = ratioRows('pair');
   if (pair.length) tables.push({ title: 'Pairs (same round)', header: ratioHeader, rows: pair, note: noiseNote });
   const base = ratioRows('baseline');
@@ -120,6 +126,12 @@ function factLines(results, summary) {
     pin ? `pinned: generator on CPU ${pin.generator}, server on CPU ${pin.server} (taskset; cells with more workers than server CPUs run unpinned)`
       : 'not pinned: generator and server share the CPUs',
   ];
+  const iso = results.isolation;
+  if (iso && pin) {
+    lines.push(`isolation: the lab itself on CPU ${iso.runner} in pinned cells; between slices the other targets' servers ` +
+      `${{ stop: 'stopped (SIGSTOP)', move: `moved to CPU ${iso.runner}`, off: 'left running' }[iso.park] || iso.park}` +
+      `${iso.irqsMoved && iso.irqsMoved.length ? `; ${iso.irqsMoved.length} IRQs on CPU ${iso.runner} (--steer-irqs)` : ''}`);
+  }
   if (st) {
     const cap = st.stoppedBy === 'max-minutes' ? `wall-time bound of ${st.maxMinutes} min reached (${Math.round(st.elapsedSec / 60)} min, ${st.rounds} rounds)`
       : `cap of ${st.maxRounds} rounds reached`;
@@ -128,8 +140,8 @@ function factLines(results, summary) {
         st.unsettled.map((u) => `${u.cell} ${u.ratio} ${u.spread === null ? 'no data' : `${(u.spread * 100).toFixed(1)}%`}`).join('; '));
   }
   if (summary && summary.waitedRuns) {
-    lines.push(`SERVER CPU SHARED: ${summary.waitedRuns} of ${summary.totalRuns} runs saw the server runnable but off its CPU more than ` +
-      `${WAIT_LIMIT * 100}% of the window (schedstat run-queue wait, column "cpu wait"): another task ran on the server's CPU`);
+    lines.push(`SERVER CPU SHARED: in ${summary.waitedRuns} of ${summary.totalRuns} runs something else ran on the pinned server's CPU more than ` +
+      `${WAIT_LIMIT * 100}% of the window (column "cpu others"; unpinned runs: the run-queue wait, "cpu wait")`);
   }
   if (summary && summary.disturbedRuns) {
     lines.push(`OTHER LOAD: ${summary.disturbedRuns} of ${summary.totalRuns} runs saw more than ${OTHER_LOAD_LIMIT} busy cores outside server and generator ` +

@@ -9,34 +9,26 @@
 // hold N connections together (node i expects its share of `expect`, in port order); node 0's
 // {"pushed":SEQ,"t":NS} lines. SIGUSR2 makes node 0 push one packet to room "all", which every
 // node delivers to its members.
-const fs = require('node:fs');
-const os = require('node:os');
 const path = require('node:path');
 const { spawn } = require('node:child_process');
 const { onLines, tryJson } = require('../lib/spawn');
+const { startPrivateRedis } = require('./private-redis');
 
 const host = process.argv[3] || '127.0.0.1';
 const { nodes = 3, expect = 0, ...serverOptions } = process.argv[4] ? JSON.parse(process.argv[4]) : {};
 const NODE = path.join(__dirname, 'ringnet-broadcast.js');
 const out = (o) => process.stdout.write(JSON.stringify(o) + '\n');
 const children = [];
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ringnet-lab-cluster-'));
+let removeDir = () => {};
 
 /** Node i's share of the connections (the lab's client spreads them the same way). */
 const share = (i) => Math.floor(expect / nodes) + (i < expect % nodes ? 1 : 0);
 
 async function startRedis() {
-  const sock = path.join(dir, 'redis.sock');
-  const child = spawn('redis-server', ['--port', '0', '--unixsocket', sock, '--save', '', '--appendonly', 'no', '--dir', dir],
-    { stdio: ['ignore', 'ignore', 'inherit'] });
-  children.push(child);
-  const exited = new Promise((r) => child.once('exit', () => r(false)));
-  child.once('error', (e) => { process.stderr.write(`ringnet-cluster: redis-server: ${e.message}\n`); process.exit(1); });
-  for (let i = 0; i < 400 && !fs.existsSync(sock); i++) {
-    if (await Promise.race([exited, new Promise((r) => setTimeout(() => r(true), 25))]) === false) break;
-  }
-  if (!fs.existsSync(sock)) throw new Error('redis-server did not open its socket');
-  return sock;
+  const redis = await startPrivateRedis('ringnet-lab-cluster-');
+  children.push(redis.child);
+  removeDir = redis.remove;
+  return redis.sock;
 }
 
 function startNode(i, sock) {
@@ -69,7 +61,7 @@ function stop(code) {
   for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
   setTimeout(() => {
     for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
-    fs.rmSync(dir, { recursive: true, force: true });
+    removeDir();
     process.exit(code);
   }, 500);
 }
@@ -84,4 +76,10 @@ async function main() {
 
 process.on('SIGTERM', () => stop(0));
 process.on('SIGINT', () => stop(0));
+process.on('SIGHUP', () => stop(0));
+// The lab holds our stdin: if it dies without stopping us (SIGKILL), the pipe closes and the
+// nodes and the broker go with us instead of outliving the run.
+process.stdin.on('end', () => stop(0));
+process.stdin.on('error', () => stop(0));
+process.stdin.resume();
 main().catch((e) => { process.stderr.write(`ringnet-cluster: ${e.message}\n`); stop(1); });

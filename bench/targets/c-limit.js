@@ -5,6 +5,7 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
+const { isTlsCell } = require('../workloads/shared/tls-certs');
 
 const DIR = path.join(__dirname, '..', 'c-limit');
 const BIN = path.join(__dirname, '..', 'bin', 'c-limit');
@@ -26,7 +27,7 @@ module.exports = {
   optional: true, // a reference that needs a build step: joins every echo/http cell when it builds
   available: ensureBuilt,
   /** The cells it joins as an optional target: not TLS ones. */
-  serves: (cell) => !cell.tls,
+  serves: (cell) => !isTlsCell(cell),
   server(cell) {
     if (cell.acceptMode && cell.acceptMode !== 'dispatch') return { skip: 'c-limit has one accept mode (SO_REUSEPORT per thread)' };
     if (cell.socketFlags && Object.keys(cell.socketFlags.connection || {}).length) return { skip: 'c-limit sets only TCP_NODELAY' };

@@ -17,6 +17,7 @@ module.exports = {
     if (cell.acceptMode && cell.acceptMode !== 'dispatch') return { skip: 'node:net has no accept modes' };
     if ((cell.workers ?? 1) > 1) return { skip: 'node:net runs one thread' };
     if (cell.protocol === 'websocket') return { skip: 'node:net does not speak WebSocket (ws is the reference there)' };
+    if (cell.protocol === 'tls') return { skip: 'node:net does not speak TLS (node:tls is the reference there)' };
     if (cell.workload === 'goim') return { args: [path.join(SERVERS, 'node-net-goim.js'), '0', '127.0.0.1'] };
     if (cell.workload === 'broadcast') {
       return { args: [path.join(SERVERS, 'node-net-broadcast.js'), '0', '127.0.0.1', JSON.stringify({ expect: cell.connections })] };

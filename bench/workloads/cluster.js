@@ -28,3 +28,4 @@ module.exports = {
   unavailable: () => (hasRedis() ? null : 'redis-server is not installed (apt-get install redis-server)'),
   run: runPushes,
 };
+module.exports.hasRedis = hasRedis;

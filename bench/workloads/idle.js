@@ -2,19 +2,33 @@
 // Idle memory: server RSS growth per connection once N idle connections are accepted. A first
 // round of up to 1000 connections is opened and closed before the baseline, so the figure is
 // the cost of one more connection, not of the first one (code paged in, JIT, pools).
-// Cell parameters: connections (default 10,000; --idle-connections) and protocol ('tcp', or
-// 'websocket': every connection upgrades first, so the figure is an open WebSocket's; the
-// reference is then ws). RSS and open files are those of the server's whole process tree (a
+// Cell parameters: connections (default 10,000; --idle-connections) and protocol ('tcp';
+// 'websocket': every connection upgrades first, so the figure is an open WebSocket's, the
+// reference then ws; 'tls': TLS connections to a TLS echo server, each having had one frame
+// echoed, opened by shared/tls-idle-client.js since the native generator has no TLS; the
+// reference then node:tls). RSS and open files are those of the server's whole process tree (a
 // brought-along server may run under a shell or fork).
 const { spawn } = require('node:child_process');
 const proc = require('../lib/proc');
 const { onLines, tryJson } = require('../lib/spawn');
+const path = require('node:path');
 const { ensureLoadgen, command } = require('./shared/loadgen');
+const { pinned } = require('../lib/spawn');
+const { tlsAvailable } = require('./shared/tls-certs');
+
+const TLS_CLIENT = path.join(__dirname, 'shared', 'tls-idle-client.js');
+const REFERENCES = { tcp: 'node:net', websocket: 'ws', tls: 'node:tls' };
+
+/** [command, argv] of the idle generator for this cell's protocol. */
+function idleCommand(port, n, cell, ctx) {
+  if (cell.protocol === 'tls') return pinned(process.execPath, [TLS_CLIENT, JSON.stringify({ port, connections: n })], ctx.generatorCpus);
+  const ws = cell.protocol === 'websocket' ? ['--protocol', 'ws'] : [];
+  return command(['--host', '127.0.0.1', '--port', String(port), '--connections', String(n), '--idle', ...ws], ctx);
+}
 
 /** Starts the generator in --idle mode; resolves { gen, exited, established } once it holds them. */
 async function openIdle(server, n, cell, ctx) {
-  const ws = cell.protocol === 'websocket' ? ['--protocol', 'ws'] : [];
-  const [cmd, argv] = command(['--host', '127.0.0.1', '--port', String(server.port), '--connections', String(n), '--idle', ...ws], ctx);
+  const [cmd, argv] = idleCommand(server.port, n, cell, ctx);
   const gen = spawn(cmd, argv, { stdio: ['pipe', 'pipe', 'pipe'] });
   const exited = new Promise((r) => gen.on('exit', r));
   let err = '';
@@ -39,13 +53,14 @@ async function waitFds(pid, predicate, ms) {
 
 module.exports = {
   name: 'idle',
-  description: 'server RSS per idle connection (TCP, or WebSocket: protocol websocket)',
+  description: 'server RSS per idle connection (TCP; WebSocket: protocol websocket; TLS: protocol tls)',
   unit: 'connections',
   reference: 'node:net',
-  referenceFor: (cell) => (cell.protocol === 'websocket' ? 'ws' : 'node:net'),
+  referenceFor: (cell) => REFERENCES[cell.protocol] || 'node:net',
   defaults: { connections: 10000, protocol: 'tcp' },
-  label: (cell) => `idle-${cell.protocol === 'websocket' ? 'ws-' : ''}c${cell.connections}`,
+  label: (cell) => `idle-${{ websocket: 'ws-', tls: 'tls-' }[cell.protocol] || ''}c${cell.connections}`,
   prepare: ensureLoadgen,
+  unavailable: (cell) => (cell.protocol === 'tls' && tlsAvailable() !== true ? tlsAvailable() : null),
   async run(server, target, cell, ctx) {
     const n = cell.connections;
     const res = { fileLimit: proc.fileLimit(server.pid), errors: 0 };

@@ -10,7 +10,7 @@
 const fs = require('node:fs');
 const path = require('node:path');
 
-const ORDER = ['echo', 'http', 'goim', 'websocket', 'tls-echo', 'broadcast', 'cluster', 'idle'];
+const ORDER = ['echo', 'http', 'goim', 'websocket', 'tls-echo', 'broadcast', 'cluster', 'cluster-burst', 'idle'];
 const dirs = [__dirname, ...(process.env.RINGNET_BENCH_WORKLOADS || '').split(':').filter(Boolean)];
 const files = dirs.flatMap((d) => fs.readdirSync(d).filter((f) => f.endsWith('.js') && !(d === __dirname && f === 'index.js'))
   .map((f) => path.resolve(d, f)));

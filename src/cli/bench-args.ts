@@ -72,6 +72,10 @@ export interface BenchRequest {
   progress: boolean;
   /** undefined = pin generator and server to separate CPUs when there are enough. */
   pin?: boolean;
+  /** Live servers of the other targets between slices: stopped (default), moved to the generator's CPU, or left alone. */
+  park?: 'stop' | 'move' | 'off';
+  /** Every movable IRQ on the generator's CPU for the run (root; restored after). */
+  steerIrqs?: boolean;
   byoTargets?: ByoTargetSpec[];
   expectations?: Expectation[];
   untilStable: boolean;
@@ -98,7 +102,7 @@ export const BENCH_FLAGS: FlagSpecs = {
   'max-rounds': { kind: 'string', value: 'N', help: 'cap of --until-stable (default 4 x --rounds, at least 8)' },
   'max-minutes': { kind: 'string', value: 'M', help: 'wall-time bound of --until-stable: no round is added that would end later (default 18)' },
   slices: { kind: 'string', value: 'N', help: 'windows per target per round, the generator alternating between the servers A B C C B A ... (default preset: 4; 1 = one window)' },
-  workload: { kind: 'string', value: 'LIST', help: 'echo | http | goim | websocket | tls-echo | broadcast | cluster | idle (and plugged-in workloads)' },
+  workload: { kind: 'string', value: 'LIST', help: 'echo | http | goim | websocket | tls-echo | broadcast | cluster | cluster-burst | idle (and plugged-in workloads)' },
   connections: { kind: 'string', value: 'LIST', help: 'connections per cell, e.g. 100,1000' },
   depth: { kind: 'string', value: 'LIST', help: 'frames in flight per connection, e.g. 1,16' },
   payload: { kind: 'string', value: 'LIST', help: 'payload bytes per frame, e.g. 64,4k' },
@@ -118,6 +122,8 @@ export const BENCH_FLAGS: FlagSpecs = {
   name: { kind: 'string', value: 'NAME', help: 'file name stem of the results (default <preset>-<timestamp>)' },
   progress: { kind: 'boolean', help: 'progress bar on stderr (default: when stderr is a terminal)' },
   pin: { kind: 'boolean', help: 'generator on the last CPU, server on the others (taskset); default: on with 2+ CPUs' },
+  park: { kind: 'string', value: 'MODE', help: "between slices, the other targets' live servers: stop (SIGSTOP, default) | move (to the generator's CPU) | off" },
+  'steer-irqs': { kind: 'boolean', help: "every movable IRQ on the generator's CPU during the run, restored after (needs root)" },
   'generator-threads': { kind: 'string', value: 'N', help: 'threads of the native generator (default 1)' },
   'idle-connections': { kind: 'string', value: 'N', help: 'connections of the idle-memory workload (default 10000)' },
   list: { kind: 'boolean', help: 'list presets, targets and workloads' },
@@ -216,6 +222,9 @@ export function parseBenchArgs(argv: readonly string[]): BenchRequest {
   };
   maybe('pin', values.get('pin') as boolean | undefined);
   maybe('tls', values.get('tls') as boolean | undefined);
+  maybe('steerIrqs', values.get('steer-irqs') as boolean | undefined);
+  const park = str('park');
+  if (park !== undefined) req.park = toChoice('--park', park, ['stop', 'move', 'off'] as const);
   const repeated = (k: string): string[] => (values.get(k) as string[] | undefined) ?? [];
   if (values.has('target')) {
     req.byoTargets = repeated('target').map(parseByoTarget);

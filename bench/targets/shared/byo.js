@@ -5,7 +5,7 @@
 // It serves the workloads a server on a bare port can serve (not broadcast, whose pushes need
 // the lab's control lines), or those named with `name@http,goim=...`.
 const { freePort } = require('../../lib/spawn');
-const { labCerts } = require('../../workloads/shared/tls-certs');
+const { labCerts, isTlsCell } = require('../../workloads/shared/tls-certs');
 
 /** The target object for a spec { name, byo: { command, workloads? } } of a plan. */
 function byoTarget(spec, portWorkloads) {
@@ -21,7 +21,7 @@ function byoTarget(spec, portWorkloads) {
       const port = await freePort();
       let shell = spec.byo.command.replace(/\{port\}/g, String(port));
       // TLS cells: {key} and {cert} are the lab's certificate files.
-      if (cell.tls || cell.workload === 'tls-echo') shell = shell.replace(/\{key\}/g, labCerts().key).replace(/\{cert\}/g, labCerts().cert);
+      if (isTlsCell(cell)) shell = shell.replace(/\{key\}/g, labCerts().key).replace(/\{cert\}/g, labCerts().cert);
       return { shell, port };
     },
   };

@@ -5,7 +5,7 @@
 // (the same handlers as their node and ws references), with the cell's options as JSON.
 const fs = require('node:fs');
 const path = require('node:path');
-const { labCerts } = require('../../workloads/shared/tls-certs');
+const { labCerts, isTlsCell } = require('../../workloads/shared/tls-certs');
 
 const ROOT = path.join(__dirname, '..', '..', '..');
 const CLI = path.join(ROOT, 'dist', 'cli', 'main.js');
@@ -32,13 +32,13 @@ function cellOptions(cell, backend) {
     ...(cell.inlineWorker !== undefined ? { inlineWorker: cell.inlineWorker } : {}),
     ...(cell.acceptMode ? { acceptMode: cell.acceptMode } : {}),
     ...(cell.socketFlags && Object.keys(cell.socketFlags.connection).length ? { connection: cell.socketFlags.connection } : {}),
-    // HTTPS and TLS echo cells: the lab's certificate (files; createServer reads them).
-    ...(cell.tls || cell.workload === 'tls-echo' ? { tls: { key: labCerts().key, cert: labCerts().cert } } : {}),
+    // HTTPS, TLS echo and idle TLS cells: the lab's certificate (files; createServer reads them).
+    ...(isTlsCell(cell) ? { tls: { key: labCerts().key, cert: labCerts().cert } } : {}),
   };
 }
 
 const SCRIPTS = { http: 'ringnet-http.js', goim: 'ringnet-goim.js', broadcast: 'ringnet-broadcast.js', websocket: 'ringnet-websocket.js',
-  cluster: 'ringnet-cluster.js' };
+  cluster: 'ringnet-cluster.js', 'cluster-burst': 'ringnet-cluster-burst.js' };
 
 /** The server script of a cell: WebSocket cells of any workload (idle, broadcast) run ringnet-websocket.js. */
 function scriptOf(cell) {
@@ -56,6 +56,7 @@ function serverFor(root, backend, cell, extra = {}) {
     if (!fs.existsSync(script)) return { skip: `${script} missing (that checkout predates the ${cell.workload} workload)` };
     if (cell.workload === 'broadcast' || cell.workload === 'cluster') options.expect = cell.connections;
     if (cell.workload === 'cluster') options.nodes = cell.nodes;
+    if (cell.workload === 'cluster-burst') options.burst = cell.pushes;
     return { args: [script, '0', '127.0.0.1', JSON.stringify(options)] };
   }
   return serveArgs(path.join(root, 'dist', 'cli', 'main.js'), backend, cell, extra);
@@ -69,7 +70,7 @@ function serveArgs(cli, backend, cell, extra = {}) {
   return { args, stats: true };
 }
 
-const WORKLOADS = ['echo', 'idle', 'http', 'goim', 'broadcast', 'websocket', 'tls-echo', 'cluster'];
+const WORKLOADS = ['echo', 'idle', 'http', 'goim', 'broadcast', 'websocket', 'tls-echo', 'cluster', 'cluster-burst'];
 
 /** A ringnet target on one backend, serving every workload the lab has a ringnet server for. */
 function ringnetTarget({ name, backend, description, workloads = WORKLOADS }) {

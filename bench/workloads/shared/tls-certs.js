@@ -33,4 +33,7 @@ function tlsAvailable() {
   }
 }
 
-module.exports = { labCerts, tlsAvailable };
+/** Cells whose server speaks TLS: HTTPS (http with tls), the TLS echo, idle TLS connections. */
+const isTlsCell = (cell) => Boolean(cell.tls || cell.workload === 'tls-echo' || cell.protocol === 'tls');
+
+module.exports = { labCerts, tlsAvailable, isTlsCell };
