@@ -206,7 +206,14 @@ export class WebSocketProtocol<T> implements Protocol<Connection<T>>, SocketLimi
   private open_(conn: Connection<T>, data: T, protocol: string, url: string): void {
     const ws = new ServerWebSocket<T>(conn, data, protocol, url);
     conn._proto = ws;
-    if (this.h.onOpen !== undefined) this.call(() => this.h.onOpen?.(ws), ws);
+    const onOpen = this.h.onOpen;
+    if (onOpen === undefined) return;
+    // Called directly (no closure per open: garbage at 101 time is idle memory).
+    try {
+      onOpen.call(this.h, ws);
+    } catch (err) {
+      this.host.handlerFailed(err, conn);
+    }
   }
 
   private call(fn: () => void, ws: ServerWebSocket<T>): void {
