@@ -46,7 +46,8 @@ export { ServerWebSocket, SendStatus } from './protocols/websocket/socket';
 export { WebSocketUpgrade } from './protocols/websocket/upgrade';
 export { WebSocketProtocolError, WebSocketCloseTimeoutError, WebSocketUsageError } from './protocols/websocket/errors';
 export type { WebSocketHandlers } from './protocols/websocket/handlers';
-export type { WebSocketOptions, WebSocketFramingOptions, PerMessageDeflateOptions } from './protocols/websocket/options';
+export type { WebSocketOptions, WebSocketFramingOptions } from './protocols/websocket/options';
+export type { PerMessageDeflateOptions } from './protocols/permessage_deflate';
 export type { HttpWebSocketFramingOptions } from './protocols/http_websocket';
 
 /** Creates a server. Options are validated here: a bad value throws InvalidOptionError. */

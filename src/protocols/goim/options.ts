@@ -1,6 +1,6 @@
 /** goim framing options and their validation (native side: native/core/goim). */
 import type { NormalizedFraming } from '../../protocol';
-import type { PerMessageDeflateOptions } from '../websocket/options';
+import type { PerMessageDeflateOptions } from '../permessage_deflate';
 import { INT32_MAX, bool, int, oneOf, rejectUnknown } from '../../options/validate';
 import { CLOSE_HEARTBEAT_TIMEOUT } from '../../wire';
 
