@@ -159,10 +159,12 @@ describe.each(ENGINES)('cluster over %s: broker faults', (engine, start) => {
     const killedAt = Date.now();
     await broker.kill();
     await sleep(1000);
+    // Taken before restart(): a node reconnects 100 ms after the broker is up, which can be
+    // before restart() has seen the port open (under load it was: no resync after restartedAt).
+    const restartingAt = Date.now();
     await broker.restart();
-    const restartedAt = Date.now();
-    await until(() => nodes.every((n) => n.events.some((e) => e.event === 'resync' && e.at >= restartedAt)), 15_000, () => 'resync on every node');
-    const upAt = Math.max(...nodes.map((n) => (n.events.find((e) => e.event === 'resync' && e.at >= restartedAt) as { at: number }).at));
+    await until(() => nodes.every((n) => n.events.some((e) => e.event === 'resync' && e.at >= restartingAt)), 15_000, () => 'resync on every node');
+    const upAt = Math.max(...nodes.map((n) => (n.events.find((e) => e.event === 'resync' && e.at >= restartingAt) as { at: number }).at));
     await until(() => (nodes[0] as NodeProcess).events.some((e) => e.event === 'stream-done'), 20_000, () => 'stream done');
     await sleep(1000);
 

@@ -10,7 +10,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { pattern } from './support/harness';
-import { lengthFrame, readBytes, readToEnd, sleep, waitFor } from './support/net';
+import { lengthFrame, readBytes, readToEnd, waitFor } from './support/net';
 import { useServers } from './support/servers';
 import { VARIANTS } from './support/variants';
 
@@ -179,7 +179,9 @@ describe.each(VARIANTS)('copies ($name)', ({ name, options }) => {
     const wire = lengthFrame(pattern(9, 10 * KiB));
     const got = readBytes(client, wire.length);
     client.write(wire.subarray(0, 100));
-    await sleep(30);
+    // The rest goes only once the server has read the first 100 bytes (a fixed sleep was not
+    // enough under load: both writes arrived in one read and nothing was kept as a tail).
+    await waitFor(() => server.stats().bytesIn >= 100, 10_000, 'the first 100 bytes to be read');
     client.write(wire.subarray(100));
     expect((await got).equals(wire)).toBe(true);
     expect(server.stats().copies.readTail).toBeGreaterThanOrEqual(100);
