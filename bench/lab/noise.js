@@ -16,6 +16,8 @@ const { ratioInterval } = require('./confidence');
 const NOISE_LIMIT = 0.05;
 /** Busy cores outside server and generator above which a run is flagged as disturbed. */
 const OTHER_LOAD_LIMIT = 0.2;
+/** Cores of the window the hypervisor ran someone else on (steal) above which a run is flagged. */
+const STEAL_LIMIT = 0.02;
 /** Share of a window the server waited for its (pinned) CPU above which a run is flagged. */
 const WAIT_LIMIT = 0.02;
 
@@ -80,4 +82,4 @@ function roundsNeeded(r) {
   return Math.max(r.rounds, Math.ceil(r.rounds * (r.ci.width / NOISE_LIMIT) ** 2));
 }
 
-module.exports = { NOISE_LIMIT, OTHER_LOAD_LIMIT, WAIT_LIMIT, ratioStats, comparisonVerdict, expectationVerdict, settled, roundsNeeded };
+module.exports = { NOISE_LIMIT, OTHER_LOAD_LIMIT, WAIT_LIMIT, STEAL_LIMIT, ratioStats, comparisonVerdict, expectationVerdict, settled, roundsNeeded };

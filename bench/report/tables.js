@@ -2,7 +2,7 @@
 // The report's tables as data ({ title, header, rows, note }), rendered by the console
 // (aligned text), Markdown and HTML renderers alike.
 const { num, spread } = require('../lib/stats');
-const { NOISE_LIMIT, OTHER_LOAD_LIMIT, WAIT_LIMIT, roundsNeeded } = require('../lab/noise');
+const { NOISE_LIMIT, OTHER_LOAD_LIMIT, WAIT_LIMIT, STEAL_LIMIT, roundsNeeded } = require('../lab/noise');
 const { unitOf } = require('./charts');
 
 const pct = (x) => `${(x * 100).toFixed(0)}%`;
@@ -151,6 +151,10 @@ function factLines(results, summary) {
   if (summary && summary.disturbedRuns) {
     lines.push(`OTHER LOAD: ${summary.disturbedRuns} of ${summary.totalRuns} runs saw more than ${OTHER_LOAD_LIMIT} busy cores outside server and generator ` +
       '(column "other load"): someone else used the machine; read same-round ratios, not absolute figures');
+  }
+  if (summary && summary.stolenRuns) {
+    lines.push(`HOST STEAL: ${summary.stolenRuns} of ${summary.totalRuns} runs lost more than ${STEAL_LIMIT} cores to the hypervisor ` +
+      '(steal in /proc/stat, "stealCores" in the JSON): the host ran someone else on this VM\'s CPUs; the machine was not quiet');
   }
   return lines;
 }
