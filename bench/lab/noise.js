@@ -11,7 +11,7 @@
 // A comparison is a verdict only by a rule that settled it, on one side of 1.0 (an expectation:
 // of its threshold) by that rule's own range: every kept round, or the whole interval.
 // Anything else is "within noise": never a win or a loss.
-const { ratioInterval } = require('./confidence');
+const { ratioInterval, t975, TRIM } = require('./confidence');
 
 const NOISE_LIMIT = 0.05;
 /** Busy cores outside server and generator above which a run is flagged as disturbed. */
@@ -75,11 +75,18 @@ function expectationVerdict(r, op, value) {
 
 /**
  * Rounds the interval would need to be NOISE_LIMIT wide at the noise seen so far (its width
- * shrinks about as 1/sqrt(rounds)), or null; what the report prints beside an unsettled ratio.
+ * goes as t(df) / sqrt(rounds)), or null; what the report prints beside an unsettled ratio.
+ * A projection from the rounds so far, not a promise: capped at 999.
  */
 function roundsNeeded(r) {
   if (!r || !r.ci || !(r.ci.width > 0)) return null;
-  return Math.max(r.rounds, Math.ceil(r.rounds * (r.ci.width / NOISE_LIMIT) ** 2));
+  if (r.ci.width <= NOISE_LIMIT) return r.rounds;
+  const t = t975(r.ci.df);
+  for (let n = r.rounds + 1; n < 1000; n++) {
+    const df = n - 2 * Math.floor(TRIM * n) - 1;
+    if (r.ci.width * (t975(df) / t) * Math.sqrt(r.rounds / n) <= NOISE_LIMIT) return n;
+  }
+  return 999;
 }
 
 module.exports = { NOISE_LIMIT, OTHER_LOAD_LIMIT, WAIT_LIMIT, STEAL_LIMIT, ratioStats, comparisonVerdict, expectationVerdict, settled, roundsNeeded };
