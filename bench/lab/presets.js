@@ -14,7 +14,7 @@ const BACKENDS = [['ringnet-io_uring', 'ringnet-epoll']];
 
 const PRESETS = {
   default: {
-    description: 'every protocol on both backends against its Node reference: echo, HTTP hello (keep-alive, pipelined, new connection per request), goim, broadcast fan-out (about 6 minutes)',
+    description: 'every protocol on both backends against its Node reference: echo, HTTP hello (keep-alive, pipelined, new connection per request), goim, broadcast fan-out (about 9 minutes)',
     // 4 windows of 0.75 s per target per round (HTTP: 3 of 1 s), alternating A B C C B A ...
     // between the servers (lab/slices.js): what settles ratios on a small VM. A 2 s warm-up:
     // after 1 s, node:http's first window of a round still cost 31-51% more CPU per request
