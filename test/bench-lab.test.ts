@@ -53,7 +53,7 @@ describe('lab plans', () => {
   it('the default preset runs every protocol on both backends against its Node reference', () => {
     const p = plan([]);
     expect(p.cells.map((c: Cell) => c.id)).toEqual([
-      'c100-d1-p64', 'c1000-d1-p64', 'c100-d16-p64', 'http-c100-d1', 'http-c100-d16', 'http-c100-close', 'goim-c100-d1-p64', 'bcast-c2000-n20',
+      'c100-d1-p64', 'c1000-d1-p64', 'c100-d16-p64', 'http-c100-d1', 'http-c100-d16', 'http-c100-close', 'goim-c100-d1-p64', 'bcast-c2000-n50',
     ]);
     const refs: Record<string, string> = { echo: 'node:net', http: 'node:http', goim: 'node:net', broadcast: 'node:net' };
     for (const c of p.cells as Cell[]) {
@@ -124,7 +124,7 @@ describe('lab plans', () => {
     expect(p.pairs).toEqual([['ringnet-epoll', 'ringnet-length-epoll'], ['ringnet-io_uring', 'ringnet-length-io_uring'], ['ringnet-io_uring', 'ringnet-epoll']]);
     // The TCP cells of the same workloads keep node:net as their reference.
     const tcp = plan(['--workload', 'idle,broadcast']).cells as Array<Cell & { protocol?: string }>;
-    expect(tcp.map((c) => [c.id, c.reference, c.protocol])).toEqual([['bcast-c2000-n20', 'node:net', 'tcp'], ['idle-c10000', 'node:net', 'tcp']]);
+    expect(tcp.map((c) => [c.id, c.reference, c.protocol])).toEqual([['bcast-c2000-n50', 'node:net', 'tcp'], ['idle-c10000', 'node:net', 'tcp']]);
     expect(plan(['--preset', 'websocket', '--quick', '--connections', '100']).cells.map((c: Cell) => c.id))
       .toEqual(['ws-c100-d1-p64', 'ws-c100-d16-p64', 'idle-ws-c1000', 'bcast-ws-c100-n10']);
   });

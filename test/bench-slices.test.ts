@@ -32,7 +32,7 @@ describe('slices and bounds in the plan', () => {
     const p = plan([]);
     expect(p.slices).toBe(4);
     const per = Object.fromEntries(p.cells.map((c: { id: string }) => [c.id, cellSlices(p, c)]));
-    expect(per).toMatchObject({ 'c100-d1-p64': 4, 'goim-c100-d1-p64': 4, 'http-c100-d1': 3, 'http-c100-close': 3, 'bcast-c2000-n20': 1 });
+    expect(per).toMatchObject({ 'c100-d1-p64': 4, 'goim-c100-d1-p64': 4, 'http-c100-d1': 3, 'http-c100-close': 3, 'bcast-c2000-n50': 1 });
     expect(plan(['--quick']).slices).toBe(1);
     expect(plan(['--slices', '1']).slices).toBe(1);
     expect(plan(['--preset', 'echo']).slices).toBe(1);

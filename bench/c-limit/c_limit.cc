@@ -9,7 +9,8 @@
 //   --mode http  HTTP/1.1 hello world for GETs (wrk / autocannon, keep-alive, pipelining):
 //                one canned response per request head, all answers of a read in one send.
 //
-// Edge-triggered epoll, one thread per core (--threads, default: the online CPUs), each with
+// Edge-triggered epoll, one thread per core (--threads, default: the CPUs this process may run
+// on, so a server pinned to one CPU runs one thread instead of taking turns with itself), each with
 // its own SO_REUSEPORT listener, so threads share nothing. Prints {"ready":true,"port":N,
 // "pid":N} once listening; exits on SIGTERM/SIGINT (and when its parent dies).
 //
@@ -18,6 +19,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/prctl.h>
@@ -284,6 +286,14 @@ int boundPort(int fd) {
   return ntohs(reinterpret_cast<sockaddr_in*>(&ss)->sin_port);
 }
 
+// CPUs in this process's affinity mask (taskset), not the machine's: the lab pins the server.
+int allowedCpus() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0) return CPU_COUNT(&set);
+  return static_cast<int>(std::max(1L, sysconf(_SC_NPROCESSORS_ONLN)));
+}
+
 [[noreturn]] void usage(const char* why) {
   std::fprintf(stderr, "c-limit: %s\nusage: c-limit [--port 0] [--host 127.0.0.1] [--threads N] [--mode echo|http]\n", why);
   std::exit(2);
@@ -309,7 +319,7 @@ Options parse(int argc, char** argv) {
       usage(("unknown flag " + a).c_str());
     }
   }
-  if (o.threads <= 0) o.threads = static_cast<int>(std::max(1L, sysconf(_SC_NPROCESSORS_ONLN)));
+  if (o.threads <= 0) o.threads = allowedCpus();
   return o;
 }
 

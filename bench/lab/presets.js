@@ -14,10 +14,13 @@ const BACKENDS = [['ringnet-io_uring', 'ringnet-epoll']];
 
 const PRESETS = {
   default: {
-    description: 'every protocol on both backends against its Node reference: echo, HTTP hello (keep-alive, pipelined, new connection per request), goim, broadcast fan-out (about 6 minutes)',
+    description: 'every protocol on both backends against its Node reference: echo, HTTP hello (keep-alive, pipelined, new connection per request), goim, broadcast fan-out (about 9 minutes)',
     // 4 windows of 0.75 s per target per round (HTTP: 3 of 1 s), alternating A B C C B A ...
-    // between the servers (lab/slices.js): what settles ratios on a small VM.
-    rounds: 3, warmup: 1, duration: 3, slices: 4,
+    // between the servers (lab/slices.js): what settles ratios on a small VM. A 2 s warm-up:
+    // after 1 s, node:http's first window of a round still cost 31-51% more CPU per request
+    // than its later ones (docs/bench/default-quiet.json; bench/README.md, "Where the spread
+    // comes from"). 50 pushes: a 3 s broadcast window like the other cells' (20 took 1.2 s).
+    rounds: 3, warmup: 2, duration: 3, slices: 4,
     pairs: BACKENDS,
     matrix: [
       { workload: 'echo', targets: ECHO_TARGETS, connections: [100, 1000], depth: [1], payload: [64] },
@@ -25,7 +28,7 @@ const PRESETS = {
       { workload: 'http', targets: HTTP_TARGETS, connections: [100], depth: [1, 16] },
       { workload: 'http', targets: HTTP_TARGETS, connections: [100], newConnection: [true] },
       { workload: 'goim', targets: ECHO_TARGETS, connections: [100], depth: [1], payload: [64] },
-      { workload: 'broadcast', targets: ECHO_TARGETS, connections: [2000], pushes: [20] },
+      { workload: 'broadcast', targets: ECHO_TARGETS, connections: [2000], pushes: [50] },
     ],
   },
   echo: {

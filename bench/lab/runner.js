@@ -18,7 +18,7 @@ const { machineFacts } = require('./facts');
 const { progressBar } = require('./progress');
 const { estimateSeconds, cellSlices } = require('./plan');
 const { summarizeResults } = require('./summary');
-const { settled } = require('./noise');
+const { settled, roundsNeeded } = require('./noise');
 const { combineSlices, slotOrder, SLICE_WARMUP_SEC } = require('./slices');
 const { runnerAffinity, parker, steerIrqs } = require('./isolation');
 const { onCleanup } = require('../lib/cleanup');
@@ -127,12 +127,16 @@ async function runPlan(plan, { progress = false, log = (s) => process.stderr.wri
   return { ...results(), ...(stability ? { stability } : {}) };
 }
 
-/** Cells with a CPU-per-operation (or bytes-per-connection) ratio whose spread is above 5%. */
+/**
+ * Cells with a CPU-per-operation (or bytes-per-connection) ratio not yet settled (lab/noise.js:
+ * neither its spread nor its 95% interval's width is at most 5%).
+ */
 function unsettledCells(results) {
   const summary = summarizeResults(results);
   const ratios = summary.ratios.filter((r) => r.kind !== 'variant').map((r) => {
     const f = r.figures.serverCpuUsPerOp || r.figures.bytesPerConn;
-    return { cell: r.cell, ratio: `${r.a} ÷ ${r.b}`, spread: f ? f.spread : null, ok: settled(f) };
+    return { cell: r.cell, ratio: `${r.a} ÷ ${r.b}`, spread: f ? f.spread : null,
+      ciWidth: f && f.ci ? f.ci.width : null, roundsNeeded: roundsNeeded(f), ok: settled(f) };
   }).filter((r) => !r.ok);
   const ids = new Set(ratios.map((r) => r.cell));
   return { cells: results.plan.cells.filter((c) => ids.has(c.id)), ratios: ratios.map(({ ok, ...r }) => r) };
@@ -233,4 +237,4 @@ async function runSlicedCell(cell, order, slices, ctx, serverCpus, available, pa
   return out;
 }
 
-module.exports = { runPlan, cpuPlan, roundOrder };
+module.exports = { runPlan, cpuPlan, roundOrder, unsettledCells };

@@ -8,7 +8,7 @@ const proc = require('../lib/proc');
 
 function snapshot(pid, serverCpus) {
   return { t: performance.now(), cpu: proc.treeCpuSeconds(pid), sched: proc.treeSchedNs(pid), threads: proc.threadCpuSeconds(pid),
-    sys: proc.systemBusySeconds(), serverCpusBusy: serverCpus ? proc.cpusBusySeconds(serverCpus) : NaN };
+    sys: proc.systemBusySeconds(), steal: proc.systemStealSeconds(), serverCpusBusy: serverCpus ? proc.cpusBusySeconds(serverCpus) : NaN };
 }
 
 /**
@@ -67,6 +67,9 @@ function windowSampler(server, target) {
         genCores: Number.isFinite(genCpuSec) ? genCpuSec / windowSec : NaN,
         // Machine-wide busy cores outside server and generator: someone else's load.
         otherCores: (b.sys - a.sys - serverCpuSec - (genCpuSec || 0)) / windowSec,
+        // Of those, cores the hypervisor ran someone else on (steal, 10 ms ticks): load from
+        // outside the VM, which nothing inside it shows otherwise.
+        stealCores: (b.steal - a.steal) / windowSec,
         rssBytes: b.rss,
         loadAvg1: b.load ? b.load.one : NaN,
         threadCpu,

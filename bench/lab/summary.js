@@ -4,9 +4,9 @@
 // round (same round = adjacent in time, so drift of the shared machine hits both alike), each
 // with its spread and verdict (lab/noise.js), and the user's expectations.
 const { summarize } = require('../lib/stats');
-const { ratioStats, comparisonVerdict, expectationVerdict, OTHER_LOAD_LIMIT, WAIT_LIMIT } = require('./noise');
+const { ratioStats, comparisonVerdict, expectationVerdict, OTHER_LOAD_LIMIT, WAIT_LIMIT, STEAL_LIMIT } = require('./noise');
 
-const FIGURES = ['opsPerSec', 'p50Us', 'p99Us', 'p999Us', 'serverCpuUsPerOp', 'serverCores', 'genCores', 'otherCores',
+const FIGURES = ['opsPerSec', 'p50Us', 'p99Us', 'p999Us', 'serverCpuUsPerOp', 'serverCores', 'genCores', 'otherCores', 'stealCores',
   'rssBytes', 'loadAvg1', 'serverWaitShare', 'serverCpuOthers', 'bytesPerConn', 'reconnectsPerSec', 'busiestAcceptShare', 'busiestCpuShare'];
 // serverCpuUsPerOpGenAdj: a second, clearly labelled CPU/op figure (genCorrected()); verdicts,
 // expectations and --until-stable use serverCpuUsPerOp only.
@@ -16,6 +16,7 @@ function summarizeResults(results) {
   const { plan } = results;
   const runs = genCorrected(results.runs.map((r) => ({ ...r, ...balanceShares(r.workers) })));
   const disturbed = runs.filter((r) => r.otherCores > OTHER_LOAD_LIMIT).length;
+  const stolen = runs.filter((r) => r.stealCores > STEAL_LIMIT).length;
   // Someone else on the server's CPU: its busy time beyond the server's own where the server was
   // pinned (the run-queue wait counts the server's own threads taking turns too).
   const waited = runs.filter((r) => (Number.isFinite(r.serverCpuOthers) ? r.serverCpuOthers : r.serverWaitShare) > WAIT_LIMIT).length;
@@ -87,7 +88,7 @@ function summarizeResults(results) {
       expectations.push({ ...e, cellId: c.id, ratio: r, verdict: expectationVerdict(r, e.op, e.value) });
     }
   }
-  return { cells, ratios, expectations, disturbedRuns: disturbed, waitedRuns: waited, totalRuns: runs.filter((r) => !r.skipped).length };
+  return { cells, ratios, expectations, disturbedRuns: disturbed, stolenRuns: stolen, waitedRuns: waited, totalRuns: runs.filter((r) => !r.skipped).length };
 }
 
 /**

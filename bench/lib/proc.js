@@ -131,6 +131,19 @@ function systemBusySeconds() {
   }
 }
 
+/**
+ * CPU seconds the hypervisor gave to someone else while this VM's CPUs wanted to run (steal,
+ * the 8th field of /proc/stat's first line), or NaN: load from outside the machine.
+ */
+function systemStealSeconds() {
+  try {
+    const f = fs.readFileSync('/proc/stat', 'utf8').split('\n', 1)[0].trim().split(/\s+/).slice(1).map(Number);
+    return Number.isFinite(f[7]) ? f[7] / clockTicks() : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
 /** pid -> parent pid of every process on the machine (/proc/<pid>/stat field 4). */
 function parentMap() {
   const parents = new Map();
@@ -246,4 +259,4 @@ async function stableRss(pid, { gapMs = 500, tolerance = 0.01, tries = 20, read 
   return { rss: prev, stable: false };
 }
 
-module.exports = { clockTicks, cpuSeconds, treeCpuSeconds, treeSchedNs, schedDelta, treeRssBytes, treeFdCount, processTree, parentMap, cpusBusySeconds, threadCpuSeconds, loadAverage, systemBusySeconds, rssBytes, fdCount, fileLimit, stableRss, sleep };
+module.exports = { clockTicks, cpuSeconds, treeCpuSeconds, treeSchedNs, schedDelta, treeRssBytes, treeFdCount, processTree, parentMap, cpusBusySeconds, threadCpuSeconds, loadAverage, systemBusySeconds, systemStealSeconds, rssBytes, fdCount, fileLimit, stableRss, sleep };

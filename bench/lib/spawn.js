@@ -52,6 +52,14 @@ function pinned(cmd, argv, cpus) {
 }
 
 /**
+ * Node flags of a lab server pinned to `cpus`: V8's pool of background threads (GC, compiler)
+ * sized to the CPUs it may use (0 = Node's estimate, which follows the affinity mask) instead
+ * of the default 4, so that on one pinned CPU its own helpers do not queue behind each other.
+ * Every Node-based target gets the same; brought-along commands are left as they are.
+ */
+const nodeFlags = (cpus) => (cpus ? ['--v8-pool-size=0'] : []);
+
+/**
  * Starts a server and resolves once it is ready: { child, pid, port, stderr(), request(cmd) }.
  * - { args }: `node <args...>` (a lab server script) that prints {"ready":true,"port":N,...};
  *   request() writes a command line to its stdin and resolves with the next JSON line holding
@@ -62,7 +70,7 @@ function pinned(cmd, argv, cpus) {
  */
 function startServer(spec, { timeoutMs = 20000, cpus } = {}) {
   const byo = typeof spec.shell === 'string';
-  const [cmd, argv] = byo ? pinned('/bin/sh', ['-c', spec.shell], cpus) : pinned(process.execPath, spec.args, cpus);
+  const [cmd, argv] = byo ? pinned('/bin/sh', ['-c', spec.shell], cpus) : pinned(process.execPath, [...nodeFlags(cpus), ...spec.args], cpus);
   // Every server leads its own process group, so stopping it ends every process it started
   // (a shell's children, a cluster's nodes and Redis), also when the lab is interrupted.
   const child = spawn(cmd, argv, { stdio: ['pipe', 'pipe', 'pipe'], detached: true });

@@ -2,7 +2,7 @@
 // The report's tables as data ({ title, header, rows, note }), rendered by the console
 // (aligned text), Markdown and HTML renderers alike.
 const { num, spread } = require('../lib/stats');
-const { NOISE_LIMIT, OTHER_LOAD_LIMIT, WAIT_LIMIT } = require('../lab/noise');
+const { NOISE_LIMIT, OTHER_LOAD_LIMIT, WAIT_LIMIT, STEAL_LIMIT, roundsNeeded } = require('../lab/noise');
 const { unitOf } = require('./charts');
 
 const pct = (x) => `${(x * 100).toFixed(0)}%`;
@@ -50,16 +50,18 @@ function figureTables(results, summary) {
   }
 
   const noiseNote = `spread = (max − min) ÷ median of the per-round ratios (from 5 rounds on, the most extreme round at each end is dropped); ` +
-    `"within noise" = spread above ${NOISE_LIMIT * 100}% or a range that covers 1.0: neither a win nor a loss. ` +
+    '95% CI = confidence interval of the ratio (20%-trimmed mean of the per-round log ratios, Yuen; 3 rounds at least) and its width ÷ the ratio; ' +
+    `a ratio is settled when its spread or its interval's width is at most ${NOISE_LIMIT * 100}%, and a verdict only when that settled range ` +
+    'lies on one side of 1.0; otherwise "within noise": neither a win nor a loss. ' +
     'gen-corrected: each run\'s server CPU/op scaled by its generator\'s CPU/op relative to that target\'s median (the whole VM speeds up and ' +
     'slows down; this assumes the generator\'s cost tracks the machine, not the target): a second figure, never a verdict.';
   const ratioRows = (kind) => summary.ratios.filter((r) => r.kind === kind && Object.keys(r.figures).length).map((r) => {
     const main = r.figures.serverCpuUsPerOp || r.figures.bytesPerConn;
     const adj = r.figures.serverCpuUsPerOpGenAdj;
-    return [r.cell, `${r.a} ÷ ${r.b}`, spread(main, 2, 'x'), spreadPct(main), verdictText(main, r.figures.serverCpuUsPerOp ? 'CPU' : 'memory'),
+    return [r.cell, `${r.a} ÷ ${r.b}`, spread(main, 2, 'x'), ciText(main), spreadPct(main), verdictText(main, r.figures.serverCpuUsPerOp ? 'CPU' : 'memory'),
       adj ? `${spread(adj, 2, 'x')} ${spreadPct(adj)}` : '-', spread(r.figures.opsPerSec, 2, 'x'), spread(r.figures.p99Us, 2, 'x')];
   });
-  const ratioHeader = ['cell', 'ratio', 'CPU/op (or bytes/conn)', 'spread', 'verdict', 'gen-corrected CPU/op, spread', 'throughput', 'p99'];
+  const ratioHeader = ['cell', 'ratio', 'CPU/op (or bytes/conn)', '95% CI (width)', 'spread', 'verdict', 'gen-corrected CPU/op, spread', 'throughput', 'p99'];
   const pair = ratioRows('pair');
   if (pair.length) tables.push({ title: 'Pairs (same round)', header: ratioHeader, rows: pair, note: noiseNote });
   const base = ratioRows('baseline');
@@ -84,14 +86,16 @@ function figureTables(results, summary) {
       rows: balance, note: 'shares are taken per run, then the median [min–max] over rounds: which worker is favoured may change between runs; 50% = even with 2 workers.' });
   }
   if (summary.expectations.length) {
-    tables.push({ title: 'Your expectations (--expect)', header: ['expectation', 'cell', 'measured', 'spread', 'verdict'],
-      rows: summary.expectations.map((e) => [e.text, e.cellId, spread(e.ratio, 2, 'x'), spreadPct(e.ratio), e.verdict]),
-      note: 'met / missed only when every kept round is on the same side of the bound and the spread is at most ' +
-        `${NOISE_LIMIT * 100}%; otherwise within noise. Exit status: 3 if one is missed, 4 if one is within noise.` });
+    tables.push({ title: 'Your expectations (--expect)', header: ['expectation', 'cell', 'measured', '95% CI (width)', 'spread', 'verdict'],
+      rows: summary.expectations.map((e) => [e.text, e.cellId, spread(e.ratio, 2, 'x'), ciText(e.ratio), spreadPct(e.ratio), e.verdict]),
+      note: `met / missed only when every kept round (spread at most ${NOISE_LIMIT * 100}%) or the whole 95% interval (width at most ` +
+        `${NOISE_LIMIT * 100}%) is on one side of the bound; otherwise within noise. Exit status: 3 if one is missed, 4 if one is within noise.` });
   }
   return tables;
 }
 
+/** "0.91–0.94 (3.2%)": the 95% interval of a ratio and its width over the ratio; '-' under 3 rounds. */
+const ciText = (r) => (r && r.ci ? `${num(r.ci.lo, 3)}–${num(r.ci.hi, 3)} (${(r.ci.width * 100).toFixed(1)}%)` : '-');
 const spreadPct = (r) => (r && Number.isFinite(r.spread) && r.n > 1 ? `${(r.spread * 100).toFixed(1)}%` : '-');
 
 /** 'lower CPU' / 'higher CPU' / 'within noise' for a ratio's verdict. */
@@ -135,9 +139,10 @@ function factLines(results, summary) {
   if (st) {
     const cap = st.stoppedBy === 'max-minutes' ? `wall-time bound of ${st.maxMinutes} min reached (${Math.round(st.elapsedSec / 60)} min, ${st.rounds} rounds)`
       : `cap of ${st.maxRounds} rounds reached`;
-    lines.push(st.stable ? `--until-stable: every ratio within ${NOISE_LIMIT * 100}% after ${st.rounds} rounds`
-      : `--until-stable: ${cap}; ${st.unsettled.length} ratio(s) still spread more than ${NOISE_LIMIT * 100}%: ` +
-        st.unsettled.map((u) => `${u.cell} ${u.ratio} ${u.spread === null ? 'no data' : `${(u.spread * 100).toFixed(1)}%`}`).join('; '));
+    const rule = `settled = spread or 95% CI width at most ${NOISE_LIMIT * 100}%`;
+    lines.push(st.stable ? `--until-stable: every ratio settled after ${st.rounds} rounds (${rule})`
+      : `--until-stable: ${cap}; ${st.unsettled.length} ratio(s) not settled (${rule}; spread / CI width, rounds the CI would need at this noise): ` +
+        st.unsettled.map(unsettledText).join('; '));
   }
   if (summary && summary.waitedRuns) {
     lines.push(`SERVER CPU SHARED: in ${summary.waitedRuns} of ${summary.totalRuns} runs something else ran on the pinned server's CPU more than ` +
@@ -147,7 +152,18 @@ function factLines(results, summary) {
     lines.push(`OTHER LOAD: ${summary.disturbedRuns} of ${summary.totalRuns} runs saw more than ${OTHER_LOAD_LIMIT} busy cores outside server and generator ` +
       '(column "other load"): someone else used the machine; read same-round ratios, not absolute figures');
   }
+  if (summary && summary.stolenRuns) {
+    lines.push(`HOST STEAL: ${summary.stolenRuns} of ${summary.totalRuns} runs lost more than ${STEAL_LIMIT} cores to the hypervisor ` +
+      '(steal in /proc/stat, "stealCores" in the JSON): the host ran someone else on this VM\'s CPUs; the machine was not quiet');
+  }
   return lines;
+}
+
+/** One unsettled ratio of --until-stable: "c100-d1-p64 a ÷ b 7.3% / 9.8%, ~24 rounds". */
+function unsettledText(u) {
+  if (u.spread === null || u.spread === undefined) return `${u.cell} ${u.ratio} no data`;
+  const ci = Number.isFinite(u.ciWidth) ? ` / ${(u.ciWidth * 100).toFixed(1)}%` : ' / -';
+  return `${u.cell} ${u.ratio} ${(u.spread * 100).toFixed(1)}%${ci}${u.roundsNeeded ? `, ~${u.roundsNeeded} rounds` : ''}`;
 }
 
 module.exports = { figureTables, factLines };

@@ -98,7 +98,7 @@ export const BENCH_FLAGS: FlagSpecs = {
   targets: { kind: 'string', value: 'LIST', help: "e.g. ringnet-epoll,ringnet-io_uring,node:net or 'ringnet-epoll:{\"workers\":2}'" },
   target: { kind: 'repeat', value: 'NAME=CMD', help: "bring your own server, e.g. 'bun=bun my-server.js {port}' ('NAME@http,goim=...' limits its workloads); repeatable" },
   expect: { kind: 'repeat', value: 'EXPR', help: "'[cpu|throughput|p99|memory ]A/B<=X[ @CELL]', e.g. 'ringnet-io_uring/ringnet-epoll<=0.9': met / missed / within noise; exit status 3 if missed, 4 if undecided; repeatable" },
-  'until-stable': { kind: 'boolean', help: 'add rounds until every ratio spread is <= 5% (or --max-rounds, reported)' },
+  'until-stable': { kind: 'boolean', help: 'add rounds until every ratio is settled: spread or 95% CI width <= 5% (or --max-rounds / --max-minutes, reported)' },
   'max-rounds': { kind: 'string', value: 'N', help: 'cap of --until-stable (default 4 x --rounds, at least 8)' },
   'max-minutes': { kind: 'string', value: 'M', help: 'wall-time bound of --until-stable: no round is added that would end later (default 18)' },
   slices: { kind: 'string', value: 'N', help: 'windows per target per round, the generator alternating between the servers A B C C B A ... (default preset: 4; 1 = one window)' },
