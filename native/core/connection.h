@@ -42,6 +42,8 @@ class RoomList {
   void pop_back() { v_->pop_back(); }
   RoomMembership* begin() { return v_ ? v_->data() : nullptr; }
   RoomMembership* end() { return v_ ? v_->data() + v_->size() : nullptr; }
+  const RoomMembership* begin() const { return v_ ? v_->data() : nullptr; }
+  const RoomMembership* end() const { return v_ ? v_->data() + v_->size() : nullptr; }
   void release() { v_.reset(); }  // a closed connection keeps no memory
 
  private:
