@@ -70,6 +70,18 @@ export type ConnectionOptionName =
 
 const BOOLEAN_OPTIONS = new Set(['noDelay', 'quickAck', 'cork']);
 
+/**
+ * State most connections never have (paused frames, a JS-chosen close reason,
+ * rooms, a bound user): one object, created on first use, so that an idle
+ * connection is a small object (README, "Idle memory").
+ */
+class RareState {
+  /** frames that arrived while paused */ held: Buffer[] | undefined = undefined;
+  /** set when JS decides the close reason (handler error, backpressure) */ reason: CloseReason | undefined = undefined;
+  /** rooms joined (in the order joined) */ rooms: Set<string> | undefined = undefined;
+  /** bindUser() */ user: string | undefined = undefined;
+}
+
 export class Connection<T = unknown> {
   /** Unique within the process. */
   readonly id: number;
@@ -80,24 +92,39 @@ export class Connection<T = unknown> {
   /** @internal the protocol that decodes and encodes this connection's frames (src/protocol.ts) */
   _protocol: Protocol<Connection<T>>;
   /** @internal */ _slot: number;
-  /** @internal */ _gen: number;
   /** @internal bytes handed to send()/write(), on the wire. */ _submitted = 0;
   /** @internal */ _state = 0;
-  /** @internal frames that arrived while paused */ _held: Buffer[] | undefined = undefined;
-  /** @internal set when JS decides the close reason (handler error, backpressure) */ _reason: CloseReason | undefined = undefined;
   /** @internal protocol state (HTTP: response order) */ _proto: unknown = undefined;
-  /** @internal "family|remote|rport|local|lport" */ private readonly _addr: string;
-  /** @internal rooms joined (in the order joined); undefined until the first join */ private _rooms: Set<string> | undefined;
-  /** @internal bindUser() */ private _user: string | undefined;
+  /** @internal "family|remote||local|lport", shared (src/address_texts.ts) */ private readonly _addr: string;
+  /** @internal */ private readonly _rport: number;
+  /** @internal rare state, undefined until needed */ private _rare: RareState | undefined = undefined;
 
   /** @internal */
-  constructor(w: WorkerLink<T>, slot: number, gen: number, addr: string, protocol: Protocol<Connection<T>>) {
+  constructor(w: WorkerLink<T>, slot: number, gen: number, addr: string, remotePort: number, protocol: Protocol<Connection<T>>) {
     this._w = w;
     this._protocol = protocol;
     this._slot = slot;
-    this._gen = gen;
     this.id = gen;
     this._addr = addr;
+    this._rport = remotePort;
+  }
+
+  /** @internal the slot's generation (the id: no field of its own) */
+  get _gen(): number { return this.id; }
+
+  /** @internal frames that arrived while paused */
+  get _held(): Buffer[] | undefined { return this._rare?.held; }
+  set _held(frames: Buffer[] | undefined) {
+    if (frames !== undefined || this._rare !== undefined) this.rare().held = frames;
+  }
+  /** @internal set when JS decides the close reason (handler error, backpressure) */
+  get _reason(): CloseReason | undefined { return this._rare?.reason; }
+  set _reason(reason: CloseReason | undefined) {
+    if (reason !== undefined || this._rare !== undefined) this.rare().reason = reason;
+  }
+
+  private rare(): RareState {
+    return (this._rare ??= new RareState());
   }
 
   private field(i: number): string {
@@ -107,7 +134,7 @@ export class Connection<T = unknown> {
   /** 'IPv4', 'IPv6' or 'unix'. */
   get remoteFamily(): string { return this.field(0); }
   get remoteAddress(): string { return this.field(1); }
-  get remotePort(): number { return Number(this.field(2)); }
+  get remotePort(): number { return this._rport; }
   get localAddress(): string { return this.field(3); }
   get localPort(): number { return Number(this.field(4)); }
   /** TLS servers: the negotiated session (set before onOpen); undefined without TLS. */
@@ -209,7 +236,8 @@ export class Connection<T = unknown> {
     const o = this._w.server._options;
     const bytes = roomBytes(room, o.maxRoomNameLength);
     if (this._state & CLOSED) return;
-    const rooms = (this._rooms ??= new Set());
+    const rare = this.rare();
+    const rooms = (rare.rooms ??= new Set());
     if (rooms.has(room)) return;
     if (rooms.size >= o.maxRoomsPerConnection) {
       throw new RoomLimitError(o.maxRoomsPerConnection, `connection ${this.id} is already in ${rooms.size} rooms (maxRoomsPerConnection)`);
@@ -222,7 +250,8 @@ export class Connection<T = unknown> {
   /** Leaves a room; a room it is not in is ignored. */
   leave(room: string): void {
     const bytes = roomBytes(room, this._w.server._options.maxRoomNameLength);
-    if (this._rooms === undefined || !this._rooms.delete(room) || this._state & CLOSED) return;
+    const rooms = this._rare?.rooms;
+    if (rooms === undefined || !rooms.delete(room) || this._state & CLOSED) return;
     this.command(CMD_LEAVE, bytes);
     this._w.server._cluster?.left(room);
   }
@@ -237,13 +266,13 @@ export class Connection<T = unknown> {
       throw new InvalidOptionError('bindUser', 'a user id must be a non-empty string of at most 256 bytes');
     }
     if (this._state & CLOSED) return;
-    this._user = userId;
+    this.rare().user = userId;
     this._w.server._cluster?.bind(this, userId);
   }
 
   /** The user id given to bindUser(), if any. */
   get userId(): string | undefined {
-    return this._user;
+    return this._rare?.user;
   }
 
   /** The id that names this connection's node ("node.id") for server.pushConnection(); conn.id without a cluster. */
@@ -253,7 +282,8 @@ export class Connection<T = unknown> {
 
   /** The rooms this connection is in. */
   get rooms(): string[] {
-    return this._rooms === undefined ? [] : [...this._rooms];
+    const rooms = this._rare?.rooms;
+    return rooms === undefined ? [] : [...rooms];
   }
 
   /** goim with onAuth: true once the auth was accepted (always false without the gate). */
@@ -392,7 +422,14 @@ export class Connection<T = unknown> {
     this.command(CMD_WANT_DRAIN);
   }
 
-  /** @internal */ _markClosed(): void { this._state |= CLOSED | ENDED; this._held = undefined; this._rooms = undefined; }
+  /** @internal */ _markClosed(): void {
+    this._state |= CLOSED | ENDED;
+    const rare = this._rare;
+    if (rare !== undefined) {
+      rare.held = undefined;
+      rare.rooms = undefined;
+    }
+  }
   /** @internal */ _markPeerEnded(): void { this._state |= PEER_ENDED; }
   /** @internal */ _drained(): boolean {
     if (!(this._state & WANT_DRAIN)) return false;

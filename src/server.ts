@@ -5,6 +5,7 @@
  * frames, drains, closes and sends go through the connection's Protocol
  * (src/protocol.ts), chosen from the registry by framing type (src/protocols).
  */
+import { AddressTexts } from './address_texts';
 import { Connection, type ConnectionHost, type WorkerLink } from './connection';
 import { CommandLog } from './command_log';
 import { closeError } from './close_error';
@@ -135,6 +136,8 @@ export class Server<T = unknown> implements ConnectionHost<T> {
   private workersDone = 0;
   private closeWaiters: Array<() => void> = [];
   private readonly flushAll = (): void => this.flush();
+  /** Connections' address texts without their remote port, shared between connections. */
+  private readonly addressTexts = new AddressTexts();
   /** @internal createServer({ cluster }): rooms, pushes and counts shared with other nodes. */
   readonly _cluster: ServerCluster<Connection<T>> | undefined;
   /** @internal the cluster's channel prefix (a ServerGroup checks its servers' differ). */
@@ -501,7 +504,9 @@ export class Server<T = unknown> implements ConnectionHost<T> {
   ): void {
     switch (type) {
       case EV_OPEN: {
-        const c = new Connection<T>(w, slot, gen, data.toString('latin1', offset, offset + length), this.protocol);
+        const texts = this.addressTexts;
+        const addr = texts.shared(data, offset, length);
+        const c = new Connection<T>(w, slot, gen, addr, texts.port, this.protocol);
         w.conns[slot] = c;
         this._cluster?.opened(c);
         if (c._protocol.open !== undefined) c._protocol.open(c);

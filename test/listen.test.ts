@@ -157,6 +157,31 @@ describe.each(VARIANTS)('listen ($name)', (variant) => {
       expect(conn.remoteFamily).toBe(node.remoteFamily);
       expect(conn.localAddress).toBe(node.localAddress);
     });
+
+    // The address text is shared between connections from one host (src/address_texts.ts):
+    // each still reports its own port, in onClose too.
+    it('50 clients from one host: each Connection has its client\'s port, still in onClose', async () => {
+      const opened: Connection[] = [];
+      const closedPorts: number[] = [];
+      const handlers: Handlers = {
+        onOpen: (c) => void opened.push(c),
+        onFrame: (c, f) => void c.send(f),
+        onClose: (c) => void closedPorts.push(c.remotePort),
+      };
+      const { port } = await listen({ host: '127.0.0.1', port: 0 }, handlers);
+      const clients = await Promise.all(Array.from({ length: 50 }, () => servers.connect(port, '127.0.0.1')));
+      await waitFor(() => opened.length === 50);
+      const clientPorts = clients.map((s) => s.localPort as number).sort((a, b) => a - b);
+      expect(opened.map((c) => c.remotePort).sort((a, b) => a - b)).toEqual(clientPorts);
+      for (const c of opened) {
+        expect(c.remoteAddress).toBe('127.0.0.1');
+        expect(c.remoteFamily).toBe('IPv4');
+        expect(c.localPort).toBe(port);
+      }
+      for (const s of clients) s.destroy();
+      await waitFor(() => closedPorts.length === 50);
+      expect(closedPorts.sort((a, b) => a - b)).toEqual(clientPorts);
+    });
   });
 
   describe('errors', () => {

@@ -9,10 +9,11 @@ namespace ringnet {
 
 void OutputQueue::append(ChunkPool& pool, const uint8_t* data, size_t len) {
   if (len == 0) return;
-  size_ += len;
+  State& s = state();
+  s.size += len;
   // Fill the tail chunk first so that many small frames share one iovec.
-  if (head_ < chunks_.size()) {
-    Chunk& tail = chunks_.back();
+  if (s.head < s.chunks.size()) {
+    Chunk& tail = s.chunks.back();
     size_t room = tail.capacity - tail.end;
     size_t n = std::min(room, len);
     if (n > 0) {
@@ -37,7 +38,7 @@ void OutputQueue::append(ChunkPool& pool, const uint8_t* data, size_t len) {
     size_t n = std::min(c.capacity, len);
     std::memcpy(c.data, data, n);
     c.end = n;
-    chunks_.push_back(c);
+    s.chunks.push_back(c);
     data += n;
     len -= n;
   }
@@ -49,15 +50,15 @@ void OutputQueue::appendFrame(ChunkPool& pool, const uint8_t* header, size_t hea
   size_t total = headerLen + payloadLen + trailerLen;
   // The common case, a small frame that fits the tail chunk: three copies, no
   // bookkeeping in between.
-  if (head_ < chunks_.size()) {
-    Chunk& tail = chunks_.back();
+  if (s_ && s_->head < s_->chunks.size()) {
+    Chunk& tail = s_->chunks.back();
     if (tail.pooled && tail.capacity - tail.end >= total) {
       uint8_t* p = tail.data + tail.end;
       if (headerLen) std::memcpy(p, header, headerLen);
       std::memcpy(p + headerLen, payload, payloadLen);
       if (trailerLen) std::memcpy(p + headerLen + payloadLen, trailer, trailerLen);
       tail.end += total;
-      size_ += total;
+      s_->size += total;
       return;
     }
   }
@@ -69,25 +70,28 @@ void OutputQueue::appendFrame(ChunkPool& pool, const uint8_t* header, size_t hea
 void OutputQueue::appendShared(SharedBytes* bytes) {
   if (bytes->size() == 0) return;
   bytes->retain();
+  State& s = state();
   // capacity == end: append() finds no room in it and never writes into it.
-  chunks_.push_back(Chunk{bytes->data(), bytes->size(), 0, bytes->size(), false, bytes});
-  size_ += bytes->size();
+  s.chunks.push_back(Chunk{bytes->data(), bytes->size(), 0, bytes->size(), false, bytes});
+  s.size += bytes->size();
 }
 
 void OutputQueue::appendBorrowed(const uint8_t* data, size_t len, uint32_t tag) {
   if (len == 0) return;
   // capacity == end: append() finds no room in it and never writes into it.
   Chunk c{const_cast<uint8_t*>(data), len, 0, len, false, nullptr, tag + 1};
-  chunks_.push_back(c);
-  size_ += len;
-  ++borrowed_;
+  State& s = state();
+  s.chunks.push_back(c);
+  s.size += len;
+  ++s.borrowed;
 }
 
 size_t OutputQueue::detachBorrowed(ChunkPool& pool) {
-  if (borrowed_ == 0) return 0;
+  if (!hasBorrowed()) return 0;
+  State& s = *s_;
   size_t copied = 0;
-  for (size_t i = head_; i < chunks_.size(); ++i) {
-    Chunk& c = chunks_[i];
+  for (size_t i = s.head; i < s.chunks.size(); ++i) {
+    Chunk& c = s.chunks[i];
     if (c.borrowTag == 0) continue;
     const size_t n = c.end - c.begin;
     Chunk own{};
@@ -102,19 +106,20 @@ size_t OutputQueue::detachBorrowed(ChunkPool& pool) {
     std::memcpy(own.data, c.data + c.begin, n);
     own.end = n;
     // Appends fill the tail chunk only: one in the middle is marked full.
-    if (i + 1 < chunks_.size()) own.capacity = own.end;
+    if (i + 1 < s.chunks.size()) own.capacity = own.end;
     free(pool, c);
     c = own;
     copied += n;
   }
-  borrowed_ = 0;
+  s.borrowed = 0;
   return copied;
 }
 
 int OutputQueue::gather(struct iovec* iov, int maxIov) const {
   int n = 0;
-  for (size_t i = head_; i < chunks_.size() && n < maxIov; ++i) {
-    const Chunk& c = chunks_[i];
+  if (!s_) return 0;
+  for (size_t i = s_->head; i < s_->chunks.size() && n < maxIov; ++i) {
+    const Chunk& c = s_->chunks[i];
     iov[n].iov_base = c.data + c.begin;
     iov[n].iov_len = c.end - c.begin;
     ++n;
@@ -123,9 +128,11 @@ int OutputQueue::gather(struct iovec* iov, int maxIov) const {
 }
 
 void OutputQueue::consume(ChunkPool& pool, size_t n) {
-  size_ -= n;
-  while (n > 0 && head_ < chunks_.size()) {
-    Chunk& head = chunks_[head_];
+  if (!s_) return;
+  State& s = *s_;
+  s.size -= n;
+  while (n > 0 && s.head < s.chunks.size()) {
+    Chunk& head = s.chunks[s.head];
     size_t avail = head.end - head.begin;
     if (n < avail) {
       head.begin += n;
@@ -133,37 +140,40 @@ void OutputQueue::consume(ChunkPool& pool, size_t n) {
     }
     n -= avail;
     release(pool, head);
-    ++head_;
+    ++s.head;
   }
   // An emptied queue keeps no chunk: idle connections hold no memory.
-  if (size_ == 0) {
+  if (s.size == 0) {
     clear(pool);
-  } else if (head_ >= 16 && head_ * 2 >= chunks_.size()) {
+  } else if (s.head >= 16 && s.head * 2 >= s.chunks.size()) {
     // A queue that never empties (streaming) must not keep dead entries.
-    chunks_.erase(chunks_.begin(), chunks_.begin() + static_cast<std::ptrdiff_t>(head_));
-    head_ = 0;
+    s.chunks.erase(s.chunks.begin(), s.chunks.begin() + static_cast<std::ptrdiff_t>(s.head));
+    s.head = 0;
   }
 }
 
 void OutputQueue::clear(ChunkPool& pool) {
-  for (size_t i = head_; i < chunks_.size(); ++i) release(pool, chunks_[i]);
+  if (!s_) return;
+  State& s = *s_;
+  for (size_t i = s.head; i < s.chunks.size(); ++i) release(pool, s.chunks[i]);
   // Keep a small index (no malloc per flush on request/response traffic),
   // but only from the second time the queue empties: a connection that sent
   // one thing and went idle (a WebSocket after its 101) keeps no memory. A
   // large index is dropped so a past burst does not pin memory.
-  const bool used = chunks_.capacity() != 0;
-  if (chunks_.capacity() > 4 || !reuseIndex_) {
-    std::vector<Chunk>().swap(chunks_);
+  const bool used = s.chunks.capacity() != 0;
+  if (s.chunks.capacity() > 4 || !reuseIndex_) {
+    s_.reset();
   } else {
-    chunks_.clear();
+    s.chunks.clear();
+    s.head = 0;
+    s.size = 0;
+    s.borrowed = 0;
   }
   if (used) reuseIndex_ = true;
-  head_ = 0;
-  size_ = 0;
 }
 
 void OutputQueue::release(ChunkPool& pool, Chunk& c) {
-  if (c.borrowTag != 0) --borrowed_;
+  if (c.borrowTag != 0) --s_->borrowed;
   if (held_) {
     held_->bytes_ += c.capacity;
     held_->chunks_.push_back(c);

@@ -39,7 +39,7 @@ class OutputQueue {
   // Copies every borrowed chunk still queued into memory of its own (the
   // lender wants its memory back); returns the bytes copied.
   size_t detachBorrowed(ChunkPool& pool);
-  bool hasBorrowed() const { return borrowed_ > 0; }
+  bool hasBorrowed() const { return s_ && s_->borrowed > 0; }
 
   // Fills up to maxIov iovecs from the head; returns how many.
   int gather(struct iovec* iov, int maxIov) const;
@@ -50,8 +50,8 @@ class OutputQueue {
   // Frees everything (connection closed).
   void clear(ChunkPool& pool);
 
-  size_t size() const { return size_; }
-  bool empty() const { return size_ == 0; }
+  size_t size() const { return s_ ? s_->size : 0; }
+  bool empty() const { return size() == 0; }
 
   // Zero-copy sends: the kernel reads sent bytes until it says it is done, so
   // while a hold is on, chunks leaving the queue (consumed or cleared) are
@@ -78,14 +78,24 @@ class OutputQueue {
   void release(ChunkPool& pool, Chunk& c);
   static void free(ChunkPool& pool, Chunk& c);
 
-  // A vector, not a deque: an empty vector allocates nothing (libstdc++'s deque
-  // allocates ~600 bytes even when empty), and a queue rarely holds many chunks.
-  std::vector<Chunk> chunks_;
-  size_t head_ = 0;  // index of the first live chunk
-  size_t size_ = 0;
-  uint32_t borrowed_ = 0;  // live borrowed chunks
-  bool reuseIndex_ = false;  // emptied once already: keep a small index from now on (clear())
+  // What a queue holds while it holds anything: allocated on the first
+  // append, freed when the queue empties (kept from the second emptying on,
+  // see clear()), so an idle connection's queue is two null pointers.
+  struct State {
+    // A vector, not a deque: an empty vector allocates nothing (libstdc++'s deque
+    // allocates ~600 bytes even when empty), and a queue rarely holds many chunks.
+    std::vector<Chunk> chunks;
+    size_t head = 0;  // index of the first live chunk
+    size_t size = 0;
+    uint32_t borrowed = 0;  // live borrowed chunks
+  };
+  State& state() {
+    if (!s_) s_ = std::make_unique<State>();
+    return *s_;
+  }
+  std::unique_ptr<State> s_;  // null while empty (unless reuseIndex_ kept it)
   std::unique_ptr<Held> held_;  // null unless a zero-copy send is in flight
+  bool reuseIndex_ = false;  // emptied once already: keep a small index from now on (clear())
 
   friend class Held;
 };

@@ -405,7 +405,6 @@ void Reactor::admit(int fd) {
 
   auto* c = new Connection();
   c->fd = fd;
-  c->family = socketFamily(fd);
   if (freeSlots_.empty()) {
     c->slot = static_cast<uint32_t>(table_.size());
     table_.push_back(c);
@@ -461,7 +460,6 @@ void Reactor::onAcceptError(int err) {
 // ---------------------------------------------------------------- input
 
 bool Reactor::onData(Connection& c, const uint8_t* data, size_t len) {
-  c.bytesIn += len;
   c.lastInMs = coarseMs();
   WorkerStats::add(stats_.bytesIn, len);
   if (c.lingering || c.closed) return !c.closed;  // closing: input is discarded
@@ -723,7 +721,7 @@ void Reactor::sendFrame(Connection& c, const uint8_t* meta, size_t metaLen, cons
     WorkerStats::add(stats_.sentByReference, body);
     if (!c.inBorrowers) {
       c.inBorrowers = true;
-      c.borrowPass = passes_;
+      c.borrowPass = static_cast<uint32_t>(passes_);
       borrowers_.push_back(&c);
     }
     markDirty(c);
@@ -777,7 +775,8 @@ void Reactor::settleBorrowed() {
       WorkerStats::add(stats_.copiedToOutput, c->out.detachBorrowed(pool_));
       continue;
     }
-    if (passes_ > c->borrowPass + 1) backend_->cancelWrite(*c);
+    // Modular: borrowPass keeps the low 32 bits of the pass count.
+    if (static_cast<uint32_t>(passes_) - c->borrowPass > 1) backend_->cancelWrite(*c);
     borrowers_[kept++] = c;
   }
   borrowers_.resize(kept);

@@ -84,27 +84,33 @@ class UringBackend final : public IoBackend {
   struct SendState;  // msghdr + iovecs of the send in flight
 
   // What is in flight for one connection (indexed by Connection::slot).
+  // Flags are bits: 40 bytes per connection slot (was 48).
   struct ConnIo {
     Connection* conn = nullptr; // while attached
     uint32_t gen = 0;           // bumped when the connection is gone: its CQEs are stale
     uint16_t pending = 0;       // ops whose final CQE has not arrived
-    bool recvArmed = false;     // a multishot recv is in the kernel
-    bool recvCancelled = false; // ... and a cancel for it was submitted
-    bool recvDone = false;      // FIN or error: never re-arm
-    bool stopped = false;       // onData said stop: wait for resumeRead
-    bool eofPending = false;    // FIN arrived while stopped
-    bool sendInFlight = false;
-    bool sendCancelled = false; // cancelWrite() submitted a cancel for it
-    bool closing = false;
-    bool abortive = false;
-    bool inReady = false;       // queued in ready_
-    bool inWaiting = false;     // queued in waiting_
-    bool wantRecv = false;      // waiting_: re-arm recv (buffers ran dry, or no CQ room)
-    bool wantSend = false;      // waiting_: start a send (no CQ room)
     uint16_t zcPending = 0;     // zero-copy sends whose notification has not arrived
-    bool zcRefused = false;     // the socket refused SEND_ZC (e.g. a Unix socket): copy
+    bool recvArmed : 1;         // a multishot recv is in the kernel
+    bool recvCancelled : 1;     // ... and a cancel for it was submitted
+    bool recvDone : 1;          // FIN or error: never re-arm
+    bool stopped : 1;           // onData said stop: wait for resumeRead
+    bool eofPending : 1;        // FIN arrived while stopped
+    bool sendInFlight : 1;
+    bool sendCancelled : 1;     // cancelWrite() submitted a cancel for it
+    bool closing : 1;
+    bool abortive : 1;
+    bool inReady : 1;           // queued in ready_
+    bool inWaiting : 1;         // queued in waiting_
+    bool wantRecv : 1;          // waiting_: re-arm recv (buffers ran dry, or no CQ room)
+    bool wantSend : 1;          // waiting_: start a send (no CQ room)
+    bool zcRefused : 1;         // the socket refused SEND_ZC (e.g. a Unix socket): copy
     SendState* send = nullptr;
     std::unique_ptr<std::vector<uint8_t>> stash;  // bytes that arrived while stopped
+
+    ConnIo()
+        : recvArmed(false), recvCancelled(false), recvDone(false), stopped(false), eofPending(false),
+          sendInFlight(false), sendCancelled(false), closing(false), abortive(false), inReady(false),
+          inWaiting(false), wantRecv(false), wantSend(false), zcRefused(false) {}
   };
   struct Listener {
     int fd = -1;
