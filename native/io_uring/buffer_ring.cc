@@ -8,10 +8,6 @@
 
 namespace ringnet {
 
-namespace {
-constexpr size_t kHugePage = size_t{2} << 20;
-}  // namespace
-
 BufferRing::~BufferRing() { release(); }
 
 bool BufferRing::init(io_uring* ring, uint16_t groupId, uint32_t count, uint32_t size,
@@ -29,13 +25,7 @@ bool BufferRing::init(io_uring* ring, uint16_t groupId, uint32_t count, uint32_t
     return false;
   }
   ring_ = static_cast<io_uring_buf_ring*>(r);
-  // The buffers (8 MiB by default) are written by the kernel and read by the
-  // reactor in ring order, so every receive touches a buffer last used a
-  // whole ring ago: on 4 KiB pages that walk misses the TLB on both sides.
-  // Transparent huge pages (where the system allows them on request) need a
-  // 2 MiB-aligned range: map 2 MiB more and start at the first boundary.
-  const size_t bytes = static_cast<size_t>(count) * size;
-  baseBytes_ = bytes + kHugePage;
+  baseBytes_ = static_cast<size_t>(count) * size;
   void* b = mmap(nullptr, baseBytes_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (b == MAP_FAILED) {
     *err = std::string("io_uring buffers: mmap failed: ") + std::strerror(errno);
@@ -43,9 +33,7 @@ bool BufferRing::init(io_uring* ring, uint16_t groupId, uint32_t count, uint32_t
     release();
     return false;
   }
-  map_ = static_cast<uint8_t*>(b);
-  base_ = reinterpret_cast<uint8_t*>((reinterpret_cast<uintptr_t>(map_) + kHugePage - 1) & ~(kHugePage - 1));
-  if (bytes >= kHugePage) (void)madvise(base_, bytes, MADV_HUGEPAGE);  // a hint: refused is fine
+  base_ = static_cast<uint8_t*>(b);
   count_ = count;
   size_ = size;
   group_ = groupId;
@@ -77,9 +65,9 @@ void BufferRing::recycle(uint32_t bid) {
 }
 
 void BufferRing::release() {
-  if (map_) munmap(map_, baseBytes_);
+  if (base_) munmap(base_, baseBytes_);
   if (ring_) munmap(ring_, ringBytes_);
-  map_ = base_ = nullptr;
+  base_ = nullptr;
   ring_ = nullptr;
   baseBytes_ = ringBytes_ = 0;
 }

@@ -35,8 +35,7 @@ class BufferRing {
  private:
   io_uring_buf_ring* ring_ = nullptr;
   size_t ringBytes_ = 0;
-  uint8_t* map_ = nullptr;   // the mapping (baseBytes_ long)
-  uint8_t* base_ = nullptr;  // buffer 0: the mapping's first 2 MiB boundary
+  uint8_t* base_ = nullptr;
   size_t baseBytes_ = 0;
   uint32_t count_ = 0;
   uint32_t size_ = 0;

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
 #include "user_data.h"
@@ -14,8 +15,7 @@ namespace ringnet {
 namespace {
 constexpr unsigned kCqesPerRun = 4096;   // then let the reactor do its pass
 constexpr int kRoundsPerRun = 4;         // submit-and-reap rounds in one run()
-constexpr uint32_t kHeadroom = 1024;
-constexpr unsigned kTaskWorkBatch = 20;  // the kernel's IO_LOCAL_TW_DEFAULT_MAX     // CQEs kept free for accept bursts and cancels
+constexpr uint32_t kHeadroom = 1024;     // CQEs kept free for accept bursts and cancels
 constexpr long kAcceptBackoffNs = 20 * 1000 * 1000;
 
 unsigned roundUpPow2(uint64_t v) {
@@ -114,6 +114,9 @@ bool UringBackend::start() {
   // Registered from the thread that submits (SINGLE_ISSUER): a sparse table
   // with a slot per connection this reactor may hold.
   files_.init(ring_.get(), options_.maxConnections);
+  if (const char* v = std::getenv("RINGNET_IO_URING_SYNC_CANCEL"); v && std::strcmp(v, "0") == 0) {
+    syncCancel_ = false;
+  }
   started_ = true;
   armWake();
   for (auto& l : listeners_) {

@@ -202,6 +202,7 @@ class UringBackend final : public IoBackend {
   bool delivered_ = false; // this run() handed bytes to onData
   bool muted_ = false;     // CQ eventfd notifications are off (inline, between busy runs)
   bool wakeArmed_ = false;
+  bool syncCancel_ = true;  // closes cancel with IORING_REGISTER_SYNC_CANCEL (cancelNow)
   uint32_t inflight_ = 0;  // ops whose final CQE is pending, all kinds
   uint32_t opBudget_ = 0;  // inflight_ cap that keeps the CQ from overflowing
   std::deque<ConnIo> conns_;  // a deque: growing it never moves an entry

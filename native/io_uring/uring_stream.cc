@@ -59,6 +59,9 @@ void UringBackend::dispatchConn(const io_uring_cqe& cqe) {
 }
 
 bool UringBackend::cancelNow(Connection& c) {
+  // RINGNET_IO_URING_SYNC_CANCEL=0 stands in for a kernel without
+  // IORING_REGISTER_SYNC_CANCEL (before 6.0): the asynchronous path (tests).
+  if (!syncCancel_) return false;
   // An op still in the SQ would reach the fd after it is closed (or reused):
   // hand everything queued to the kernel first.
   if (ring_.sqReady() > 0) ring_.submit();
@@ -102,12 +105,17 @@ void UringBackend::close(Connection& c, bool abortive) {
     return;
   }
   // Fallback: cancel asynchronously; the fd is closed when the last op's
-  // final completion has arrived, so none can reach a reused fd.
+  // final completion has arrived, so none can reach a reused fd. The cancel
+  // names the fd (or the table slot), not this connection: submitted now, it
+  // runs before the slot can be freed, never against the next connection
+  // installed there (the last op may complete, and the slot be reused, before
+  // the next submit would have sent it).
   if (io_uring_sqe* q = sqe()) {
     io_uring_prep_cancel_fd(q, s.fixed ? static_cast<int>(c.slot) : c.fd,
                             IORING_ASYNC_CANCEL_ALL | (s.fixed ? IORING_ASYNC_CANCEL_FD_FIXED : 0));
     q->user_data = kNone;
     ++inflight_;
+    ring_.submit();
   } else {
     ::shutdown(c.fd, SHUT_RDWR);  // no SQE to be had: make the ops finish anyway
   }
