@@ -59,6 +59,7 @@
       'native/io_uring/probe.cc',
       'native/io_uring/ring.cc',
       'native/io_uring/buffer_ring.cc',
+      'native/io_uring/file_table.cc',
       'native/io_uring/uring_backend.cc',
       'native/io_uring/uring_stream.cc',
     ],

@@ -40,6 +40,8 @@ export interface NativeWorkerStats {
   tlsHandshakeFailures: number;
   /** TLS connections whose records the kernel encrypts (kTLS TX). */
   ktlsTx: number;
+  /** io_uring: connections whose ops named a registered (fixed) file instead of the fd. */
+  fixedFiles: number;
   copiedToArena: number;
   copiedToInbox: number;
   copiedToOutput: number;

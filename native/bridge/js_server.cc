@@ -470,6 +470,7 @@ Napi::Value JsServer::Stats(const Napi::CallbackInfo& info) {
     put("tlsHandshakes", s.tlsHandshakes);
     put("tlsHandshakeFailures", s.tlsHandshakeFailures);
     put("ktlsTx", s.ktlsTx);
+    put("fixedFiles", s.fixedFiles);
     put("copiedToArena", s.copiedToArena);
     o.Set("copiedToInbox", static_cast<double>(server_->worker(i).inboxCopiedBytes()));
     put("copiedToOutput", s.copiedToOutput);

@@ -65,13 +65,22 @@ class IoBackend {
   // until the send's completion, reported through onWritten, with 0 bytes
   // when cancelWrite() stopped it).
   virtual bool canSendBorrowed() const { return false; }
-  // flush() writes what the kernel takes before it returns (epoll), so lent
-  // bytes are free again (or copied out by the reactor) right after it.
+  // flush() writes what the kernel takes before it returns (epoll), or
+  // completeWrites() after the pass's flushes does (io_uring), so lent bytes
+  // are free again (or copied out by the reactor) right after those.
   virtual bool flushWritesNow() const { return false; }
+  // Called after a round of flush()es whose queues lend arena bytes: writes
+  // that flush() only queued go to the kernel now, and those it completes at
+  // once are reported (onWritten) before this returns. No-op where flush()
+  // writes by itself.
+  virtual void completeWrites() {}
   virtual bool writeInFlight(const Connection& c) const { (void)c; return false; }
   // Asks for a write still in flight to end soon (the lender wants its memory
   // back); no-op where writes never outlive flush().
   virtual void cancelWrite(Connection& c) { (void)c; }
+  // The backend reaches c's socket through a registered file (io_uring's
+  // fixed files): counted in the worker's stats.
+  virtual bool registeredFile(const Connection& c) const { (void)c; return false; }
   // shutdown(SHUT_WR) once the queue is empty (the reactor calls it then).
   virtual void shutdownWrite(Connection& c) = 0;
   // Closes the fd after cancelling anything in flight; abortive = RST.

@@ -165,6 +165,10 @@ void Reactor::flushDirty() {
     if (!c->closed && !c->wire().empty()) backend_->flush(*c);
   }
   dirty_.clear();
+  // Queues that lend arena bytes get them back only when their writes end:
+  // io_uring submits its sends here and takes the ones the kernel finished
+  // at once, so the arena comes back within this round, not a pass later.
+  if (!borrowers_.empty()) backend_->completeWrites();
 }
 
 int Reactor::nextTimeoutMs() const {
@@ -440,7 +444,11 @@ void Reactor::admit(int fd) {
     batch_.open(c->slot, c->gen, addressText(fd));
     protocol_->onOpen(*this, *c);
   }
-  if (!backend_->attach(*c)) closeNow(*c, kCloseError, errno, false);
+  if (!backend_->attach(*c)) {
+    closeNow(*c, kCloseError, errno, false);
+  } else if (backend_->registeredFile(*c)) {
+    WorkerStats::add(stats_.fixedFiles, 1);
+  }
 }
 
 std::string Reactor::addressText(int fd) {
@@ -512,10 +520,10 @@ bool Reactor::plainInput(Connection& c, const uint8_t* data, size_t len) {
 size_t Reactor::decodeInput(Connection& c, const uint8_t* data, size_t len) {
   // An inline worker decoding a backend's input on a plain connection may stop
   // at a full arena and run a round between frames (roundBetweenFrames).
-  // Only where flush() writes before it returns (epoll): the round's sends
-  // then let go of the arena at once. (An io_uring send holds it until its
-  // completion, which this pass will not reap: there the batch is still
-  // published mid-decode, its sends copied.)
+  // Only where the round's writes end within it (epoll's flush(); io_uring's
+  // completeWrites(), unless sends go zero-copy): the round's sends then let
+  // go of the arena at once; elsewhere the batch is published mid-decode,
+  // its sends copied.
   betweenFrames_ = inline_ && c.tls == nullptr && !delivering_ && !inRound_ &&
                    backend_->flushWritesNow();
   roundWanted_ = false;

@@ -20,7 +20,8 @@ struct WorkerStats {
   std::atomic<uint64_t> batches{0};
   std::atomic<uint64_t> tlsHandshakes{0};         // completed
   std::atomic<uint64_t> tlsHandshakeFailures{0};  // failed, timed out or cut off
-  std::atomic<uint64_t> ktlsTx{0};  // TLS connections whose records the kernel encrypts
+  std::atomic<uint64_t> ktlsTx{0};      // TLS connections whose records the kernel encrypts
+  std::atomic<uint64_t> fixedFiles{0};  // connections io_uring reached through a registered file
   // Copies (issue 12): bytes memcpy'd per path, and bytes queued for the kernel
   // by reference instead (a frame sent back unchanged from its batch arena).
   // Always on: one relaxed load + store where a copy of the bytes happens anyway.

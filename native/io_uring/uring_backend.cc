@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
 #include "user_data.h"
@@ -14,8 +15,7 @@ namespace ringnet {
 namespace {
 constexpr unsigned kCqesPerRun = 4096;   // then let the reactor do its pass
 constexpr int kRoundsPerRun = 4;         // submit-and-reap rounds in one run()
-constexpr uint32_t kHeadroom = 1024;
-constexpr unsigned kTaskWorkBatch = 20;  // the kernel's IO_LOCAL_TW_DEFAULT_MAX     // CQEs kept free for accept bursts and cancels
+constexpr uint32_t kHeadroom = 1024;     // CQEs kept free for accept bursts and cancels
 constexpr long kAcceptBackoffNs = 20 * 1000 * 1000;
 
 unsigned roundUpPow2(uint64_t v) {
@@ -44,6 +44,10 @@ UringBackend::~UringBackend() {
       ++n;
     }
     io_uring_cq_advance(ring_.get(), n);
+  }
+  for (size_t i = deferredHead_; i < deferred_.size(); ++i) {
+    if ((deferred_[i].user_data & uring_tag::kMask) == uring_tag::kAccept && deferred_[i].res >= 0)
+      ::close(deferred_[i].res);
   }
   // Tear the ring down before freeing anything the kernel may still point at
   // (iovecs, provided buffers, the wake-up read's buffer).
@@ -107,6 +111,12 @@ bool UringBackend::start() {
     int r = io_uring_register_eventfd(ring_.get(), notifyFd_);
     (void)r;  // without it an inline reactor would only run on wake-ups and timers
   }
+  // Registered from the thread that submits (SINGLE_ISSUER): a sparse table
+  // with a slot per connection this reactor may hold.
+  files_.init(ring_.get(), options_.maxConnections);
+  if (const char* v = std::getenv("RINGNET_IO_URING_SYNC_CANCEL"); v && std::strcmp(v, "0") == 0) {
+    syncCancel_ = false;
+  }
   started_ = true;
   armWake();
   for (auto& l : listeners_) {
@@ -160,7 +170,7 @@ bool UringBackend::run(int timeoutMs) {
   if (!wakeArmed_) armWake();  // only if an earlier attempt found no SQE
   processReady();
   processWaiting();
-  bool immediate = !ready_.empty() || ring_.cqReady() > 0;
+  bool immediate = !ready_.empty() || completionsReady();
   ring_.submitAndWait(immediate ? 0 : timeoutMs);
   unsigned handled = 0;
   for (int round = 0; round < kRoundsPerRun; ++round) {
@@ -176,7 +186,7 @@ bool UringBackend::run(int timeoutMs) {
     if (ring_.sqReady() == 0 && (n == 0 || !ring_.taskWorkPending())) break;
     ring_.submitAndPoll();
   }
-  bool more = !ready_.empty() || (!waiting_.empty() && haveRoom()) || ring_.cqReady() > 0;
+  bool more = !ready_.empty() || (!waiting_.empty() && haveRoom()) || completionsReady();
   if (inlineMode) {
     // What the handlers will send in reply to the data just delivered: run
     // again right after the reactor's pass instead of a round trip through
@@ -209,21 +219,64 @@ bool UringBackend::run(int timeoutMs) {
 
 unsigned UringBackend::reap(unsigned max) {
   // io_uring_peek_batch_cqe would enter the kernel whenever the CQ is empty
-  // and task work is flagged: walk the CQ ring in user space instead.
+  // and task work is flagged: walk the CQ ring in user space instead. CQEs
+  // are copied out and the CQ advanced before any is dispatched: a handler
+  // may run a round between frames whose completeWrites() takes CQEs off the
+  // CQ itself (what it leaves waits in deferred_, dispatched first here).
+  constexpr unsigned kBatch = 64;
   unsigned total = 0;
   while (total < max) {
+    if (deferredHead_ < deferred_.size()) {
+      const io_uring_cqe cqe = deferred_[deferredHead_++];
+      if (deferredHead_ == deferred_.size()) {
+        deferred_.clear();
+        deferredHead_ = 0;
+      }
+      dispatch(cqe);
+      ++total;
+      continue;
+    }
+    io_uring_cqe batch[kBatch];
     unsigned n = 0;
     unsigned head;
     io_uring_cqe* cqe;
     io_uring_for_each_cqe(ring_.get(), head, cqe) {
-      dispatch(*cqe);
-      if (++n == max - total) break;
+      batch[n] = *cqe;
+      if (++n == kBatch || n == max - total) break;
     }
     if (n == 0) break;
     io_uring_cq_advance(ring_.get(), n);
+    for (unsigned i = 0; i < n; ++i) dispatch(batch[i]);
     total += n;
   }
   return total;
+}
+
+void UringBackend::completeWrites() {
+  if (!started_ || ring_.sqReady() == 0) return;
+  // A send to a socket with room completes inside the submit (no task work,
+  // so without GETEVENTS nothing else is run): its CQE is in the CQ when
+  // submit returns.
+  ring_.submit();
+  io_uring_cqe sends[64];
+  unsigned nSends = 0, n = 0;
+  unsigned head;
+  io_uring_cqe* cqe;
+  io_uring_for_each_cqe(ring_.get(), head, cqe) {
+    if ((cqe->user_data & uring_tag::kMask) == uring_tag::kSend && nSends < 64) {
+      sends[nSends++] = *cqe;
+    } else {
+      deferred_.push_back(*cqe);
+    }
+    ++n;
+  }
+  if (n == 0) return;
+  io_uring_cq_advance(ring_.get(), n);
+  // Only sends: a recv dispatched here would decode inside the reactor's
+  // flush. The rest keeps its order for the next reap; an inline reactor
+  // that was about to sleep must run again for it.
+  if (deferredHead_ < deferred_.size()) noteOutsideWork();
+  for (unsigned i = 0; i < nSends; ++i) dispatch(sends[i]);
 }
 
 void UringBackend::dispatch(const io_uring_cqe& cqe) {

@@ -36,6 +36,7 @@
 #include "../core/io_backend.h"
 #include "../core/output_queue.h"
 #include "buffer_ring.h"
+#include "file_table.h"
 #include "ring.h"
 
 namespace ringnet {
@@ -67,10 +68,17 @@ class UringBackend final : public IoBackend {
   // Zero-copy sends keep chunks until the kernel's notification, too long to
   // lend a batch arena for: then everything is copied.
   bool canSendBorrowed() const override { return options_.zeroCopyThreshold == 0; }
+  // completeWrites() submits the pass's sends and reports those the kernel
+  // finished inline (a socket with room), so lent bytes come back at once.
+  bool flushWritesNow() const override { return canSendBorrowed(); }
+  void completeWrites() override;
   bool writeInFlight(const Connection& c) const override {
     return c.slot < conns_.size() && conns_[c.slot].sendInFlight;
   }
   void cancelWrite(Connection& c) override;
+  bool registeredFile(const Connection& c) const override {
+    return c.slot < conns_.size() && conns_[c.slot].fixed;
+  }
   void shutdownWrite(Connection& c) override;
   void close(Connection& c, bool abortive) override;
   bool run(int timeoutMs) override;
@@ -104,13 +112,14 @@ class UringBackend final : public IoBackend {
     bool wantRecv : 1;          // waiting_: re-arm recv (buffers ran dry, or no CQ room)
     bool wantSend : 1;          // waiting_: start a send (no CQ room)
     bool zcRefused : 1;         // the socket refused SEND_ZC (e.g. a Unix socket): copy
+    bool fixed : 1;             // ops name the registered file at index `slot` (file_table.h)
     SendState* send = nullptr;
     std::unique_ptr<std::vector<uint8_t>> stash;  // bytes that arrived while stopped
 
     ConnIo()
         : recvArmed(false), recvCancelled(false), recvDone(false), stopped(false), eofPending(false),
           sendInFlight(false), sendCancelled(false), closing(false), abortive(false), inReady(false),
-          inWaiting(false), wantRecv(false), wantSend(false), zcRefused(false) {}
+          inWaiting(false), wantRecv(false), wantSend(false), zcRefused(false), fixed(false) {}
   };
   struct Listener {
     int fd = -1;
@@ -123,6 +132,7 @@ class UringBackend final : public IoBackend {
 
   bool start();
   unsigned reap(unsigned max);
+  bool completionsReady() const { return ring_.cqReady() > 0 || deferredHead_ < deferred_.size(); }
   void dispatch(const io_uring_cqe& cqe);
   void drainNotify();
   void noteOutsideWork();
@@ -139,6 +149,13 @@ class UringBackend final : public IoBackend {
 
   // Connections (uring_stream.cc).
   ConnIo& io(const Connection& c) { return conns_[c.slot]; }
+  // Points an SQE at the connection's socket: its registered file, or its fd.
+  static void target(io_uring_sqe* q, const Connection& c, const ConnIo& s) {
+    if (s.fixed) {
+      q->fd = static_cast<int>(c.slot);
+      q->flags |= IOSQE_FIXED_FILE;
+    }
+  }
   void armRecv(Connection& c);
   void stopRecv(Connection& c, ConnIo& s);
   void startSend(Connection& c);
@@ -172,6 +189,7 @@ class UringBackend final : public IoBackend {
   };
   std::vector<ZcOrphan> zcOrphans_;
   BufferRing bufs_;  // declared before ring_: the ring must go first
+  FileTable files_;  // registered connection sockets (on the ring: gone with it)
   Ring ring_;
   int wakeFd_ = -1;     // written by wake(); a read on it is always armed
   int notifyFd_ = -1;   // registered with the ring: readable when CQEs arrive
@@ -190,6 +208,7 @@ class UringBackend final : public IoBackend {
   bool delivered_ = false; // this run() handed bytes to onData
   bool muted_ = false;     // CQ eventfd notifications are off (inline, between busy runs)
   bool wakeArmed_ = false;
+  bool syncCancel_ = true;  // closes cancel with IORING_REGISTER_SYNC_CANCEL (cancelNow)
   uint32_t inflight_ = 0;  // ops whose final CQE is pending, all kinds
   uint32_t opBudget_ = 0;  // inflight_ cap that keeps the CQ from overflowing
   std::deque<ConnIo> conns_;  // a deque: growing it never moves an entry
@@ -197,6 +216,11 @@ class UringBackend final : public IoBackend {
   std::vector<Connection*> waiting_;  // recv/send to start when room comes back
   std::vector<std::unique_ptr<Listener>> listeners_;
   std::vector<SendState*> freeSends_;
+  // CQEs taken off the CQ by completeWrites() that were not its sends: they
+  // are dispatched, in CQ order, before anything newer (reap()). Bounded by
+  // the CQ size.
+  std::vector<io_uring_cqe> deferred_;
+  size_t deferredHead_ = 0;
   AcceptLoop accepts_;  // the EMFILE path: shed a connection with a spare fd
 };
 

@@ -32,6 +32,7 @@ bool UringBackend::attach(Connection& c) {
   s = ConnIo{};
   s.gen = gen;
   s.conn = &c;
+  s.fixed = files_.enabled() && files_.install(c.slot, c.fd);
   armRecv(c);
   return true;
 }
@@ -58,12 +59,16 @@ void UringBackend::dispatchConn(const io_uring_cqe& cqe) {
 }
 
 bool UringBackend::cancelNow(Connection& c) {
+  // RINGNET_IO_URING_SYNC_CANCEL=0 stands in for a kernel without
+  // IORING_REGISTER_SYNC_CANCEL (before 6.0): the asynchronous path (tests).
+  if (!syncCancel_) return false;
   // An op still in the SQ would reach the fd after it is closed (or reused):
   // hand everything queued to the kernel first.
   if (ring_.sqReady() > 0) ring_.submit();
   io_uring_sync_cancel_reg reg{};
-  reg.fd = c.fd;
-  reg.flags = IORING_ASYNC_CANCEL_FD | IORING_ASYNC_CANCEL_ALL;
+  const ConnIo& s = io(c);
+  reg.fd = s.fixed ? static_cast<int>(c.slot) : c.fd;
+  reg.flags = IORING_ASYNC_CANCEL_FD | IORING_ASYNC_CANCEL_ALL | (s.fixed ? IORING_ASYNC_CANCEL_FD_FIXED : 0);
   reg.timeout.tv_sec = -1;  // no timeout: ops that cannot be cancelled are waited for
   reg.timeout.tv_nsec = -1;
   for (int tries = 0; tries < 4; ++tries) {
@@ -100,11 +105,17 @@ void UringBackend::close(Connection& c, bool abortive) {
     return;
   }
   // Fallback: cancel asynchronously; the fd is closed when the last op's
-  // final completion has arrived, so none can reach a reused fd.
+  // final completion has arrived, so none can reach a reused fd. The cancel
+  // names the fd (or the table slot), not this connection: submitted now, it
+  // runs before the slot can be freed, never against the next connection
+  // installed there (the last op may complete, and the slot be reused, before
+  // the next submit would have sent it).
   if (io_uring_sqe* q = sqe()) {
-    io_uring_prep_cancel_fd(q, c.fd, IORING_ASYNC_CANCEL_ALL);
+    io_uring_prep_cancel_fd(q, s.fixed ? static_cast<int>(c.slot) : c.fd,
+                            IORING_ASYNC_CANCEL_ALL | (s.fixed ? IORING_ASYNC_CANCEL_FD_FIXED : 0));
     q->user_data = kNone;
     ++inflight_;
+    ring_.submit();
   } else {
     ::shutdown(c.fd, SHUT_RDWR);  // no SQE to be had: make the ops finish anyway
   }
@@ -125,6 +136,12 @@ void UringBackend::finishClose(Connection& c) {
   if (s.abortive) {
     linger lg{1, 0};  // RST instead of FIN
     setsockopt(c.fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+  }
+  if (s.fixed) {
+    // The table's reference would keep the socket open past close(): drop
+    // it first (no op is left on it: the cancels completed, or pending is 0).
+    files_.remove(c.slot);
+    s.fixed = false;
   }
   ::close(c.fd);
   c.fd = -1;
@@ -218,6 +235,7 @@ void UringBackend::armRecv(Connection& c) {
   io_uring_prep_recv_multishot(q, c.fd, nullptr, 0, 0);
   q->flags |= IOSQE_BUFFER_SELECT;
   q->buf_group = bufs_.groupId();
+  target(q, c, s);
   q->user_data = connOp(c.slot, s.gen, kRecv);
   s.recvArmed = true;
   s.recvCancelled = false;
@@ -377,6 +395,7 @@ void UringBackend::startSend(Connection& c) {
   } else {
     io_uring_prep_sendmsg(q, c.fd, &st->msg, MSG_NOSIGNAL);
   }
+  target(q, c, s);
   q->user_data = connOp(c.slot, s.gen, zc ? kSendZc : kSend);
   s.send = st;
   s.sendInFlight = true;
