@@ -5,6 +5,7 @@
 // process (/proc), machine-wide busy time (to show other load), RSS of the tree, load average,
 // and, for servers that answer "stats" (ringnet serve --json), per-worker counters.
 const proc = require('../lib/proc');
+const { speedProbe } = require('./probe');
 
 function snapshot(pid, serverCpus) {
   return { t: performance.now(), cpu: proc.treeCpuSeconds(pid), sched: proc.treeSchedNs(pid), threads: proc.threadCpuSeconds(pid),
@@ -28,6 +29,8 @@ function windowCpu(a, b) {
 function windowSampler(server, target) {
   let a = null;
   let b = null;
+  const probe = speedProbe();   // the machine's speed in the window (lab/probe.js)
+  let speed = { probeUs: NaN, bursts: 0 };
   // Only servers that answer "stats" on stdin (ringnet serve --json) are asked: others would
   // leave each window edge waiting for the answer's timeout.
   const stats = () => (target.stats && server.answersStats ? server.request('stats') : Promise.resolve(null));
@@ -35,8 +38,10 @@ function windowSampler(server, target) {
     async begin() {
       a = snapshot(server.pid, server.cpus);
       a.stats = await stats();
+      probe.start();
     },
     async end() {
+      speed = probe.stop();
       b = snapshot(server.pid, server.cpus);
       b.rss = proc.treeRssBytes(server.pid);
       b.load = proc.loadAverage();
@@ -70,6 +75,9 @@ function windowSampler(server, target) {
         // Of those, cores the hypervisor ran someone else on (steal, 10 ms ticks): load from
         // outside the VM, which nothing inside it shows otherwise.
         stealCores: (b.steal - a.steal) / windowSec,
+        // Median time of the lab's fixed burst of arithmetic on the generator's CPU (µs): the
+        // machine's speed in the window, whatever the target (lab/probe.js).
+        probeUs: speed.probeUs,
         rssBytes: b.rss,
         loadAvg1: b.load ? b.load.one : NaN,
         threadCpu,

@@ -54,6 +54,7 @@ function combineSlices(slices) {
     genCores: genCpuSec / windowSec,
     otherCores: weighted('otherCores'),
     stealCores: weighted('stealCores'),
+    probeUs: weighted('probeUs'),
     rssBytes: maxOf(ok.map((s) => s.rssBytes)),
     loadAvg1: last.loadAvg1,
     threadCpu,
@@ -74,7 +75,7 @@ function combineSlices(slices) {
 
 /** What the results file keeps of each slice. */
 function brief(s) {
-  const keep = ['atSec', 'windowSec', 'ops', 'serverCpuSec', 'serverCpuUsPerOp', 'genCpuSec', 'otherCores', 'stealCores', 'serverWaitShare', 'serverCpuOthers', 'p99Us', 'errors', 'error'];
+  const keep = ['atSec', 'windowSec', 'ops', 'serverCpuSec', 'serverCpuUsPerOp', 'genCpuSec', 'otherCores', 'stealCores', 'serverWaitShare', 'serverCpuOthers', 'probeUs', 'p99Us', 'errors', 'error'];
   const o = {};
   for (const k of keep) if (s[k] !== undefined) o[k] = s[k];
   return o;
