@@ -67,6 +67,9 @@ function windowSampler(server, target) {
         // Busy time of the (pinned) server's CPUs not spent by the server itself: others that ran
         // there. Unlike the wait above it does not count the server's own threads taking turns
         // on its CPU. /proc/stat counts 10 ms ticks: about ±0.02 s per window edge.
+        // Not clamped here: the slices of a round are averaged first (lab/slices.js), and
+        // clamping each short window at 0 would bias that average up by the ticks' quantization.
+        serverCpuOthersSigned: (b.serverCpusBusy - a.serverCpusBusy - serverCpuSec) / windowSec,
         serverCpuOthers: Math.max(0, (b.serverCpusBusy - a.serverCpusBusy - serverCpuSec) / windowSec),
         serverCpuUsPerOp: ops > 0 ? (serverCpuSec * 1e6) / ops : NaN,
         genCores: Number.isFinite(genCpuSec) ? genCpuSec / windowSec : NaN,
