@@ -73,10 +73,11 @@ function speedSlope(runs) {
  */
 function speedAdjustedRatio(pairs, slope) {
   if (!slope) return { unusable: 'too few windows with a probe' };
-  // Only a probe that explains the windows' CPU/op (θ away from 0 by its own interval) adjusts:
-  // decided on the within-target scatter, before and whatever the ratio; else it would add
-  // θ's noise and take nothing out.
-  if (Math.abs(slope.theta) <= t975(slope.df) * slope.se) {
+  // Only a probe that explains the windows' CPU/op adjusts: θ above 0 by its own interval (a
+  // slower machine costs more per operation; a negative slope is not the machine's speed),
+  // decided on the within-target scatter, whatever the ratio; else it would add θ's noise
+  // and take nothing out.
+  if (!(slope.theta > t975(slope.df) * slope.se)) {
     return { unusable: `the probe does not explain the windows' CPU/op (θ ${slope.theta.toFixed(2)} ± ${(t975(slope.df) * slope.se).toFixed(2)})` };
   }
   const rows = pairs.filter(({ a, b }) => [a.probeUs, b.probeUs, a.serverCpuUsPerOp, b.serverCpuUsPerOp].every(logOk))
