@@ -9,22 +9,26 @@
 // its cost against the reference, per target). The probe's work is fixed, in registers, no
 // system calls, so what it measures is the CPU's speed, not the server's behaviour
 // (lab/adjust.js uses it as a control variate; bench/README.md, "Speed-adjusted CPU/op").
-// Each burst is timed by the wall clock; the median over the window's bursts drops the bursts
-// the generator preempted.
+// Each burst is timed in the process's CPU time (getrusage: microseconds of its own running),
+// not by the wall clock: on a shared CPU the wall clock counts the time others ran (with two
+// other engineers' jobs beside the lab, the wall-clock burst took 3x longer for a minute while
+// the server's CPU/op moved by ±10%). The median over the window's bursts drops a burst that
+// shared its microseconds with a GC or libuv thread of the lab.
 
-/** Iterations of one burst: about 0.1 ms on the 2-core VM (1% of the generator's CPU at 10 ms). */
-const PROBE_ITERATIONS = 20000;
+/** Iterations of one burst: about 45 µs on the 2-core VM (0.5% of the generator's CPU at 10 ms). */
+const PROBE_ITERATIONS = 40000;
 const PROBE_EVERY_MS = 10;
 
 let sink = 0;   // keeps the loop's result alive (so it is not optimized away)
 
-/** One burst of fixed work: its wall time in microseconds. */
+/** One burst of fixed work: the CPU time it took, in microseconds. */
 function burst(iterations = PROBE_ITERATIONS) {
-  const t = performance.now();
+  const t = process.cpuUsage();
   let x = sink | 1;
   for (let i = 0; i < iterations; i++) x = (Math.imul(x, 1103515245) + 12345) | 0;
   sink ^= x;
-  return (performance.now() - t) * 1000;
+  const d = process.cpuUsage(t);
+  return d.user + d.system;
 }
 
 /** start() / stop() -> { probeUs: median burst time, bursts } (probeUs NaN under 5 bursts). */
