@@ -89,7 +89,7 @@ function ratioLines(results) {
   return summarizeResults(results).ratios.filter((r) => r.figures.serverCpuUsPerOp).map((r) => {
     const x = r.figures.serverCpuUsPerOp;
     return `${r.cell.padEnd(18)} ${`${r.a} ÷ ${r.b}`.padEnd(36)} ${f(x.median, 3)}  spread ${pct(x.spread).padStart(6)}  ` +
-      `95% CI ${x.ci ? `${f(x.ci.lo, 3)}–${f(x.ci.hi, 3)} (${pct(x.ci.width)})` : '-'}  rounds for a 5% CI ~${roundsNeeded(x) ?? '-'}  ${x.verdict}`;
+      `95% CI ${x.ci ? `${f(x.ci.lo, 3)}–${f(x.ci.hi, 3)} (${pct(x.ci.width)})` : '-'}  rounds for a 5% CI ~${roundsNeeded(x) ?? '-'}  ${x.verdict} (${x.statistic || 'raw'})`;
   });
 }
 
