@@ -16,7 +16,8 @@ const { UsageError } = require(path.join(DIST_CLI, 'args.js'));
 const { parseTargetSpec, parseSocketFlagVariants } = require(path.join(DIST_CLI, 'bench-args.js'));
 
 const LIST_PARAMS = ['connections', 'depth', 'payload', 'reconnect', 'acceptMode', 'socketFlags', 'generator', 'newConnection', 'heartbeatEvery', 'pushes', 'protocol', 'tls', 'nodes'];
-const ENTRY_KEYS = ['workload', 'targets', ...LIST_PARAMS, 'echoWrites', 'workers', 'inlineWorker'];
+// exactTargets: the entry's targets only (no optional ones added: the A/A preset's two).
+const ENTRY_KEYS = ['workload', 'targets', ...LIST_PARAMS, 'echoWrites', 'workers', 'inlineWorker', 'exactTargets'];
 const PLAN_KEYS = ['description', 'rounds', 'warmup', 'duration', 'slices', 'baseline', 'pairs', 'compareVariants', 'matrix', 'expect'];
 const { parseExpectation } = require(path.join(DIST_CLI, 'bench-args.js'));
 /** --until-stable's default cap: 4 x the planned rounds, at least 8. */
@@ -107,7 +108,7 @@ function buildPlan(req) {
     if (!workload) throw new UsageError(`unknown workload '${e.workload}'`, req.configFile ? '--config' : '--preset');
     const targets = normalizeTargets(e.targets || defaultTargets(e.workload), '--targets');
     const variants = e.socketFlags ? normalizeVariants(asList(e.socketFlags)) : [undefined];
-    if (!req.targets) targets.push(...optionalTargets(e.workload, targets));
+    if (!req.targets && !e.exactTargets) targets.push(...optionalTargets(e.workload, targets));
     targets.push(...byoFor(e.workload, req.byoTargets, targets));
     for (const connections of asList(e.connections)) for (const depth of asList(e.depth)) for (const payload of asList(e.payload))
     for (const reconnect of asList(e.reconnect)) for (const acceptMode of asList(e.acceptMode)) for (const socketFlags of variants)

@@ -1,6 +1,7 @@
 'use strict';
 // The lab's presets: the same shape as a --config JSON file (see bench/README.md).
 // A matrix entry expands to the cross product of its list-valued parameters.
+const path = require('node:path');
 
 const ECHO_TARGETS = ['ringnet-epoll', 'ringnet-io_uring', 'node:net'];
 const HTTP_TARGETS = ['ringnet-epoll', 'ringnet-io_uring', 'node:http'];
@@ -11,6 +12,10 @@ const HTTPS_TARGETS = ['ringnet-epoll', 'ringnet-io_uring', 'node:https'];
 const TLS_ECHO_TARGETS = ['ringnet-epoll', 'ringnet-io_uring', 'node:tls'];
 // Ratios are taken against each workload's reference (node:net, node:http, ws) and between the backends.
 const BACKENDS = [['ringnet-io_uring', 'ringnet-epoll']];
+// The A/A check: this checkout's ringnet-epoll a second time, as another target (ringnet-at of
+// this very tree): any verdict between the two is one the lab manufactured.
+const AA_LABEL = 'ringnet-epoll-again';
+const AA_TARGETS = ['ringnet-epoll', { name: 'ringnet-at', label: AA_LABEL, options: { root: path.join(__dirname, '..', '..') } }];
 
 const PRESETS = {
   default: {
@@ -113,6 +118,15 @@ const PRESETS = {
         socketFlags: ['default', '--sndbuf 8k', '--rcvbuf 8k', '--sndbuf 1m --rcvbuf 1m'] },
     ],
   },
+  aa: {
+    description: 'the lab\'s own noise floor: the same server (this checkout\'s ringnet-epoll) as two targets, in echo and HTTP cells sliced like the default preset\'s; every ratio should be 1.00 and within noise (about 2 minutes)',
+    rounds: 5, warmup: 2, duration: 3, slices: 4,
+    pairs: [[AA_LABEL, 'ringnet-epoll']],
+    matrix: [
+      { workload: 'echo', targets: AA_TARGETS, exactTargets: true, connections: [100], depth: [1], payload: [64] },
+      { workload: 'http', targets: AA_TARGETS, exactTargets: true, connections: [100], depth: [1] },
+    ],
+  },
   idle: {
     description: 'server RSS per idle connection (10,000 idle connections)',
     rounds: 1, warmup: 0, duration: 1,
@@ -123,4 +137,4 @@ const PRESETS = {
 /** --quick: one short round; the smallest connection count and the first payload of each entry. */
 const QUICK = { rounds: 1, warmup: 0.5, duration: 1.5, idleConnections: 1000 };
 
-module.exports = { PRESETS, QUICK };
+module.exports = { PRESETS, QUICK, AA_LABEL };

@@ -5,6 +5,7 @@
 // process (/proc), machine-wide busy time (to show other load), RSS of the tree, load average,
 // and, for servers that answer "stats" (ringnet serve --json), per-worker counters.
 const proc = require('../lib/proc');
+const { speedProbe } = require('./probe');
 
 function snapshot(pid, serverCpus) {
   return { t: performance.now(), cpu: proc.treeCpuSeconds(pid), sched: proc.treeSchedNs(pid), threads: proc.threadCpuSeconds(pid),
@@ -28,6 +29,8 @@ function windowCpu(a, b) {
 function windowSampler(server, target) {
   let a = null;
   let b = null;
+  const probe = speedProbe();   // the machine's speed in the window (lab/probe.js)
+  let speed = { probeUs: NaN, bursts: 0 };
   // Only servers that answer "stats" on stdin (ringnet serve --json) are asked: others would
   // leave each window edge waiting for the answer's timeout.
   const stats = () => (target.stats && server.answersStats ? server.request('stats') : Promise.resolve(null));
@@ -35,8 +38,10 @@ function windowSampler(server, target) {
     async begin() {
       a = snapshot(server.pid, server.cpus);
       a.stats = await stats();
+      probe.start();
     },
     async end() {
+      speed = probe.stop();
       b = snapshot(server.pid, server.cpus);
       b.rss = proc.treeRssBytes(server.pid);
       b.load = proc.loadAverage();
@@ -62,6 +67,9 @@ function windowSampler(server, target) {
         // Busy time of the (pinned) server's CPUs not spent by the server itself: others that ran
         // there. Unlike the wait above it does not count the server's own threads taking turns
         // on its CPU. /proc/stat counts 10 ms ticks: about ±0.02 s per window edge.
+        // Not clamped here: the slices of a round are averaged first (lab/slices.js), and
+        // clamping each short window at 0 would bias that average up by the ticks' quantization.
+        serverCpuOthersSigned: (b.serverCpusBusy - a.serverCpusBusy - serverCpuSec) / windowSec,
         serverCpuOthers: Math.max(0, (b.serverCpusBusy - a.serverCpusBusy - serverCpuSec) / windowSec),
         serverCpuUsPerOp: ops > 0 ? (serverCpuSec * 1e6) / ops : NaN,
         genCores: Number.isFinite(genCpuSec) ? genCpuSec / windowSec : NaN,
@@ -70,6 +78,9 @@ function windowSampler(server, target) {
         // Of those, cores the hypervisor ran someone else on (steal, 10 ms ticks): load from
         // outside the VM, which nothing inside it shows otherwise.
         stealCores: (b.steal - a.steal) / windowSec,
+        // Median time of the lab's fixed burst of arithmetic on the generator's CPU (µs): the
+        // machine's speed in the window, whatever the target (lab/probe.js).
+        probeUs: speed.probeUs,
         rssBytes: b.rss,
         loadAvg1: b.load ? b.load.one : NaN,
         threadCpu,

@@ -49,11 +49,13 @@ function combineSlices(slices) {
     serverCpuUsPerOp: ops > 0 ? (serverCpuSec * 1e6) / ops : NaN,
     serverCpuSource: ok.every((s) => s.serverCpuSource === 'schedstat') ? 'schedstat' : 'ticks',
     serverWaitShare: weighted('serverWaitShare'),
-    serverCpuOthers: weighted('serverCpuOthers'),
+    // From the unclamped windows (lab/sampler.js), clamped once; older files: the clamped ones.
+    serverCpuOthers: Math.max(0, weighted(ok.every((s) => Number.isFinite(s.serverCpuOthersSigned)) ? 'serverCpuOthersSigned' : 'serverCpuOthers')),
     genCpuSec,
     genCores: genCpuSec / windowSec,
     otherCores: weighted('otherCores'),
     stealCores: weighted('stealCores'),
+    probeUs: weighted('probeUs'),
     rssBytes: maxOf(ok.map((s) => s.rssBytes)),
     loadAvg1: last.loadAvg1,
     threadCpu,
@@ -74,7 +76,7 @@ function combineSlices(slices) {
 
 /** What the results file keeps of each slice. */
 function brief(s) {
-  const keep = ['atSec', 'windowSec', 'ops', 'serverCpuSec', 'serverCpuUsPerOp', 'genCpuSec', 'otherCores', 'stealCores', 'serverWaitShare', 'serverCpuOthers', 'p99Us', 'errors', 'error'];
+  const keep = ['atSec', 'windowSec', 'ops', 'serverCpuSec', 'serverCpuUsPerOp', 'genCpuSec', 'otherCores', 'stealCores', 'serverWaitShare', 'serverCpuOthers', 'serverCpuOthersSigned', 'probeUs', 'p99Us', 'errors', 'error'];
   const o = {};
   for (const k of keep) if (s[k] !== undefined) o[k] = s[k];
   return o;

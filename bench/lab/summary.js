@@ -5,11 +5,13 @@
 // with its spread and verdict (lab/noise.js), and the user's expectations.
 const { summarize } = require('../lib/stats');
 const { ratioStats, comparisonVerdict, expectationVerdict, OTHER_LOAD_LIMIT, WAIT_LIMIT, STEAL_LIMIT } = require('./noise');
+const { speedSlope, speedAdjustedRatio } = require('./adjust');
 
 const FIGURES = ['opsPerSec', 'p50Us', 'p99Us', 'p999Us', 'serverCpuUsPerOp', 'serverCores', 'genCores', 'otherCores', 'stealCores',
   'rssBytes', 'loadAvg1', 'serverWaitShare', 'serverCpuOthers', 'bytesPerConn', 'reconnectsPerSec', 'busiestAcceptShare', 'busiestCpuShare'];
-// serverCpuUsPerOpGenAdj: a second, clearly labelled CPU/op figure (genCorrected()); verdicts,
-// expectations and --until-stable use serverCpuUsPerOp only.
+// serverCpuUsPerOp's ratio is the verdict statistic: speed-adjusted where every round has the
+// probe (lab/adjust.js; `statistic` says which, `raw` keeps the plain ratio beside it).
+// serverCpuUsPerOpGenAdj: a second, clearly labelled CPU/op figure (genCorrected()), never a verdict.
 const RATIO_FIGURES = ['serverCpuUsPerOp', 'serverCpuUsPerOpGenAdj', 'opsPerSec', 'p99Us', 'bytesPerConn'];
 
 function summarizeResults(results) {
@@ -42,13 +44,30 @@ function summarizeResults(results) {
     return { id: cell.id, group: cell.group, variant: cell.variant, workload: cell.workload, baseline: cellBaseline(plan, cell), cell, targets };
   });
 
-  const pairedRatio = (cellA, targetA, cellB, targetB, figure) => {
-    const xs = [];
+  const roundPairs = (cellA, targetA, cellB, targetB, figure) => {
+    const pairs = [];
     for (const a of ok.filter((r) => r.cell === cellA && r.target === targetA)) {
       const b = ok.find((r) => r.cell === cellB && r.target === targetB && r.round === a.round);
-      if (b && Number.isFinite(a[figure]) && Number.isFinite(b[figure]) && b[figure] !== 0) xs.push(a[figure] / b[figure]);
+      if (b && Number.isFinite(a[figure]) && Number.isFinite(b[figure]) && b[figure] !== 0) pairs.push({ a, b });
     }
-    return ratioStats(xs);
+    return pairs;
+  };
+  const slopes = new Map();   // per cell (pair of cells for variants): θ of the speed adjustment
+  const slopeOf = (cellA, cellB) => {
+    const k = `${cellA}\u0000${cellB}`;
+    if (!slopes.has(k)) slopes.set(k, speedSlope(ok.filter((r) => r.cell === cellA || r.cell === cellB)));
+    return slopes.get(k);
+  };
+  const pairedRatio = (cellA, targetA, cellB, targetB, figure) => {
+    const pairs = roundPairs(cellA, targetA, cellB, targetB, figure);
+    const raw = ratioStats(pairs.map(({ a, b }) => a[figure] / b[figure]));
+    if (!raw || figure !== 'serverCpuUsPerOp') return raw;
+    // CPU per operation: the speed-adjusted ratio decides where it is usable (lab/adjust.js).
+    const adj = speedAdjustedRatio(pairs, slopeOf(cellA, cellB));
+    const plain = { ...raw, verdict: comparisonVerdict(raw) };
+    if (adj.unusable) return { ...raw, statistic: 'raw', notAdjusted: adj.unusable, raw: plain };
+    const { theta, thetaSe, probeRatio, ...stats } = adj;
+    return { ...stats, statistic: 'speed-adjusted', adjustment: { theta, thetaSe, probeRatio }, raw: plain };
   };
   const ratioSet = (cellA, targetA, cellB, targetB) => {
     const out = {};

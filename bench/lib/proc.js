@@ -111,7 +111,8 @@ function cpusBusySeconds(list) {
       const f = line.trim().split(/\s+/);
       if (!want.has(f[0])) continue;
       const v = f.slice(1).map(Number);
-      sum += v[0] + v[1] + v[2] + v[5] + v[6] + (v[7] || 0);
+      // user nice system irq softirq; not steal (the hypervisor's, counted apart as steal)
+      sum += v[0] + v[1] + v[2] + v[5] + v[6];
       found++;
     }
     return found === want.size ? sum / clockTicks() : NaN;

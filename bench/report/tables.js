@@ -53,15 +53,19 @@ function figureTables(results, summary) {
     '95% CI = confidence interval of the ratio (20%-trimmed mean of the per-round log ratios, Yuen; 3 rounds at least) and its width ÷ the ratio; ' +
     `a ratio is settled when its spread or its interval's width is at most ${NOISE_LIMIT * 100}%, and a verdict only when that settled range ` +
     'lies on one side of 1.0; otherwise "within noise": neither a win nor a loss. ' +
+    'verdict by: the statistic the CPU/op ratio, interval, spread and verdict are of: "speed-adjusted" (each round\'s ratio corrected by ' +
+    'the lab\'s speed probe, a fixed burst of arithmetic on the generator\'s CPU, times θ, the within-target slope of CPU/op on probe time; ' +
+    'used only where θ is away from 0) or "raw"; "raw CPU/op" is then the plain ratio beside it. ' +
     'gen-corrected: each run\'s server CPU/op scaled by its generator\'s CPU/op relative to that target\'s median (the whole VM speeds up and ' +
     'slows down; this assumes the generator\'s cost tracks the machine, not the target): a second figure, never a verdict.';
   const ratioRows = (kind) => summary.ratios.filter((r) => r.kind === kind && Object.keys(r.figures).length).map((r) => {
     const main = r.figures.serverCpuUsPerOp || r.figures.bytesPerConn;
     const adj = r.figures.serverCpuUsPerOpGenAdj;
     return [r.cell, `${r.a} ÷ ${r.b}`, spread(main, 2, 'x'), ciText(main), spreadPct(main), verdictText(main, r.figures.serverCpuUsPerOp ? 'CPU' : 'memory'),
-      adj ? `${spread(adj, 2, 'x')} ${spreadPct(adj)}` : '-', spread(r.figures.opsPerSec, 2, 'x'), spread(r.figures.p99Us, 2, 'x')];
+      statisticText(main), rawText(main), adj ? `${spread(adj, 2, 'x')} ${spreadPct(adj)}` : '-', spread(r.figures.opsPerSec, 2, 'x'), spread(r.figures.p99Us, 2, 'x')];
   });
-  const ratioHeader = ['cell', 'ratio', 'CPU/op (or bytes/conn)', '95% CI (width)', 'spread', 'verdict', 'gen-corrected CPU/op, spread', 'throughput', 'p99'];
+  const ratioHeader = ['cell', 'ratio', 'CPU/op (or bytes/conn)', '95% CI (width)', 'spread', 'verdict', 'verdict by', 'raw CPU/op, CI, spread',
+    'gen-corrected CPU/op, spread', 'throughput', 'p99'];
   const pair = ratioRows('pair');
   if (pair.length) tables.push({ title: 'Pairs (same round)', header: ratioHeader, rows: pair, note: noiseNote });
   const base = ratioRows('baseline');
@@ -86,8 +90,9 @@ function figureTables(results, summary) {
       rows: balance, note: 'shares are taken per run, then the median [min–max] over rounds: which worker is favoured may change between runs; 50% = even with 2 workers.' });
   }
   if (summary.expectations.length) {
-    tables.push({ title: 'Your expectations (--expect)', header: ['expectation', 'cell', 'measured', '95% CI (width)', 'spread', 'verdict'],
-      rows: summary.expectations.map((e) => [e.text, e.cellId, spread(e.ratio, 2, 'x'), ciText(e.ratio), spreadPct(e.ratio), e.verdict]),
+    tables.push({ title: 'Your expectations (--expect)', header: ['expectation', 'cell', 'measured', '95% CI (width)', 'spread', 'verdict', 'verdict by', 'raw CPU/op, CI, spread'],
+      rows: summary.expectations.map((e) => [e.text, e.cellId, spread(e.ratio, 2, 'x'), ciText(e.ratio), spreadPct(e.ratio), e.verdict,
+        statisticText(e.ratio), rawText(e.ratio)]),
       note: `met / missed only when every kept round (spread at most ${NOISE_LIMIT * 100}%) or the whole 95% interval (width at most ` +
         `${NOISE_LIMIT * 100}%) is on one side of the bound; otherwise within noise. Exit status: 3 if one is missed, 4 if one is within noise.` });
   }
@@ -97,6 +102,18 @@ function figureTables(results, summary) {
 /** "0.91–0.94 (3.2%)": the 95% interval of a ratio and its width over the ratio; '-' under 3 rounds. */
 const ciText = (r) => (r && r.ci ? `${num(r.ci.lo, 3)}–${num(r.ci.hi, 3)} (${(r.ci.width * 100).toFixed(1)}%)` : '-');
 const spreadPct = (r) => (r && Number.isFinite(r.spread) && r.n > 1 ? `${(r.spread * 100).toFixed(1)}%` : '-');
+
+/** Which statistic a CPU/op ratio's verdict is of: 'speed-adjusted (θ 0.80)' or 'raw'. */
+function statisticText(r) {
+  if (!r || !r.statistic) return '-';
+  return r.statistic === 'speed-adjusted' ? `speed-adjusted (θ ${num(r.adjustment.theta, 2)})` : 'raw';
+}
+
+/** The plain ratio beside a speed-adjusted one: '0.91x, 0.85–0.97 (13.1%), 6.9%'; '-' when the plain one decided. */
+function rawText(r) {
+  if (!r || r.statistic !== 'speed-adjusted') return '-';
+  return `${num(r.raw.median, 2)}x, ${ciText(r.raw)}, ${spreadPct(r.raw)}`;
+}
 
 /** 'lower CPU' / 'higher CPU' / 'within noise' for a ratio's verdict. */
 function verdictText(r, what) {

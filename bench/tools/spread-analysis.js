@@ -2,7 +2,7 @@
 // Where a results file's spread comes from (issue 13): per cell and target, how the rounds and
 // the slices (windows) of a round scatter in server CPU per operation, and what that scatter
 // goes with: the generator's CPU per operation in the same window (the whole VM faster or
-// slower), the server's run-queue wait, other load, steal, the window's place in the round
+// slower), the lab's speed probe (lab/probe.js), the server's run-queue wait, other load, steal, the window's place in the round
 // (its first window follows the warm-up); then, per cell, whether adjacent windows (different
 // targets, next in time) share their speed, which is what interleaving relies on; and per ratio
 // its spread, 95% interval and the rounds that interval would need to be 5% wide.
@@ -48,7 +48,8 @@ function targetLines(runs) {
         const sd = slices.map((s) => s.serverCpuUsPerOp / sm - 1);
         const byK = [...new Set(slices.map((s) => s.k))].sort().map((k) => pct(mean(sd.filter((_, i) => slices[i].k === k)), 0));
         line += `  windows ±${pct(rms(sd))}, mean by place in the round ${byK.join(' ')}; r with gen CPU/op ${f(corr(sd, slices.map(genPerOp)))}, ` +
-          `cpu wait ${f(corr(sd, slices.map((s) => s.serverWaitShare)))}, other load ${f(corr(sd, slices.map((s) => s.otherCores)))}`;
+          `cpu wait ${f(corr(sd, slices.map((s) => s.serverWaitShare)))}, other load ${f(corr(sd, slices.map((s) => s.otherCores)))}` +
+          (slices.some((s) => s.probeUs > 0) ? `, speed probe ${f(corr(sd, slices.map((s) => s.probeUs)))} (probe ±${pct(rms(slices.map((s) => s.probeUs / median(slices.map((x) => x.probeUs)) - 1)))})` : '');
       } else {
         line += `  one window of ${f(median(mine.map((r) => r.windowSec)))} s; r with gen CPU/op ${f(corr(dev, mine.map(genPerOp)))}`;
       }
@@ -88,7 +89,7 @@ function ratioLines(results) {
   return summarizeResults(results).ratios.filter((r) => r.figures.serverCpuUsPerOp).map((r) => {
     const x = r.figures.serverCpuUsPerOp;
     return `${r.cell.padEnd(18)} ${`${r.a} ÷ ${r.b}`.padEnd(36)} ${f(x.median, 3)}  spread ${pct(x.spread).padStart(6)}  ` +
-      `95% CI ${x.ci ? `${f(x.ci.lo, 3)}–${f(x.ci.hi, 3)} (${pct(x.ci.width)})` : '-'}  rounds for a 5% CI ~${roundsNeeded(x) ?? '-'}  ${x.verdict}`;
+      `95% CI ${x.ci ? `${f(x.ci.lo, 3)}–${f(x.ci.hi, 3)} (${pct(x.ci.width)})` : '-'}  rounds for a 5% CI ~${roundsNeeded(x) ?? '-'}  ${x.verdict} (${x.statistic || 'raw'})`;
   });
 }
 

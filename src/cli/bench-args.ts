@@ -93,7 +93,7 @@ export interface BenchRequest {
 }
 
 export const BENCH_FLAGS: FlagSpecs = {
-  preset: { kind: 'string', value: 'NAME', help: 'default | echo | http | goim | broadcast | websocket | tls | cluster | accept | flags | idle (default: default)' },
+  preset: { kind: 'string', value: 'NAME', help: 'default | echo | http | goim | broadcast | websocket | tls | cluster | accept | flags | idle | aa (default: default)' },
   config: { kind: 'string', value: 'FILE', help: 'a JSON matrix file (see bench/README.md); flags override it' },
   targets: { kind: 'string', value: 'LIST', help: "e.g. ringnet-epoll,ringnet-io_uring,node:net or 'ringnet-epoll:{\"workers\":2}'" },
   target: { kind: 'repeat', value: 'NAME=CMD', help: "bring your own server, e.g. 'bun=bun my-server.js {port}' ('NAME@http,goim=...' limits its workloads); repeatable" },
