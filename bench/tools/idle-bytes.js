@@ -14,6 +14,7 @@
 // (The snapshots are taken after the RSS figures, with the connections and after they closed.)
 // Usage: node --expose-gc bench/tools/idle-bytes.js [--protocol tcp|websocket] [--backend epoll|io_uring]
 //          [--connections 10000] [--workers 1] [--inline true|false] [--snapshot true|false]
+//          [--sources N]   (clients from N hosts, 127.1.0.1 + i: each connection's own address)
 const path = require('node:path');
 const v8 = require('node:v8');
 const { spawn } = require('node:child_process');
@@ -21,7 +22,7 @@ const { createServer } = require(path.join(__dirname, '..', '..', 'dist', 'index
 const { ensureLoadgen, BIN } = require('../workloads/shared/loadgen');
 
 function parseArgs(argv) {
-  const o = { protocol: 'tcp', backend: 'epoll', connections: 10000, workers: 1, inline: true, snapshot: true };
+  const o = { protocol: 'tcp', backend: 'epoll', connections: 10000, workers: 1, inline: true, snapshot: true, sources: 0 };
   for (let i = 0; i < argv.length; i += 2) {
     const key = argv[i].replace(/^--/, '');
     if (!(key in o)) throw new Error(`unknown flag ${argv[i]}`);
@@ -78,8 +79,9 @@ function handlersFor(protocol) {
   return { onFrame(conn, frame) { conn.send(frame); } };
 }
 
-async function openIdle(port, n, protocol) {
+async function openIdle(port, n, protocol, sources = 0) {
   const args = ['--host', '127.0.0.1', '--port', String(port), '--connections', String(n), '--idle'];
+  if (sources > 0) args.push('--sources', String(sources));
   if (protocol === 'websocket') args.push('--protocol', 'ws');
   const gen = spawn(BIN, args, { stdio: ['pipe', 'pipe', 'inherit'] });
   const line = await new Promise((resolve, reject) => {
@@ -124,7 +126,7 @@ async function main() {
   await sleep(300);
 
   const before = memory();
-  const idle = await openIdle(port, o.connections, o.protocol);
+  const idle = await openIdle(port, o.connections, o.protocol, o.sources);
   await waitOpen(server, idle.established);
   const n = server.connections().length;
   const after = memory();
@@ -137,7 +139,7 @@ async function main() {
   const heapBefore = o.snapshot ? await heapByConstructor() : undefined;
 
   const per = (a, b) => ((after[a] - before[a]) / n).toFixed(0);
-  console.log(`${o.protocol} ${o.backend} workers=${o.workers} inline=${o.inline}: ${n} idle connections`);
+  console.log(`${o.protocol} ${o.backend} workers=${o.workers} inline=${o.inline}${o.sources ? ` sources=${o.sources}` : ''}: ${n} idle connections`);
   console.log(`  RSS                      ${per('rss', 'rss')} B per connection`);
   console.log(`  V8 heap used             ${per('heapUsed')} B`);
   console.log(`  V8 heap committed        ${per('heapTotal')} B`);
