@@ -23,6 +23,7 @@
       'native/core/listener.cc',
       'native/core/accept_loop.cc',
       'native/core/reactor.cc',
+      'native/core/memory_trim.cc',
       'native/core/reactor_proxy.cc',
       'native/core/timeouts.cc',
       'native/core/protocol.cc',

@@ -3,6 +3,7 @@
  * for that worker; nothing here blocks or makes a system call except the
  * socket-option accessors.
  */
+import { addressText, ipv4Text, remotePortOf } from './address_texts';
 import type { ServerCluster } from './cluster/server-cluster';
 import type { CommandLog } from './command_log';
 import { InvalidOptionError, RingnetError, RoomLimitError, SystemError } from './errors';
@@ -95,12 +96,14 @@ export class Connection<T = unknown> {
   /** @internal bytes handed to send()/write(), on the wire. */ _submitted = 0;
   /** @internal */ _state = 0;
   /** @internal protocol state (HTTP: response order) */ _proto: unknown = undefined;
-  /** @internal "family|remote||local|lport", shared (src/address_texts.ts) */ private readonly _addr: string;
-  /** @internal */ private readonly _rport: number;
+  /** @internal an IPv4 client's address (int32), or "family|remote||local|lport", shared (src/address_texts.ts) */
+  private readonly _addr: string | number;
+  /** @internal the remote port (bits 0-15) and, for an int32 _addr, its local part's index (src/address_texts.ts) */
+  private readonly _rport: number;
   /** @internal rare state, undefined until needed */ private _rare: RareState | undefined = undefined;
 
   /** @internal */
-  constructor(w: WorkerLink<T>, slot: number, gen: number, addr: string, remotePort: number, protocol: Protocol<Connection<T>>) {
+  constructor(w: WorkerLink<T>, slot: number, gen: number, addr: string | number, remotePort: number, protocol: Protocol<Connection<T>>) {
     this._w = w;
     this._protocol = protocol;
     this._slot = slot;
@@ -127,19 +130,20 @@ export class Connection<T = unknown> {
     return (this._rare ??= new RareState());
   }
 
+  // The address text is built when a field is read (not kept: idle memory).
   private field(i: number): string {
-    return this._addr.split('|')[i] ?? '';
+    return addressText(this._addr, this._rport).split('|')[i] ?? '';
   }
 
   /** 'IPv4', 'IPv6' or 'unix'. */
-  get remoteFamily(): string { return this.field(0); }
-  get remoteAddress(): string { return this.field(1); }
-  get remotePort(): number { return this._rport; }
+  get remoteFamily(): string { return typeof this._addr === 'number' ? 'IPv4' : this.field(0); }
+  get remoteAddress(): string { return typeof this._addr === 'number' ? ipv4Text(this._addr) : this.field(1); }
+  get remotePort(): number { return remotePortOf(this._rport); }
   get localAddress(): string { return this.field(3); }
   get localPort(): number { return Number(this.field(4)); }
   /** TLS servers: the negotiated session (set before onOpen); undefined without TLS. */
   get tls(): TlsInfo | undefined {
-    const f = this._addr.split('|');
+    const f = addressText(this._addr, this._rport).split('|');
     return f.length > 5 ? parseTlsInfo(f.slice(5)) : undefined;
   }
   /** Index of the worker (sub reactor) that owns this connection. */

@@ -47,6 +47,10 @@ export interface NativeWorkerStats {
   copiedToOutput: number;
   copiedToTail: number;
   sentByReference: number;
+  /** Times the worker gave a burst's free memory back to the kernel (malloc_trim, after bursts only). */
+  memoryTrims: number;
+  /** Nanoseconds those trims took in all. */
+  memoryTrimNs: number;
 }
 
 export interface NativeTcpInfo {

@@ -182,6 +182,32 @@ describe.each(VARIANTS)('listen ($name)', (variant) => {
       await waitFor(() => closedPorts.length === 50);
       expect(closedPorts.sort((a, b) => a - b)).toEqual(clientPorts);
     });
+
+    // An IPv4 client's address is kept as a number and its text built when read
+    // (src/address_texts.ts): clients from many hosts each get their own, in onClose too.
+    it('clients from 40 different IPv4 hosts (127.x.y.z): each Connection reports its own address and port', async () => {
+      const opened: Connection[] = [];
+      const closed: string[] = [];
+      const handlers: Handlers = {
+        onOpen: (c) => void opened.push(c),
+        onFrame: (c, f) => void c.send(f),
+        onClose: (c) => void closed.push(`${c.remoteFamily} ${c.remoteAddress}:${c.remotePort} -> ${c.localAddress}:${c.localPort}`),
+      };
+      const { port } = await listen({ host: '127.0.0.1', port: 0 }, handlers);
+      const hosts = Array.from({ length: 40 }, (_, i) => `127.${i * 6}.${255 - i}.${(i * 37) % 254 + 1}`);
+      const clients = await Promise.all(hosts.map((localAddress) => new Promise<net.Socket>((resolve, reject) => {
+        const s = net.connect({ port, host: '127.0.0.1', localAddress }, () => resolve(s));
+        s.once('error', reject);
+      })));
+      await waitFor(() => opened.length === hosts.length);
+      const expected = clients.map((s) => `IPv4 ${s.localAddress as string}:${s.localPort as number} -> 127.0.0.1:${port}`).sort();
+      const seen = opened.map((c) => `${c.remoteFamily} ${c.remoteAddress}:${c.remotePort} -> ${c.localAddress}:${c.localPort}`).sort();
+      expect(seen).toEqual(expected);
+      expect(new Set(opened.map((c) => c.remoteAddress)).size).toBe(hosts.length);
+      for (const s of clients) s.destroy();
+      await waitFor(() => closed.length === hosts.length);
+      expect(closed.sort()).toEqual(expected);
+    });
   });
 
   describe('errors', () => {

@@ -29,6 +29,14 @@ void sleepMs(int ms) {
   }
 }
 
+// --sources: source address 127.1.0.1 + i on loopback, port chosen by the kernel.
+bool bindSource(int fd, uint32_t i) {
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl((127u << 24) + (1u << 16) + 1u + i);
+  return bind(fd, reinterpret_cast<const sockaddr*>(&a), sizeof a) == 0;
+}
+
 }  // namespace
 
 Target resolveTarget(const Options& o) {
@@ -79,6 +87,7 @@ ConnectResult connectAll(const Options& o, const Target& t) {
   int lastErr = 0;
   std::vector<int> pending;
   epoll_event evs[256];
+  uint32_t nextSource = 0;
 
   while (r.fds.size() < size_t(o.connections)) {
     size_t want = size_t(o.connections) - r.fds.size();
@@ -98,6 +107,12 @@ ConnectResult connectAll(const Options& o, const Target& t) {
       if (t.tcp) {
         int one = 1;
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+      }
+      if (o.sources > 0 && t.family == AF_INET && !bindSource(fd, nextSource++ % uint32_t(o.sources))) {
+        r.fatal = std::string("bind (--sources): ") + std::strerror(errno);
+        close(fd);
+        close(ep);
+        return r;
       }
       if (connect(fd, reinterpret_cast<const sockaddr*>(&t.addr), t.len) == 0) {
         r.fds.push_back(fd);

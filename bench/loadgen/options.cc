@@ -11,7 +11,7 @@ const char* kUsage =
     "usage: loadgen [--host H] [--port N | --unix PATH] [--connections C] [--depth D]\n"
     "               [--payload P] [--duration T] [--warmup W] [--threads N] [--idle]\n"
     "               [--reconnect N] [--connect-batch N] [--connect-pause-ms MS] [--connect-timeout S]\n"
-    "               [--protocol length|goim|ws] [--heartbeat-every N] [--path P]\n"
+    "               [--protocol length|goim|ws] [--heartbeat-every N] [--path P] [--sources N]\n"
     "Echo load on a 4-byte big-endian length-prefixed protocol. Prints one JSON line.\n"
     "--protocol goim: each connection authenticates (op 7, waits for op 8), then keeps D messages\n"
     "  (op 4) in flight, each answered by op 5 with the same seq and body; --heartbeat-every N adds\n"
@@ -20,7 +20,9 @@ const char* kUsage =
     "  checked), then keeps D binary messages in flight, each masked with a fresh mask, each\n"
     "  echoed as a binary message with the same bytes. With --idle the connections upgrade first.\n"
     "--reconnect N: close each connection after N echoes and open a new one (connection churn).\n"
-    "--idle: open C connections, print {\"established\":N}, hold until stdin closes or SIGTERM.\n";
+    "--idle: open C connections, print {\"established\":N}, hold until stdin closes or SIGTERM.\n"
+    "--sources N: IPv4 targets on loopback: connection i binds to source 127.1.0.1 + (i mod N)\n"
+    "  (clients from N different hosts, as without a proxy in front).\n";
 
 [[noreturn]] void fail(const char* msg, const char* arg) {
   std::fprintf(stderr, "loadgen: %s%s\n%s", msg, arg ? arg : "", kUsage);
@@ -86,6 +88,7 @@ Options parseOptions(int argc, char** argv) {
     else if (name == "--connect-batch") o.connectBatch = int(toInt(n, v, 1, 100000));
     else if (name == "--connect-pause-ms") o.connectPauseMs = int(toInt(n, v, 0, 60000));
     else if (name == "--connect-timeout") o.connectTimeout = toDouble(n, v, 0.01);
+    else if (name == "--sources") o.sources = int(toInt(n, v, 0, 1 << 20));
     else fail("unknown flag ", argv[i]);
   }
   if (o.unixPath.empty() && o.port == 0) fail("--port or --unix is required", nullptr);

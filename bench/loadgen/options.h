@@ -23,6 +23,7 @@ struct Options {
   int connectBatch = 100;      // connections opened per batch
   int connectPauseMs = 2;      // pause between batches, so the server's accept queue keeps up
   double connectTimeout = 3.0; // seconds before a pending connect is abandoned and retried
+  int sources = 0;             // --sources N: bind to 127.1.0.1 + (i mod N) (IPv4 loopback targets)
 };
 
 // Parses argv; prints usage and exits on --help or on a bad flag.

@@ -14,6 +14,9 @@
 // (The snapshots are taken after the RSS figures, with the connections and after they closed.)
 // Usage: node --expose-gc bench/tools/idle-bytes.js [--protocol tcp|websocket] [--backend epoll|io_uring]
 //          [--connections 10000] [--workers 1] [--inline true|false] [--snapshot true|false]
+//          [--sources N]   (clients from N hosts, 127.1.0.1 + i: each connection's own address)
+//          [--settle MS]   (wait after the last open before measuring, default 300; the workers'
+//                           malloc_trim after a burst runs within ~1 s of it: 1500 counts it)
 const path = require('node:path');
 const v8 = require('node:v8');
 const { spawn } = require('node:child_process');
@@ -21,7 +24,7 @@ const { createServer } = require(path.join(__dirname, '..', '..', 'dist', 'index
 const { ensureLoadgen, BIN } = require('../workloads/shared/loadgen');
 
 function parseArgs(argv) {
-  const o = { protocol: 'tcp', backend: 'epoll', connections: 10000, workers: 1, inline: true, snapshot: true };
+  const o = { protocol: 'tcp', backend: 'epoll', connections: 10000, workers: 1, inline: true, snapshot: true, sources: 0, settle: 300 };
   for (let i = 0; i < argv.length; i += 2) {
     const key = argv[i].replace(/^--/, '');
     if (!(key in o)) throw new Error(`unknown flag ${argv[i]}`);
@@ -78,8 +81,9 @@ function handlersFor(protocol) {
   return { onFrame(conn, frame) { conn.send(frame); } };
 }
 
-async function openIdle(port, n, protocol) {
+async function openIdle(port, n, protocol, sources = 0) {
   const args = ['--host', '127.0.0.1', '--port', String(port), '--connections', String(n), '--idle'];
+  if (sources > 0) args.push('--sources', String(sources));
   if (protocol === 'websocket') args.push('--protocol', 'ws');
   const gen = spawn(BIN, args, { stdio: ['pipe', 'pipe', 'inherit'] });
   const line = await new Promise((resolve, reject) => {
@@ -100,10 +104,10 @@ async function closeIdle(gen) {
   await Promise.race([exited, sleep(10000)]);
 }
 
-async function waitOpen(server, n) {
+async function waitOpen(server, n, settle = 300) {
   const deadline = Date.now() + 60000;
   while (server.connections().length < n && Date.now() < deadline) await sleep(50);
-  await sleep(300);  // the last opens' batches handled
+  await sleep(settle);  // the last opens' batches handled (and, given time, the workers' trim)
 }
 
 async function main() {
@@ -124,9 +128,11 @@ async function main() {
   await sleep(300);
 
   const before = memory();
-  const idle = await openIdle(port, o.connections, o.protocol);
-  await waitOpen(server, idle.established);
+  const idle = await openIdle(port, o.connections, o.protocol, o.sources);
+  await waitOpen(server, idle.established, o.settle);
   const n = server.connections().length;
+  const trims = server.stats().workers.reduce((a, w) => a + (w.memoryTrims || 0), 0);
+  const trimNs = server.stats().workers.reduce((a, w) => a + (w.memoryTrimNs || 0), 0);
   const after = memory();
   // Snapshots after the RSS figures (a snapshot grows the heap): with the connections, then
   // once they are closed again.
@@ -137,8 +143,9 @@ async function main() {
   const heapBefore = o.snapshot ? await heapByConstructor() : undefined;
 
   const per = (a, b) => ((after[a] - before[a]) / n).toFixed(0);
-  console.log(`${o.protocol} ${o.backend} workers=${o.workers} inline=${o.inline}: ${n} idle connections`);
+  console.log(`${o.protocol} ${o.backend} workers=${o.workers} inline=${o.inline}${o.sources ? ` sources=${o.sources}` : ''}: ${n} idle connections`);
   console.log(`  RSS                      ${per('rss', 'rss')} B per connection`);
+  console.log(`  malloc_trim              ${trims} since start, ${(trimNs / 1e6).toFixed(2)} ms in all`);
   console.log(`  V8 heap used             ${per('heapUsed')} B`);
   console.log(`  V8 heap committed        ${per('heapTotal')} B`);
   let v8Resident = 0;

@@ -476,6 +476,8 @@ Napi::Value JsServer::Stats(const Napi::CallbackInfo& info) {
     put("copiedToOutput", s.copiedToOutput);
     put("copiedToTail", s.copiedToTail);
     put("sentByReference", s.sentByReference);
+    put("memoryTrims", s.memoryTrims);
+    put("memoryTrimNs", s.memoryTrimNs);
     out.Set(static_cast<uint32_t>(i), o);
   }
   return out;

@@ -107,7 +107,13 @@ bool Reactor::pass(int timeoutMs) {
   afterPass();
   // Reading resumed during the pass (resume(), an arena came back): the
   // backend has work that no new readiness event will announce.
-  return more || readResumed_ || !dirty_.empty() || inboxPending_;
+  more = more || readResumed_ || !dirty_.empty() || inboxPending_;
+  // Nothing left to do: the pages a burst freed go back (memory_trim.h).
+  if (!more && trim_.onIdle(coarseMs())) {
+    WorkerStats::add(stats_.memoryTrims, 1);
+    stats_.memoryTrimNs.store(trim_.trimNs(), std::memory_order_relaxed);
+  }
+  return more;
 }
 
 void Reactor::resumeReading(Connection& c) {
@@ -182,6 +188,11 @@ int Reactor::nextTimeoutMs() const {
   if (uint64_t sweep = timeouts_.nextSweepMs(); sweep != 0) {
     uint64_t coarseNow = coarseMs();
     uint64_t at = monotonicMs() + (sweep > coarseNow ? sweep - coarseNow : 0);
+    if (next == 0 || at < next) next = at;
+  }
+  // A trim waiting for its interval (the burst is over: nothing else may wake us).
+  if (int64_t trim = trim_.dueInMs(coarseMs()); trim >= 0) {
+    uint64_t at = monotonicMs() + static_cast<uint64_t>(trim);
     if (next == 0 || at < next) next = at;
   }
   if (!blocked_.empty() || doneQueued_) {
@@ -570,6 +581,8 @@ bool Reactor::keepInTail(Connection& c, const uint8_t* data, size_t len) {
     closeNow(c, kCloseError, ENOMEM, false);
     return false;
   }
+  // Parked while the batch to JS is full (a burst): freed in bulk once it drains.
+  if (c.blocked) trim_.note(len + kParkedTailOverhead);
   WorkerStats::add(stats_.copiedToTail, len);
   return true;
 }
@@ -1016,6 +1029,7 @@ void Reactor::onIoError(Connection& c, int err) {
 }
 
 void Reactor::onClosed(Connection& c) {
+  trim_.note(sizeof(Connection) + (c.tls ? kTlsSessionBytes : 0));
   c.out.clear(pool_);
   c.tail.release();
   if (c.tls) {

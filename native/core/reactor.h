@@ -19,6 +19,7 @@
 #include "event_batch.h"
 #include "inbox.h"
 #include "io_backend.h"
+#include "memory_trim.h"
 #include "protocol.h"
 #include "rooms.h"
 #include "server_config.h"
@@ -224,6 +225,11 @@ class Reactor : public IoHandler, private ConnectionControl, private BorrowOwner
   bool closing_ = false;
   uint64_t closeDeadlineMs_ = 0;
   TimeoutSweep timeouts_;
+  MemoryTrim trim_;  // gives a burst's freed pages back once idle (memory_trim.h)
+  // What a freed block costs beyond its bytes (a tail's header and malloc's),
+  // and what OpenSSL holds per connection (tls_memory_test: ~13 KB): for trim_.
+  static constexpr size_t kParkedTailOverhead = 40;
+  static constexpr size_t kTlsSessionBytes = 13 * 1024;
   RoomTable rooms_;
   std::vector<Connection*> broadcastVictims_;  // over maxOutbound during a fan-out
   std::vector<uint8_t> tlsPlain_;  // decrypted bytes of one record at a time (TLS servers)

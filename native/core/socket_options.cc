@@ -96,7 +96,7 @@ bool inRange(Kind kind, int64_t value) {
   return false;
 }
 
-// Like socketFamily() but keeps the errno for the caller.
+// The socket's address family (AF_INET, AF_INET6, AF_UNIX), or -1 with *err.
 int familyOf(int fd, int* err) {
   int family = 0;
   socklen_t len = sizeof family;
@@ -202,11 +202,6 @@ int applySockOpts(int fd, const SockOptList& list, SockOpt* failed) {
 const char* sockOptName(SockOpt opt) {
   const OptInfo* info = findOpt(opt);
   return info != nullptr ? info->name : "unknown";
-}
-
-int socketFamily(int fd) {
-  int err = 0;
-  return familyOf(fd, &err);
 }
 
 int readTcpInfo(int fd, TcpInfo* out) {

@@ -58,9 +58,6 @@ int applySockOpts(int fd, const SockOptList& list, SockOpt* failed);
 // A name for messages ("noDelay", "sendBuffer", ...), matching the JS option names.
 const char* sockOptName(SockOpt opt);
 
-// The socket's address family (AF_INET, AF_INET6, AF_UNIX) or -1.
-int socketFamily(int fd);
-
 // Subset of struct tcp_info that users ask for, read with getsockopt(TCP_INFO).
 struct TcpInfo {
   uint32_t state = 0;

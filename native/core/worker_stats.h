@@ -29,6 +29,9 @@ struct WorkerStats {
   std::atomic<uint64_t> copiedToOutput{0};  // bytes copied into output queues
   std::atomic<uint64_t> copiedToTail{0};    // partial frames kept between reads
   std::atomic<uint64_t> sentByReference{0}; // arena bytes queued without a copy
+  // malloc_trim() after a burst (memory_trim.h): how often, and the time it took in all.
+  std::atomic<uint64_t> memoryTrims{0};
+  std::atomic<uint64_t> memoryTrimNs{0};
 
   // Single writer: a plain load + store is enough and avoids a locked add.
   static void add(std::atomic<uint64_t>& counter, uint64_t n) {

@@ -22,39 +22,6 @@ uint16_t closeCodeFor(CodecError e) {
   }
 }
 
-int parseHeader(const uint8_t* p, size_t len, FrameHeader* h) {
-  if (len < 2) return 0;
-  h->fin = (p[0] & 0x80) != 0;
-  h->rsv1 = (p[0] & 0x40) != 0;
-  h->rsv2 = (p[0] & 0x20) != 0;
-  h->rsv3 = (p[0] & 0x10) != 0;
-  h->opcode = p[0] & 0x0f;
-  h->masked = (p[1] & 0x80) != 0;
-  const uint8_t len7 = p[1] & 0x7f;
-  size_t n = 2;
-  if (len7 == 126) {
-    if (len < 4) return 0;
-    h->length = (uint64_t{p[2]} << 8) | p[3];
-    n = 4;
-  } else if (len7 == 127) {
-    if (len < 10) return 0;
-    uint64_t v = 0;
-    for (int i = 0; i < 8; ++i) v = (v << 8) | p[2 + i];
-    if (v >> 63) return -1;
-    h->length = v;
-    n = 10;
-  } else {
-    h->length = len7;
-  }
-  if (h->masked) {
-    if (len < n + 4) return 0;
-    for (int i = 0; i < 4; ++i) h->key[i] = p[n + i];
-    n += 4;
-  }
-  h->headerLength = n;
-  return static_cast<int>(n);
-}
-
 size_t writeHeader(uint8_t opcode, bool fin, bool rsv1, uint64_t length, uint8_t* out) {
   out[0] = static_cast<uint8_t>((fin ? 0x80 : 0) | (rsv1 ? 0x40 : 0) | (opcode & 0x0f));
   if (length < 126) {

@@ -14,12 +14,25 @@
 
 namespace ringnet::ws {
 
+// The key rotated to start at key[phase % 4], repeated over 8 bytes (in memory
+// order: byte j is key[(phase + j) % 4]).
+inline uint64_t maskWord(const uint8_t key[4], size_t phase) {
+  uint32_t k;
+  std::memcpy(&k, key, 4);
+  const unsigned shift = 8u * static_cast<unsigned>(phase & 3);
+  if (shift != 0) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    k = (k << shift) | (k >> (32 - shift));
+#else
+    k = (k >> shift) | (k << (32 - shift));
+#endif
+  }
+  return uint64_t{k} | (uint64_t{k} << 32);
+}
+
 // dst[i] = src[i] ^ key[(phase + i) % 4]; dst may equal src.
 inline void unmask(uint8_t* dst, const uint8_t* src, size_t n, const uint8_t key[4], size_t phase) {
-  uint8_t rotated[8];
-  for (int j = 0; j < 8; ++j) rotated[j] = key[(phase + static_cast<size_t>(j)) & 3];
-  uint64_t m;
-  std::memcpy(&m, rotated, 8);
+  const uint64_t m = maskWord(key, phase);
   size_t i = 0;
 #if defined(__SSE2__)
   const __m128i m16 = _mm_set1_epi64x(static_cast<long long>(m));
@@ -34,7 +47,7 @@ inline void unmask(uint8_t* dst, const uint8_t* src, size_t n, const uint8_t key
     w ^= m;
     std::memcpy(dst + i, &w, 8);
   }
-  for (; i < n; ++i) dst[i] = src[i] ^ rotated[i & 7];
+  for (; i < n; ++i) dst[i] = src[i] ^ key[(phase + i) & 3];
 }
 
 // The byte-at-a-time reference (tests and the benchmark compare against it).

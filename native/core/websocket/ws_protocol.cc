@@ -261,6 +261,10 @@ class WebSocketProtocol final : public Protocol, MessageCompressor {
       default: return;
     }
     const uint8_t op = last_.info & kInfoOpcodeMask;
+    // The hot path: a one-frame message, as it came (unmasked into the batch):
+    // nothing to answer, no message state (the decoder's is already at rest
+    // after a final frame outside a message), no scratch used.
+    if ((op == kText || op == kBinary) && !inflated_ && !goim_) return;
     if (op == kPing) {
       pong(ctl, c, payload_.data(), payload_.size());
     } else if (op == kClose) {
