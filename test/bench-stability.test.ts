@@ -97,6 +97,20 @@ describe('--until-stable\'s rule from a fixed results file', () => {
     expect(comparisonVerdict(ratioStats([0.99, 1.01, 1.0]))).toBe('within noise');   // covers 1.0
   });
 
+  it('rounds that agree by chance below 1.0 are no verdict while their interval covers 1.0 (an A/A case)', () => {
+    // Three rounds within 5% of each other, all below 1: the spread alone would call it
+    // 'lower'; the 95% interval of three rounds (t = 4.3) still reaches past 1.0.
+    const chance = ratioStats([0.955, 0.975, 0.998]);
+    expect(chance.spread).toBeLessThanOrEqual(0.05);
+    expect(chance.ci.hi).toBeGreaterThan(1);
+    expect(comparisonVerdict(chance)).toBe('within noise');
+    expect(expectationVerdict(chance, '<', 1)).toBe('within noise');
+    // The same agreement further from 1.0: the interval lies below it too, a verdict.
+    const real = ratioStats([0.855, 0.875, 0.898]);
+    expect(real.ci.hi).toBeLessThan(1);
+    expect(comparisonVerdict(real)).toBe('lower');
+  });
+
   it('projects the rounds an unsettled interval would need at the noise seen so far', () => {
     const r = ratioOf(upTo(8), 'settles');
     const need = roundsNeeded(r);

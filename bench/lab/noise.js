@@ -9,7 +9,8 @@
 // A ratio is *settled* when its spread is at most 5% (the rounds agree) or its interval is at
 // most 5% of the ratio wide (the ratio is known to about +-2.5%); --until-stable waits for that.
 // A comparison is a verdict only by a rule that settled it, on one side of 1.0 (an expectation:
-// of its threshold) by that rule's own range: every kept round, or the whole interval.
+// of its threshold) by that rule's own range: every kept round and the interval, or the whole
+// interval.
 // Anything else is "within noise": never a win or a loss.
 const { ratioInterval, t975, TRIM } = require('./confidence');
 
@@ -43,10 +44,16 @@ const intervalSettled = (r) => Boolean(r && r.ci) && r.ci.width <= NOISE_LIMIT;
 /** Is this ratio settled (what --until-stable waits for): the rounds agree, or the interval is narrow. */
 const settled = (r) => spreadSettled(r) || intervalSettled(r);
 
-/** The ranges that may decide a side: the kept rounds' when they agree, the interval's when it is narrow. */
+/**
+ * The ranges that may decide a side: the kept rounds' when they agree, the interval's when it
+ * is narrow. Rounds that agree decide only where the interval (3 rounds on) lies on the same
+ * side too: three rounds can fall within 5% of each other by chance, all on one side of 1.0,
+ * and the A/A check (a server against itself, test/bench-aa.test.ts) caught that calling a
+ * server faster than itself.
+ */
 function decidingRanges(r) {
   const out = [];
-  if (spreadSettled(r)) out.push([r.min, r.max]);
+  if (spreadSettled(r)) out.push(r.ci ? [Math.min(r.min, r.ci.lo), Math.max(r.max, r.ci.hi)] : [r.min, r.max]);
   if (intervalSettled(r)) out.push([r.ci.lo, r.ci.hi]);
   return out;
 }
