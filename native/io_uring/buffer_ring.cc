@@ -25,7 +25,8 @@ bool BufferRing::init(io_uring* ring, uint16_t groupId, uint32_t count, uint32_t
     return false;
   }
   ring_ = static_cast<io_uring_buf_ring*>(r);
-  baseBytes_ = static_cast<size_t>(count) * size;
+  // One page more than the buffers: they start kSkew bytes into the first.
+  baseBytes_ = static_cast<size_t>(count) * size + page;
   void* b = mmap(nullptr, baseBytes_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (b == MAP_FAILED) {
     *err = std::string("io_uring buffers: mmap failed: ") + std::strerror(errno);
@@ -33,7 +34,8 @@ bool BufferRing::init(io_uring* ring, uint16_t groupId, uint32_t count, uint32_t
     release();
     return false;
   }
-  base_ = static_cast<uint8_t*>(b);
+  map_ = static_cast<uint8_t*>(b);
+  base_ = map_ + (kSkew % page);
   count_ = count;
   size_ = size;
   group_ = groupId;
@@ -65,9 +67,9 @@ void BufferRing::recycle(uint32_t bid) {
 }
 
 void BufferRing::release() {
-  if (base_) munmap(base_, baseBytes_);
+  if (map_) munmap(map_, baseBytes_);
   if (ring_) munmap(ring_, ringBytes_);
-  base_ = nullptr;
+  map_ = base_ = nullptr;
   ring_ = nullptr;
   baseBytes_ = ringBytes_ = 0;
 }
