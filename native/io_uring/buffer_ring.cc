@@ -59,7 +59,7 @@ bool BufferRing::init(io_uring* ring, uint16_t groupId, uint32_t count, uint32_t
     release();
     return false;
   }
-  floor_ = static_cast<uint32_t>(std::clamp<size_t>(kHotBytes / size, 8, count));
+  floor_ = static_cast<uint32_t>(std::min<size_t>(count, std::max<size_t>(8, kHotBytes / size)));
   if (const char* v = std::getenv("RINGNET_IO_URING_ADAPTIVE_BUFFERS"); v && std::strcmp(v, "0") == 0) {
     floor_ = count;
   }
@@ -95,8 +95,8 @@ void BufferRing::recycle(uint32_t bid) {
 }
 
 void BufferRing::settle() {
-  // Once per run: the ENOBUFS completions of one run all tell of the same
-  // shortage (the kernel ran its recvs before any buffer came back).
+  // Once per reap: its ENOBUFS completions all tell of the same shortage
+  // (the kernel ran those recvs before any buffer came back).
   if (!dry_) return;
   dry_ = false;
   sinceDry_ = 0;
