@@ -42,6 +42,10 @@ export interface NativeWorkerStats {
   ktlsTx: number;
   /** io_uring: connections whose ops named a registered (fixed) file instead of the fd. */
   fixedFiles: number;
+  /** io_uring: provided buffers in the kernel's ring after the last pass (adaptive: grows when a recv finds none). */
+  providedBuffers: number;
+  /** io_uring: provided buffers the kernel filled that were not yet given back after the last pass (0 unless leaked). */
+  providedBuffersHeld: number;
   copiedToArena: number;
   copiedToInbox: number;
   copiedToOutput: number;

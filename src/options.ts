@@ -92,9 +92,9 @@ export interface ServerOptions {
 export interface IoUringOptions {
   /** Submission queue entries (the completion queue is sized from maxConnections). Default 1024. */
   entries?: number;
-  /** Provided receive buffers, a power of two; when all are in use, reads wait (no data is lost). Default 256. */
+  /** Provided receive buffers at most, a power of two; about 1 MiB of them is in the kernel's ring at first, more when a read finds none (kept in cache: issue 12); when all are in use, reads wait (no data is lost). Default 128. */
   bufferCount?: number;
-  /** Bytes per provided receive buffer. Default 32768 (chosen by measurement, issue 12: 8 KiB split most 4 KiB frames across buffers). */
+  /** Bytes per provided receive buffer. Default 65536 (issue 12: like epoll's 64 KiB reads, half the frames split across buffers that 32 KiB split). */
   bufferSize?: number;
   /**
    * SQPOLL: a kernel thread per worker picks up submissions, so sending costs
@@ -177,9 +177,9 @@ function ioUringOptions(value: unknown): NormalizedIoUring {
   const o = value === undefined ? {} : plainObject('ioUring', value);
   rejectUnknown('ioUring', o, IO_URING_KEYS);
   const entries = o.entries === undefined ? 1024 : int('ioUring.entries', o.entries, 8, 32768);
-  const bufferCount = o.bufferCount === undefined ? 256 : int('ioUring.bufferCount', o.bufferCount, 1, 32768);
+  const bufferCount = o.bufferCount === undefined ? 128 : int('ioUring.bufferCount', o.bufferCount, 1, 32768);
   if ((bufferCount & (bufferCount - 1)) !== 0) throw new InvalidOptionError('ioUring.bufferCount', 'must be a power of two');
-  const bufferSize = o.bufferSize === undefined ? 32768 : int('ioUring.bufferSize', o.bufferSize, 256, 1 << 20);
+  const bufferSize = o.bufferSize === undefined ? 65536 : int('ioUring.bufferSize', o.bufferSize, 256, 1 << 20);
   if (bufferCount * bufferSize > 1 << 30) {
     throw new InvalidOptionError('ioUring.bufferCount', 'bufferCount * bufferSize must not exceed 1 GiB per worker');
   }

@@ -471,6 +471,8 @@ Napi::Value JsServer::Stats(const Napi::CallbackInfo& info) {
     put("tlsHandshakeFailures", s.tlsHandshakeFailures);
     put("ktlsTx", s.ktlsTx);
     put("fixedFiles", s.fixedFiles);
+    put("providedBuffers", s.providedBuffers);
+    put("providedBuffersHeld", s.providedBuffersHeld);
     put("copiedToArena", s.copiedToArena);
     o.Set("copiedToInbox", static_cast<double>(server_->worker(i).inboxCopiedBytes()));
     put("copiedToOutput", s.copiedToOutput);

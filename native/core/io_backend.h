@@ -81,6 +81,10 @@ class IoBackend {
   // The backend reaches c's socket through a registered file (io_uring's
   // fixed files): counted in the worker's stats.
   virtual bool registeredFile(const Connection& c) const { (void)c; return false; }
+  // io_uring: provided buffers in the kernel's ring now, and taken by the
+  // kernel but not yet given back (0 between passes: nonzero means a leak).
+  virtual uint32_t buffersPublished() const { return 0; }
+  virtual uint32_t buffersHeld() const { return 0; }
   // shutdown(SHUT_WR) once the queue is empty (the reactor calls it then).
   virtual void shutdownWrite(Connection& c) = 0;
   // Closes the fd after cancelling anything in flight; abortive = RST.

@@ -103,6 +103,8 @@ bool Reactor::runOnce() {
 
 bool Reactor::pass(int timeoutMs) {
   bool more = backend_->run(timeoutMs);
+  stats_.providedBuffers.store(backend_->buffersPublished(), std::memory_order_relaxed);
+  stats_.providedBuffersHeld.store(backend_->buffersHeld(), std::memory_order_relaxed);
   readResumed_ = false;
   afterPass();
   // Reading resumed during the pass (resume(), an arena came back): the

@@ -50,8 +50,8 @@ enum class BackendKind : uint8_t { kEpoll, kIoUring };
 // io_uring backend tuning (ignored by epoll).
 struct IoUringConfig {
   uint32_t entries = 1024;       // SQ entries per ring (the CQ is sized from maxConnections)
-  uint32_t bufferCount = 256;    // provided receive buffers per worker (a power of two)
-  uint32_t bufferSize = 32768;   // bytes per provided buffer (measured: issue 12)
+  uint32_t bufferCount = 128;    // provided receive buffers per worker (a power of two; at most, see buffer_ring.h)
+  uint32_t bufferSize = 65536;   // bytes per provided buffer (measured: issue 12)
   bool sqpoll = false;           // a kernel thread polls the SQ (burns a CPU while busy)
   uint32_t sqpollIdleMs = 1000;  // ... and sleeps after this long without submissions
   uint32_t zeroCopyThreshold = 0;  // sends of at least this many bytes use SEND_ZC (0 = never)

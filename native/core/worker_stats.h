@@ -22,6 +22,8 @@ struct WorkerStats {
   std::atomic<uint64_t> tlsHandshakeFailures{0};  // failed, timed out or cut off
   std::atomic<uint64_t> ktlsTx{0};      // TLS connections whose records the kernel encrypts
   std::atomic<uint64_t> fixedFiles{0};  // connections io_uring reached through a registered file
+  std::atomic<uint64_t> providedBuffers{0};      // io_uring: provided buffers in the ring (after a pass)
+  std::atomic<uint64_t> providedBuffersHeld{0};  // ... taken by the kernel, not yet given back
   // Copies (issue 12): bytes memcpy'd per path, and bytes queued for the kernel
   // by reference instead (a frame sent back unchanged from its batch arena).
   // Always on: one relaxed load + store where a copy of the bytes happens anyway.

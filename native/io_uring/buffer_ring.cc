@@ -3,10 +3,17 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
 namespace ringnet {
+
+namespace {
+constexpr size_t kHotBytes = 1 << 20;   // the starting target: about what stays in L2
+constexpr uint32_t kShrinkAfter = 4096;  // recycles without ENOBUFS before shrinking
+}  // namespace
 
 BufferRing::~BufferRing() { release(); }
 
@@ -25,7 +32,8 @@ bool BufferRing::init(io_uring* ring, uint16_t groupId, uint32_t count, uint32_t
     return false;
   }
   ring_ = static_cast<io_uring_buf_ring*>(r);
-  baseBytes_ = static_cast<size_t>(count) * size;
+  // One page more than the buffers: they start kSkew bytes into the first.
+  baseBytes_ = static_cast<size_t>(count) * size + page;
   void* b = mmap(nullptr, baseBytes_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (b == MAP_FAILED) {
     *err = std::string("io_uring buffers: mmap failed: ") + std::strerror(errno);
@@ -33,7 +41,8 @@ bool BufferRing::init(io_uring* ring, uint16_t groupId, uint32_t count, uint32_t
     release();
     return false;
   }
-  base_ = static_cast<uint8_t*>(b);
+  map_ = static_cast<uint8_t*>(b);
+  base_ = map_ + (kSkew % page);
   count_ = count;
   size_ = size;
   group_ = groupId;
@@ -50,26 +59,59 @@ bool BufferRing::init(io_uring* ring, uint16_t groupId, uint32_t count, uint32_t
     release();
     return false;
   }
-  for (uint32_t i = 0; i < count; ++i) {
-    io_uring_buf_ring_add(ring_, base_ + static_cast<size_t>(i) * size, size,
-                          static_cast<unsigned short>(i), mask_, static_cast<int>(i));
+  floor_ = static_cast<uint32_t>(std::min<size_t>(count, std::max<size_t>(8, kHotBytes / size)));
+  if (const char* v = std::getenv("RINGNET_IO_URING_ADAPTIVE_BUFFERS"); v && std::strcmp(v, "0") == 0) {
+    floor_ = count;
   }
-  io_uring_buf_ring_advance(ring_, static_cast<int>(count));
+  target_ = floor_;
+  spare_.reserve(count);
+  for (uint32_t i = count; i-- > 0;) spare_.push_back(static_cast<uint16_t>(i));  // bid 0 on top
+  inRing_ = 0;
+  sinceDry_ = 0;
+  refill();
   return true;
 }
 
+void BufferRing::refill() {
+  int n = 0;
+  while (inRing_ < target_ && !spare_.empty()) {
+    const uint16_t bid = spare_.back();
+    spare_.pop_back();
+    io_uring_buf_ring_add(ring_, base_ + static_cast<size_t>(bid) * size_, size_, bid, mask_, n++);
+    ++inRing_;
+  }
+  if (n > 0) io_uring_buf_ring_advance(ring_, n);
+}
+
 void BufferRing::recycle(uint32_t bid) {
-  io_uring_buf_ring_add(ring_, base_ + static_cast<size_t>(bid) * size_, size_,
-                        static_cast<unsigned short>(bid), mask_, 0);
-  io_uring_buf_ring_advance(ring_, 1);
+  if (bid >= count_) return;  // never named by the kernel
+  if (inRing_ > 0) --inRing_;  // the kernel took it from the ring
+  spare_.push_back(static_cast<uint16_t>(bid));
+  if (++sinceDry_ >= kShrinkAfter && target_ > floor_) {
+    target_ = std::max(floor_, target_ - target_ / 4);
+    sinceDry_ = 0;
+  }
+  refill();
+}
+
+void BufferRing::settle() {
+  // Once per reap: its ENOBUFS completions all tell of the same shortage
+  // (the kernel ran those recvs before any buffer came back).
+  if (!dry_) return;
+  dry_ = false;
+  sinceDry_ = 0;
+  target_ = std::min(count_, target_ * 2);
+  refill();
 }
 
 void BufferRing::release() {
-  if (base_) munmap(base_, baseBytes_);
+  if (map_) munmap(map_, baseBytes_);
   if (ring_) munmap(ring_, ringBytes_);
-  base_ = nullptr;
+  map_ = base_ = nullptr;
   ring_ = nullptr;
   baseBytes_ = ringBytes_ = 0;
+  spare_.clear();
+  inRing_ = 0;
 }
 
 }  // namespace ringnet

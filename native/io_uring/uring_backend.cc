@@ -176,6 +176,7 @@ bool UringBackend::run(int timeoutMs) {
   for (int round = 0; round < kRoundsPerRun; ++round) {
     unsigned n = reap(kCqesPerRun - handled);
     handled += n;
+    bufs_.settle();  // before re-arming recvs that found the ring empty
     processWaiting();
     processReady();
     if (handled >= kCqesPerRun) break;
@@ -203,7 +204,9 @@ bool UringBackend::run(int timeoutMs) {
       __atomic_thread_fence(__ATOMIC_SEQ_CST);
       for (int i = 0; i < 2 && ring_.taskWorkPending(); ++i) {
         ring_.submitAndPoll();
-        if (reap(kCqesPerRun) > 0 || ring_.sqReady() > 0 || !ready_.empty()) {
+        const unsigned got = reap(kCqesPerRun);
+        bufs_.settle();
+        if (got > 0 || ring_.sqReady() > 0 || !ready_.empty()) {
           more = true;
           break;
         }

@@ -43,8 +43,8 @@ namespace ringnet {
 
 struct UringOptions {
   uint32_t entries = 1024;        // SQ entries
-  uint32_t bufferCount = 256;     // provided buffers per reactor (power of two)
-  uint32_t bufferSize = 32768;    // bytes per provided buffer
+  uint32_t bufferCount = 128;     // provided buffers per reactor (power of two; at most, see buffer_ring.h)
+  uint32_t bufferSize = 65536;    // bytes per provided buffer
   uint32_t maxConnections = 10000;  // sizes the CQ so that it never overflows
   uint32_t sqpollIdleMs = 0;      // > 0: SQPOLL ring whose kernel thread idles after this long
   uint32_t zeroCopyThreshold = 0; // > 0: sends of at least this many bytes go zero-copy
@@ -79,6 +79,8 @@ class UringBackend final : public IoBackend {
   bool registeredFile(const Connection& c) const override {
     return c.slot < conns_.size() && conns_[c.slot].fixed;
   }
+  uint32_t buffersPublished() const override { return bufs_.published(); }
+  uint32_t buffersHeld() const override { return bufs_.held(); }
   void shutdownWrite(Connection& c) override;
   void close(Connection& c, bool abortive) override;
   bool run(int timeoutMs) override;

@@ -338,6 +338,7 @@ void UringBackend::onRecvCqe(Connection& c, const io_uring_cqe& cqe) {
     // The buffer ring ran dry: not an error. The bytes wait in the socket;
     // the recv is re-armed once this batch's buffers are back in the ring.
     if (bid >= 0) bufs_.recycle(static_cast<uint32_t>(bid));
+    bufs_.ranDry();  // more of the buffers go in at the end of the run (buffer_ring.h)
     if (final && !s.stopped) waitFor(c, s, true, false);
     return;
   } else if (res == -ECANCELED || res == -EINTR || res == -EAGAIN) {
