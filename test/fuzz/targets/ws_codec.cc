@@ -88,7 +88,7 @@ bool refUtf8(std::string_view s, bool complete, size_t* invalidAt) {
     size_t len = b < 0x80 ? 1 : (b >> 5) == 6 ? 2 : (b >> 4) == 14 ? 3 : (b >> 3) == 30 ? 4 : 0;
     if (len == 0) { *invalidAt = i; return false; }
     uint32_t cp = len == 1 ? b : b & (0x7f >> len);
-    const uint32_t minimum[] = {0, 0, 0x80, 0x800, 0x10000};
+    static constexpr uint32_t minimum[] = {0, 0, 0x80, 0x800, 0x10000};  // static: not a copy per code point
     // A prefix whose every completion is out of range (overlong, surrogate,
     // above U+10FFFF) is invalid at its last byte.
     auto hopeless = [&](size_t left) {
