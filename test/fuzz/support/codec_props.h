@@ -91,6 +91,7 @@ size_t feedStream(const FrameDecoder& dec, std::string_view stream, const std::v
                   OnFrame&& onFrame, OnError&& onError, bool scannedBounded = true) {
   static thread_local ArrivalBuffer arrived;
   const ArrivalBuffer::Lease lease = arrived.load(stream);
+  const size_t maxFrame = dec.maxFrameLength();  // once, not a virtual call per frame
   DecoderState state;
   size_t fed = 0;
   size_t at = 0;  // first pending byte
@@ -109,12 +110,12 @@ size_t feedStream(const FrameDecoder& dec, std::string_view stream, const std::v
       FUZZ_CHECK(r.error == CodecError::kNone);
       if (r.status == DecodeStatus::kNeedMore) {
         FUZZ_CHECK(r.needed == 0 || r.needed > len);
-        FUZZ_CHECK(r.needed <= dec.maxFrameLength());
+        FUZZ_CHECK(r.needed <= maxFrame);
         if (scannedBounded) FUZZ_CHECK(state.scanned <= len);
         break;
       }
       FUZZ_CHECK(r.consumed > 0 && r.consumed <= len);
-      FUZZ_CHECK(r.consumed <= dec.maxFrameLength());
+      FUZZ_CHECK(r.consumed <= maxFrame);
       FUZZ_CHECK(r.payloadOffset <= r.consumed && r.payloadLength <= r.consumed - r.payloadOffset);
       FUZZ_CHECK(state.scanned == 0);
       onFrame(data, r, at);
@@ -146,10 +147,25 @@ inline void decodeWhole(const FrameDecoder& dec, std::string_view stream, Decode
   decodeStream(dec, stream, wholeCut(stream.size()), out);
 }
 
+// The same bytes. Frames of one stream are views into it, so the same view
+// (pointer and size) settles it without a memcmp (which, through the
+// sanitizer's interceptor and libFuzzer's memcmp hook, was ~10% of the small
+// targets' time); other views are compared byte for byte.
+inline bool sameBytes(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && (a.data() == b.data() || a == b);
+}
+inline bool sameFrames(const std::vector<std::string_view>& a, const std::vector<std::string_view>& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (!sameBytes(a[i], b[i])) return false;
+  }
+  return true;
+}
+
 // Leftover is compared only without an error: an error is reported as soon as
 // it is provable, which in pieces can be before the whole stream has arrived.
 inline bool sameOutcome(const Decoded& a, const Decoded& b) {
-  return a.frames == b.frames && a.consumed == b.consumed && a.error == b.error && a.code == b.code &&
+  return sameFrames(a.frames, b.frames) && a.consumed == b.consumed && a.error == b.error && a.code == b.code &&
          (a.error || a.leftover == b.leftover);
 }
 
@@ -325,7 +341,7 @@ inline void checkRoundTrip(const FrameDecoder& dec, const FrameEncoder& enc, std
   }
   FUZZ_CHECK(d.frames.size() == want.size());
   for (size_t i = 0; i < want.size(); ++i) {
-    FUZZ_CHECK(d.frames[i] == expectedAt(want[i]));
+    FUZZ_CHECK(sameBytes(d.frames[i], expectedAt(want[i])));
     FUZZ_CHECK(d.consumed[i] == want[i].wire);
   }
 }

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace ringnet::fuzz {
 
@@ -28,6 +29,15 @@ class FuzzInput {
   }
   // Everything that is left.
   std::string rest() { return bytes(static_cast<size_t>(end_ - p_)); }
+  // The same without a copy: views of the fuzzer's input (valid during the call).
+  std::string_view view(size_t n) {
+    const size_t avail = static_cast<size_t>(end_ - p_);
+    if (n > avail) n = avail;
+    const std::string_view s(reinterpret_cast<const char*>(p_), n);
+    p_ += n;
+    return s;
+  }
+  std::string_view restView() { return view(static_cast<size_t>(end_ - p_)); }
   size_t remaining() const { return static_cast<size_t>(end_ - p_); }
 
  private:

@@ -39,22 +39,48 @@ using namespace ringnet::fuzz;
 
 namespace {
 
+// A decoded frame; its unmasked payload is bytes [at, at + length) of the
+// outcome's one payload buffer (no string per frame: they were most of the
+// allocations per input).
 struct Frame {
   uint8_t opcode;
   bool fin;
-  std::string payload;
-  bool operator==(const Frame& o) const { return opcode == o.opcode && fin == o.fin && payload == o.payload; }
+  size_t at, length;
 };
 
 struct Outcome {
   std::vector<Frame> frames;
+  std::string payloads;  // every frame's unmasked payload, end to end
   CodecError error = CodecError::kNone;
+
+  // Empty again, keeping the capacity (outcomes are reused across inputs).
+  void clear() {
+    frames.clear();
+    payloads.clear();
+    error = CodecError::kNone;
+  }
+  std::string_view payload(const Frame& f) const { return std::string_view(payloads).substr(f.at, f.length); }
+  // Room for a frame's n payload bytes, at the end of the buffer.
+  uint8_t* add(uint8_t opcode, bool fin, size_t n) {
+    frames.push_back(Frame{opcode, fin, payloads.size(), n});
+    payloads.resize(payloads.size() + n);
+    return reinterpret_cast<uint8_t*>(&payloads[0]) + (payloads.size() - n);
+  }
 };
+
+bool sameFrames(const Outcome& a, const Outcome& b) {
+  if (a.frames.size() != b.frames.size()) return false;
+  for (size_t i = 0; i < a.frames.size(); ++i) {
+    const Frame &x = a.frames[i], &y = b.frames[i];
+    if (x.opcode != y.opcode || x.fin != y.fin || a.payload(x) != b.payload(y)) return false;
+  }
+  return true;
+}
 
 // ---- reference: RFC 6455 read plainly -------------------------------------
 
 // Length of the longest valid prefix, and whether all of it is valid (by code points).
-bool refUtf8(const std::string& s, bool complete, size_t* invalidAt) {
+bool refUtf8(std::string_view s, bool complete, size_t* invalidAt) {
   size_t i = 0;
   const size_t n = s.size();
   while (i < n) {
@@ -62,7 +88,7 @@ bool refUtf8(const std::string& s, bool complete, size_t* invalidAt) {
     size_t len = b < 0x80 ? 1 : (b >> 5) == 6 ? 2 : (b >> 4) == 14 ? 3 : (b >> 3) == 30 ? 4 : 0;
     if (len == 0) { *invalidAt = i; return false; }
     uint32_t cp = len == 1 ? b : b & (0x7f >> len);
-    const uint32_t minimum[] = {0, 0, 0x80, 0x800, 0x10000};
+    static constexpr uint32_t minimum[] = {0, 0, 0x80, 0x800, 0x10000};  // static: not a copy per code point
     // A prefix whose every completion is out of range (overlong, surrogate,
     // above U+10FFFF) is invalid at its last byte.
     auto hopeless = [&](size_t left) {
@@ -87,13 +113,16 @@ bool refUtf8(const std::string& s, bool complete, size_t* invalidAt) {
   return true;
 }
 
-Outcome reference(const std::string& in, uint64_t max, bool deflate) {
-  Outcome o;
+// (A per-thread Outcome, valid until the next call.)
+const Outcome& reference(std::string_view in, uint64_t max, bool deflate) {
+  static thread_local Outcome o;
+  static thread_local std::string textSoFar;  // the text message's fragments so far
+  o.clear();
+  textSoFar.clear();
   size_t p = 0;
   bool inMessage = false, text = false, compressed = false;
   uint64_t messageLen = 0;
-  std::string textSoFar;
-  auto fail = [&](CodecError e) { o.error = e; return o; };
+  auto fail = [&](CodecError e) -> const Outcome& { o.error = e; return o; };
   while (p < in.size()) {
     const size_t avail = in.size() - p;
     if (avail < 2) return o;
@@ -133,32 +162,50 @@ Outcome reference(const std::string& in, uint64_t max, bool deflate) {
     const uint8_t* key = reinterpret_cast<const uint8_t*>(in.data() + p + h);
     h += 4;
     const size_t have = static_cast<size_t>(std::min<uint64_t>(len, avail - h));
-    std::string payload(have, '\0');
-    for (size_t i = 0; i < have; ++i) payload[i] = static_cast<char>(uint8_t(in[p + h + i]) ^ key[i & 3]);
+    // Unmasked into the outcome's buffer; dropped again unless the frame is complete.
+    const size_t mark = o.payloads.size();
+    uint8_t* out = o.add(op, fin, have);
+    for (size_t i = 0; i < have; ++i) out[i] = uint8_t(in[p + h + i]) ^ key[i & 3];
+    const std::string_view payload = o.payload(o.frames.back());
     const bool isText = (op == 1 && !rsv1) || (op == 0 && text && !compressed);
     const bool complete = have == len;
     size_t bad = 0;
     if (isText) {
-      const std::string sofar = (op == 0 ? textSoFar : std::string()) + payload;
-      if (!refUtf8(sofar, complete && fin, &bad)) return fail(CodecError::kWsInvalidData);
+      // The message's text so far: a continuation adds to it, a new message starts it.
+      if (op != 0) textSoFar.clear();
+      textSoFar.append(payload);
     }
-    if (!complete) return o;
+    const auto drop = [&] {
+      o.frames.pop_back();
+      o.payloads.resize(mark);
+    };
+    if (isText && !refUtf8(textSoFar, complete && fin, &bad)) {
+      drop();
+      return fail(CodecError::kWsInvalidData);
+    }
+    if (!complete) {
+      drop();
+      return o;
+    }
     if (op == 8 && len > 0) {
-      if (len == 1) return fail(CodecError::kWsProtocolError);
-      const uint32_t code = (uint32_t(uint8_t(payload[0])) << 8) | uint8_t(payload[1]);
+      const CodecError e = len == 1 ? CodecError::kWsProtocolError : CodecError::kNone;
+      const uint32_t code = len == 1 ? 0 : (uint32_t(uint8_t(payload[0])) << 8) | uint8_t(payload[1]);
       const bool valid = (code >= 3000 && code <= 4999) || (code >= 1000 && code <= 1014 && code != 1004 && code != 1005 && code != 1006);
-      if (!valid) return fail(CodecError::kWsProtocolError);
-      if (!refUtf8(payload.substr(2), true, &bad)) return fail(CodecError::kWsInvalidData);
+      if (e != CodecError::kNone || !valid) {
+        drop();
+        return fail(CodecError::kWsProtocolError);
+      }
+      if (!refUtf8(payload.substr(2), true, &bad)) {
+        drop();
+        return fail(CodecError::kWsInvalidData);
+      }
     }
-    o.frames.push_back(Frame{op, fin, payload});
     if (!control) {
       if (op != 0) {
         text = op == 1;
         compressed = rsv1;
         messageLen = 0;
-        textSoFar.clear();
       }
-      if (isText) textSoFar += payload;
       inMessage = !fin;
       messageLen = fin ? 0 : messageLen + len;
       if (fin) textSoFar.clear();
@@ -174,9 +221,10 @@ Outcome reference(const std::string& in, uint64_t max, bool deflate) {
 // (support/arrival_buffer.h), so a decode call reading past its input is an
 // ASan report, as with an exact-size copy of the pending bytes per arrival
 // (which made small pieces quadratic).
-Outcome decode(const FrameDecoder& d, const std::string& in, const std::vector<size_t>& pieces, uint64_t max,
-               bool deflate) {
-  Outcome o;
+// Into *o (cleared first).
+void decode(const FrameDecoder& d, std::string_view in, const std::vector<size_t>& pieces, uint64_t max,
+            bool deflate, Outcome* o) {
+  o->clear();
   DecoderState s;
   s.layer = ws::kLayerFrames | (deflate ? ws::kDeflateOn : 0);
   static thread_local ArrivalBuffer arrived;
@@ -192,8 +240,8 @@ Outcome decode(const FrameDecoder& d, const std::string& in, const std::vector<s
       const DecodeResult r = d.decode(data, len, s);
       if (r.status == DecodeStatus::kError) {
         FUZZ_CHECK(r.error != CodecError::kNone);
-        o.error = r.error;
-        return o;
+        o->error = r.error;
+        return;
       }
       if (r.status == DecodeStatus::kNeedMore) {
         FUZZ_CHECK(r.needed == 0 || r.needed > len);
@@ -204,19 +252,19 @@ Outcome decode(const FrameDecoder& d, const std::string& in, const std::vector<s
       FUZZ_CHECK(s.scanned == 0);
       const uint8_t op = r.info & ws::kInfoOpcodeMask;
       if (!ws::isControl(op)) FUZZ_CHECK(r.payloadLength <= max);
-      Frame f{op, (r.info & ws::kInfoFin) != 0, std::string(r.payloadLength, '\0')};
-      ws::unmask(reinterpret_cast<uint8_t*>(&f.payload[0]), data + r.payloadOffset, r.payloadLength,
-                 data + r.payloadOffset - 4, 0);
-      o.frames.push_back(f);
+      uint8_t* payload = o->add(op, (r.info & ws::kInfoFin) != 0, r.payloadLength);
+      ws::unmask(payload, data + r.payloadOffset, r.payloadLength, data + r.payloadOffset - 4, 0);
       ws::advance(s, r);
       at += r.consumed;
     }
   }
-  return o;
 }
 
-std::vector<size_t> cuts(size_t len, Rng& rng) {
-  std::vector<size_t> out;
+// Pieces of 1..64 bytes (the bound itself random per piece). A per-thread
+// vector, valid until the next call.
+const std::vector<size_t>& cuts(size_t len, Rng& rng) {
+  static thread_local std::vector<size_t> out;
+  out.clear();
   for (size_t done = 0; done < len;) {
     size_t n = rng.between(1, 1 + rng.next() % 64);
     if (n > len - done) n = len - done;
@@ -226,25 +274,30 @@ std::vector<size_t> cuts(size_t len, Rng& rng) {
   return out;
 }
 
-std::string maskedFrame(uint8_t b0, const std::string& payload, Rng& rng) {
-  std::string f(1, static_cast<char>(b0));
+// Appends a masked client frame to *wire.
+void appendMaskedFrame(uint8_t b0, std::string_view payload, Rng& rng, std::string* wire) {
   const size_t n = payload.size();
+  char head[4] = {static_cast<char>(b0)};
+  size_t headLength = 2;
   if (n < 126) {
-    f += static_cast<char>(0x80 | n);
+    head[1] = static_cast<char>(0x80 | n);
   } else {
-    f += static_cast<char>(0x80 | 126);
-    f += static_cast<char>(n >> 8);
-    f += static_cast<char>(n & 255);
+    head[1] = static_cast<char>(0x80 | 126);
+    head[2] = static_cast<char>(n >> 8);
+    head[3] = static_cast<char>(n & 255);
+    headLength = 4;
   }
+  wire->append(head, headLength);
   uint8_t key[4];
   const uint32_t k = rng.next();
   std::memcpy(key, &k, 4);
-  f.append(reinterpret_cast<char*>(key), 4);
-  for (size_t i = 0; i < n; ++i) f += static_cast<char>(static_cast<uint8_t>(payload[i]) ^ key[i & 3]);
-  return f;
+  wire->append(reinterpret_cast<char*>(key), 4);
+  const size_t at = wire->size();
+  wire->resize(at + n);
+  for (size_t i = 0; i < n; ++i) (*wire)[at + i] = static_cast<char>(static_cast<uint8_t>(payload[i]) ^ key[i & 3]);
 }
 
-void utf8Properties(const std::string& text, Rng& rng) {
+void utf8Properties(std::string_view text, Rng& rng) {
   const auto* p = reinterpret_cast<const uint8_t*>(text.data());
   size_t refBad = 0;
   const bool refOk = refUtf8(text, true, &refBad);
@@ -279,41 +332,46 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const auto dec = makeWebSocketDecoder(f);
   FUZZ_CHECK(dec != nullptr);
 
-  std::string stream;
-  std::vector<Frame> built;
   if (mode == 2) {
-    utf8Properties(in.rest(), rng);
+    utf8Properties(in.restView(), rng);
     return 0;
   }
   if (mode == 3) {
-    const std::string v = in.rest();
-    std::vector<uint8_t> exact(v.begin(), v.end());  // exact size: ASan sees overreads
-    const ws::DeflateOffer o = ws::negotiateDeflate(exact.data(), exact.size());
+    const std::string_view v = in.restView();
+    static thread_local ExactBuffer exact;  // exact size: ASan sees overreads
+    const ws::DeflateOffer o = ws::negotiateDeflate(exact.copy(v.data(), v.size()), v.size());
     FUZZ_CHECK(o.serverMaxWindowBits == 0 || (o.accepted && o.serverMaxWindowBits >= 9 && o.serverMaxWindowBits <= 15));
     if (o.accepted) FUZZ_CHECK(ws::deflateResponse(o).rfind("permessage-deflate; ", 0) == 0);
     return 0;
   }
+  // Outcomes and the built stream are reused across inputs (cleared, not freed).
+  static thread_local Outcome one, cut, built;
+  static thread_local std::string wire;
+  std::string_view stream;
   if (mode == 1) {
+    wire.clear();
+    built.clear();
     while (in.remaining() > 0) {
       const uint8_t b0 = in.u8();
-      const std::string payload = in.bytes(in.u8());
-      stream += maskedFrame(b0, payload, rng);
-      built.push_back(Frame{static_cast<uint8_t>(b0 & 15), (b0 & 0x80) != 0, payload});
+      const std::string_view payload = in.view(in.u8());
+      appendMaskedFrame(b0, payload, rng, &wire);
+      uint8_t* p = built.add(static_cast<uint8_t>(b0 & 15), (b0 & 0x80) != 0, payload.size());
+      if (!payload.empty()) std::memcpy(p, payload.data(), payload.size());
     }
+    stream = wire;
   } else {
-    stream = in.rest();
+    stream = in.restView();
   }
-  const std::vector<size_t> whole = stream.empty() ? std::vector<size_t>{} : std::vector<size_t>{stream.size()};
-  const Outcome one = decode(*dec, stream, whole, max, deflate);
-  const Outcome cut = decode(*dec, stream, cuts(stream.size(), rng), max, deflate);
+  static thread_local std::vector<size_t> whole;
+  whole.clear();
+  if (!stream.empty()) whole.push_back(stream.size());
+  decode(*dec, stream, whole, max, deflate, &one);
+  decode(*dec, stream, cuts(stream.size(), rng), max, deflate, &cut);
   FUZZ_CHECK(one.error == cut.error);
-  FUZZ_CHECK(one.frames == cut.frames);
-  const Outcome ref = reference(stream, max, deflate);
+  FUZZ_CHECK(sameFrames(one, cut));
+  const Outcome& ref = reference(stream, max, deflate);
   FUZZ_CHECK(one.error == ref.error);
-  FUZZ_CHECK(one.frames == ref.frames);
-  if (mode == 1 && one.error == CodecError::kNone) {
-    FUZZ_CHECK(one.frames.size() == built.size());
-    for (size_t i = 0; i < built.size(); ++i) FUZZ_CHECK(one.frames[i] == built[i]);
-  }
+  FUZZ_CHECK(sameFrames(one, ref));
+  if (mode == 1 && one.error == CodecError::kNone) FUZZ_CHECK(sameFrames(one, built));
   return 0;
 }
