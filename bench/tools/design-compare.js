@@ -68,6 +68,7 @@ function analyze(out) {
     const loads = mine.flatMap((e) => [e.load0, e.load1]).sort((a, b) => a - b);
     const ratios = {};   // "cell a÷b" -> per-round ratios
     let rounds = 0;
+    const cvs = [];      // per run: sd / mean of its windows' CPU/op
     for (const e of mine) {
       const res = JSON.parse(fs.readFileSync(path.join(out, `${e.name}.json`), 'utf8'));
       const byRound = new Map();
@@ -76,6 +77,11 @@ function analyze(out) {
         const k = `${r.cell}|${r.round}`;
         if (!byRound.has(k)) byRound.set(k, {});
         byRound.get(k)[r.target] = r.serverCpuUsPerOp;
+        const w = (r.slices || []).map((x) => x.serverCpuUsPerOp).filter(Number.isFinite);
+        if (w.length > 1) {
+          const m = w.reduce((a, x) => a + x, 0) / w.length;
+          cvs.push(Math.sqrt(w.reduce((a, x) => a + (x - m) ** 2, 0) / (w.length - 1)) / m);
+        }
       }
       rounds += res.plan.rounds;
       for (const [k, t] of byRound) {
@@ -86,7 +92,9 @@ function analyze(out) {
         }
       }
     }
-    lines.push(`${design}: ${mine.length} runs, ${rounds} rounds, ${fmt(minutes, 1)} min of wall time, load average ${fmt(loads[0], 2)}–${fmt(loads[loads.length - 1], 2)}`);
+    cvs.sort((a, b) => a - b);
+    lines.push(`${design}: ${mine.length} runs, ${rounds} rounds, ${fmt(minutes, 1)} min of wall time, load average ${fmt(loads[0], 2)}–${fmt(loads[loads.length - 1], 2)};`
+      + ` windows' CPU/op scatter within a run (sd/mean) median ${fmt(100 * cvs[cvs.length >> 1], 1)}% [${fmt(100 * cvs[0], 1)}–${fmt(100 * cvs[cvs.length - 1], 1)}%]`);
     for (const [key, xs] of Object.entries(ratios)) {
       const ci = ratioInterval(xs);
       const v = xs.filter(Number.isFinite).sort((a, b) => a - b);
