@@ -37,6 +37,14 @@ describe('windows mode in the plan', () => {
     const churn = plan(['--workload', 'echo', '--reconnect', '10', '--window-ms', '200']);
     expect(windowed(churn, churn.cells[0])).toBe(false);
     expect(plan(['--window-ms', '0']).windowMs).toBe(0);
+    // The default and A/A presets measure echo and goim in windows; --quick keeps one window per run.
+    const d = plan([]);
+    expect(d.windowMs).toBe(250);
+    expect(d.cells.filter((c: { id: string }) => windowed(d, c)).map((c: { id: string }) => c.id))
+      .toEqual(['c100-d1-p64', 'c1000-d1-p64', 'c100-d16-p64', 'goim-c100-d1-p64']);
+    expect(plan(['--preset', 'aa']).windowMs).toBe(250);
+    expect(plan(['--quick']).windowMs).toBe(0);
+    expect(plan(['--preset', 'echo']).windowMs).toBe(0);
     expect(usageError(plan, ['--window-ms', '-5'])).toMatchObject({ flag: '--window-ms' });
     expect(usageError(plan, ['--window-ms', 'soon'])).toMatchObject({ flag: '--window-ms' });
   });
