@@ -22,7 +22,7 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 describe('A/A: the same server as two targets', () => {
   it('is measured on both sides and its CPU/op ratio is never a win or a loss', () => {
     const r = spawnSync(process.execPath, [CLI, 'bench', '--preset', 'aa', '--workload', 'echo', '--connections', '20', '--rounds', '3',
-      '--duration', '1', '--warmup', '0.5', '--slices', '2', '--progress=false', '--out', dir, '--name', 'aa'], { encoding: 'utf8', timeout: 180_000 });
+      '--duration', '1', '--warmup', '0.5', '--slices', '2', '--window-ms', '0', '--progress=false', '--out', dir, '--name', 'aa'], { encoding: 'utf8', timeout: 180_000 });
     expect(r.status, r.stderr).toBe(0);
     const results = JSON.parse(fs.readFileSync(path.join(dir, 'aa.json'), 'utf8'));
     expect(results.runs.filter((x: { error?: string; skipped?: string }) => x.error || x.skipped)).toEqual([]);

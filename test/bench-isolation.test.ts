@@ -134,7 +134,7 @@ async function watch(lab: ChildProcess, until: Promise<unknown>) {
 
 describe.skipIf(CPUS < 2)('a sliced run keeps the server CPU for the measured server', () => {
   const args = (name: string, park: string) => ['--workload', 'echo', '--targets', 'ringnet-epoll,ringnet-io_uring,node:net', '--connections', '10',
-    '--depth', '1', '--payload', '64', '--rounds', '1', '--duration', '2', '--warmup', '0.3', '--slices', '2', '--park', park, '--name', name];
+    '--depth', '1', '--payload', '64', '--rounds', '1', '--duration', '2', '--warmup', '0.3', '--slices', '2', '--window-ms', '0', '--park', park, '--name', name];
 
   it('--park stop: while a generator runs, the lab is on the generator CPU and only the measured server is not stopped', async () => {
     const lab = startLab(args('park-stop', 'stop'));

@@ -77,7 +77,7 @@ describe('slices and bounds in the plan', () => {
 describe('a sliced, bounded run end to end', () => {
   it('alternates the generator between live servers, measures CPU by schedstat, and stops at --max-minutes', async () => {
     const r = await run(['bench', '--workload', 'echo', '--targets', 'ringnet-epoll,node:net', '--connections', '10', '--depth', '1',
-      '--rounds', '2', '--warmup', '0.2', '--duration', '1', '--slices', '2', '--until-stable', '--max-minutes', '0.1',
+      '--rounds', '2', '--warmup', '0.2', '--duration', '1', '--slices', '2', '--window-ms', '0', '--until-stable', '--max-minutes', '0.1',
       '--progress=false', '--out', dir, '--name', 'sliced']);
     expect(r.code, r.stderr).toBe(0);
     const results = JSON.parse(fs.readFileSync(path.join(dir, 'sliced.json'), 'utf8'));

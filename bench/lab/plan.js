@@ -18,7 +18,7 @@ const { parseTargetSpec, parseSocketFlagVariants } = require(path.join(DIST_CLI,
 const LIST_PARAMS = ['connections', 'depth', 'payload', 'reconnect', 'acceptMode', 'socketFlags', 'generator', 'newConnection', 'heartbeatEvery', 'pushes', 'protocol', 'tls', 'nodes'];
 // exactTargets: the entry's targets only (no optional ones added: the A/A preset's two).
 const ENTRY_KEYS = ['workload', 'targets', ...LIST_PARAMS, 'echoWrites', 'workers', 'inlineWorker', 'exactTargets'];
-const PLAN_KEYS = ['description', 'rounds', 'warmup', 'duration', 'slices', 'baseline', 'pairs', 'compareVariants', 'matrix', 'expect'];
+const PLAN_KEYS = ['description', 'rounds', 'warmup', 'duration', 'slices', 'windowMs', 'baseline', 'pairs', 'compareVariants', 'matrix', 'expect'];
 const { parseExpectation } = require(path.join(DIST_CLI, 'bench-args.js'));
 /** --until-stable's default cap: 4 x the planned rounds, at least 8. */
 const defaultMaxRounds = (rounds) => Math.max(8, 4 * rounds);
@@ -174,6 +174,8 @@ function buildPlan(req) {
     maxMinutes: req.untilStable ? req.maxMinutes ?? DEFAULT_MAX_MINUTES : null,
     // Windows per target per round (lab/slices.js); 1 = one window per run, as --quick keeps.
     slices: req.slices ?? (req.quick ? 1 : base.slices ?? 1),
+    // Windows mode (lab/windows.js): ms per window, 0 = off (cells it does not serve use slices).
+    windowMs: req.windowMs ?? (req.quick ? 0 : base.windowMs ?? 0),
     generatorThreads: req.generatorThreads || 1,
     pin: req.pin,
     // Between slices, the live servers not being measured: stopped (SIGSTOP), moved to the
@@ -234,9 +236,10 @@ function cellSlices(plan, cell) {
 
 /** Seconds the plan should take (windows plus ~0.8 s of start-up per run, ~0.1 s per extra slice). */
 function estimateSeconds(plan) {
+  const { windowed } = require('./windows');
   const idle = plan.cells.filter((c) => c.workload === 'idle').reduce((n, c) => n + c.targets.length * (3 + c.connections / 2000), 0);
   const perRound = plan.cells.reduce((s, c) => {
-    const extra = (cellSlices(plan, c) - 1) * (SLICE_WARMUP_SEC + 0.1);
+    const extra = windowed(plan, c) ? 0.5 : (cellSlices(plan, c) - 1) * (SLICE_WARMUP_SEC + 0.1);
     return s + c.targets.length * (plan.warmup + plan.duration + 0.8 + extra);
   }, 0);
   return perRound * plan.rounds + idle * plan.rounds;

@@ -25,7 +25,10 @@ const PRESETS = {
     // after 1 s, node:http's first window of a round still cost 31-51% more CPU per request
     // than its later ones (docs/bench/default-quiet.json; bench/README.md, "Where the spread
     // comes from"). 50 pushes: a 3 s broadcast window like the other cells' (20 took 1.2 s).
-    rounds: 3, warmup: 2, duration: 3, slices: 4,
+    // Echo and goim: one generator per cell and round, 12 windows of 250 ms per target
+    // (lab/windows.js): intervals per minute 1.7-2.2x narrower than in slices in 3 of 4
+    // ratios measured side by side (bench/README.md, "Windows from one generator").
+    rounds: 3, warmup: 2, duration: 3, slices: 4, windowMs: 250,
     pairs: BACKENDS,
     matrix: [
       { workload: 'echo', targets: ECHO_TARGETS, connections: [100, 1000], depth: [1], payload: [64] },
@@ -120,7 +123,7 @@ const PRESETS = {
   },
   aa: {
     description: 'the lab\'s own noise floor: the same server (this checkout\'s ringnet-epoll) as two targets, in echo and HTTP cells sliced like the default preset\'s; every ratio should be 1.00 and within noise (about 2 minutes)',
-    rounds: 5, warmup: 2, duration: 3, slices: 4,
+    rounds: 5, warmup: 2, duration: 3, slices: 4, windowMs: 250,   // the default preset's designs
     pairs: [[AA_LABEL, 'ringnet-epoll']],
     matrix: [
       { workload: 'echo', targets: AA_TARGETS, exactTargets: true, connections: [100], depth: [1], payload: [64] },

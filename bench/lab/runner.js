@@ -6,7 +6,8 @@
 // > 1, measured in slices: every target's server is started, then the generator alternates
 // between them in short windows, A B C C B A A B C ..., and a target's round is the sum of
 // its slices (lab/slices.js). With enough CPUs the generator runs on the last CPU and the
-// server on the others (taskset). --until-stable then adds rounds of the cells whose ratios
+// server on the others (taskset). With plan.windowMs > 0, echo and goim cells are measured by
+// one long-lived generator in short windows instead (lab/windows.js). --until-stable then adds rounds of the cells whose ratios
 // still spread more than 5%, up to the plan's round cap and wall-time bound; what it reached is
 // recorded in results.stability.
 const os = require('node:os');
@@ -20,6 +21,7 @@ const { estimateSeconds, cellSlices } = require('./plan');
 const { summarizeResults } = require('./summary');
 const { settled, roundsNeeded } = require('./noise');
 const { combineSlices, slotOrder, SLICE_WARMUP_SEC } = require('./slices');
+const { windowed, windowsPerRound, runWindowedCell } = require('./windows');
 const { runnerAffinity, parker, steerIrqs } = require('./isolation');
 const { onCleanup } = require('../lib/cleanup');
 
@@ -71,10 +73,22 @@ async function runPlan(plan, { progress = false, log = (s) => process.stderr.wri
       const cellCtx = { ...ctx, generatorCpus: cpus && cpus.generator };
       const order = roundOrder(cell.targets, round);
       const slices = cellSlices(plan, cell);
-      if (slices > 1) {
-        bar.start(`round ${round}/${total} ${cell.id} (${order.length} targets x ${slices} slices)`);
-        const park = parker(plan.park, { serverCpus: cpus && cpus.server, generatorCpus: cpus && cpus.generator });
-        const recs = await runSlicedCell(cell, order, slices, cellCtx, cpus && cpus.server, available, park);
+      const inWindows = windowed(plan, cell);
+      if (inWindows || slices > 1) {
+        let recs;
+        if (inWindows) {
+          // One generator for the whole cell, windows of plan.windowMs (lab/windows.js).
+          bar.start(`round ${round}/${total} ${cell.id} (${order.length} targets x ${windowsPerRound(plan)} windows)`);
+          recs = await runWindowedCell(cell, order, plan, cellCtx, {
+            launch: (spec) => launch(spec, cell, cpus && cpus.server, available[spec.label]),
+            facts: (s) => serverFacts(s, cpus && cpus.server, cellCtx),
+            stop: stopProcess,
+          });
+        } else {
+          bar.start(`round ${round}/${total} ${cell.id} (${order.length} targets x ${slices} slices)`);
+          const park = parker(plan.park, { serverCpus: cpus && cpus.server, generatorCpus: cpus && cpus.generator });
+          recs = await runSlicedCell(cell, order, slices, cellCtx, cpus && cpus.server, available, park);
+        }
         for (const spec of order) {
           const run = { round, cell: cell.id, target: spec.label, ...recs[spec.label] };
           runs.push(run);

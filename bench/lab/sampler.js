@@ -7,8 +7,11 @@
 const proc = require('../lib/proc');
 const { speedProbe } = require('./probe');
 
-function snapshot(pid, serverCpus) {
-  return { t: performance.now(), cpu: proc.treeCpuSeconds(pid), sched: proc.treeSchedNs(pid), threads: proc.threadCpuSeconds(pid),
+function snapshot(pid, serverCpus, treeOf) {
+  // The tree once per snapshot; the windows mode passes its own (lab/windows.js: scanning /proc
+  // for it takes ~7 ms on the 2-core VM, and it samples every 100-250 ms).
+  const tree = treeOf(pid);
+  return { t: performance.now(), tree, cpu: proc.treeCpuSeconds(pid, tree), sched: proc.treeSchedNs(pid, tree), threads: proc.threadCpuSeconds(pid),
     sys: proc.systemBusySeconds(), steal: proc.systemStealSeconds(), serverCpusBusy: serverCpus ? proc.cpusBusySeconds(serverCpus) : NaN };
 }
 
@@ -25,8 +28,11 @@ function windowCpu(a, b) {
   return { sec: ticks, waitSec: sched ? sched.waitSec : NaN, source: 'ticks' };
 }
 
-/** Returns { begin(), end(), figures(genCpuSec, ops) }; begin/end resolve once sampled. */
-function windowSampler(server, target) {
+/**
+ * Returns { begin(), end(), figures(genCpuSec, ops) }; begin/end resolve once sampled.
+ * treeOf(pid): the server's process tree (default: scanned at each edge).
+ */
+function windowSampler(server, target, { treeOf = proc.processTree } = {}) {
   let a = null;
   let b = null;
   const probe = speedProbe();   // the machine's speed in the window (lab/probe.js)
@@ -36,14 +42,14 @@ function windowSampler(server, target) {
   const stats = () => (target.stats && server.answersStats ? server.request('stats') : Promise.resolve(null));
   return {
     async begin() {
-      a = snapshot(server.pid, server.cpus);
+      a = snapshot(server.pid, server.cpus, treeOf);
       a.stats = await stats();
       probe.start();
     },
     async end() {
       speed = probe.stop();
-      b = snapshot(server.pid, server.cpus);
-      b.rss = proc.treeRssBytes(server.pid);
+      b = snapshot(server.pid, server.cpus, treeOf);
+      b.rss = proc.treeRssBytes(server.pid, b.tree);
       b.load = proc.loadAverage();
       b.stats = await stats();
     },

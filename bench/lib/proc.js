@@ -169,13 +169,13 @@ function processTree(pid) {
 }
 
 /**
- * CPU seconds of a whole process tree: utime + stime of each live member plus cutime + cstime
+ * CPU seconds of a whole process tree (`tree`: its pids, when the caller has them already): utime + stime of each live member plus cutime + cstime
  * (children it has already reaped), so a worker process that exits inside the window still counts.
  */
-function treeCpuSeconds(pid) {
+function treeCpuSeconds(pid, tree = processTree(pid)) {
   let sum = 0;
   let alive = false;
-  for (const p of processTree(pid)) {
+  for (const p of tree) {
     try {
       const stat = fs.readFileSync(`/proc/${p}/stat`, 'utf8');
       const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
@@ -195,8 +195,8 @@ function treeFdCount(pid) {
 }
 
 /** RSS of a whole process tree in bytes (shared pages are counted once per process). */
-function treeRssBytes(pid) {
-  const xs = processTree(pid).map(rssBytes).filter(Number.isFinite);
+function treeRssBytes(pid, tree = processTree(pid)) {
+  const xs = tree.map(rssBytes).filter(Number.isFinite);
   return xs.length ? xs.reduce((a, b) => a + b, 0) : NaN;
 }
 
@@ -206,10 +206,10 @@ function treeRssBytes(pid) {
  * waiting for one, i.e. someone else had the CPU). Nanoseconds, where /proc/<pid>/stat counts
  * 10 ms ticks: short windows need the precision. null when the kernel has no schedstat.
  */
-function treeSchedNs(pid) {
+function treeSchedNs(pid, tree = processTree(pid)) {
   const out = new Map();
   let any = false;
-  for (const p of processTree(pid)) {
+  for (const p of tree) {
     let tids = [];
     try {
       tids = fs.readdirSync(`/proc/${p}/task`);

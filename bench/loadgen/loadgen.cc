@@ -7,7 +7,8 @@
 // "done"}) so a runner can sample the server's CPU time at the window's edges; the result is
 // ONE JSON line on stdout. --protocol goim|ws: the same echo over goim packets or WebSocket
 // messages (worker_goim.cc, worker_ws.cc). With --idle it only opens the connections, prints
-// {"established":N} and holds them until stdin closes or SIGTERM/SIGINT arrives.
+// {"established":N} and holds them until stdin closes or SIGTERM/SIGINT arrives. With --ports it
+// keeps connections to several servers and measures one at a time in windows (mux.cc).
 #include <poll.h>
 #include <signal.h>
 #include <sys/resource.h>
@@ -23,30 +24,10 @@
 #include "connect.h"
 #include "options.h"
 #include "worker.h"
-#include "ws_client.h"
+#include "mux.h"
+#include "session.h"
 
 namespace {
-
-double monoSec() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return double(ts.tv_sec) + double(ts.tv_nsec) * 1e-9;
-}
-
-void sleepUntil(double t) {
-  timespec ts;
-  ts.tv_sec = time_t(t);
-  ts.tv_nsec = long((t - double(ts.tv_sec)) * 1e9);
-  while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, nullptr) != 0) {
-  }
-}
-
-double cpuSec() {
-  rusage ru;
-  getrusage(RUSAGE_SELF, &ru);
-  return double(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
-         double(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1e-6;
-}
 
 // 10,000 connections need 10,000 fds: lift the soft limit to the hard one.
 void raiseFileLimit() {
@@ -82,89 +63,38 @@ void holdUntilStdinClosesOrSignal() {
   }
 }
 
-std::vector<uint8_t> makePattern(uint32_t payload) {
-  std::vector<uint8_t> v(size_t(payload) + kPatternSpan);
-  uint64_t x = 0x9E3779B97F4A7C15ull;  // xorshift64
-  for (auto& b : v) {
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    b = uint8_t(x >> 24);
-  }
-  return v;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
   signal(SIGPIPE, SIG_IGN);
   raiseFileLimit();
   Options o = parseOptions(argc, argv);
+  if (!o.ports.empty()) return runWindows(o);  // windows mode (mux.cc)
   Target target = resolveTarget(o);
 
-  ConnectResult cr = connectAll(o, target);
-  std::fprintf(stderr, "{\"phase\":\"connected\",\"connections\":%zu,\"connectErrors\":%llu}\n",
-               cr.fds.size(), (unsigned long long)cr.errors);
-  if (!cr.fatal.empty()) {
-    std::fprintf(stderr, "loadgen: connecting to %s: %s\n", target.text.c_str(), cr.fatal.c_str());
-    std::printf("{\"error\":\"connect failed\",\"established\":%zu,\"connectErrors\":%llu}\n",
-                cr.fds.size(), (unsigned long long)cr.errors);
+  Opened op = openConnections(o, target, 0);
+  if (!op.fatal.empty()) {
+    std::printf("{\"error\":\"%s\",\"established\":%zu,\"connectErrors\":%llu,\"upgradeErrors\":%llu}\n",
+                op.fatal.c_str(), op.conns.size(), (unsigned long long)op.connectErrors, (unsigned long long)op.upgradeErrors);
     return 1;
   }
-
-  // --protocol ws: every connection upgrades before anything is measured (or held idle).
-  const bool ws = o.protocol == "ws";
-  std::vector<std::string> leftover(cr.fds.size());
-  uint64_t upgradeErrors = 0;
-  if (ws) {
-    wsclient::UpgradeResult ur = wsclient::upgradeAll(cr.fds, target.text, o.path, 30.0);
-    upgradeErrors = ur.failed;
-    if (ur.failed) std::fprintf(stderr, "loadgen: %llu upgrades failed, first: %s\n", (unsigned long long)ur.failed, ur.firstError.c_str());
-    std::vector<int> kept;
-    std::vector<std::string> rest;
-    for (size_t i = 0; i < cr.fds.size(); ++i) {
-      if (cr.fds[i] < 0) continue;
-      kept.push_back(cr.fds[i]);
-      rest.push_back(std::move(ur.leftover[i]));
-    }
-    cr.fds.swap(kept);
-    leftover.swap(rest);
-    std::fprintf(stderr, "{\"phase\":\"upgraded\",\"connections\":%zu,\"upgradeErrors\":%llu}\n", cr.fds.size(),
-                 (unsigned long long)upgradeErrors);
-    if (cr.fds.empty()) {
-      std::printf("{\"error\":\"no upgrade succeeded: %s\",\"established\":0,\"upgradeErrors\":%llu}\n",
-                  ur.firstError.c_str(), (unsigned long long)upgradeErrors);
-      return 1;
-    }
-  }
+  const uint64_t connectErrors = op.connectErrors, upgradeErrors = op.upgradeErrors;
 
   if (o.idle) {
-    std::printf("{\"established\":%zu,\"connectErrors\":%llu,\"upgradeErrors\":%llu}\n", cr.fds.size(),
-                (unsigned long long)cr.errors, (unsigned long long)upgradeErrors);
+    std::printf("{\"established\":%zu,\"connectErrors\":%llu,\"upgradeErrors\":%llu}\n", op.conns.size(),
+                (unsigned long long)connectErrors, (unsigned long long)upgradeErrors);
     std::fflush(stdout);
     holdUntilStdinClosesOrSignal();
     return 0;  // the kernel closes the sockets
   }
 
   Shared sh;
-  sh.payload = o.payload;
-  sh.depth = uint32_t(o.depth);
-  sh.pattern = makePattern(o.payload);
-  sh.reconnectAfter = o.reconnect;
-  sh.target = &target;
-  sh.protocol = o.protocol == "goim" ? Protocol::kGoim : ws ? Protocol::kWebSocket : Protocol::kLength;
-  sh.heartbeatEvery = o.heartbeatEvery;
+  configure(sh, o, &target);
 
   // Connections are dealt round-robin to the worker threads.
-  std::vector<std::unique_ptr<Conn>> conns;
+  std::vector<std::unique_ptr<Conn>>& conns = op.conns;
   std::vector<std::vector<Conn*>> shares(size_t(o.threads));
-  for (size_t i = 0; i < cr.fds.size(); ++i) {
-    conns.emplace_back(new Conn());
-    conns.back()->fd = cr.fds[i];
-    conns.back()->id = uint32_t(i);
-    conns.back()->tail = std::move(leftover[i]);  // bytes that followed a 101
-    shares[i % shares.size()].push_back(conns.back().get());
-  }
+  for (size_t i = 0; i < conns.size(); ++i) shares[i % shares.size()].push_back(conns[i].get());
   std::vector<std::unique_ptr<Worker>> workers;
   for (auto& s : shares) workers.emplace_back(new Worker(sh, s));
 
@@ -211,7 +141,7 @@ int main(int argc, char** argv) {
       "\"reconnectsPerSec\":%.1f,\"heartbeats\":%llu,\"upgradeErrors\":%llu,\"protocol\":\"%s\"}\n",
       (unsigned long long)frames, secs, double(frames) / secs, us(h.quantile(0.50)),
       us(h.quantile(0.99)), us(h.quantile(0.999)), us(h.max()), h.mean() / 1000.0,
-      (unsigned long long)errors, (unsigned long long)cr.errors, (unsigned long long)mismatches,
+      (unsigned long long)errors, (unsigned long long)connectErrors, (unsigned long long)mismatches,
       cpu1 - cpu0, cpu1 - cpuStart0, o.connections, o.depth, o.payload, o.threads, o.warmup,
       (unsigned long long)reconnects, double(reconnects) / secs, (unsigned long long)heartbeats,
       (unsigned long long)upgradeErrors, o.protocol.c_str());

@@ -20,6 +20,8 @@ const char* kUsage =
     "  checked), then keeps D binary messages in flight, each masked with a fresh mask, each\n"
     "  echoed as a binary message with the same bytes. With --idle the connections upgrade first.\n"
     "--reconnect N: close each connection after N echoes and open a new one (connection churn).\n"
+    "--ports P1,P2,...: windows mode: C connections to each port (on --host), then one window per\n"
+    "  stdin line 'run K MS' (drive server K for MS ms, drain, print one JSON line), until 'quit'.\n"
     "--idle: open C connections, print {\"established\":N}, hold until stdin closes or SIGTERM.\n"
     "--sources N: IPv4 targets on loopback: connection i binds to source 127.1.0.1 + (i mod N)\n"
     "  (clients from N different hosts, as without a proxy in front).\n";
@@ -69,6 +71,16 @@ Options parseOptions(int argc, char** argv) {
     if (name == "--host") o.host = value;
     else if (name == "--port") o.port = int(toInt(n, v, 1, 65535));
     else if (name == "--unix") o.unixPath = value;
+    else if (name == "--ports") {
+      size_t at = 0;
+      for (;;) {
+        size_t comma = value.find(',', at);
+        std::string one = value.substr(at, comma == std::string::npos ? std::string::npos : comma - at);
+        o.ports.push_back(int(toInt(n, one.c_str(), 1, 65535)));
+        if (comma == std::string::npos) break;
+        at = comma + 1;
+      }
+    }
     else if (name == "--connections") o.connections = int(toInt(n, v, 1, 1000000));
     else if (name == "--depth") o.depth = int(toInt(n, v, 1, 1 << 20));
     else if (name == "--payload") o.payload = uint32_t(toInt(n, v, 0, 16 << 20));
@@ -91,7 +103,9 @@ Options parseOptions(int argc, char** argv) {
     else if (name == "--sources") o.sources = int(toInt(n, v, 0, 1 << 20));
     else fail("unknown flag ", argv[i]);
   }
-  if (o.unixPath.empty() && o.port == 0) fail("--port or --unix is required", nullptr);
+  if (!o.ports.empty() && (o.idle || o.reconnect || !o.unixPath.empty() || o.port))
+    fail("--ports (windows mode) takes none of --port, --unix, --idle, --reconnect", nullptr);
+  if (o.unixPath.empty() && o.port == 0 && o.ports.empty()) fail("--port or --unix is required", nullptr);
   // A reopened connection would need its own upgrade inside the echo loop: not supported.
   if (o.protocol == "ws" && o.reconnect) fail("--reconnect is not supported with --protocol ws", nullptr);
   if (o.threads > o.connections) o.threads = o.connections;

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 struct Options {
   std::string host = "127.0.0.1";
@@ -19,6 +20,7 @@ struct Options {
                                     // op 2 -> 3; ws: upgrade, masked binary messages echoed)
   std::string path = "/";      // --path: the request target of the WebSocket upgrade
   uint64_t heartbeatEvery = 0; // --heartbeat-every N: goim heartbeat after every N messages (0 = none)
+  std::vector<int> ports;      // --ports P1,P2,...: windows mode (mux.cc), commands on stdin
   bool idle = false;           // --idle: connect, report, hold until stdin closes / SIGTERM
   int connectBatch = 100;      // connections opened per batch
   int connectPauseMs = 2;      // pause between batches, so the server's accept queue keeps up

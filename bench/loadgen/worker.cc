@@ -43,15 +43,21 @@ Worker::~Worker() {
 
 void Worker::run() {
   // Fill the pipeline: every connection starts with `depth` frames in flight.
+  // In windows mode a connection's later windows only refill it (goim: once authenticated).
   uint64_t now = nowNs();
   for (Conn* c : conns_) {
     if (c->dead) continue;
-    start(*c, now);
+    obuf_.clear();
+    if (!c->started) start(*c, now);
+    else if (sh_.protocol != Protocol::kGoim || c->authed) fillPipeline(*c, now);
+    c->started = true;
     sendQueued(*c);
   }
   epoll_event evs[512];
-  while (sh_.phase.load(std::memory_order_relaxed) != kStop) {
-    int n = epoll_wait(ep_, evs, 512, 50);
+  for (;;) {
+    int phase = sh_.phase.load(std::memory_order_relaxed);
+    if (phase == kStop || (phase == kDrain && drained())) break;
+    int n = epoll_wait(ep_, evs, 512, phase == kDrain ? 5 : 50);
     for (int i = 0; i < n; ++i) {
       Conn& c = *static_cast<Conn*>(evs[i].data.ptr);
       uint32_t e = evs[i].events;
@@ -161,11 +167,11 @@ bool Worker::completeEcho(Conn& c, const char* body, size_t len, int phase, uint
   }
   uint64_t lat = now - c.stamps[c.recv % sh_.depth];
   ++c.recv;
-  if (phase == kMeasure) {
+  if (counting(phase)) {
     hist.record(lat);
     ++frames;
   }
-  if (phase != kStop && (!sh_.reconnectAfter || c.sent < sh_.reconnectAfter)) queueFrame(c, now);
+  if (phase != kStop && phase != kDrain && (!sh_.reconnectAfter || c.sent < sh_.reconnectAfter)) queueFrame(c, now);
   return true;
 }
 
@@ -234,6 +240,15 @@ void Worker::flush(Conn& c) {
     }
   }
   c.out.erase(0, off);
+}
+
+bool Worker::drained() const {
+  for (const Conn* c : conns_) {
+    if (c->dead) continue;
+    if (c->recv < c->sent || c->heartbeatsOut || !c->out.empty()) return false;
+    if (sh_.protocol == Protocol::kGoim && !c->authed) return false;
+  }
+  return true;
 }
 
 // Closes a broken connection. Errors after the measured window (teardown) are not counted.

@@ -22,8 +22,11 @@ inline uint64_t nowNs() {
 // WebSocket binary messages (worker_ws.cc).
 enum class Protocol { kLength, kGoim, kWebSocket };
 
-// Phases, advanced by the main thread.
-enum Phase : int { kWarmup = 0, kMeasure = 1, kStop = 2 };
+// Phases, advanced by the main thread. kDrain (windows mode, mux.cc): no new messages; the
+// echoes still in flight are counted, and run() returns once none is left.
+enum Phase : int { kWarmup = 0, kMeasure = 1, kStop = 2, kDrain = 3 };
+// Echoes that count: those completed while measuring, and in windows mode while draining.
+inline bool counting(int phase) { return phase == kMeasure || phase == kDrain; }
 
 // Read-only configuration plus the phase flag, shared by all workers.
 struct Shared {
@@ -58,13 +61,14 @@ struct Conn {
   std::string message;             // ws: fragments of a message not yet complete
   bool fragmented = false;         // ws: inside a fragmented message
   uint64_t heartbeatsOut = 0;      // goim: heartbeats sent and not yet answered
+  bool started = false;            // windows mode: later windows only refill the pipeline
 };
 
 class Worker {
  public:
   Worker(Shared& shared, std::vector<Conn*> conns);
   ~Worker();
-  void run();                      // thread body: returns once phase == kStop
+  void run();                      // thread body: returns once phase == kStop, or drained
 
   Histogram hist;                  // latencies of frames completed while measuring
   uint64_t frames = 0;             // frames completed while measuring
@@ -95,6 +99,7 @@ class Worker {
   void fail(Conn& c, const char* why, int err);
   void reopen(Conn& c);
   void onConnected(Conn& c);
+  bool drained() const;            // kDrain: nothing of ours left in flight
 
   Shared& sh_;
   std::vector<Conn*> conns_;

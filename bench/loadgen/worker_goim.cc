@@ -57,10 +57,10 @@ void Worker::parseGoim(Conn& c, const char* p, size_t len, size_t* consumed) {
     uint32_t bodyLen = packLen - headerLen;
     if (op == kAuthReply && !c.authed) {
       c.authed = true;
-      fillPipeline(c, now);
+      if (phase != kDrain) fillPipeline(c, now);  // windows mode: the next window fills it
     } else if (op == kHeartbeatReply && c.heartbeatsOut > 0) {
       --c.heartbeatsOut;
-      if (phase == kMeasure) ++heartbeats;
+      if (counting(phase)) ++heartbeats;
     } else if (op == kMessageReply && c.authed) {
       onGoimReply(c, body, bodyLen, seq, phase, now);
       if (c.dead) return;

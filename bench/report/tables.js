@@ -5,6 +5,15 @@ const { num, spread } = require('../lib/stats');
 const { NOISE_LIMIT, OTHER_LOAD_LIMIT, WAIT_LIMIT, STEAL_LIMIT, roundsNeeded } = require('../lab/noise');
 const { unitOf } = require('./charts');
 
+/** How a round was measured: windows from one generator, slices, or one window per run. */
+function measuredIn(plan) {
+  const slices = plan.slices > 1 ? `in ${plan.slices} windows per target per round, alternating A B C C B A … between the servers` : '';
+  if (!(plan.windowMs > 0)) return slices ? ` (echo, goim, WebSocket, HTTP: ${slices})` : '';
+  const n = Math.max(1, Math.round((plan.duration * 1000) / plan.windowMs));
+  return ` (echo, goim: one generator per cell and round, ${n} windows of ${plan.windowMs} ms per target, A B C C B A …` +
+    `${slices ? `; WebSocket, HTTP: ${slices}` : ''})`;
+}
+
 const pct = (x) => `${(x * 100).toFixed(0)}%`;
 const pctSpread = (s) => (!s ? '-' : s.n > 1 ? `${pct(s.median)} [${pct(s.min)}–${pct(s.max)}]` : pct(s.median));
 const mb = (b) => (Number.isFinite(b) ? `${(b / 1048576).toFixed(1)} MB` : '-');
@@ -142,7 +151,7 @@ function factLines(results, summary) {
     `load average at start ${l0 ? l0.one : '?'}, at end ${l1 ? l1.one : '?'} (${f.cpuCount} CPUs; the machine is shared)`,
     `${roundsRun(results)} round(s)${results.stability ? ` (${results.plan.rounds} planned, then --until-stable)` : ''}, ` +
       `${results.plan.warmup} s warm-up + ${results.plan.duration} s measured per run` +
-      `${results.plan.slices > 1 ? ` (echo, goim, WebSocket, HTTP: in ${results.plan.slices} windows per target per round, alternating A B C C B A … between the servers)` : ''}; ` +
+      `${measuredIn(results.plan)}; ` +
       `started ${results.startedAt}, ${Math.round(results.elapsedSec)} s total`,
     pin ? `pinned: generator on CPU ${pin.generator}, server on CPU ${pin.server} (taskset; cells with more workers than server CPUs run unpinned)`
       : 'not pinned: generator and server share the CPUs',
@@ -151,6 +160,7 @@ function factLines(results, summary) {
   if (iso && pin) {
     lines.push(`isolation: the lab itself on CPU ${iso.runner} in pinned cells; between slices the other targets' servers ` +
       `${{ stop: 'stopped (SIGSTOP)', move: `moved to CPU ${iso.runner}`, off: 'left running' }[iso.park] || iso.park}` +
+      `${results.plan.windowMs > 0 ? ' (windows: idle between their windows, drained by the generator)' : ''}` +
       `${iso.irqsMoved && iso.irqsMoved.length ? `; ${iso.irqsMoved.length} IRQs on CPU ${iso.runner} (--steer-irqs)` : ''}`);
   }
   if (st) {

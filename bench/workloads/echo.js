@@ -19,9 +19,14 @@ module.exports = {
     return s;
   },
   prepare: ensureLoadgen,
-  run(server, target, cell, ctx) {
+  /** The generator's protocol flags; windowed (lab/windows.js) where there is no --reconnect. */
+  generatorArgs(cell) {
     const args = ['--connections', String(cell.connections), '--depth', String(cell.depth), '--payload', String(cell.payload)];
     if (cell.reconnect) args.push('--reconnect', String(cell.reconnect));
-    return measureLoadgen(server, target, args, ctx, (r) => ({ reconnectsPerSec: cell.reconnect ? r.reconnectsPerSec : undefined }));
+    return args;
+  },
+  windowable: (cell) => !cell.reconnect,
+  run(server, target, cell, ctx) {
+    return measureLoadgen(server, target, this.generatorArgs(cell), ctx, (r) => ({ reconnectsPerSec: cell.reconnect ? r.reconnectsPerSec : undefined }));
   },
 };

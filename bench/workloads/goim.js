@@ -14,9 +14,13 @@ module.exports = {
   defaults: { connections: 100, depth: 1, payload: 64, heartbeatEvery: 10 },
   label: (cell) => `goim-c${cell.connections}-d${cell.depth}-p${cell.payload}${cell.heartbeatEvery !== 10 ? `-hb${cell.heartbeatEvery}` : ''}`,
   prepare: ensureLoadgen,
-  run(server, target, cell, ctx) {
-    const args = ['--protocol', 'goim', '--connections', String(cell.connections), '--depth', String(cell.depth),
+  /** The generator's protocol flags (also those of the windows mode, lab/windows.js). */
+  generatorArgs(cell) {
+    return ['--protocol', 'goim', '--connections', String(cell.connections), '--depth', String(cell.depth),
       '--payload', String(cell.payload), '--heartbeat-every', String(cell.heartbeatEvery)];
-    return measureLoadgen(server, target, args, ctx, (r) => ({ heartbeats: r.heartbeats }));
+  },
+  windowable: () => true,
+  run(server, target, cell, ctx) {
+    return measureLoadgen(server, target, this.generatorArgs(cell), ctx, (r) => ({ heartbeats: r.heartbeats }));
   },
 };

@@ -84,6 +84,8 @@ export interface BenchRequest {
   maxMinutes?: number;
   /** Windows per target per round (the generator alternates between the servers). */
   slices?: number;
+  /** Windows mode (ms per window, 0 = off): one generator drives the cell's servers in turn (bench/lab/windows.js). */
+  windowMs?: number;
   /** HTTP cells over TLS (HTTPS). */
   tls?: boolean;
   generatorThreads?: number;
@@ -102,6 +104,7 @@ export const BENCH_FLAGS: FlagSpecs = {
   'max-rounds': { kind: 'string', value: 'N', help: 'cap of --until-stable (default 4 x --rounds, at least 8)' },
   'max-minutes': { kind: 'string', value: 'M', help: 'wall-time bound of --until-stable: no round is added that would end later (default 18)' },
   slices: { kind: 'string', value: 'N', help: 'windows per target per round, the generator alternating between the servers A B C C B A ... (default preset: 4; 1 = one window)' },
+  'window-ms': { kind: 'string', value: 'MS', help: 'echo/goim cells: one long-lived generator drives the servers in turn, windows of MS ms, A B C C B A ... (0 = off: a generator per slice, as --slices)' },
   workload: { kind: 'string', value: 'LIST', help: 'echo | http | goim | websocket | tls-echo | broadcast | cluster | cluster-burst | idle (and plugged-in workloads)' },
   connections: { kind: 'string', value: 'LIST', help: 'connections per cell, e.g. 100,1000' },
   depth: { kind: 'string', value: 'LIST', help: 'frames in flight per connection, e.g. 1,16' },
@@ -260,6 +263,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchRequest {
   maybe('maxRounds', one('max-rounds', { min: 1, max: 1000 }));
   if (req.maxRounds !== undefined && !req.untilStable) throw new UsageError('only applies with --until-stable', '--max-rounds');
   maybe('slices', one('slices', { min: 1, max: 64 }));
+  maybe('windowMs', one('window-ms', { min: 0, max: 60000 }));
   const secs = (k: string, min: number): number | undefined => {
     const v = str(k);
     return v === undefined ? undefined : toNumber(`--${k}`, v, { min, max: 3600 });
