@@ -213,13 +213,13 @@ export function normalizeOptions(options: unknown): NormalizedOptions {
   const listener = listenerOptionPairs(o.server === undefined ? {} : plainObject('server', o.server));
   const ioUring = ioUringOptions(o.ioUring);
   const connectionOptions: Array<[number, number]> = [];
-  if (o.connection !== undefined) {
-    const c = plainObject('connection', o.connection);
-    for (const [name, value] of Object.entries(c)) {
-      if (value === undefined) continue;
-      connectionOptions.push(...connectionOptionPairs(name, value));
-    }
+  const c = o.connection === undefined ? {} : plainObject('connection', o.connection);
+  for (const [name, value] of Object.entries(c)) {
+    if (value === undefined) continue;
+    connectionOptions.push(...connectionOptionPairs(name, value));
   }
+  // The protocol's default (goim, WebSocket: protocol.ts), unless the user chose.
+  if (framing.noDelay === true && c.noDelay === undefined) connectionOptions.push(...connectionOptionPairs('noDelay', true));
   // A protocol's own read timeout (goim's heartbeatTimeout) closes under its
   // own reason; whichever of the two is shorter decides.
   let readTimeoutMs = o.readTimeout === undefined ? 0 : int('readTimeout', o.readTimeout, 0, 2 ** 31 - 1);

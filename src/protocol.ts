@@ -48,6 +48,13 @@ export interface NormalizedFraming {
   readTimeoutReason?: number;
   /** ALPN protocols a TLS server offers unless tls.alpn says otherwise (HTTP and WebSocket: ['http/1.1']). */
   alpn?: readonly string[];
+  /**
+   * TCP_NODELAY on every connection unless `connection.noDelay` says otherwise:
+   * protocols whose native replies (goim's heartbeat reply, WebSocket's pong
+   * and close) leave in their own send beside the handler's, where Nagle holds
+   * the second small send until the peer's delayed ACK (~40 ms).
+   */
+  noDelay?: boolean;
 }
 
 /**

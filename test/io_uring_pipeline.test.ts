@@ -45,7 +45,7 @@ function pipeline(s: net.Socket, seed: number): Promise<Result> {
     let sent = 0;
     let echoed = 0;
     let maxWaitMs = 0;
-    let buf = Buffer.alloc(0);
+    let buf: Buffer = Buffer.alloc(0);
     const sendNext = () => {
       sentAt[sent] = performance.now();
       s.write(lengthFrame(payloads[sent]!));

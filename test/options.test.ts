@@ -15,6 +15,8 @@ import {
 import { lengthFrame, sleep, waitFor } from './support/net';
 import { Collector, useServers } from './support/servers';
 import { VARIANTS } from './support/variants';
+import { normalizeOptions } from '../src/options';
+import { SOCKET_OPTION_IDS } from '../src/options/socket';
 
 // ------------------------------------------------------------------ validation
 
@@ -296,5 +298,48 @@ describe.each(VARIANTS)('server (listener) options ($name)', (variant) => {
   it('backlog, reusePort and fastOpen are accepted and the server serves', async () => {
     const { port } = await servers.listen({ ...variant.options, server: { backlog: 16, reusePort: true, fastOpen: 8 } }, echo);
     await expectEcho(port, '127.0.0.1');
+  });
+});
+
+// ------------------------------------------------ protocol defaults: TCP_NODELAY
+
+describe.each(VARIANTS)('protocols with native replies default to TCP_NODELAY ($name)', (variant) => {
+  const servers = useServers();
+
+  /** The server-side Connection of one IPv4 client of a server with these options. */
+  async function opened(options: ServerOptions, handlers: Record<string, unknown>): Promise<Connection> {
+    let conn: Connection | undefined;
+    const { port } = await servers.listen({ ...variant.options, ...options }, {
+      ...handlers,
+      onOpen(c: Connection) { conn = c; },
+    } as never);
+    await servers.connect(port);
+    await waitFor(() => conn !== undefined, 5_000, 'onOpen');
+    return conn as Connection;
+  }
+
+  // goim's heartbeat replies leave natively in their own send: with Nagle on, a handler's
+  // reply right behind one waits for the client's delayed ACK (~40 ms; docs/bench/default-quiet-windows.md).
+  const goim = { framing: { type: 'goim' as const } };
+  const goimHandlers = { onFrame: () => {} };
+
+  it('goim: noDelay on unless connection.noDelay says otherwise; length framing keeps the kernel default', async () => {
+    expect((await opened(goim, goimHandlers)).getOption('noDelay')).toBe(true);
+    expect((await opened({ ...goim, connection: { noDelay: false } }, goimHandlers)).getOption('noDelay')).toBe(false);
+    expect((await opened({ ...goim, connection: { keepAlive: true } }, goimHandlers)).getOption('noDelay')).toBe(true);
+    expect((await opened({ framing: { type: 'length' } }, { onFrame: () => {} })).getOption('noDelay')).toBe(false);
+  });
+});
+
+describe('WebSocket framings default to TCP_NODELAY (pongs and closes leave natively)', () => {
+  const NODELAY: [number, number] = [SOCKET_OPTION_IDS.noDelay, 1];
+  it.each([
+    ['websocket', { framing: { type: 'websocket' } }, true],
+    ['goim over WebSocket', { framing: { type: 'goim', transport: 'websocket' } }, true],
+    ['websocket, connection.noDelay false', { framing: { type: 'websocket' }, connection: { noDelay: false } }, false],
+    ['length', { framing: { type: 'length' } }, false],
+  ] as const)('%s', (_name, options, on) => {
+    const pairs = normalizeOptions(options).connectionOptions;
+    expect(pairs.some(([id, v]) => id === NODELAY[0] && v === NODELAY[1])).toBe(on);
   });
 });

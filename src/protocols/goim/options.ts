@@ -72,6 +72,8 @@ export function normalizeGoimFraming(f: Record<string, unknown>): NormalizedGoim
     // The heartbeat timeout is the read timeout under its own close reason.
     readTimeoutMs: heartbeatTimeoutMs,
     readTimeoutReason: CLOSE_HEARTBEAT_TIMEOUT,
+    // Heartbeat replies leave natively, apart from the handler's replies (protocol.ts).
+    noDelay: true,
     ver: f.ver === undefined ? 1 : int('framing.ver', f.ver, 0, 0xffff),
     overhead: header,
     maxPayload: max - header,

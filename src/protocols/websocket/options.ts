@@ -131,6 +131,8 @@ export function wsOptions(prefix: string, f: Record<string, unknown>) {
     deliverPings: false,
     // The upgrade is an HTTP/1.1 request: over TLS, ALPN says so (browsers offer h2 first).
     alpn: ['http/1.1'],
+    // Pongs and close frames leave natively, apart from the handler's messages (protocol.ts).
+    noDelay: true,
     overhead: 10,
     maxPayload: 2 ** 30,
   };
