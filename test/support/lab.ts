@@ -1,5 +1,6 @@
 /** Shared by the lab's tests: the ringnet CLI run as a child, and a plan's usage error. */
 import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { expect } from 'vitest';
 
@@ -26,4 +27,23 @@ export function usageError(plan: (argv: string[]) => unknown, argv: string[]): {
     return e as { flag?: string; message: string };
   }
   throw new Error('expected a usage error');
+}
+
+/**
+ * The A/A pair of a results file (the aa preset: a server against itself): measured over
+ * `rounds` rounds, and its CPU/op ratio neither a win nor a loss, by the verdict statistic
+ * and by the raw one. Returns the pair for further checks.
+ */
+export function expectAaNoVerdict(results: unknown, rounds: number): { a: string; b: string } {
+  const requireCjs = createRequire(__filename);
+  const root = path.join(__dirname, '..', '..');
+  const { summarizeResults } = requireCjs(path.join(root, 'bench', 'lab', 'summary.js'));
+  const { AA_LABEL } = requireCjs(path.join(root, 'bench', 'lab', 'presets.js'));
+  const pair = summarizeResults(results).ratios.find((x: { kind: string }) => x.kind === 'pair');
+  expect(`${pair.a} ÷ ${pair.b}`).toBe(`${AA_LABEL} ÷ ringnet-epoll`);
+  const cpu = pair.figures.serverCpuUsPerOp;
+  expect(cpu.rounds).toBe(rounds);
+  expect(['lower', 'higher']).not.toContain(cpu.verdict);
+  expect(['lower', 'higher']).not.toContain(cpu.raw.verdict);
+  return pair;
 }
