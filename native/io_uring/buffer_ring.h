@@ -11,8 +11,8 @@
 // issue 12). Returned buffers go on a stack and the ring is topped up from
 // its top (the most recently used) to `target` entries: from 1 MiB worth,
 // doubled whenever a recv finds the ring empty (ENOBUFS), shrunk by a quarter
-// after a long run without. RINGNET_IO_URING_ADAPTIVE_BUFFERS=0 publishes all
-// of them (the old behaviour; tests run both).
+// after a long run without. Opt-in: RINGNET_IO_URING_ADAPTIVE_BUFFERS=1; by
+// default all of them are published (tests run both).
 #pragma once
 
 #include <cstddef>
